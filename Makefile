@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Entry points for people and CI. The module itself is described by Kbuild;
+# every target sets up what it needs first (toolchain, reference kernel).
+#
+#   make                 build orion_scsi.ko (KDIR=<tree> for another kernel)
+#   make run             boot the VM with the default adapters and show the disks
+#   make check           all tests: host cargo tests + VM kselftests (KTAP)
+#   make check T=group   one VM test group (see tests/README.rst)
+#   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
+#   make bench           benchmarks (print figures; not tests)
+
+export KDIR
+export ORION_CACHE
+
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench clean
+
+all: module
+
+module:
+	@bash scripts/build-module.sh >/dev/null
+
+setup:
+	@bash scripts/setup-toolchain.sh
+
+kernel:
+	@bash scripts/build-kernel.sh ref
+
+debug-kernel:
+	@bash scripts/build-kernel.sh debug
+
+run:
+	@bash scripts/run-main.sh
+
+check:
+	@bash tests/run-all.sh $(T)
+
+host-test:
+	@bash tests/run-all.sh host
+
+bench:
+	@bash scripts/bench.sh
+
+clean:
+	@[ -f .kdir ] && $(MAKE) -s -C "$$(cat .kdir)" M=$(CURDIR) clean || true
+	@rm -f .kdir

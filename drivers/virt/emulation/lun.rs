@@ -1,0 +1,135 @@
+//! Description and mutable mode state of one emulated logical unit.
+
+/// Placeholder IEEE company ID used in generated NAA designators.
+///
+/// Not an assigned OUI; only uniqueness within one host matters here.
+pub const ORION_IEEE_COMPANY_ID: u32 = 0x0C_0D_0E;
+
+/// Limits advertised in the Block Limits VPD page (0xB0) and enforced by
+/// [`super::decode`] / [`super::parse_unmap`]. A value of 0 means "no limit".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockLimits {
+    /// OPTIMAL TRANSFER LENGTH GRANULARITY, in blocks.
+    pub optimal_granularity_blocks: u16,
+    /// MAXIMUM TRANSFER LENGTH for READ/WRITE/VERIFY(BYTCHK), in blocks.
+    pub max_transfer_blocks: u32,
+    /// OPTIMAL TRANSFER LENGTH, in blocks.
+    pub optimal_transfer_blocks: u32,
+    /// MAXIMUM UNMAP LBA COUNT (sum over one UNMAP parameter list).
+    pub max_unmap_lba_count: u32,
+    /// MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT.
+    pub max_unmap_descriptors: u32,
+    /// OPTIMAL UNMAP GRANULARITY, in blocks.
+    pub unmap_granularity: u32,
+    /// MAXIMUM WRITE SAME LENGTH, in blocks.
+    pub max_write_same_blocks: u64,
+}
+
+impl BlockLimits {
+    /// Defaults sized for a page-granular RAM store with `block_size` blocks.
+    pub const fn for_block_size(block_size: u32) -> Self {
+        let per_page = if block_size == 0 || block_size >= 4096 { 1 } else { 4096 / block_size };
+        let per_mib = if block_size == 0 { 1 } else { (1 << 20) / block_size };
+        BlockLimits {
+            optimal_granularity_blocks: per_page as u16,
+            max_transfer_blocks: per_mib * 8,
+            optimal_transfer_blocks: per_mib,
+            max_unmap_lba_count: per_mib * 1024,
+            max_unmap_descriptors: 64,
+            unmap_granularity: per_page,
+            max_write_same_blocks: per_mib as u64 * 1024,
+        }
+    }
+}
+
+/// One emulated disk as seen by the emulation logic.
+///
+/// Identity and geometry are fixed at creation; `write_cache` and `d_sense`
+/// are mode-page state the caller updates from [`super::ModeSelectOutcome`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LunConfig {
+    /// Logical block size in bytes (512 or 4096).
+    pub block_size: u32,
+    /// Capacity in logical blocks (at least 1).
+    pub capacity_blocks: u64,
+    /// 64-bit NAA (type 5) designator, unique per LUN.
+    pub naa: u64,
+    /// Adapter (host) index, folded into the default designator.
+    pub adapter: u32,
+    /// SCSI target id.
+    pub target: u32,
+    /// Linux LUN number.
+    pub lun: u64,
+    /// T10 VENDOR IDENTIFICATION (space padded).
+    pub vendor: [u8; 8],
+    /// PRODUCT IDENTIFICATION (space padded).
+    pub product: [u8; 16],
+    /// PRODUCT REVISION LEVEL.
+    pub revision: [u8; 4],
+    /// Block Limits page values.
+    pub limits: BlockLimits,
+    /// MEDIUM ROTATION RATE for page 0xB1 (1 = non-rotating).
+    pub rotation_rate: u16,
+    /// Current WCE (write cache enable) bit of the Caching mode page.
+    pub write_cache: bool,
+    /// Current D_SENSE bit of the Control mode page (descriptor sense).
+    pub d_sense: bool,
+}
+
+impl LunConfig {
+    /// Default WCE for a fresh LUN and for the "default values" mode page.
+    pub const DEFAULT_WRITE_CACHE: bool = true;
+
+    /// Builds a LUN with default identity strings, limits and designator;
+    /// `None` when `block_size` is not 512/4096 or `capacity_blocks` is 0.
+    pub const fn new(adapter: u32, target: u32, lun: u64, block_size: u32, capacity_blocks: u64) -> Option<Self> {
+        if !(block_size == 512 || block_size == 4096) || capacity_blocks == 0 {
+            return None;
+        }
+        Some(LunConfig {
+            block_size,
+            capacity_blocks,
+            naa: naa5_designator(adapter, target, lun),
+            adapter,
+            target,
+            lun,
+            vendor: *b"ORION   ",
+            product: *b"VIRTUAL DISK    ",
+            revision: *b"0001",
+            limits: BlockLimits::for_block_size(block_size),
+            rotation_rate: 1,
+            write_cache: Self::DEFAULT_WRITE_CACHE,
+            d_sense: false,
+        })
+    }
+
+    /// Unit serial number (VPD 0x80): the NAA designator as 16 hex digits,
+    /// so it is unique exactly when the designator is.
+    pub fn serial(&self) -> [u8; 16] {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut s = [b'0'; 16];
+        for (i, c) in s.iter_mut().enumerate() {
+            let shift = 60u32.saturating_sub(4 * i as u32);
+            let nib = ((self.naa >> shift) & 0xF) as usize;
+            *c = HEX.get(nib).copied().unwrap_or(b'0');
+        }
+        s
+    }
+
+    /// Last valid LBA (0 for a degenerate zero-capacity config).
+    pub const fn last_lba(&self) -> u64 {
+        self.capacity_blocks.saturating_sub(1)
+    }
+}
+
+/// NAA type 5 (IEEE Registered) designator: NAA(4) | company ID(24) |
+/// vendor-specific(36) = adapter(8) | target(12) | lun(16).
+///
+/// Unique while adapter < 256, target < 4096 and lun < 65536.
+pub const fn naa5_designator(adapter: u32, target: u32, lun: u64) -> u64 {
+    (5u64 << 60)
+        | ((ORION_IEEE_COMPANY_ID as u64 & 0xFF_FFFF) << 36)
+        | ((adapter as u64 & 0xFF) << 28)
+        | ((target as u64 & 0xFFF) << 16)
+        | (lun & 0xFFFF)
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line wrappers for static inline SCSI midlayer functions, for the
+ * orion_scsi Rust abstractions. See scsi_helpers.h.
+ */
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+#include "scsi_helpers.h"
+
+void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd)
+{
+	return scsi_cmd_priv(cmd);
+}
+
+/* The inverse of scsi_cmd_priv(): the private area directly follows the command. */
+struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv)
+{
+	return (struct scsi_cmnd *)priv - 1;
+}
+
+struct request *orion_helper_scsi_cmd_to_rq(struct scsi_cmnd *cmd)
+{
+	return scsi_cmd_to_rq(cmd);
+}
+
+void *orion_helper_shost_priv(struct Scsi_Host *shost)
+{
+	return shost_priv(shost);
+}
+
+unsigned int orion_helper_scsi_bufflen(struct scsi_cmnd *cmd)
+{
+	return scsi_bufflen(cmd);
+}
+
+void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid)
+{
+	scsi_set_resid(cmd, resid);
+}
+
+struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev)
+{
+	return scsi_target(sdev);
+}
+
+int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev)
+{
+	return scsi_add_host(shost, dev);
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, or the groups named on the command line:
+#   host          cargo test of the pure-logic (no_std) code on the host
+#   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
+# Prints per-test results and ends with "N passed, N failed, N skipped".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
+
+mapfile -t all_groups < <(cd "$top/tests/selftests" && for d in */; do
+	[ -f "$d/vm.conf" ] && echo "${d%/}"; done | sort)
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(host "${all_groups[@]}")
+
+pass=0 fail=0 skip=0
+logdir=${ORION_TEST_LOGS:-$top/out/test-logs}
+mkdir -p "$logdir"
+
+result() {  # result ok|fail|skip "name"
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok - $2";;
+	skip) skip=$((skip + 1)); echo "ok - $2 # SKIP";;
+	*) fail=$((fail + 1)); echo "not ok - $2";;
+	esac
+}
+
+run_host() {
+	local out=$logdir/host-cargo.log p f
+	if (cd "$top/tests/host" && cargo test --quiet 2>&1) > "$out"; then :; fi
+	# One line per test binary: "test result: ok. 12 passed; 0 failed; ..."
+	p=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' "$out")
+	f=$(awk '/^test result:/ { s += $6 } END { print s + 0 }' "$out")
+	grep -E '^test .* (ok|FAILED)$|^---- ' "$out" | grep -v ' ok$' || true
+	echo "# host cargo test: $p passed, $f failed (log: $out)"
+	pass=$((pass + p)); fail=$((fail + f))
+	if ! grep -q '^test result:' "$out"; then
+		tail -20 "$out"; result fail "host: cargo test did not run"
+	fi
+}
+
+run_vm_group() {
+	local g=$1 conf=$top/tests/selftests/$1/vm.conf out=$logdir/$1.ktap
+	local vm_args=() line
+	[ -f "$conf" ] || { result fail "unknown test group '$g'"; return; }
+	while IFS= read -r line; do
+		case $line in ''|'#'*) continue;; esac
+		read -ra words <<< "$line"; vm_args+=("${words[@]}")
+	done < "$conf"
+	echo "# group $g: booting VM (${vm_args[*]})"
+	bash "$top/scripts/vm-run.sh" "${vm_args[@]}" --log "$logdir/$g.console.log" --rwdir "$logdir" -- \
+		bash "$top/tests/selftests/run-group.sh" "$g" "$out" 2> "$logdir/$g.vm-run.err"
+	local rc=$?
+	if [ -f "$out" ]; then
+		sed 's/^/    /' "$out"
+		local p f s
+		# Subtest results are indented by the group runner; count those.
+		p=$(grep -cE '^  +ok [0-9]+ ' "$out"); s=$(grep -cE '^  +ok [0-9]+ .*# SKIP' "$out")
+		f=$(grep -cE '^  +not ok [0-9]+ ' "$out")
+		pass=$((pass + p - s)); skip=$((skip + s)); fail=$((fail + f))
+		# A program that died without reporting a failure counts as one.
+		local crashed
+		crashed=$(grep -cE '^not ok [0-9]+ .*# died' "$out")
+		fail=$((fail + crashed))
+	else
+		result fail "$g: no test output"
+	fi
+	if [ $rc = 0 ]; then
+		result ok "$g: VM run clean (no oops/warning/hang)"
+	else
+		sed 's/^/  # /' "$logdir/$g.vm-run.err"
+		result fail "$g: VM run clean (no oops/warning/hang)"
+	fi
+}
+
+# VM groups need the module, built against the reference kernel.
+for g in "${groups[@]}"; do
+	[ "$g" = host ] && continue
+	if ! bash "$top/scripts/build-module.sh" > /dev/null 2> "$logdir/build.log"; then
+		tail -30 "$logdir/build.log"
+		result fail "build orion_scsi.ko"
+		echo "$pass passed, $fail failed, $skip skipped"
+		exit 1
+	fi
+	break
+done
+
+for g in "${groups[@]}"; do
+	if [ "$g" = host ]; then run_host; else run_vm_group "$g"; fi
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]

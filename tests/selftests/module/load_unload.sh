@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The module loads, shows up in lsmod and sysfs, logs, and unloads cleanly.
+. "$(dirname "$0")/../lib.sh"
+
+ktap_print_header
+ktap_set_plan 7
+dmesg_mark
+check "insmod orion_scsi.ko succeeds" insmod "$ORION_KO"
+check "lsmod lists orion_scsi" bash -c 'lsmod | grep -q "^orion_scsi "'
+check "/sys/module/orion_scsi exists" test -d /sys/module/orion_scsi
+check "kernel log says the module loaded" bash -c 'dmesg | grep -q "orion_scsi: loaded"'
+check "rmmod orion_scsi succeeds" rmmod orion_scsi
+check "/sys/module/orion_scsi is gone" test ! -e /sys/module/orion_scsi
+check "kernel log has no warning or oops" dmesg_clean
+ktap_finished

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs inside the test VM: every test program of one group, kselftest style.
+# Each program prints KTAP; its output is nested (indented) under one
+# top-level result line. Writes the whole KTAP stream to $2 and stdout.
+set -u
+group=$1 out=$2
+dir=$(cd "$(dirname "$0")/$group" && pwd)
+mapfile -t progs < <(cd "$dir" && ls -1 *.sh 2>/dev/null | sort)
+{
+	echo "TAP version 13"
+	echo "1..${#progs[@]}"
+	n=0
+	for p in "${progs[@]}"; do
+		n=$((n + 1))
+		echo "# selftests: orion_scsi/$group: $p"
+		(cd "$dir" && timeout 600 bash "./$p" 2>&1) > /tmp/orion-prog.out
+		rc=$?
+		sed 's/^/  /' /tmp/orion-prog.out
+		# "# died" marks a program that failed without a failing subtest
+		# (crash, timeout, wrong plan), so the host counts it once.
+		died=
+		[ $rc != 0 ] && [ $rc != 4 ] && ! grep -q '^not ok' /tmp/orion-prog.out && died=" # died"
+		case $rc in
+		0) echo "ok $n selftests: orion_scsi/$group: $p";;
+		4) echo "ok $n selftests: orion_scsi/$group: $p # SKIP";;
+		*) echo "not ok $n selftests: orion_scsi/$group: $p # exit=$rc$died";;
+		esac
+	done
+} | tee "$out"
+! grep -q '^not ok' "$out"
