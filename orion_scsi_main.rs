@@ -7,6 +7,11 @@
 
 use kernel::prelude::*;
 
+#[path = "rust/bindings/mod.rs"]
+mod bindings;
+#[path = "rust/scsi/mod.rs"]
+pub mod scsi;
+
 module! {
     type: OrionScsi,
     name: "orion_scsi",

@@ -6,6 +6,7 @@
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
+#include <scsi/scsi_tcq.h>
 #include "scsi_helpers.h"
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd)
@@ -47,4 +48,14 @@ struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev)
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev)
 {
 	return scsi_add_host(shost, dev);
+}
+
+struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev)
+{
+	return dev_to_shost(dev);
+}
+
+struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag)
+{
+	return scsi_host_find_tag(shost, tag);
 }

@@ -22,5 +22,7 @@ unsigned int orion_helper_scsi_bufflen(struct scsi_cmnd *cmd);
 void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev);
+struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
+struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag);
 
 #endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! SCSI devices (logical units) and targets.
+
+use super::{host::HostRef, operations::HostOperations};
+use crate::bindings;
+use core::marker::PhantomData;
+use kernel::types::Opaque;
+
+/// A SCSI device (`struct scsi_device`, one logical unit) of a host of `T`.
+///
+/// # Invariants
+///
+/// The wrapped device is live and belongs to a host of `T`.
+#[repr(transparent)]
+pub struct Device<T: HostOperations>(Opaque<bindings::scsi_device>, PhantomData<T>);
+
+impl<T: HostOperations> Device<T> {
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a host of `T` for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(sdev: *mut bindings::scsi_device) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper; the device is live for `'a`.
+        unsafe { &*sdev.cast::<Self>() }
+    }
+
+    fn raw(&self) -> *mut bindings::scsi_device {
+        self.0.get()
+    }
+
+    /// Channel (bus) number.
+    pub fn channel(&self) -> u32 {
+        // SAFETY: By the type invariant the device is live; the address
+        // fields do not change after allocation.
+        unsafe { (*self.raw()).channel }
+    }
+
+    /// Target id.
+    pub fn id(&self) -> u32 {
+        // SAFETY: As for `channel`.
+        unsafe { (*self.raw()).id }
+    }
+
+    /// Logical unit number.
+    pub fn lun(&self) -> u64 {
+        // SAFETY: As for `channel`.
+        unsafe { (*self.raw()).lun }
+    }
+
+    /// Current queue depth.
+    pub fn queue_depth(&self) -> u32 {
+        // SAFETY: The device is live; a racy read of an integer is fine here.
+        unsafe { core::ptr::read_volatile(&raw const (*self.raw()).queue_depth) as u32 }
+    }
+
+    /// Sets the queue depth (from `sdev_configure`).
+    pub fn set_queue_depth(&self, depth: u32) {
+        // SAFETY: The device is live; the midlayer serialises queue depth changes.
+        unsafe { bindings::scsi_change_queue_depth(self.raw(), depth.min(i32::MAX as u32) as i32) };
+    }
+
+    /// The driver's data for this device; `None` before `sdev_init` finished.
+    pub fn data(&self) -> Option<&T::DeviceData> {
+        // SAFETY: `hostdata` is null or a `T::DeviceData` set by `sdev_init`
+        // that lives until `sdev_destroy`, after the last command.
+        unsafe { (*self.raw()).hostdata.cast::<T::DeviceData>().as_ref() }
+    }
+
+    /// The host the device belongs to.
+    pub fn host(&self) -> &HostRef<T> {
+        // SAFETY: A live device points to its live host of `T`.
+        unsafe { HostRef::from_raw((*self.raw()).host) }
+    }
+}
+
+/// A SCSI target (`struct scsi_target`).
+///
+/// # Invariants
+///
+/// The wrapped target is live.
+#[repr(transparent)]
+pub struct Target(Opaque<bindings::scsi_target>);
+
+impl Target {
+    /// # Safety
+    ///
+    /// `starget` must be live for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(starget: *mut bindings::scsi_target) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper; the target is live for `'a`.
+        unsafe { &*starget.cast::<Self>() }
+    }
+
+    /// Channel (bus) number.
+    pub fn channel(&self) -> u32 {
+        // SAFETY: The target is live; its address does not change.
+        unsafe { (*self.0.get()).channel }
+    }
+
+    /// Target id.
+    pub fn id(&self) -> u32 {
+        // SAFETY: As for `channel`.
+        unsafe { (*self.0.get()).id }
+    }
+}

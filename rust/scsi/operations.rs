@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The host template operations a SCSI low-level driver implements, and the
+//! `extern "C"` trampolines the midlayer calls.
+
+use super::{
+    command::{CmdPriv, Command, CommandRef, QueueBusy},
+    device::{Device, Target},
+    host::HostRef,
+};
+use crate::bindings;
+use core::marker::PhantomData;
+use kernel::{error::from_result, prelude::*};
+
+/// Result of an error-handler callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EhResult {
+    /// The recovery action succeeded.
+    Success,
+    /// The recovery action failed; the midlayer escalates.
+    Failed,
+}
+
+impl EhResult {
+    fn to_c(self) -> c_int {
+        match self {
+            EhResult::Success => bindings::scsi_disposition_SUCCESS as c_int,
+            EhResult::Failed => bindings::scsi_disposition_FAILED as c_int,
+        }
+    }
+}
+
+/// What the midlayer does with a command whose timer expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutAction {
+    /// Start the error handler (abort, then resets).
+    NotHandled,
+    /// The driver needs more time: restart the timer.
+    ResetTimer,
+    /// The driver completed the command already.
+    Done,
+}
+
+/// Proof that the caller runs inside an error-handler callback.
+///
+/// Only the abstraction creates it, and only for the `eh_*` callbacks, so that
+/// [`Command::abandon`] cannot be called from the I/O path.
+pub struct EhContext {
+    _private: (),
+}
+
+/// The callbacks of a SCSI host template.
+///
+/// Every callback gets the host's driver data. Optional callbacks are left
+/// out of the C template when a driver does not implement them, so the
+/// midlayer applies its defaults.
+#[vtable]
+pub trait HostOperations: Sized + Send + Sync + 'static {
+    /// Per-host driver state, kept in the host's private area.
+    type HostData: Send + Sync;
+    /// Per-command driver state, created once per request allocation.
+    type CmdData: Default + Send + Sync;
+    /// Per-device (LUN) driver state, created by [`Self::sdev_init`].
+    type DeviceData: Send + Sync;
+
+    /// Starts a command. A driver that cannot take it now gives it back with
+    /// [`Command::requeue`].
+    fn queue_command(host: &Self::HostData, cmd: Command<Self>) -> Result<(), Requeue<Self>>;
+
+    /// Kicks the hardware after a batch of commands was queued without the
+    /// last one (blk-mq `commit_rqs`).
+    fn commit_rqs(_host: &Self::HostData, _hw_queue: u16) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A device (LUN) is about to be scanned: create its driver state.
+    /// Returning an error (`ENXIO`) tells the midlayer there is no such LUN.
+    fn sdev_init(host: &Self::HostData, dev: &Device<Self>) -> Result<Self::DeviceData>;
+
+    /// The device answered INQUIRY: set its queue depth and limits.
+    fn sdev_configure(_host: &Self::HostData, _dev: &Device<Self>) -> Result {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The device is going away; its driver state is dropped after this.
+    /// The host data may already be gone, so it is not passed.
+    fn sdev_destroy(_dev: &Device<Self>, _data: &Self::DeviceData) {}
+
+    /// A target is about to be scanned.
+    fn target_alloc(_host: &Self::HostData, _target: &Target) -> Result {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A target is going away.
+    fn target_destroy(_target: &Target) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Returns the queue depth to use when `depth` is asked for (through
+    /// sysfs `queue_depth` or the midlayer); the default allows any depth up
+    /// to the host's `can_queue`.
+    fn change_queue_depth(_host: &Self::HostData, _dev: &Device<Self>, depth: u32) -> u32 {
+        depth
+    }
+
+    /// A command timed out.
+    fn eh_timed_out(_host: &Self::HostData, _cmd: &CommandRef<Self>) -> TimeoutAction {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Aborts one command.
+    fn eh_abort(host: &Self::HostData, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult;
+
+    /// Resets the logical unit of `cmd`.
+    fn eh_device_reset(
+        _host: &Self::HostData,
+        _cmd: &CommandRef<Self>,
+        _eh: &EhContext,
+    ) -> EhResult {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Resets the target of `cmd`.
+    fn eh_target_reset(
+        _host: &Self::HostData,
+        _cmd: &CommandRef<Self>,
+        _eh: &EhContext,
+    ) -> EhResult {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Resets the bus (channel) of `cmd`.
+    fn eh_bus_reset(_host: &Self::HostData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Resets the whole host.
+    fn eh_host_reset(
+        _host: &Self::HostData,
+        _cmd: &CommandRef<Self>,
+        _eh: &EhContext,
+    ) -> EhResult {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Builds the C callbacks of a template for `T`.
+pub(crate) struct OperationsVTable<T: HostOperations>(PhantomData<T>);
+
+impl<T: HostOperations> OperationsVTable<T> {
+    /// Fills the callback pointers of `sht`.
+    pub(crate) fn fill(sht: &mut bindings::scsi_host_template) {
+        sht.queuecommand = Some(Self::queuecommand);
+        sht.commit_rqs = if T::HAS_COMMIT_RQS { Some(Self::commit_rqs) } else { None };
+        sht.init_cmd_priv = Some(Self::init_cmd_priv);
+        sht.exit_cmd_priv = Some(Self::exit_cmd_priv);
+        sht.cmd_size = size_of::<CmdPriv<T>>() as u32;
+        sht.sdev_init = Some(Self::sdev_init);
+        sht.sdev_configure = if T::HAS_SDEV_CONFIGURE { Some(Self::sdev_configure) } else { None };
+        sht.sdev_destroy = Some(Self::sdev_destroy);
+        sht.target_alloc = if T::HAS_TARGET_ALLOC { Some(Self::target_alloc) } else { None };
+        sht.target_destroy = if T::HAS_TARGET_DESTROY { Some(Self::target_destroy) } else { None };
+        sht.change_queue_depth = Some(Self::change_queue_depth);
+        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT { Some(Self::eh_timed_out) } else { None };
+        sht.eh_abort_handler = Some(Self::eh_abort);
+        sht.eh_device_reset_handler =
+            if T::HAS_EH_DEVICE_RESET { Some(Self::eh_device_reset) } else { None };
+        sht.eh_target_reset_handler =
+            if T::HAS_EH_TARGET_RESET { Some(Self::eh_target_reset) } else { None };
+        sht.eh_bus_reset_handler = if T::HAS_EH_BUS_RESET { Some(Self::eh_bus_reset) } else { None };
+        sht.eh_host_reset_handler =
+            if T::HAS_EH_HOST_RESET { Some(Self::eh_host_reset) } else { None };
+    }
+
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
+    unsafe fn host_data<'a>(shost: *mut bindings::Scsi_Host) -> &'a T::HostData {
+        // SAFETY: By the safety requirements `shost` is a live host of `T`,
+        // whose private area holds an initialised `T::HostData`.
+        unsafe { HostRef::<T>::from_raw(shost).data() }
+    }
+
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a host of `T`.
+    unsafe fn host_data_of_sdev<'a>(sdev: *mut bindings::scsi_device) -> &'a T::HostData {
+        // SAFETY: A live device points to its live host.
+        unsafe { Self::host_data((*sdev).host) }
+    }
+
+    unsafe extern "C" fn queuecommand(
+        shost: *mut bindings::Scsi_Host,
+        cmd: *mut bindings::scsi_cmnd,
+    ) -> bindings::scsi_qc_status {
+        // SAFETY: The midlayer calls queuecommand with a live host of `T` and a
+        // command it hands over to the driver; nobody else owns it now.
+        let (host, cmd) = unsafe { (Self::host_data(shost), Command::<T>::from_queuecommand(cmd)) };
+        match T::queue_command(host, cmd) {
+            Ok(()) => 0,
+            Err(requeue) => requeue.into_qc_status(),
+        }
+    }
+
+    unsafe extern "C" fn commit_rqs(shost: *mut bindings::Scsi_Host, hwq: u16) {
+        // SAFETY: The midlayer passes a live host of `T`.
+        T::commit_rqs(unsafe { Self::host_data(shost) }, hwq)
+    }
+
+    unsafe extern "C" fn init_cmd_priv(
+        _shost: *mut bindings::Scsi_Host,
+        cmd: *mut bindings::scsi_cmnd,
+    ) -> c_int {
+        // SAFETY: The midlayer calls this once for each command allocation,
+        // whose private area is `cmd_size` bytes, before any other use.
+        unsafe { CmdPriv::<T>::init(cmd) };
+        0
+    }
+
+    unsafe extern "C" fn exit_cmd_priv(
+        _shost: *mut bindings::Scsi_Host,
+        cmd: *mut bindings::scsi_cmnd,
+    ) -> c_int {
+        // SAFETY: Called once when the command allocation is freed, after
+        // `init_cmd_priv`; no command is in flight then.
+        unsafe { CmdPriv::<T>::exit(cmd) };
+        0
+    }
+
+    unsafe extern "C" fn sdev_init(sdev: *mut bindings::scsi_device) -> c_int {
+        from_result(|| {
+            // SAFETY: The midlayer passes a live device of a host of `T`.
+            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let data = KBox::new(T::sdev_init(host, dev)?, GFP_KERNEL)?;
+            // SAFETY: `hostdata` belongs to the driver; it is freed by sdev_destroy.
+            unsafe { (*sdev).hostdata = KBox::into_raw(data).cast() };
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn sdev_configure(
+        sdev: *mut bindings::scsi_device,
+        _lim: *mut bindings::queue_limits,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The midlayer passes a live device of a host of `T`.
+            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            T::sdev_configure(host, dev)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn sdev_destroy(sdev: *mut bindings::scsi_device) {
+        // SAFETY: The midlayer passes a live device; `hostdata` is null or was
+        // set by `sdev_init` from `KBox::into_raw`.
+        let (dev, data) = unsafe { (Device::<T>::from_raw(sdev), (*sdev).hostdata) };
+        if data.is_null() {
+            return;
+        }
+        // SAFETY: See above; nothing uses `hostdata` after this call.
+        let data = unsafe { KBox::from_raw(data.cast::<T::DeviceData>()) };
+        T::sdev_destroy(dev, &data);
+        // SAFETY: `sdev` is still live; clear the dangling pointer.
+        unsafe { (*sdev).hostdata = core::ptr::null_mut() };
+    }
+
+    unsafe extern "C" fn target_alloc(starget: *mut bindings::scsi_target) -> c_int {
+        from_result(|| {
+            // SAFETY: The midlayer passes a live target whose parent device
+            // is the host's `shost_gendev`.
+            let (shost, target) = unsafe {
+                (
+                    bindings::orion_helper_dev_to_shost((*starget).dev.parent),
+                    Target::from_raw(starget),
+                )
+            };
+            // SAFETY: The target belongs to a live host of `T`.
+            T::target_alloc(unsafe { Self::host_data(shost) }, target)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn target_destroy(starget: *mut bindings::scsi_target) {
+        // SAFETY: The midlayer passes a live target.
+        T::target_destroy(unsafe { Target::from_raw(starget) })
+    }
+
+    unsafe extern "C" fn change_queue_depth(sdev: *mut bindings::scsi_device, depth: c_int) -> c_int {
+        // SAFETY: The midlayer passes a live device of a host of `T`.
+        let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+        let depth = T::change_queue_depth(host, dev, depth.max(1) as u32);
+        // SAFETY: `sdev` is live.
+        unsafe { bindings::scsi_change_queue_depth(sdev, depth.min(i32::MAX as u32) as c_int) }
+    }
+
+    unsafe extern "C" fn eh_timed_out(cmd: *mut bindings::scsi_cmnd) -> bindings::scsi_timeout_action {
+        // SAFETY: The midlayer passes a live command of a host of `T`.
+        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        match T::eh_timed_out(host, cmd) {
+            TimeoutAction::NotHandled => bindings::scsi_timeout_action_SCSI_EH_NOT_HANDLED,
+            TimeoutAction::ResetTimer => bindings::scsi_timeout_action_SCSI_EH_RESET_TIMER,
+            TimeoutAction::Done => bindings::scsi_timeout_action_SCSI_EH_DONE,
+        }
+    }
+
+    /// Runs one error-handler callback.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a live command of a host of `T`, passed by the error handler.
+    unsafe fn eh(
+        cmd: *mut bindings::scsi_cmnd,
+        f: fn(&T::HostData, &CommandRef<T>, &EhContext) -> EhResult,
+    ) -> c_int {
+        // SAFETY: By the safety requirements of this function.
+        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        f(host, cmd, &EhContext { _private: () }).to_c()
+    }
+
+    unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
+        // SAFETY: Called by the error handler with a live command.
+        unsafe { Self::eh(cmd, T::eh_abort) }
+    }
+
+    unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
+        // SAFETY: Called by the error handler with a live command.
+        unsafe { Self::eh(cmd, T::eh_device_reset) }
+    }
+
+    unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
+        // SAFETY: Called by the error handler with a live command.
+        unsafe { Self::eh(cmd, T::eh_target_reset) }
+    }
+
+    unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
+        // SAFETY: Called by the error handler with a live command.
+        unsafe { Self::eh(cmd, T::eh_bus_reset) }
+    }
+
+    unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
+        // SAFETY: Called by the error handler with a live command.
+        unsafe { Self::eh(cmd, T::eh_host_reset) }
+    }
+}
+
+impl<T: HostOperations> Requeue<T> {
+    fn into_qc_status(self) -> bindings::scsi_qc_status {
+        let kind = self.kind;
+        self.cmd.release_unstarted();
+        match kind {
+            QueueBusy::Host => bindings::scsi_qc_status_SCSI_MLQUEUE_HOST_BUSY,
+            QueueBusy::Device => bindings::scsi_qc_status_SCSI_MLQUEUE_DEVICE_BUSY,
+            QueueBusy::Target => bindings::scsi_qc_status_SCSI_MLQUEUE_TARGET_BUSY,
+        }
+    }
+}
+
+use super::command::Requeue;
