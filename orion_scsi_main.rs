@@ -2,15 +2,27 @@
 
 //! orion_scsi: a Linux SCSI driver stack written in Rust.
 //!
-//! The crate holds the SCSI midlayer abstractions (`rust/`) and the adapter
-//! drivers built on them (`drivers/`).
+//! The crate holds the SCSI midlayer abstractions (`rust/`, the only place
+//! with `unsafe`) and the adapter drivers built on them (`drivers/`).
 
-use kernel::prelude::*;
+use kernel::{debugfs, prelude::*};
 
 #[path = "rust/bindings/mod.rs"]
 mod bindings;
 #[path = "rust/scsi/mod.rs"]
 pub mod scsi;
+#[path = "rust/storage/mod.rs"]
+pub mod storage;
+
+#[deny(unsafe_code)]
+#[path = "drivers/common/mod.rs"]
+pub mod common;
+#[deny(unsafe_code)]
+#[path = "drivers/proto/mod.rs"]
+pub mod proto;
+#[deny(unsafe_code)]
+#[path = "drivers/virt/mod.rs"]
+pub mod virt;
 
 module! {
     type: OrionScsi,
@@ -18,14 +30,85 @@ module! {
     authors: ["orion_scsi developers"],
     description: "Rust SCSI driver stack: virtual, SAS, SPI and iSCSI adapters",
     license: "GPL v2",
+    params: {
+        virt_adapters: u32 {
+            default: 1,
+            description: "Virtual adapters to create, 0..=8 (0: none, hardware only)",
+        },
+        virt_targets: u32 {
+            default: 2,
+            description: "Targets per virtual adapter, 1..=16",
+        },
+        virt_luns: u32 {
+            default: 1,
+            description: "LUNs per target, 1..=8",
+        },
+        virt_capacity_mb: u64 {
+            default: 256,
+            description: "Capacity of each virtual LUN in MiB (sparse: RAM is used on write)",
+        },
+        virt_block_size: u32 {
+            default: 512,
+            description: "Logical block size of virtual LUNs: 512 or 4096",
+        },
+        virt_delay_us: u32 {
+            default: 0,
+            description: "Emulated latency per command in microseconds (0: complete inline)",
+        },
+        virt_hw_queues: u32 {
+            default: 0,
+            description: "Hardware queues per virtual adapter (0: one per CPU)",
+        },
+        queue_depth: u32 {
+            default: 32,
+            description: "Default queue depth of a LUN (sysfs queue_depth changes it)",
+        },
+        max_queue_depth: u32 {
+            default: 256,
+            description: "Largest queue depth a LUN accepts, 1..=256",
+        },
+        target_max_cmds: u32 {
+            default: 256,
+            description: "Commands outstanding per target before it reports busy, 1..=256",
+        },
+        cmd_timeout_ms: u32 {
+            default: 30000,
+            description: "Command timeout in milliseconds (sysfs timeout changes it per device)",
+        },
+        write_cache: bool {
+            default: true,
+            description: "Write-back cache enabled at start (sysfs cache_type changes it)",
+        },
+    },
 }
 
-struct OrionScsi;
+struct OrionScsi {
+    // Dropped in order: adapters (hosts) before their debugfs directory.
+    _virt: virt::VirtAdapters,
+    _debugfs: debugfs::Dir,
+}
 
 impl kernel::Module for OrionScsi {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!("loaded\n");
-        Ok(OrionScsi)
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let cfg = virt::VirtConfig {
+            adapters: module_parameters::virt_adapters.value(),
+            targets: module_parameters::virt_targets.value(),
+            luns: module_parameters::virt_luns.value(),
+            capacity_mib: module_parameters::virt_capacity_mb.value(),
+            block_size: module_parameters::virt_block_size.value(),
+            queue_depth: module_parameters::queue_depth.value(),
+            max_queue_depth: module_parameters::max_queue_depth.value(),
+            target_max_cmds: module_parameters::target_max_cmds.value(),
+            timeout_ms: module_parameters::cmd_timeout_ms.value(),
+            write_cache: module_parameters::write_cache.value(),
+            delay_us: module_parameters::virt_delay_us.value(),
+            hw_queues: module_parameters::virt_hw_queues.value(),
+        }
+        .validate()?;
+        let debugfs = debugfs::Dir::new(c"orion_scsi");
+        let virt = virt::VirtAdapters::new(module, &cfg, &debugfs)?;
+        pr_info!("loaded: {} virtual adapter(s)\n", virt.count());
+        Ok(OrionScsi { _virt: virt, _debugfs: debugfs })
     }
 }
 

@@ -111,22 +111,34 @@ pub fn lba_len_6(cdb: &[u8]) -> Option<LbaLen> {
     let hi = u64::from(u8_at(cdb, 1)? & 0x1F);
     let lba = (hi << 16) | u64::from(be16(cdb, 2)?);
     let n = u8_at(cdb, 4)?;
-    Some(LbaLen { lba, blocks: if n == 0 { 256 } else { u32::from(n) } })
+    Some(LbaLen {
+        lba,
+        blocks: if n == 0 { 256 } else { u32::from(n) },
+    })
 }
 
 /// 10-byte block CDBs: LBA bytes 2-5, length bytes 7-8.
 pub fn lba_len_10(cdb: &[u8]) -> Option<LbaLen> {
-    Some(LbaLen { lba: u64::from(be32(cdb, 2)?), blocks: u32::from(be16(cdb, 7)?) })
+    Some(LbaLen {
+        lba: u64::from(be32(cdb, 2)?),
+        blocks: u32::from(be16(cdb, 7)?),
+    })
 }
 
 /// 12-byte block CDBs: LBA bytes 2-5, length bytes 6-9.
 pub fn lba_len_12(cdb: &[u8]) -> Option<LbaLen> {
-    Some(LbaLen { lba: u64::from(be32(cdb, 2)?), blocks: be32(cdb, 6)? })
+    Some(LbaLen {
+        lba: u64::from(be32(cdb, 2)?),
+        blocks: be32(cdb, 6)?,
+    })
 }
 
 /// 16-byte block CDBs: LBA bytes 2-9, length bytes 10-13.
 pub fn lba_len_16(cdb: &[u8]) -> Option<LbaLen> {
-    Some(LbaLen { lba: be64(cdb, 2)?, blocks: be32(cdb, 10)? })
+    Some(LbaLen {
+        lba: be64(cdb, 2)?,
+        blocks: be32(cdb, 10)?,
+    })
 }
 
 /// Field offsets for the LBA/length layout of a block command opcode.
@@ -147,11 +159,11 @@ pub const fn lba_len_offsets(opcode: u8) -> Option<LbaLenOffsets> {
 /// Decodes LBA/length for any READ/WRITE/VERIFY/WRITE SAME/SYNCHRONIZE
 /// CACHE CDB; `None` for other opcodes or a too-short CDB.
 pub fn lba_len(cdb: &[u8]) -> Option<LbaLen> {
-    match cdb.first()? {
-        &(READ_6 | WRITE_6) => lba_len_6(cdb),
-        &(READ_10 | WRITE_10 | VERIFY_10 | SYNCHRONIZE_CACHE_10 | WRITE_SAME_10) => lba_len_10(cdb),
-        &(READ_12 | WRITE_12 | VERIFY_12) => lba_len_12(cdb),
-        &(READ_16 | WRITE_16 | VERIFY_16 | SYNCHRONIZE_CACHE_16 | WRITE_SAME_16) => lba_len_16(cdb),
+    match *cdb.first()? {
+        READ_6 | WRITE_6 => lba_len_6(cdb),
+        READ_10 | WRITE_10 | VERIFY_10 | SYNCHRONIZE_CACHE_10 | WRITE_SAME_10 => lba_len_10(cdb),
+        READ_12 | WRITE_12 | VERIFY_12 => lba_len_12(cdb),
+        READ_16 | WRITE_16 | VERIFY_16 | SYNCHRONIZE_CACHE_16 | WRITE_SAME_16 => lba_len_16(cdb),
         _ => None,
     }
 }

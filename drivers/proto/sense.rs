@@ -236,7 +236,9 @@ impl Sense {
 
     /// Full length of the descriptor-format encoding.
     pub fn descriptor_len(&self) -> usize {
-        8 + if self.info.is_some() { 12 } else { 0 } + if self.field.is_some() { 8 } else { 0 }
+        let info = if self.info.is_some() { 12 } else { 0 };
+        let sks = if self.field.is_some() { 8 } else { 0 };
+        8usize.saturating_add(info).saturating_add(sks)
     }
 
     /// Writes descriptor-format (0x72) sense with an information descriptor
@@ -248,7 +250,7 @@ impl Sense {
         o.u8(self.asc);
         o.u8(self.ascq);
         o.zeros(3);
-        o.u8((self.descriptor_len() - 8) as u8);
+        o.u8(self.descriptor_len().saturating_sub(8) as u8);
         if let Some(info) = self.info {
             o.bytes(&[0x00, 0x0A, 0x80, 0x00]); // type 0, VALID
             o.be64(info);
@@ -302,7 +304,11 @@ fn field_from_sks(key: SenseKey, sks: [u8; 3]) -> Option<FieldPointer> {
     Some(FieldPointer {
         in_cdb: sks[0] & 0x40 != 0,
         byte: u16::from_be_bytes([sks[1], sks[2]]),
-        bit: if sks[0] & 0x08 != 0 { Some(sks[0] & 0x07) } else { None },
+        bit: if sks[0] & 0x08 != 0 {
+            Some(sks[0] & 0x07)
+        } else {
+            None
+        },
     })
 }
 
@@ -320,11 +326,25 @@ pub fn parse(buf: &[u8]) -> Option<ParsedSense> {
             let b = buf.get(..len)?;
             let at = |i: usize| b.get(i).copied().unwrap_or(0);
             let key = SenseKey::from_u8(at(2));
-            let info = if at(0) & 0x80 != 0 { be32(b, 3).map(u64::from) } else { None };
-            let sks = if b.len() >= 18 { field_from_sks(key, [at(15), at(16), at(17)]) } else { None };
+            let info = if at(0) & 0x80 != 0 {
+                be32(b, 3).map(u64::from)
+            } else {
+                None
+            };
+            let sks = if b.len() >= 18 {
+                field_from_sks(key, [at(15), at(16), at(17)])
+            } else {
+                None
+            };
             Some(ParsedSense {
                 response_code: rc,
-                sense: Sense { key, asc: at(12), ascq: at(13), info, field: sks },
+                sense: Sense {
+                    key,
+                    asc: at(12),
+                    ascq: at(13),
+                    info,
+                    field: sks,
+                },
             })
         }
         0x72 | 0x73 => {
@@ -335,17 +355,21 @@ pub fn parse(buf: &[u8]) -> Option<ParsedSense> {
             let b = buf.get(..len)?;
             let at = |i: usize| b.get(i).copied().unwrap_or(0);
             let key = SenseKey::from_u8(at(1));
-            let mut sense = Sense { key, asc: at(2), ascq: at(3), info: None, field: None };
+            let mut sense = Sense {
+                key,
+                asc: at(2),
+                ascq: at(3),
+                info: None,
+                field: None,
+            };
             let mut off = 8usize;
             // Walk descriptors; each is 2 header bytes + ADDITIONAL LENGTH.
             while let (Some(&ty), Some(&dl)) = (b.get(off), b.get(off.saturating_add(1))) {
                 let end = off.saturating_add(2).saturating_add(usize::from(dl));
                 let Some(d) = b.get(off..end) else { break };
                 match ty {
-                    0x00 if d.len() >= 12 => {
-                        if d.get(2).is_some_and(|v| v & 0x80 != 0) {
-                            sense.info = be64(d, 4);
-                        }
+                    0x00 if d.len() >= 12 && d.get(2).is_some_and(|v| v & 0x80 != 0) => {
+                        sense.info = be64(d, 4);
                     }
                     0x02 if d.len() >= 7 => {
                         if let (Some(&a), Some(p)) = (d.get(4), be16(d, 5)) {
@@ -357,7 +381,10 @@ pub fn parse(buf: &[u8]) -> Option<ParsedSense> {
                 }
                 off = end;
             }
-            Some(ParsedSense { response_code: rc, sense })
+            Some(ParsedSense {
+                response_code: rc,
+                sense,
+            })
         }
         _ => None,
     }

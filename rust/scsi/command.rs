@@ -94,9 +94,14 @@ impl<T: HostOperations> CmdPriv<T> {
             (&*this, bindings::orion_helper_scsi_cmd_from_priv(this.cast_mut().cast()))
         };
         // Only complete if nobody (the error handler) reclaimed it first.
-        if this.state.cmpxchg(PARKED_TIMER, MIDLAYER, Full).is_ok() {
-            // SAFETY: We just took ownership back from the parked state; the
-            // result was set before the timer was armed.
+        if this.state.cmpxchg(PARKED_TIMER, CLAIMED, Full).is_ok() {
+            // SAFETY: We just took ownership back from the parked state, so
+            // the command is live and ours.
+            let cmd_ref = unsafe { CommandRef::<T>::from_raw(cmd) };
+            T::command_finished(cmd_ref.device().host().data(), cmd_ref);
+            this.state.store(MIDLAYER, Relaxed);
+            // SAFETY: The result was set before the timer was armed; the
+            // midlayer gets the command back exactly once.
             unsafe { bindings::scsi_done(cmd) };
         }
         bindings::hrtimer_restart::HRTIMER_NORESTART
@@ -359,6 +364,11 @@ impl<T: HostOperations> Command<T> {
         ret
     }
 
+    fn finished(&self) {
+        let cmd = self.cmd_ref();
+        T::command_finished(cmd.device().host().data(), cmd);
+    }
+
     fn set_result(&mut self, status: CmdStatus) {
         // SAFETY: The owner of the command may set its result.
         unsafe { (*self.raw()).result = status.to_result() };
@@ -367,6 +377,7 @@ impl<T: HostOperations> Command<T> {
     /// Completes the command now.
     pub fn complete(mut self, status: CmdStatus) {
         self.set_result(status);
+        self.finished();
         let cmd = self.raw();
         self.priv_().state.store(MIDLAYER, Relaxed);
         core::mem::forget(self);
@@ -419,6 +430,7 @@ impl<T: HostOperations> Command<T> {
     /// Hands a reclaimed command to the error handler without completing it,
     /// as an abort handler must before returning success.
     pub fn abandon(self, _eh: &EhContext) {
+        self.finished();
         self.priv_().state.store(MIDLAYER, Release);
         core::mem::forget(self);
     }
@@ -430,6 +442,7 @@ impl<T: HostOperations> Drop for Command<T> {
         // out: fail it instead, loudly.
         pr_warn!("orion_scsi: command dropped without completion, failing it\n");
         self.set_result(CmdStatus::host(HostByte::Error));
+        self.finished();
         self.priv_().state.store(MIDLAYER, Relaxed);
         // SAFETY: We own the command (CLAIMED) and give it back once.
         unsafe { bindings::scsi_done(self.raw()) };
@@ -488,6 +501,12 @@ impl<T: HostOperations> CommandRef<T> {
     pub fn unique_tag(&self) -> u32 {
         // SAFETY: The command and its request are live.
         unsafe { bindings::blk_mq_unique_tag(bindings::orion_helper_scsi_cmd_to_rq(self.raw())) }
+    }
+
+    /// The driver's per-command data.
+    pub fn data(&self) -> &T::CmdData {
+        // SAFETY: By the type invariant the command belongs to a host of `T`.
+        &unsafe { CmdPriv::<T>::of(self.raw()) }.data
     }
 
     /// Reclaims the command if it is parked (or waiting on its completion

@@ -59,6 +59,14 @@ impl<T: HostOperations> Device<T> {
         unsafe { bindings::scsi_change_queue_depth(self.raw(), depth.min(i32::MAX as u32) as i32) };
     }
 
+    /// Sets the command timeout of the device's request queue (what sysfs
+    /// `timeout` shows); call from `sdev_configure`, before sd attaches.
+    pub fn set_timeout_ms(&self, ms: u32) {
+        let jiffies = kernel::time::msecs_to_jiffies(ms).min(u32::MAX as _) as u32;
+        // SAFETY: The device and its request queue are live.
+        unsafe { bindings::blk_queue_rq_timeout((*self.raw()).request_queue, jiffies) };
+    }
+
     /// The driver's data for this device; `None` before `sdev_init` finished.
     pub fn data(&self) -> Option<&T::DeviceData> {
         // SAFETY: `hostdata` is null or a `T::DeviceData` set by `sdev_init`

@@ -199,6 +199,23 @@ impl<T: HostOperations> Host<T> {
         Ok(Self { shost, _template: template.clone() })
     }
 
+    /// Like [`Self::new`], with host data that is already constructed.
+    pub fn new_with(
+        template: &Arc<Template<T>>,
+        cfg: &HostConfig,
+        parent: Option<&device::Device>,
+        data: T::HostData,
+    ) -> Result<Self> {
+        // SAFETY: The closure initialises the whole slot and cannot fail.
+        let init = unsafe {
+            pin_init::pin_init_from_closure(move |slot: *mut T::HostData| {
+                slot.write(data);
+                Ok(())
+            })
+        };
+        Self::new(template, cfg, parent, init)
+    }
+
     /// The host, borrowed.
     pub fn get(&self) -> &HostRef<T> {
         // SAFETY: By the type invariant the host is live while `self` is.

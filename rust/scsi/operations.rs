@@ -108,6 +108,11 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
+    /// The command leaves the driver: completed (directly or by its timer),
+    /// failed, or handed to the error handler. Runs before the midlayer sees
+    /// the completion, in any context: it must not sleep.
+    fn command_finished(_host: &Self::HostData, _cmd: &CommandRef<Self>) {}
+
     /// Aborts one command.
     fn eh_abort(host: &Self::HostData, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult;
 

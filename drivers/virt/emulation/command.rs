@@ -152,9 +152,9 @@ impl Command {
     /// Direction of the data phase.
     pub fn data_direction(&self) -> DataDirection {
         match *self {
-            Command::TestUnitReady
-            | Command::SyncCache { .. }
-            | Command::StartStopUnit { .. } => DataDirection::None,
+            Command::TestUnitReady | Command::SyncCache { .. } | Command::StartStopUnit { .. } => {
+                DataDirection::None
+            }
             Command::Inquiry { .. }
             | Command::ReportLuns { .. }
             | Command::RequestSense { .. }
@@ -163,19 +163,39 @@ impl Command {
             | Command::ModeSense { .. }
             | Command::ReportSupportedOpcodes { .. } => DataDirection::FromDevice,
             Command::Read { blocks, .. } => {
-                if blocks == 0 { DataDirection::None } else { DataDirection::FromDevice }
+                if blocks == 0 {
+                    DataDirection::None
+                } else {
+                    DataDirection::FromDevice
+                }
             }
             Command::Write { blocks, .. } => {
-                if blocks == 0 { DataDirection::None } else { DataDirection::ToDevice }
+                if blocks == 0 {
+                    DataDirection::None
+                } else {
+                    DataDirection::ToDevice
+                }
             }
             Command::Verify { bytchk, blocks, .. } => {
-                if bytchk == 0 || blocks == 0 { DataDirection::None } else { DataDirection::ToDevice }
+                if bytchk == 0 || blocks == 0 {
+                    DataDirection::None
+                } else {
+                    DataDirection::ToDevice
+                }
             }
             Command::ModeSelect { param_len, .. } | Command::Unmap { param_len, .. } => {
-                if param_len == 0 { DataDirection::None } else { DataDirection::ToDevice }
+                if param_len == 0 {
+                    DataDirection::None
+                } else {
+                    DataDirection::ToDevice
+                }
             }
             Command::WriteSame { ndob, .. } => {
-                if ndob { DataDirection::None } else { DataDirection::ToDevice }
+                if ndob {
+                    DataDirection::None
+                } else {
+                    DataDirection::ToDevice
+                }
             }
         }
     }
@@ -194,16 +214,24 @@ impl Command {
             Command::ReadCapacity16 { alloc_len } => u64::from(alloc_len),
             Command::ModeSense { alloc_len, .. } => u64::from(alloc_len),
             Command::ReportSupportedOpcodes { alloc_len, .. } => u64::from(alloc_len),
-            Command::Read { blocks, .. } | Command::Write { blocks, .. } => u64::from(blocks).saturating_mul(bs),
+            Command::Read { blocks, .. } | Command::Write { blocks, .. } => {
+                u64::from(blocks).saturating_mul(bs)
+            }
             Command::Verify { bytchk, blocks, .. } => match (bytchk, blocks) {
                 (_, 0) => 0,
                 (1, n) => u64::from(n).saturating_mul(bs),
                 (3, _) => bs,
                 _ => 0,
             },
-            Command::ModeSelect { param_len, .. } | Command::Unmap { param_len, .. } => u64::from(param_len),
+            Command::ModeSelect { param_len, .. } | Command::Unmap { param_len, .. } => {
+                u64::from(param_len)
+            }
             Command::WriteSame { ndob, .. } => {
-                if ndob { 0 } else { bs }
+                if ndob {
+                    0
+                } else {
+                    bs
+                }
             }
         }
     }
@@ -232,6 +260,9 @@ impl Command {
     /// attention (SPC-4: INQUIRY, REPORT LUNS; REQUEST SENSE reports the
     /// attention as its data and clears it instead).
     pub fn skips_unit_attention(&self) -> bool {
-        matches!(self, Command::Inquiry { .. } | Command::ReportLuns { .. } | Command::RequestSense { .. })
+        matches!(
+            self,
+            Command::Inquiry { .. } | Command::ReportLuns { .. } | Command::RequestSense { .. }
+        )
     }
 }

@@ -43,14 +43,18 @@ fn check_protect(c: &[u8]) -> Result<(), Sense> {
 /// only the opcode's CDB length is examined. Errors are the sense data for
 /// a CHECK CONDITION (always ILLEGAL REQUEST).
 pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
-    let opcode = *cdb.first().ok_or(Sense::illegal(sense::INVALID_COMMAND_OPCODE))?;
+    let opcode = *cdb
+        .first()
+        .ok_or(Sense::illegal(sense::INVALID_COMMAND_OPCODE))?;
     let sa_byte = cdb.get(1).copied().unwrap_or(0) & 0x1F;
     let info = match lookup(opcode, sa_byte) {
         Lookup::Found(i) => i,
         Lookup::UnknownOpcode => return Err(Sense::illegal(sense::INVALID_COMMAND_OPCODE)),
         Lookup::UnknownServiceAction => return Err(Sense::invalid_cdb_field(1, Some(4))),
     };
-    let c = cdb.get(..info.usage.len()).ok_or(Sense::illegal(sense::INVALID_FIELD_IN_CDB))?;
+    let c = cdb
+        .get(..info.usage.len())
+        .ok_or(Sense::illegal(sense::INVALID_FIELD_IN_CDB))?;
     let ctl_off = c.len().saturating_sub(1);
 
     // Reserved bits anywhere but the control byte.
@@ -71,15 +75,26 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
 
     match opcode {
         TEST_UNIT_READY => Ok(Command::TestUnitReady),
-        REQUEST_SENSE => Ok(Command::RequestSense { desc: b(1) & 0x01 != 0, alloc_len: b(4) }),
+        REQUEST_SENSE => Ok(Command::RequestSense {
+            desc: b(1) & 0x01 != 0,
+            alloc_len: b(4),
+        }),
         INQUIRY => {
             let evpd = b(1) & 0x01 != 0;
             let page = b(2);
-            let ok = if evpd { super::vpd::SUPPORTED_VPD_PAGES.contains(&page) } else { page == 0 };
+            let ok = if evpd {
+                super::vpd::SUPPORTED_VPD_PAGES.contains(&page)
+            } else {
+                page == 0
+            };
             if !ok {
                 return Err(Sense::invalid_cdb_field(2, Some(7)));
             }
-            Ok(Command::Inquiry { evpd, page, alloc_len: be16(c, 3).ok_or_else(bad)? })
+            Ok(Command::Inquiry {
+                evpd,
+                page,
+                alloc_len: be16(c, 3).ok_or_else(bad)?,
+            })
         }
         REPORT_LUNS => {
             let select_report = b(2);
@@ -91,7 +106,10 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             if alloc_len < 4 {
                 return Err(Sense::invalid_cdb_field(6, None));
             }
-            Ok(Command::ReportLuns { select_report, alloc_len })
+            Ok(Command::ReportLuns {
+                select_report,
+                alloc_len,
+            })
         }
         READ_CAPACITY_10 => {
             // Non-zero LBA is only meaningful with the obsolete PMI bit.
@@ -104,7 +122,9 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             if b(14) & 0x01 == 0 && be64(c, 2) != Some(0) {
                 return Err(Sense::invalid_cdb_field(2, None));
             }
-            Ok(Command::ReadCapacity16 { alloc_len: be32(c, 10).ok_or_else(bad)? })
+            Ok(Command::ReadCapacity16 {
+                alloc_len: be32(c, 10).ok_or_else(bad)?,
+            })
         }
         READ_6 | WRITE_6 | READ_10 | WRITE_10 | READ_12 | WRITE_12 | READ_16 | WRITE_16 => {
             let offs = cdb::lba_len_offsets(opcode).ok_or_else(bad)?;
@@ -136,14 +156,22 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             if bytchk == 1 {
                 check_xfer(lun, ll.blocks, offs.len)?;
             }
-            Ok(Command::Verify { lba: ll.lba, blocks: ll.blocks, bytchk })
+            Ok(Command::Verify {
+                lba: ll.lba,
+                blocks: ll.blocks,
+                bytchk,
+            })
         }
         SYNCHRONIZE_CACHE_10 | SYNCHRONIZE_CACHE_16 => {
             let offs = cdb::lba_len_offsets(opcode).ok_or_else(bad)?;
             let ll = cdb::lba_len(c).ok_or_else(bad)?;
             // 0 blocks = "to the end", which still needs a valid start LBA.
             check_range(lun, ll.lba, u64::from(ll.blocks).max(1), offs.lba)?;
-            Ok(Command::SyncCache { lba: ll.lba, blocks: ll.blocks, immed: b(1) & 0x02 != 0 })
+            Ok(Command::SyncCache {
+                lba: ll.lba,
+                blocks: ll.blocks,
+                immed: b(1) & 0x02 != 0,
+            })
         }
         WRITE_SAME_10 | WRITE_SAME_16 => {
             let offs = cdb::lba_len_offsets(opcode).ok_or_else(bad)?;
@@ -160,13 +188,21 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
                 return Err(Sense::invalid_cdb_field(offs.len, None));
             }
             check_range(lun, ll.lba, u64::from(ll.blocks), offs.lba)?;
-            Ok(Command::WriteSame { lba: ll.lba, blocks: ll.blocks, unmap, ndob })
+            Ok(Command::WriteSame {
+                lba: ll.lba,
+                blocks: ll.blocks,
+                unmap,
+                ndob,
+            })
         }
         UNMAP => {
             if b(1) & 0x01 != 0 {
                 return Err(Sense::invalid_cdb_field(1, Some(0))); // ANCHOR: ANC_SUP=0
             }
-            Ok(Command::Unmap { param_len: be16(c, 7).ok_or_else(bad)?, anchor: false })
+            Ok(Command::Unmap {
+                param_len: be16(c, 7).ok_or_else(bad)?,
+                anchor: false,
+            })
         }
         MODE_SENSE_6 | MODE_SENSE_10 => {
             let ten = opcode == MODE_SENSE_10;
@@ -174,7 +210,13 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             let page = b(2) & 0x3F;
             let subpage = b(3);
             if pc == 3 {
-                return Err(Sense::illegal(sense::SAVING_PARAMETERS_NOT_SUPPORTED).with_field(true, 2, Some(7)));
+                return Err(
+                    Sense::illegal(sense::SAVING_PARAMETERS_NOT_SUPPORTED).with_field(
+                        true,
+                        2,
+                        Some(7),
+                    ),
+                );
             }
             if !super::mode_pages::is_supported_page(page) {
                 return Err(Sense::invalid_cdb_field(2, Some(5)));
@@ -183,7 +225,11 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             if subpage != 0 && subpage != 0xFF {
                 return Err(Sense::invalid_cdb_field(3, Some(7)));
             }
-            let alloc_len = if ten { be16(c, 7).ok_or_else(bad)? } else { u16::from(b(4)) };
+            let alloc_len = if ten {
+                be16(c, 7).ok_or_else(bad)?
+            } else {
+                u16::from(b(4))
+            };
             Ok(Command::ModeSense {
                 ten,
                 dbd: b(1) & 0x08 != 0,
@@ -203,8 +249,17 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             if b(1) & 0x01 != 0 {
                 return Err(Sense::invalid_cdb_field(1, Some(0)));
             }
-            let param_len = if ten { be16(c, 7).ok_or_else(bad)? } else { u16::from(b(4)) };
-            Ok(Command::ModeSelect { ten, pf: true, sp: false, param_len })
+            let param_len = if ten {
+                be16(c, 7).ok_or_else(bad)?
+            } else {
+                u16::from(b(4))
+            };
+            Ok(Command::ModeSelect {
+                ten,
+                pf: true,
+                sp: false,
+                param_len,
+            })
         }
         START_STOP_UNIT => {
             let power_condition = b(4) >> 4;

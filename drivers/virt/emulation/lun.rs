@@ -28,16 +28,22 @@ pub struct BlockLimits {
 impl BlockLimits {
     /// Defaults sized for a page-granular RAM store with `block_size` blocks.
     pub const fn for_block_size(block_size: u32) -> Self {
-        let per_page = if block_size == 0 || block_size >= 4096 { 1 } else { 4096 / block_size };
-        let per_mib = if block_size == 0 { 1 } else { (1 << 20) / block_size };
+        let per_page = match 4096u32.checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
+        let per_mib = match (1u32 << 20).checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
         BlockLimits {
             optimal_granularity_blocks: per_page as u16,
-            max_transfer_blocks: per_mib * 8,
+            max_transfer_blocks: per_mib.saturating_mul(8),
             optimal_transfer_blocks: per_mib,
-            max_unmap_lba_count: per_mib * 1024,
+            max_unmap_lba_count: per_mib.saturating_mul(1024),
             max_unmap_descriptors: 64,
             unmap_granularity: per_page,
-            max_write_same_blocks: per_mib as u64 * 1024,
+            max_write_same_blocks: (per_mib as u64).saturating_mul(1024),
         }
     }
 }
@@ -82,7 +88,13 @@ impl LunConfig {
 
     /// Builds a LUN with default identity strings, limits and designator;
     /// `None` when `block_size` is not 512/4096 or `capacity_blocks` is 0.
-    pub const fn new(adapter: u32, target: u32, lun: u64, block_size: u32, capacity_blocks: u64) -> Option<Self> {
+    pub const fn new(
+        adapter: u32,
+        target: u32,
+        lun: u64,
+        block_size: u32,
+        capacity_blocks: u64,
+    ) -> Option<Self> {
         if !(block_size == 512 || block_size == 4096) || capacity_blocks == 0 {
             return None;
         }
@@ -109,7 +121,7 @@ impl LunConfig {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let mut s = [b'0'; 16];
         for (i, c) in s.iter_mut().enumerate() {
-            let shift = 60u32.saturating_sub(4 * i as u32);
+            let shift = 60u32.saturating_sub((i as u32).saturating_mul(4));
             let nib = ((self.naa >> shift) & 0xF) as usize;
             *c = HEX.get(nib).copied().unwrap_or(b'0');
         }

@@ -38,6 +38,9 @@ pub use mode_pages::{respond_mode_sense, ModeSenseArgs};
 pub use mode_select::{parse_mode_select, ModeSelectOutcome};
 pub use report::{respond_report_luns, respond_report_supported_opcodes};
 pub use respond::respond_data_in;
-pub use status::{respond_request_sense, NOT_READY_SENSE, POWER_ON_RESET_UA};
+pub use status::{
+    power_on_reset_ua, respond_request_sense, LUN_NOT_SUPPORTED_SENSE, MODE_PARAMETERS_CHANGED_UA,
+    NOT_READY_SENSE, POWER_ON_RESET_UA, REPORTED_LUNS_CHANGED_UA, SPACE_ALLOCATION_FAILED_SENSE,
+};
 pub use unmap::parse_unmap;
 pub use vpd::respond_vpd;

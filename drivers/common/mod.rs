@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Core shared by every orion_scsi adapter: statistics and configuration checks.
+
+pub mod stats;

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtual adapter's host template operations and its hosts.
+
+use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
+use crate::common::stats::{IoStats, StatsSnapshot};
+use crate::scsi::{
+    CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte, HostConfig,
+    HostOperations, QueueBusy, Requeue, Template,
+};
+use core::fmt;
+use kernel::{
+    debugfs,
+    prelude::*,
+    str::CString,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
+    time::{Instant, Monotonic},
+};
+
+/// The virtual adapter driver.
+pub(crate) struct VirtAdapter;
+
+/// One virtual host's state.
+pub(crate) struct VirtHost {
+    cfg: VirtConfig,
+    /// LUNs, indexed by `target * cfg.luns + lun`.
+    luns: KVec<VirtLun>,
+    /// LUN numbers of a target, for REPORT LUNS.
+    lun_numbers: KVec<u64>,
+    /// Commands outstanding per target (the per-target cap).
+    target_busy: KVec<Atomic<u32>>,
+    epoch: Instant<Monotonic>,
+}
+
+/// Per-command state: submission time, for the latency histogram.
+pub(crate) struct VirtCmd {
+    start_ns: Atomic<i64>,
+}
+
+impl Default for VirtCmd {
+    fn default() -> Self {
+        Self { start_ns: Atomic::new(0) }
+    }
+}
+
+impl VirtHost {
+    fn new(index: u32, cfg: &VirtConfig) -> Result<Self> {
+        let capacity_blocks = (cfg.capacity_mib << 20).checked_div(u64::from(cfg.block_size)).ok_or(EINVAL)?;
+        let mut luns = KVec::with_capacity(cfg.targets.saturating_mul(cfg.luns) as usize, GFP_KERNEL)?;
+        for t in 0..cfg.targets {
+            for l in 0..cfg.luns {
+                let mut base = LunConfig::new(index, t, l.into(), cfg.block_size, capacity_blocks)
+                    .ok_or(EINVAL)?;
+                base.write_cache = cfg.write_cache;
+                luns.push(VirtLun::new(base)?, GFP_KERNEL)?;
+            }
+        }
+        let mut lun_numbers = KVec::with_capacity(cfg.luns as usize, GFP_KERNEL)?;
+        for l in 0..cfg.luns {
+            lun_numbers.push(u64::from(l), GFP_KERNEL)?;
+        }
+        let mut target_busy = KVec::with_capacity(cfg.targets as usize, GFP_KERNEL)?;
+        for _ in 0..cfg.targets {
+            target_busy.push(Atomic::new(0), GFP_KERNEL)?;
+        }
+        Ok(Self { cfg: *cfg, luns, lun_numbers, target_busy, epoch: Instant::now() })
+    }
+
+    fn now_ns(&self) -> i64 {
+        self.epoch.elapsed().as_nanos()
+    }
+
+    fn lun_index(&self, target: u32, lun: u64) -> Option<usize> {
+        if target >= self.cfg.targets || lun >= u64::from(self.cfg.luns) {
+            return None;
+        }
+        Some(target.saturating_mul(self.cfg.luns).saturating_add(lun as u32) as usize)
+    }
+
+    fn lun_of(&self, dev: &Device<VirtAdapter>) -> Option<&VirtLun> {
+        dev.data().and_then(|&i| self.luns.get(i))
+    }
+
+    /// Completes every parked command of a LUN matching `matches(target,
+    /// lun)` with DID_RESET (the midlayer retries them, or ignores the
+    /// completion of one it timed out) and raises a unit attention there.
+    fn reset_where(&self, any: &CommandRef<VirtAdapter>, matches: impl Fn(u32, u64) -> bool) {
+        any.device().host().for_each_busy(|c| {
+            if matches(c.device().id(), c.device().lun()) {
+                if let Some(cmd) = c.take_parked() {
+                    cmd.complete(CmdStatus::host(HostByte::Reset));
+                }
+            }
+        });
+        for (i, lun) in self.luns.iter().enumerate() {
+            let i = i as u32;
+            let (Some(t), Some(l)) = (i.checked_div(self.cfg.luns), i.checked_rem(self.cfg.luns)) else {
+                continue;
+            };
+            if matches(t, u64::from(l)) {
+                lun.raise_reset_ua();
+            }
+        }
+    }
+}
+
+#[vtable]
+impl HostOperations for VirtAdapter {
+    type HostData = VirtHost;
+    type CmdData = VirtCmd;
+    type DeviceData = usize;
+
+    fn queue_command(host: &VirtHost, mut cmd: Command<Self>) -> Result<(), Requeue<Self>> {
+        let dev = cmd.device();
+        let (Some(lun), Some(busy)) =
+            (host.lun_of(dev), host.target_busy.get(dev.id() as usize))
+        else {
+            cmd.complete(CmdStatus::host(HostByte::NoConnect));
+            return Ok(());
+        };
+        if busy.fetch_add(1, Relaxed) >= host.cfg.target_max_cmds {
+            busy.fetch_sub(1, Relaxed);
+            return Err(cmd.requeue(QueueBusy::Target));
+        }
+        lun.stats.start();
+        cmd.data().start_ns.store(host.now_ns(), Relaxed);
+        let status = io::execute(&mut cmd, lun, &host.lun_numbers);
+        match host.cfg.delay_us {
+            0 => cmd.complete(status),
+            us => cmd.complete_after(status, u64::from(us).saturating_mul(1000)),
+        }
+        Ok(())
+    }
+
+    fn command_finished(host: &VirtHost, cmd: &CommandRef<Self>) {
+        let dev = cmd.device();
+        if let (Some(lun), Some(busy)) = (host.lun_of(dev), host.target_busy.get(dev.id() as usize)) {
+            busy.fetch_sub(1, Relaxed);
+            let start = cmd.data().start_ns.load(Relaxed);
+            lun.stats.finish(host.now_ns().saturating_sub(start).max(0) as u64);
+        }
+    }
+
+    fn sdev_init(host: &VirtHost, dev: &Device<Self>) -> Result<usize> {
+        if dev.channel() != 0 {
+            return Err(ENXIO);
+        }
+        host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)
+    }
+
+    fn sdev_configure(host: &VirtHost, dev: &Device<Self>) -> Result {
+        dev.set_queue_depth(host.cfg.queue_depth);
+        dev.set_timeout_ms(host.cfg.timeout_ms);
+        Ok(())
+    }
+
+    fn change_queue_depth(host: &VirtHost, _dev: &Device<Self>, depth: u32) -> u32 {
+        depth.min(host.cfg.max_queue_depth)
+    }
+
+    fn eh_abort(_host: &VirtHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        // A command still waiting on its completion timer is taken back; one
+        // that already completed needs nothing.
+        if let Some(cmd) = cmd.take_parked() {
+            cmd.abandon(eh);
+        }
+        EhResult::Success
+    }
+
+    fn eh_device_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        let (id, lun) = (cmd.device().id(), cmd.device().lun());
+        host.reset_where(cmd, |t, l| t == id && l == lun);
+        EhResult::Success
+    }
+
+    fn eh_target_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        let id = cmd.device().id();
+        host.reset_where(cmd, |t, _| t == id);
+        EhResult::Success
+    }
+
+    fn eh_bus_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        host.reset_where(cmd, |_, _| true);
+        EhResult::Success
+    }
+
+    fn eh_host_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        host.reset_where(cmd, |_, _| true);
+        EhResult::Success
+    }
+}
+
+/// Reports one LUN's statistics (debugfs `lun<target>:<lun>`).
+struct LunStatsFile(Arc<IoStats>);
+
+impl debugfs::Writer for LunStatsFile {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.snapshot())
+    }
+}
+
+/// Reports a host's totals (debugfs `stats`).
+struct HostStatsFile(KVec<Arc<IoStats>>);
+
+impl debugfs::Writer for HostStatsFile {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut t = StatsSnapshot::default();
+        for s in self.0.iter() {
+            t.add(&s.snapshot());
+        }
+        write!(f, "{}", t)
+    }
+}
+
+/// All virtual adapters of the module, with their debugfs statistics.
+///
+/// Field order matters: the statistics files go first, then the hosts
+/// (removing their devices), then the template they share.
+pub(crate) struct VirtAdapters {
+    _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
+    _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
+    _dirs: KVec<debugfs::Dir>,
+    hosts: KVec<Host<VirtAdapter>>,
+    _template: Arc<Template<VirtAdapter>>,
+}
+
+impl VirtAdapters {
+    /// Creates and scans `cfg.adapters` virtual hosts.
+    pub(crate) fn new(module: &'static ThisModule, cfg: &VirtConfig, debug_dir: &debugfs::Dir) -> Result<Self> {
+        let hw_queues = match cfg.hw_queues {
+            0 => kernel::cpu::nr_cpu_ids().max(1),
+            n => n,
+        };
+        let host_cfg = HostConfig {
+            can_queue: cfg.targets.saturating_mul(cfg.target_max_cmds),
+            cmd_per_lun: cfg.queue_depth as u16,
+            sg_tablesize: 256,
+            max_sectors: 2048,
+            max_segment_size: 1 << 20,
+            dma_boundary: u64::MAX,
+            host_tagset: true,
+            nr_hw_queues: hw_queues,
+            this_id: -1,
+            max_id: cfg.targets,
+            max_lun: cfg.luns.into(),
+            max_channel: 0,
+            max_cmd_len: 32,
+        };
+        let template = Template::new(module, c"orion_scsi virtual adapter", c"orion_virt", &host_cfg)?;
+        let mut this = Self {
+            _lun_files: KVec::new(),
+            _host_files: KVec::new(),
+            _dirs: KVec::new(),
+            hosts: KVec::new(),
+            _template: template.clone(),
+        };
+        for index in 0..cfg.adapters {
+            let data = VirtHost::new(index, cfg)?;
+            let mut lun_stats = KVec::with_capacity(data.luns.len(), GFP_KERNEL)?;
+            for lun in data.luns.iter() {
+                lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;
+            }
+            let host = Host::new_with(&template, &host_cfg, None, data)?;
+            let host_no = host.get().host_no();
+            let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
+            for (i, stats) in lun_stats.iter().enumerate() {
+                let i = i as u32;
+                let (t, l) = (i.checked_div(cfg.luns).ok_or(EINVAL)?, i.checked_rem(cfg.luns).ok_or(EINVAL)?);
+                let name = CString::try_from_fmt(fmt!("lun{}:{}", t, l))?;
+                let file = KBox::pin_init(dir.read_only_file(&name, LunStatsFile(stats.clone())), GFP_KERNEL)?;
+                this._lun_files.push(file, GFP_KERNEL)?;
+            }
+            let file = KBox::pin_init(dir.read_only_file(c"stats", HostStatsFile(lun_stats)), GFP_KERNEL)?;
+            this._host_files.push(file, GFP_KERNEL)?;
+            this._dirs.push(dir, GFP_KERNEL)?;
+            this.hosts.push(host, GFP_KERNEL)?;
+        }
+        for host in this.hosts.iter() {
+            host.get().scan();
+        }
+        Ok(this)
+    }
+
+    /// Number of virtual hosts.
+    pub(crate) fn count(&self) -> usize {
+        self.hosts.len()
+    }
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Executes one SCSI command against a virtual LUN: decode (pure logic in
+//! `emulation`), then move data between the command's scatter-gather list
+//! and the LUN's sparse store.
+
+use super::{
+    adapter::VirtAdapter,
+    emulation::{self, Command as Cdb, LunConfig},
+    lun::VirtLun,
+};
+use crate::common::stats::CmdKind;
+use crate::proto::sense::{self, Sense, SenseKey};
+use crate::scsi::{CmdStatus, Command, SgChunkDir};
+use kernel::prelude::*;
+
+/// Page allocations on the I/O path must not sleep (queuecommand may run in
+/// atomic context) and must not warn: failure becomes a sense error.
+fn io_gfp() -> kernel::alloc::Flags {
+    GFP_NOWAIT | __GFP_NOWARN
+}
+
+/// Sense data of the failed command, recorded into the command.
+fn check_condition(cmd: &mut Command<VirtAdapter>, lun: &VirtLun, s: &Sense, desc: bool) -> CmdStatus {
+    let buf = cmd.sense_buffer_mut();
+    if desc {
+        s.write_descriptor(buf);
+    } else {
+        s.write_fixed(buf);
+    }
+    lun.stats.error(s.key as u8);
+    CmdStatus::CHECK_CONDITION
+}
+
+/// Runs `cdb` on `lun`; returns the status to complete the command with.
+pub(crate) fn execute(cmd: &mut Command<VirtAdapter>, lun: &VirtLun, luns: &[u64]) -> CmdStatus {
+    let cfg = lun.config();
+    let mut cdb = [0u8; 32];
+    let cdb_len = cmd.cdb().len().min(cdb.len());
+    cdb[..cdb_len].copy_from_slice(&cmd.cdb()[..cdb_len]);
+    let result = emulation::decode(&cdb[..cdb_len], &cfg).and_then(|op| {
+        if !op.skips_unit_attention() {
+            if let Some(ua) = lun.take_unit_attention() {
+                return Err(ua);
+            }
+        }
+        if lun.stopped() && op.needs_medium() {
+            return Err(emulation::NOT_READY_SENSE);
+        }
+        run(cmd, lun, &cfg, &op, luns)
+    });
+    match result {
+        Ok(()) => CmdStatus::GOOD,
+        Err(s) => check_condition(cmd, lun, &s, cfg.d_sense),
+    }
+}
+
+fn byte_pos(cfg: &LunConfig, lba: u64) -> u64 {
+    lba.saturating_mul(u64::from(cfg.block_size))
+}
+
+fn blocks_len(cfg: &LunConfig, blocks: u32) -> usize {
+    (blocks as usize).saturating_mul(cfg.block_size as usize)
+}
+
+fn medium_error() -> Sense {
+    Sense::new(SenseKey::MediumError, sense::UNRECOVERED_READ_ERROR)
+}
+
+fn space_error() -> Sense {
+    Sense::new(SenseKey::DataProtect, sense::SPACE_ALLOCATION_FAILED)
+}
+
+fn run(
+    cmd: &mut Command<VirtAdapter>,
+    lun: &VirtLun,
+    cfg: &LunConfig,
+    op: &Cdb,
+    luns: &[u64],
+) -> Result<(), Sense> {
+    match *op {
+        Cdb::Read { lba, blocks, .. } => {
+            let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
+            let base = byte_pos(cfg, lba);
+            cmd.for_each_sg_chunk(SgChunkDir::ToSg, 0, |off, chunk| {
+                let n = chunk.len().min(len.saturating_sub(off));
+                lun.store.read(base.saturating_add(off as u64), &mut chunk[..n]).map_err(|_| medium_error())
+            })?;
+            cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
+            lun.stats.count(CmdKind::Read, len as u64);
+        }
+        Cdb::Write { lba, blocks, .. } => {
+            let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
+            let base = byte_pos(cfg, lba);
+            cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
+                let n = chunk.len().min(len.saturating_sub(off));
+                lun.store.write(base.saturating_add(off as u64), &chunk[..n], io_gfp()).map_err(|_| space_error())
+            })?;
+            cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
+            lun.stats.count(CmdKind::Write, len as u64);
+        }
+        Cdb::Verify { lba, blocks, bytchk } => {
+            if bytchk != 0 {
+                verify_bytes(cmd, lun, cfg, lba, blocks, bytchk)?;
+            }
+            lun.stats.count(CmdKind::Other, 0);
+        }
+        Cdb::WriteSame { lba, blocks, unmap, ndob } => {
+            write_same(cmd, lun, cfg, lba, blocks, unmap, ndob)?;
+            lun.stats.count(CmdKind::Write, 0);
+        }
+        Cdb::Unmap { param_len, .. } => {
+            let mut list = [0u8; 8 + 16 * 64];
+            let n = usize::from(param_len).min(list.len()).min(cmd.transfer_len() as usize);
+            let got = cmd.copy_from_sg(0, &mut list[..n]);
+            emulation::parse_unmap(cfg, &list[..got], |lba, blocks| {
+                lun.store
+                    .discard(byte_pos(cfg, lba), blocks_len(cfg, blocks) as u64)
+                    .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE))
+            })?;
+            lun.stats.count(CmdKind::Other, 0);
+        }
+        Cdb::ModeSelect { ten, param_len, .. } => {
+            let mut list = [0u8; 256];
+            let n = usize::from(param_len).min(list.len()).min(cmd.transfer_len() as usize);
+            let got = cmd.copy_from_sg(0, &mut list[..n]);
+            let outcome = emulation::parse_mode_select(cfg, ten, &list[..got])?;
+            lun.set_mode(outcome.write_cache, outcome.d_sense);
+            lun.stats.count(CmdKind::Other, 0);
+        }
+        Cdb::StartStopUnit { start, .. } => {
+            lun.set_stopped(!start);
+            lun.stats.count(CmdKind::Other, 0);
+        }
+        Cdb::TestUnitReady | Cdb::SyncCache { .. } => lun.stats.count(CmdKind::Other, 0),
+        Cdb::RequestSense { .. } => {
+            // The only deferred condition a LUN holds is its unit attention.
+            let pending = lun.take_unit_attention();
+            respond(cmd, lun, cfg, op, luns, pending.as_ref())?;
+        }
+        _ => respond(cmd, lun, cfg, op, luns, None)?,
+    }
+    Ok(())
+}
+
+/// Data-in responses built by the emulation and copied to the buffer.
+fn respond(
+    cmd: &mut Command<VirtAdapter>,
+    lun: &VirtLun,
+    cfg: &LunConfig,
+    op: &Cdb,
+    luns: &[u64],
+    pending: Option<&Sense>,
+) -> Result<(), Sense> {
+    let mut buf = [0u8; 1024];
+    let full = emulation::respond_data_in(op, cfg, luns, pending, &mut buf)?;
+    let n = full
+        .min(buf.len())
+        .min(op.transfer_len(cfg.block_size) as usize)
+        .min(cmd.transfer_len() as usize);
+    let copied = cmd.copy_to_sg(0, &buf[..n]);
+    cmd.set_resid(cmd.transfer_len().saturating_sub(copied as u32));
+    lun.stats.count(CmdKind::Other, 0);
+    Ok(())
+}
+
+fn verify_bytes(
+    cmd: &mut Command<VirtAdapter>,
+    lun: &VirtLun,
+    cfg: &LunConfig,
+    lba: u64,
+    blocks: u32,
+    bytchk: u8,
+) -> Result<(), Sense> {
+    let bs = cfg.block_size as usize;
+    let mut want = [0u8; 4096];
+    let mut have = [0u8; 4096];
+    for i in 0..u64::from(blocks) {
+        // BYTCHK 3: one data-out block compared against every block.
+        let src_off = if bytchk == 3 { 0 } else { (i as usize).saturating_mul(bs) };
+        if cmd.copy_from_sg(src_off, &mut want[..bs]) != bs {
+            return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+        }
+        lun.store.read(byte_pos(cfg, lba.saturating_add(i)), &mut have[..bs]).map_err(|_| medium_error())?;
+        if want[..bs] != have[..bs] {
+            return Err(Sense::new(SenseKey::Miscompare, sense::MISCOMPARE_DURING_VERIFY)
+                .with_info(lba.saturating_add(i)));
+        }
+    }
+    Ok(())
+}
+
+fn write_same(
+    cmd: &mut Command<VirtAdapter>,
+    lun: &VirtLun,
+    cfg: &LunConfig,
+    lba: u64,
+    blocks: u32,
+    unmap: bool,
+    ndob: bool,
+) -> Result<(), Sense> {
+    let bs = cfg.block_size as usize;
+    let mut block = [0u8; 4096];
+    if !ndob && cmd.copy_from_sg(0, &mut block[..bs]) != bs {
+        return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+    }
+    let zeros = block[..bs].iter().all(|&b| b == 0);
+    if zeros && (unmap || ndob) {
+        // Unmapped blocks read back as zeros (LBPRZ), so deallocate.
+        return lun
+            .store
+            .discard(byte_pos(cfg, lba), blocks_len(cfg, blocks) as u64)
+            .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE));
+    }
+    for i in 0..u64::from(blocks) {
+        lun.store
+            .write(byte_pos(cfg, lba.saturating_add(i)), &block[..bs], io_gfp())
+            .map_err(|_| space_error())?;
+    }
+    Ok(())
+}

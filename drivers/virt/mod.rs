@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The RAM-backed virtual adapter (`orion_virt`): SBC-3 disks emulated in
+//! memory, the default adapter when no hardware is present.
+
+pub mod emulation;
+
+mod adapter;
+mod config;
+mod io;
+mod lun;
+
+pub(crate) use adapter::VirtAdapters;
+pub(crate) use config::VirtConfig;

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A sparse, page-granular byte store in RAM.
+//!
+//! Pages are allocated on first write and released on discard; reading a
+//! page that was never written (or was discarded) yields zeros. All copies
+//! into and out of the pages happen under the store's lock (the XArray's
+//! spinlock), so concurrent commands on the same store never race on page
+//! contents, and a discard cannot free a page while it is being copied.
+//! The lock is per store (per logical unit), never global.
+
+use kernel::{
+    alloc::{AllocError, Flags},
+    page::{Page, PAGE_SIZE},
+    prelude::*,
+    xarray::{self, XArray},
+};
+
+/// A sparse byte store of a fixed size.
+#[pin_data]
+pub struct SparsePages {
+    #[pin]
+    pages: XArray<KBox<Page>>,
+    size: u64,
+}
+
+/// Splits `[pos, pos + len)` into pieces that do not cross a page boundary:
+/// yields (page index, offset in page, offset in the caller's buffer, length).
+fn pieces(pos: u64, len: usize) -> impl Iterator<Item = (usize, usize, usize, usize)> {
+    let mut done = 0usize;
+    core::iter::from_fn(move || {
+        if done >= len {
+            return None;
+        }
+        let at = pos + done as u64;
+        let index = (at / PAGE_SIZE as u64) as usize;
+        let in_page = (at % PAGE_SIZE as u64) as usize;
+        let n = (PAGE_SIZE - in_page).min(len - done);
+        let piece = (index, in_page, done, n);
+        done += n;
+        Some(piece)
+    })
+}
+
+impl SparsePages {
+    /// Creates an empty store of `size` bytes.
+    pub fn new(size: u64) -> impl PinInit<Self> {
+        pin_init!(Self {
+            pages <- XArray::new(xarray::AllocKind::Alloc),
+            size,
+        })
+    }
+
+    /// Size of the store in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn check(&self, pos: u64, len: usize) -> Result {
+        match pos.checked_add(len as u64) {
+            Some(end) if end <= self.size => Ok(()),
+            _ => Err(ERANGE),
+        }
+    }
+
+    /// Copies `dst.len()` bytes starting at byte `pos` into `dst`.
+    pub fn read(&self, pos: u64, dst: &mut [u8]) -> Result {
+        self.check(pos, dst.len())?;
+        let guard = self.pages.lock();
+        for (index, in_page, at, n) in pieces(pos, dst.len()) {
+            let out = dst.get_mut(at..at + n).ok_or(EINVAL)?;
+            match guard.get(index) {
+                // SAFETY: `out` is valid for writing `n` bytes; page contents
+                // are only accessed under the lock we hold, so nothing races.
+                Some(page) => unsafe { page.read_raw(out.as_mut_ptr(), in_page, n)? },
+                None => out.fill(0),
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure every page of `[pos, pos + len)` exists, allocating with
+    /// `flags`, so that a following [`Self::write`] needs no allocation.
+    pub fn reserve(&self, pos: u64, len: usize, flags: Flags) -> Result<(), AllocError> {
+        self.check(pos, len).map_err(|_| AllocError)?;
+        let mut guard = self.pages.lock();
+        for (index, _, _, _) in pieces(pos, len) {
+            if guard.get(index).is_some() {
+                continue;
+            }
+            // Allocate without the lock held: `flags` may allow sleeping.
+            drop(guard);
+            let page = KBox::new(Page::alloc_page(flags | __GFP_ZERO)?, flags)?;
+            guard = self.pages.lock();
+            if guard.get(index).is_none() {
+                guard.store(index, page, flags).map_err(|_| AllocError)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies `src` into the store at byte `pos`. Pages that do not exist yet
+    /// are allocated with `flags` (pass atomic flags when the caller cannot
+    /// sleep; [`Self::reserve`] first avoids allocating here).
+    pub fn write(&self, pos: u64, src: &[u8], flags: Flags) -> Result {
+        self.check(pos, src.len())?;
+        let mut guard = self.pages.lock();
+        for (index, in_page, at, n) in pieces(pos, src.len()) {
+            let input = src.get(at..at + n).ok_or(EINVAL)?;
+            if guard.get(index).is_none() {
+                let page = KBox::new(Page::alloc_page(flags | __GFP_ZERO)?, flags)?;
+                guard.store(index, page, flags)?;
+            }
+            let page = guard.get(index).ok_or(ENOMEM)?;
+            // SAFETY: `input` is valid for reading `n` bytes; page contents
+            // are only accessed under the lock we hold, so nothing races.
+            unsafe { page.write_raw(input.as_ptr(), in_page, n)? };
+        }
+        Ok(())
+    }
+
+    /// Forgets `[pos, pos + len)`: whole pages are freed, partial pages are
+    /// zeroed, so later reads return zeros.
+    pub fn discard(&self, pos: u64, len: u64) -> Result {
+        let end = pos.checked_add(len).filter(|&e| e <= self.size).ok_or(ERANGE)?;
+        let mut guard = self.pages.lock();
+        let mut at = pos;
+        while at < end {
+            let index = (at / PAGE_SIZE as u64) as usize;
+            let in_page = (at % PAGE_SIZE as u64) as usize;
+            let n = ((PAGE_SIZE - in_page) as u64).min(end - at) as usize;
+            if n == PAGE_SIZE {
+                drop(guard.remove(index));
+            } else if let Some(page) = guard.get(index) {
+                // SAFETY: Page contents are only accessed under the lock we hold.
+                unsafe { page.fill_zero_raw(in_page, n)? };
+            }
+            at += n as u64;
+        }
+        Ok(())
+    }
+}
