@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Module parameters give exactly the hosts, targets and LUNs asked for, with
+# the right sizes and block sizes; bad values are refused with a message.
+. "$(dirname "$0")/../lib.sh"
+
+ktap_print_header
+ktap_set_plan 18
+
+# load PARAMS...; then expect HOSTS DISKS
+topology_is() {
+	local hosts=$1 disks=$2
+	[ "$(lsscsi -H | grep -c orion_virt)" = "$hosts" ] && [ "$(virt_disks | wc -l)" = "$disks" ]
+}
+
+orion_load && settle
+check "defaults: 1 orion_virt host with 2 disks" topology_is 1 2
+d=$(virt_disks | head -1)
+check "defaults: 256 MiB of 512-byte blocks" \
+	test "$(cat /sys/block/${d#/dev/}/size)" = 524288 -a "$(cat /sys/block/${d#/dev/}/queue/logical_block_size)" = 512
+check "defaults: vendor ORION, model VIRTUAL DISK" \
+	bash -c "lsscsi | grep -q 'ORION    VIRTUAL DISK'"
+
+orion_load virt_adapters=2 virt_targets=4 virt_luns=2 virt_capacity_mb=64 virt_block_size=4096 && settle
+check "2x4x2: 2 hosts, 16 disks" topology_is 2 16
+d=$(virt_disks | tail -1)
+check "4096-byte blocks reported by sd" test "$(cat /sys/block/${d#/dev/}/queue/logical_block_size)" = 4096
+check "64 MiB capacity" test "$(cat /sys/block/${d#/dev/}/size)" = 131072
+check "LUN 1 of target 3 exists" bash -c "lsscsi | grep -qE '\\[[0-9]+:0:3:1\\]'"
+unique_vpd() {  # page: every disk has one, and no two are equal
+	local n u
+	n=$(cat /sys/class/scsi_disk/*/device/vpd_pg$1 | tr -d '\0' | wc -l)
+	u=$(for f in /sys/class/scsi_disk/*/device/vpd_pg$1; do od -An -tx1 "$f" | tr -d ' \n'; echo; done | sort -u | wc -l)
+	[ "$u" = 16 ] && [ "$(ls /sys/class/scsi_disk | wc -l)" = 16 ]
+}
+check "unique serials (VPD 0x80) on all 16 disks" unique_vpd 80
+check "unique NAA designators (VPD 0x83) on all 16 disks" unique_vpd 83
+
+orion_load virt_adapters=8 virt_targets=16 virt_luns=8 virt_capacity_mb=1 && settle
+check "maximum 8x16x8: 8 hosts, 1024 disks" topology_is 8 1024
+check "each maximum host has 128 LUNs" \
+	bash -c 'for h in $(lsscsi -H | awk "\$2==\"orion_virt\"{gsub(/[][]/,\"\",\$1); print \$1}"); do lsscsi "$h:*:*:*" | wc -l; done | sort -u | grep -qx 128'
+orion_unload
+
+orion_load virt_adapters=0 && settle
+check "virt_adapters=0 loads with no virtual host" topology_is 0 0
+orion_unload
+
+# Bad values: the load fails and the log names the parameter.
+refused() {
+	local param=$1; shift
+	dmesg --clear
+	! insmod "$ORION_KO" "$@" 2>/dev/null && dmesg | grep -q "invalid $param" && ! orion_loaded
+}
+check "virt_targets=17 refused" refused virt_targets virt_targets=17
+check "virt_luns=0 refused" refused virt_luns virt_luns=0
+check "virt_block_size=1024 refused" refused virt_block_size virt_block_size=1024
+check "virt_adapters=9 refused" refused virt_adapters virt_adapters=9
+check "queue_depth above max_queue_depth refused" refused queue_depth queue_depth=64 max_queue_depth=32
+check "max_queue_depth=257 refused" refused max_queue_depth max_queue_depth=257
+ktap_finished
