@@ -3,7 +3,7 @@
 # The exit status is the command's, or 1 when the kernel log shows a splat.
 set -u
 export PATH=/usr/sbin:/sbin:/usr/bin:/bin:$PATH
-"$@"
+"$@" 2>&1
 rc=$?
 splat='(BUG:|Oops|WARNING:|general protection fault|KASAN:|UBSAN:|possible recursive locking|circular locking dependency|INFO: task .* blocked|RUST PANIC|panicked at)'
 if dmesg | grep -Eq "$splat"; then

@@ -7,9 +7,15 @@
 ORION_KO=$ORION_TOP/orion_scsi.ko
 
 # check "description" command...: one KTAP result from a command's status.
+# On failure the command's output is shown as KTAP diagnostics.
 check() {
-	local desc=$1; shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
+	local desc=$1 out; shift
+	if out=$("$@" 2>&1); then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+		printf '%s\n' "$out" | tail -15 | sed 's/^/# /'
+	fi
 }
 
 # Fails the test when the kernel log, since the last call, has a splat.

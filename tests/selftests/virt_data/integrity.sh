@@ -23,9 +23,10 @@ check "fio 64k randwrite+verify crc32c, QD32, 2 jobs x 2 LUNs: 0 errors" fio_ver
 
 d=${disks[1]}
 check "mkfs.ext4 on an orion disk" mkfs.ext4 -q -F "$d"
-check "mount, write 20 MiB, sync, umount" bash -c "mkdir -p /mnt/o && mount $d /mnt/o &&
-	dd if=/dev/urandom of=/mnt/o/f bs=1M count=20 status=none && sha1sum /mnt/o/f > /tmp/sum && sync &&
-	umount /mnt/o && mount $d /mnt/o && sha1sum -c /tmp/sum >/dev/null && umount /mnt/o"
+m=$(mktemp -d)
+check "mount, write 20 MiB, umount, remount, contents intact" bash -c "mount $d $m &&
+	dd if=/dev/urandom of=$m/f bs=1M count=20 status=none && sha1sum $m/f > /tmp/sum && sync &&
+	umount $m && mount $d $m && sha1sum -c /tmp/sum >/dev/null && umount $m"
 check "fsck.ext4 -fn: clean" fsck.ext4 -fn "$d"
 orion_unload
 ktap_finished

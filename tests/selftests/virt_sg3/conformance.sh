@@ -22,7 +22,7 @@ check "sg_vpd 0x00 lists 0x80 0x83 0xb0 0xb1 0xb2" \
 		sg_vpd -p 0 $sg | grep -q 'Block limits' && sg_vpd -p 0 $sg | grep -q 'Block device characteristics' &&
 		sg_vpd -p 0 $sg | grep -q 'Logical block provisioning'"
 check "sg_vpd 0x80: serial of 16 hex digits" bash -c "sg_vpd -p sn $sg | grep -qE 'Unit serial number: [0-9A-F]{16}'"
-check "sg_vpd 0x83: NAA 5 designator" bash -c "sg_vpd -p di $sg | grep -q 'NAA 5'"
+check "sg_vpd 0x83: NAA type 5 designator of the LU" bash -c "sg_vpd -p di $sg | grep -A1 'designator type: NAA' | grep -q '0x5'"
 check "sg_vpd 0xb0: maximum unmap LBA count reported" bash -c "sg_vpd -p bl $sg | grep -qE 'Maximum unmap LBA count: [1-9]'"
 check "sg_vpd 0xb1: non-rotating medium" bash -c "sg_vpd -p bdc $sg | grep -q 'Non-rotating medium'"
 check "sg_vpd 0xb2: LBPU, LBPWS, LBPRZ set" \
@@ -38,7 +38,7 @@ check "sg_modes caching page: WCE=1" bash -c "sg_modes -p 8 $sg | grep -q 'WCE=1
 check "sg_modes control page" bash -c "sg_modes -p 0xa $sg | grep -qi 'control'"
 check "sg_opcodes lists READ(16) and UNMAP" \
 	bash -c "sg_opcodes $sg | grep -q 'Read(16)' && sg_opcodes $sg | grep -q 'Unmap'"
-check "sg_requests: no sense" bash -c "sg_requests $sg | grep -qi 'no sense\\|No Sense'"
+check "sg_requests: NO SENSE once the unit attention was cleared" bash -c "sg_requests $sg 2>&1 | grep -q 'Sense key: No Sense'"
 check "sg_sync" sg_sync "$sg"
 check "sdparm --clear=WCE then WCE=0, cache_type follows" \
 	bash -c "sdparm -q --clear=WCE $disk && sdparm --get=WCE $disk | grep -qE 'WCE +0' &&
@@ -52,9 +52,9 @@ printf 'orion%.0s' $(seq 1 103) | head -c 512 > /tmp/blk
 check "sg_dd write 8 blocks, sg_verify --bytchk matches" \
 	bash -c "for i in 0 1 2 3 4 5 6 7; do cat /tmp/blk; done > /tmp/blk8 &&
 		sg_dd if=/tmp/blk8 of=$sg bs=512 seek=100 count=8 2>/dev/null &&
-		sg_verify --lba=100 --count=8 --bytchk=8 --in=/tmp/blk8 $sg"
+		sg_verify --lba=100 --count=8 --ndo=4096 --in=/tmp/blk8 $sg"
 check "sg_verify --bytchk with different data: MISCOMPARE" \
-	bash -c "head -c 4096 /dev/zero > /tmp/z8; sg_verify --lba=100 --count=8 --bytchk=8 --in=/tmp/z8 $sg 2>&1 | grep -qi miscompare"
+	bash -c "head -c 4096 /dev/zero > /tmp/z8; sg_verify --lba=100 --count=8 --ndo=4096 --in=/tmp/z8 $sg 2>&1 | grep -qi miscompare"
 check "sg_unmap then the blocks read back as zeros" \
 	bash -c "sg_unmap --lba=100 --num=8 $sg && sg_dd if=$sg of=/tmp/r8 bs=512 skip=100 count=8 2>/dev/null && cmp /tmp/r8 /tmp/z8"
 check "sg_write_same writes the pattern to 16 blocks" \
