@@ -65,10 +65,10 @@ run_vm_group() {
 		result fail "$g: no test output"
 	fi
 	if [ $rc = 0 ]; then
-		result ok "$g: VM run clean (no oops/warning/hang)"
+		result ok "$g: VM run ok (group passed; no oops, warning or hang)"
 	else
 		sed 's/^/  # /' "$logdir/$g.vm-run.err"
-		result fail "$g: VM run clean (no oops/warning/hang)"
+		result fail "$g: VM run ok (group passed; no oops, warning or hang)"
 	fi
 }
 

@@ -5,10 +5,10 @@
 use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
 use crate::common::stats::{IoStats, StatsSnapshot};
 use crate::scsi::{
-    CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte, HostConfig,
-    HostOperations, QueueBusy, Requeue, Template,
+    Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
+    HostConfig, HostOperations, HostRef, QueueBusy, Requeue, SysfsWriter, Template,
 };
-use core::fmt;
+use core::fmt::{self, Write};
 use kernel::{
     debugfs,
     prelude::*,
@@ -107,11 +107,70 @@ impl VirtHost {
     }
 }
 
+/// Shows one statistic of the device's LUN.
+fn show_stat(
+    dev: &Device<VirtAdapter>,
+    w: &mut SysfsWriter<'_>,
+    pick: fn(&StatsSnapshot) -> u64,
+) -> fmt::Result {
+    let lun = dev.host().data().lun_of(dev).ok_or(fmt::Error)?;
+    writeln!(w, "{}", pick(&lun.stats.snapshot()))
+}
+
+/// Writing 0 to `orion_peak_outstanding` restarts peak tracking.
+fn reset_peak(dev: &Device<VirtAdapter>, input: &[u8]) -> Result {
+    if input.trim_ascii() != b"0" {
+        return Err(EINVAL);
+    }
+    dev.host().data().lun_of(dev).ok_or(ENODEV)?.stats.reset_peak();
+    Ok(())
+}
+
 #[vtable]
 impl HostOperations for VirtAdapter {
     type HostData = VirtHost;
     type CmdData = VirtCmd;
     type DeviceData = usize;
+
+    const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[Attribute {
+        name: c"orion_luns",
+        show: |h, w| writeln!(w, "{}", h.luns.len()),
+        store: None,
+    }];
+
+    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[
+        Attribute { name: c"orion_reads", show: |d, w| show_stat(d, w, |s| s.reads), store: None },
+        Attribute { name: c"orion_writes", show: |d, w| show_stat(d, w, |s| s.writes), store: None },
+        Attribute {
+            name: c"orion_read_bytes",
+            show: |d, w| show_stat(d, w, |s| s.read_bytes),
+            store: None,
+        },
+        Attribute {
+            name: c"orion_write_bytes",
+            show: |d, w| show_stat(d, w, |s| s.write_bytes),
+            store: None,
+        },
+        Attribute {
+            name: c"orion_check_conditions",
+            show: |d, w| show_stat(d, w, |s| s.errors_by_key.iter().sum()),
+            store: None,
+        },
+        Attribute {
+            name: c"orion_outstanding",
+            show: |d, w| show_stat(d, w, |s| s.outstanding.into()),
+            store: None,
+        },
+        Attribute {
+            name: c"orion_peak_outstanding",
+            show: |d, w| show_stat(d, w, |s| s.peak_outstanding.into()),
+            store: Some(reset_peak),
+        },
+    ];
+
+    fn map_queues(_host: &VirtHost, shost: &HostRef<Self>) {
+        shost.map_queues_default();
+    }
 
     fn queue_command(host: &VirtHost, mut cmd: Command<Self>) -> Result<(), Requeue<Self>> {
         let dev = cmd.device();

@@ -59,3 +59,14 @@ struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int t
 {
 	return scsi_host_find_tag(shost, tag);
 }
+
+struct Scsi_Host *orion_helper_class_to_shost(struct device *dev)
+{
+	return class_to_shost(dev);
+}
+
+struct scsi_device *orion_helper_to_scsi_device(struct device *dev)
+{
+	return to_scsi_device(dev);
+}
+

@@ -24,5 +24,7 @@ struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev);
 struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
 struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag);
+struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);
+struct scsi_device *orion_helper_to_scsi_device(struct device *dev);
 
 #endif

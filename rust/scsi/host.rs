@@ -6,6 +6,7 @@
 use super::{
     command::{Command, CommandRef},
     operations::{HostOperations, OperationsVTable},
+    sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
 };
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
@@ -75,6 +76,9 @@ impl HostConfig {
 pub struct Template<T: HostOperations> {
     #[pin]
     sht: Opaque<bindings::scsi_host_template>,
+    // Referenced by `sht`; they live as long as the template.
+    host_attrs: AttributeTable<T::HostData>,
+    device_attrs: AttributeTable<super::Device<T>>,
     _p: PhantomData<T>,
 }
 
@@ -93,8 +97,13 @@ impl<T: HostOperations> Template<T> {
         defaults: &HostConfig,
     ) -> Result<Arc<Self>> {
         let defaults = *defaults;
+        let host_attrs = AttributeTable::new::<T, HostAttrs<T>>(T::HOST_ATTRIBUTES)?;
+        let device_attrs = AttributeTable::new::<T, DeviceAttrs<T>>(T::DEVICE_ATTRIBUTES)?;
+        let (shost_groups, sdev_groups) = (host_attrs.groups(), device_attrs.groups());
         Arc::pin_init(
             pin_init!(Self {
+                host_attrs,
+                device_attrs,
                 sht <- Opaque::ffi_init(move |sht: *mut bindings::scsi_host_template| {
                     let mut t = bindings::scsi_host_template::default();
                     t.module = module.as_ptr();
@@ -109,6 +118,8 @@ impl<T: HostOperations> Template<T> {
                     t.this_id = defaults.this_id;
                     t.set_host_tagset(defaults.host_tagset as u32);
                     t.set_track_queue_depth(1);
+                    t.shost_groups = shost_groups;
+                    t.sdev_groups = sdev_groups;
                     OperationsVTable::<T>::fill(&mut t);
                     // SAFETY: `ffi_init` passes valid, writable memory.
                     unsafe { sht.write(t) };
@@ -282,6 +293,19 @@ impl<T: HostOperations> HostRef<T> {
     pub fn busy(&self) -> u32 {
         // SAFETY: The host is live.
         unsafe { bindings::scsi_host_busy(self.raw()) as u32 }
+    }
+
+    /// Spreads CPUs over the hardware queues of every map of the tag set
+    /// (the default mapping), for [`HostOperations::map_queues`].
+    pub fn map_queues_default(&self) {
+        // SAFETY: The host is live; `map_queues` runs while the tag set is
+        // being set up and has `nr_maps` maps.
+        unsafe {
+            let shost = self.raw();
+            for map in (*shost).tag_set.map.iter_mut().take((*shost).tag_set.nr_maps as usize) {
+                bindings::blk_mq_map_queues(map);
+            }
+        }
     }
 
     /// Reclaims a parked command by its unique tag (see [`Command::park`]).

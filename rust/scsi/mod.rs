@@ -37,6 +37,7 @@ pub mod command;
 pub mod device;
 pub mod host;
 pub mod operations;
+pub mod sysfs;
 
 pub use command::{
     CmdStatus, Command, CommandRef, DataDirection, HostByte, QueueBusy, Requeue, SgChunkDir,
@@ -44,3 +45,4 @@ pub use command::{
 pub use device::{Device, Target};
 pub use host::{Host, HostConfig, HostRef, Template};
 pub use operations::{EhContext, EhResult, HostOperations, TimeoutAction};
+pub use sysfs::{Attribute, SysfsWriter};

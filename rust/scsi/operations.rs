@@ -8,6 +8,7 @@ use super::{
     device::{Device, Target},
     host::HostRef,
 };
+use super::sysfs::Attribute;
 use crate::bindings;
 use core::marker::PhantomData;
 use kernel::{error::from_result, prelude::*};
@@ -63,6 +64,11 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// Per-device (LUN) driver state, created by [`Self::sdev_init`].
     type DeviceData: Send + Sync;
 
+    /// Attributes in each host's sysfs directory.
+    const HOST_ATTRIBUTES: &'static [Attribute<Self::HostData>] = &[];
+    /// Attributes in each device's sysfs directory.
+    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[];
+
     /// Starts a command. A driver that cannot take it now gives it back with
     /// [`Command::requeue`].
     fn queue_command(host: &Self::HostData, cmd: Command<Self>) -> Result<(), Requeue<Self>>;
@@ -101,6 +107,12 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// to the host's `can_queue`.
     fn change_queue_depth(_host: &Self::HostData, _dev: &Device<Self>, depth: u32) -> u32 {
         depth
+    }
+
+    /// Maps CPUs to the host's hardware queues. Without this callback the
+    /// midlayer spreads CPUs over the default map only.
+    fn map_queues(_host: &Self::HostData, _shost: &HostRef<Self>) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// A command timed out.
@@ -166,6 +178,7 @@ impl<T: HostOperations> OperationsVTable<T> {
         sht.target_alloc = if T::HAS_TARGET_ALLOC { Some(Self::target_alloc) } else { None };
         sht.target_destroy = if T::HAS_TARGET_DESTROY { Some(Self::target_destroy) } else { None };
         sht.change_queue_depth = Some(Self::change_queue_depth);
+        sht.map_queues = if T::HAS_MAP_QUEUES { Some(Self::map_queues) } else { None };
         sht.eh_timed_out = if T::HAS_EH_TIMED_OUT { Some(Self::eh_timed_out) } else { None };
         sht.eh_abort_handler = Some(Self::eh_abort);
         sht.eh_device_reset_handler =
@@ -296,6 +309,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         let depth = T::change_queue_depth(host, dev, depth.max(1) as u32);
         // SAFETY: `sdev` is live.
         unsafe { bindings::scsi_change_queue_depth(sdev, depth.min(i32::MAX as u32) as c_int) }
+    }
+
+    unsafe extern "C" fn map_queues(shost: *mut bindings::Scsi_Host) {
+        // SAFETY: The midlayer passes a live host of `T`.
+        let host = unsafe { HostRef::<T>::from_raw(shost) };
+        T::map_queues(host.data(), host)
     }
 
     unsafe extern "C" fn eh_timed_out(cmd: *mut bindings::scsi_cmnd) -> bindings::scsi_timeout_action {

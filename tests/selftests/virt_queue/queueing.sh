@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 18
 debugfs_mount
 
 peak_of() { awk '$1 == "peak_outstanding" { print $2 }' "$1"; }
@@ -29,6 +29,17 @@ echo 300 > "$dev/queue_depth"
 check "sysfs queue_depth=300 is clamped to max_queue_depth 256" test "$(cat $dev/queue_depth)" = 256
 echo 5 > "$dev/timeout"
 check "sysfs timeout is writable (5 s)" test "$(cat $dev/timeout)" = 5
+
+# Driver sysfs attributes (one value per file) and the hardware queues.
+a=$dev
+reads0=$(cat $a/orion_reads)
+check "orion_reads counts the fio reads ($reads0)" test "$reads0" -gt 1000
+check "orion_read_bytes = 4096 x orion_reads (+ scan reads)" test "$(cat $a/orion_read_bytes)" -ge $((reads0 * 4096 - 1048576))
+echo 0 > $a/orion_peak_outstanding
+check "writing 0 to orion_peak_outstanding resets it" test "$(cat $a/orion_peak_outstanding)" = 0
+check "writing junk to orion_peak_outstanding is refused (EINVAL)" bash -c "! echo junk > $a/orion_peak_outstanding"
+check "host attribute orion_luns is 2" test "$(cat /sys/class/scsi_host/host$(cut -d: -f1 <<< "$(basename "$(readlink -f $a)")")/orion_luns)" = 2
+check "one blk-mq hardware queue per CPU ($(nproc))" test "$(ls -d /sys/block/${d#/dev/}/mq/* | wc -l)" = "$(nproc)"
 
 # Per-target cap: 4 LUNs on one target, target_max_cmds=8.
 orion_load virt_targets=1 virt_luns=4 virt_delay_us=2000 target_max_cmds=8 && settle
