@@ -53,7 +53,7 @@ module! {
         },
         virt_delay_us: u32 {
             default: 0,
-            description: "Emulated latency per command in microseconds (0: complete inline)",
+            description: "Emulated latency per command in microseconds, 0..=10000000 (0: inline)",
         },
         virt_hw_queues: u32 {
             default: 0,

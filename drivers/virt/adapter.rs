@@ -13,9 +13,10 @@ use kernel::{
     debugfs,
     prelude::*,
     str::CString,
+    new_spinlock,
     sync::{
         atomic::{Atomic, Relaxed},
-        Arc,
+        Arc, SpinLock,
     },
     time::{Instant, Monotonic},
 };
@@ -32,6 +33,10 @@ pub(crate) struct VirtHost {
     lun_numbers: KVec<u64>,
     /// Commands outstanding per target (the per-target cap).
     target_busy: KVec<Atomic<u32>>,
+    /// Per hardware queue: tags of commands posted since the last doorbell
+    /// (blk-mq batches ring it on their last command or in commit_rqs).
+    posted: KVec<Pin<KBox<SpinLock<KVec<u32>>>>>,
+    doorbells: Atomic<u64>,
     epoch: Instant<Monotonic>,
 }
 
@@ -47,7 +52,7 @@ impl Default for VirtCmd {
 }
 
 impl VirtHost {
-    fn new(index: u32, cfg: &VirtConfig) -> Result<Self> {
+    fn new(index: u32, cfg: &VirtConfig, hw_queues: u32, can_queue: u32) -> Result<Self> {
         let capacity_blocks = (cfg.capacity_mib << 20).checked_div(u64::from(cfg.block_size)).ok_or(EINVAL)?;
         let mut luns = KVec::with_capacity(cfg.targets.saturating_mul(cfg.luns) as usize, GFP_KERNEL)?;
         for t in 0..cfg.targets {
@@ -66,7 +71,57 @@ impl VirtHost {
         for _ in 0..cfg.targets {
             target_busy.push(Atomic::new(0), GFP_KERNEL)?;
         }
-        Ok(Self { cfg: *cfg, luns, lun_numbers, target_busy, epoch: Instant::now() })
+        let mut posted = KVec::with_capacity(hw_queues as usize, GFP_KERNEL)?;
+        for _ in 0..hw_queues {
+            let tags = KVec::with_capacity(can_queue as usize, GFP_KERNEL)?;
+            posted.push(KBox::pin_init(new_spinlock!(tags), GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        Ok(Self {
+            cfg: *cfg,
+            luns,
+            lun_numbers,
+            target_busy,
+            posted,
+            doorbells: Atomic::new(0),
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Completes a command whose status is set, after the emulated latency.
+    fn finish(&self, cmd: Command<VirtAdapter>) {
+        match self.cfg.delay_us {
+            0 => cmd.finish(),
+            us => cmd.finish_after(u64::from(us).saturating_mul(1000)),
+        }
+    }
+
+    /// Posts a command to its hardware queue until the next doorbell; gives
+    /// it back if it cannot be posted.
+    fn post(&self, cmd: Command<VirtAdapter>) -> Result<(), Command<VirtAdapter>> {
+        let Some(queue) = self.posted.get((cmd.unique_tag() >> 16) as usize) else {
+            return Err(cmd);
+        };
+        let mut tags = queue.lock();
+        if tags.len() >= tags.capacity() {
+            return Err(cmd);
+        }
+        // Capacity was checked under the lock, so the push cannot fail.
+        let _ = tags.push_within_capacity(cmd.park());
+        Ok(())
+    }
+
+    /// The doorbell of hardware queue `hwq`: completes what was posted.
+    fn ring(&self, shost: &HostRef<VirtAdapter>, hwq: usize) {
+        self.doorbells.fetch_add(1, Relaxed);
+        let Some(queue) = self.posted.get(hwq) else {
+            return;
+        };
+        // One tag at a time: completing a command must not happen under the lock.
+        while let Some(tag) = queue.lock().pop() {
+            if let Some(cmd) = shost.take_parked(tag) {
+                self.finish(cmd);
+            }
+        }
     }
 
     fn now_ns(&self) -> i64 {
@@ -132,11 +187,14 @@ impl HostOperations for VirtAdapter {
     type CmdData = VirtCmd;
     type DeviceData = usize;
 
-    const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[Attribute {
-        name: c"orion_luns",
-        show: |h, w| writeln!(w, "{}", h.luns.len()),
-        store: None,
-    }];
+    const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[
+        Attribute { name: c"orion_luns", show: |h, w| writeln!(w, "{}", h.luns.len()), store: None },
+        Attribute {
+            name: c"orion_doorbells",
+            show: |h, w| writeln!(w, "{}", h.doorbells.load(Relaxed)),
+            store: None,
+        },
+    ];
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[
         Attribute { name: c"orion_reads", show: |d, w| show_stat(d, w, |s| s.reads), store: None },
@@ -187,11 +245,18 @@ impl HostOperations for VirtAdapter {
         lun.stats.start();
         cmd.data().start_ns.store(host.now_ns(), Relaxed);
         let status = io::execute(&mut cmd, lun, &host.lun_numbers);
-        match host.cfg.delay_us {
-            0 => cmd.complete(status),
-            us => cmd.complete_after(status, u64::from(us).saturating_mul(1000)),
+        cmd.set_status(status);
+        if cmd.is_last_of_batch() {
+            host.ring(cmd.device().host(), (cmd.unique_tag() >> 16) as usize);
+            host.finish(cmd);
+        } else if let Err(cmd) = host.post(cmd) {
+            host.finish(cmd);
         }
         Ok(())
+    }
+
+    fn commit_rqs(host: &VirtHost, shost: &HostRef<Self>, hw_queue: u16) {
+        host.ring(shost, hw_queue.into());
     }
 
     fn command_finished(host: &VirtHost, cmd: &CommandRef<Self>) {
@@ -223,8 +288,14 @@ impl HostOperations for VirtAdapter {
     fn eh_abort(_host: &VirtHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
         // A command still waiting on its completion timer is taken back; one
         // that already completed needs nothing.
-        if let Some(cmd) = cmd.take_parked() {
-            cmd.abandon(eh);
+        if let Some(taken) = cmd.take_parked() {
+            pr_info!(
+                "abort: took back command {:#x} for {}:{}\n",
+                taken.unique_tag(),
+                taken.device().id(),
+                taken.device().lun()
+            );
+            taken.abandon(eh);
         }
         EhResult::Success
     }
@@ -317,7 +388,7 @@ impl VirtAdapters {
             _template: template.clone(),
         };
         for index in 0..cfg.adapters {
-            let data = VirtHost::new(index, cfg)?;
+            let data = VirtHost::new(index, cfg, hw_queues, host_cfg.can_queue)?;
             let mut lun_stats = KVec::with_capacity(data.luns.len(), GFP_KERNEL)?;
             for lun in data.luns.iter() {
                 lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;

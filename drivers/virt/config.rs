@@ -57,7 +57,7 @@ impl VirtConfig {
         check("queue_depth", self.queue_depth.into(), 1, self.max_queue_depth.into())?;
         check("target_max_cmds", self.target_max_cmds.into(), 1, 256)?;
         check("cmd_timeout_ms", self.timeout_ms.into(), 1000, 3_600_000)?;
-        check("virt_delay_us", self.delay_us.into(), 0, 1_000_000)?;
+        check("virt_delay_us", self.delay_us.into(), 0, 10_000_000)?;
         check("virt_hw_queues", self.hw_queues.into(), 0, 64)?;
         Ok(self)
     }

@@ -374,9 +374,20 @@ impl<T: HostOperations> Command<T> {
         unsafe { (*self.raw()).result = status.to_result() };
     }
 
+    /// Records the result to complete the command with later, by
+    /// [`Self::finish`] or [`Self::finish_after`] (possibly after parking it).
+    pub fn set_status(&mut self, status: CmdStatus) {
+        self.set_result(status);
+    }
+
     /// Completes the command now.
     pub fn complete(mut self, status: CmdStatus) {
         self.set_result(status);
+        self.finish();
+    }
+
+    /// Completes the command now with the result recorded by [`Self::set_status`].
+    pub fn finish(self) {
         self.finished();
         let cmd = self.raw();
         self.priv_().state.store(MIDLAYER, Relaxed);
@@ -391,6 +402,11 @@ impl<T: HostOperations> Command<T> {
     /// still reclaim it before then.
     pub fn complete_after(mut self, status: CmdStatus, delay_ns: u64) {
         self.set_result(status);
+        self.finish_after(delay_ns);
+    }
+
+    /// Like [`Self::complete_after`], with the result recorded by [`Self::set_status`].
+    pub fn finish_after(self, delay_ns: u64) {
         let timer = self.priv_().timer_ptr();
         self.priv_().state.store(PARKED_TIMER, Release);
         core::mem::forget(self);

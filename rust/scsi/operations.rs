@@ -75,7 +75,7 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
 
     /// Kicks the hardware after a batch of commands was queued without the
     /// last one (blk-mq `commit_rqs`).
-    fn commit_rqs(_host: &Self::HostData, _hw_queue: u16) {
+    fn commit_rqs(_host: &Self::HostData, _shost: &HostRef<Self>, _hw_queue: u16) {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -222,7 +222,8 @@ impl<T: HostOperations> OperationsVTable<T> {
 
     unsafe extern "C" fn commit_rqs(shost: *mut bindings::Scsi_Host, hwq: u16) {
         // SAFETY: The midlayer passes a live host of `T`.
-        T::commit_rqs(unsafe { Self::host_data(shost) }, hwq)
+        let host = unsafe { HostRef::<T>::from_raw(shost) };
+        T::commit_rqs(host.data(), host, hwq)
     }
 
     unsafe extern "C" fn init_cmd_priv(

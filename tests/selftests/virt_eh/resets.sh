@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 15
 
 # With emulated latency, commands are outstanding when the reset lands.
 orion_load virt_targets=2 virt_delay_us=1000 virt_capacity_mb=64 && settle
@@ -30,5 +30,30 @@ rc=$?
 check "fio verify after resets: exit 0, no verify errors" \
 	bash -c "[ $rc = 0 ] && grep -q 'err= 0' /tmp/fio-eh.out || { tail -20 /tmp/fio-eh.out; false; }"
 check "the midlayer logged the resets" bash -c "dmesg | grep -qiE 'reset|attention'"
+orion_unload
+
+# Timeouts: a device slower than the command timeout. Each attempt times
+# out, the abort handler takes the command back from its completion timer,
+# the midlayer retries and finally fails it; nothing hangs or completes twice.
+orion_load virt_targets=1 virt_delay_us=3000000 cmd_timeout_ms=30000 && settle
+d=$(virt_disks | head -1); dev=/sys/block/${d#/dev/}/device
+echo 1 > $dev/timeout
+echo 5 > $dev/eh_timeout
+check "sysfs eh_timeout is writable (5 s)" test "$(cat $dev/eh_timeout)" = 5
+dmesg --clear
+start=$SECONDS
+timeout 120 dd if="$d" of=/dev/null bs=4k count=1 iflag=direct status=none
+rc=$?
+check "a read slower than the timeout fails with an error, no hang (rc $rc, $((SECONDS - start)) s)" \
+	test "$rc" != 0 -a "$rc" != 124
+check "the abort handler took the command back" bash -c "dmesg | grep -q 'orion_scsi: abort: took back command'"
+# sd offlines a disk after repeated medium access timeouts (its policy);
+# an administrator brings it back through sysfs.
+check "sd offlined the timing-out disk (medium access timeout policy)" \
+	bash -c "dmesg | grep -q 'Medium access timeout failure. Offlining disk' && [ \"\$(cat $dev/state)\" = offline ]"
+echo 30 > $dev/timeout
+echo running > $dev/state
+check "back online, reads complete with the longer timeout" \
+	timeout 60 dd if="$d" of=/dev/null bs=4k count=1 iflag=direct status=none
 orion_unload
 ktap_finished

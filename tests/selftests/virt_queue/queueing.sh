@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 debugfs_mount
 
 peak_of() { awk '$1 == "peak_outstanding" { print $2 }' "$1"; }
@@ -40,6 +40,16 @@ check "writing 0 to orion_peak_outstanding resets it" test "$(cat $a/orion_peak_
 check "writing junk to orion_peak_outstanding is refused (EINVAL)" bash -c "! echo junk > $a/orion_peak_outstanding"
 check "host attribute orion_luns is 2" test "$(cat /sys/class/scsi_host/host$(cut -d: -f1 <<< "$(basename "$(readlink -f $a)")")/orion_luns)" = 2
 check "one blk-mq hardware queue per CPU ($(nproc))" test "$(ls -d /sys/block/${d#/dev/}/mq/* | wc -l)" = "$(nproc)"
+
+# Doorbell batching: blk-mq marks the last command of a batch (or calls
+# commit_rqs); the adapter completes posted commands when the batch rings.
+orion_load virt_targets=1 && settle
+d=$(virt_disks | head -1); h=$(lsscsi -H | awk '$2 == "orion_virt" { gsub(/[][]/, "", $1); print $1 }')
+db0=$(cat /sys/class/scsi_host/host$h/orion_doorbells); r0=$(cat /sys/block/${d#/dev/}/device/orion_reads)
+fio --name=b --filename="$d" --ioengine=libaio --direct=1 --rw=randread --bs=4k --iodepth=32 \
+	--iodepth_batch_submit=16 --iodepth_batch_complete_min=16 --runtime=3 --time_based --output=/dev/null
+db=$(( $(cat /sys/class/scsi_host/host$h/orion_doorbells) - db0 )); n=$(( $(cat /sys/block/${d#/dev/}/device/orion_reads) - r0 ))
+check "batched submission rings fewer doorbells ($db) than commands ($n)" test $((db * 2)) -lt "$n"
 
 # Per-target cap: 4 LUNs on one target, target_max_cmds=8.
 orion_load virt_targets=1 virt_luns=4 virt_delay_us=2000 target_max_cmds=8 && settle
