@@ -59,6 +59,10 @@ module! {
             default: 0,
             description: "Hardware queues per virtual adapter (0: one per CPU)",
         },
+        virt_doorbell: bool {
+            default: false,
+            description: "Batch completions per blk-mq batch like a hardware doorbell (commit_rqs)",
+        },
         queue_depth: u32 {
             default: 32,
             description: "Default queue depth of a LUN (sysfs queue_depth changes it)",
@@ -103,6 +107,7 @@ impl kernel::Module for OrionScsi {
             write_cache: module_parameters::write_cache.value(),
             delay_us: module_parameters::virt_delay_us.value(),
             hw_queues: module_parameters::virt_hw_queues.value(),
+            doorbell: module_parameters::virt_doorbell.value(),
         }
         .validate()?;
         let debugfs = debugfs::Dir::new(c"orion_scsi");

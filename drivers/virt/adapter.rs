@@ -246,7 +246,9 @@ impl HostOperations for VirtAdapter {
         cmd.data().start_ns.store(host.now_ns(), Relaxed);
         let status = io::execute(&mut cmd, lun, &host.lun_numbers);
         cmd.set_status(status);
-        if cmd.is_last_of_batch() {
+        if !host.cfg.doorbell {
+            host.finish(cmd);
+        } else if cmd.is_last_of_batch() {
             host.ring(cmd.device().host(), (cmd.unique_tag() >> 16) as usize);
             host.finish(cmd);
         } else if let Err(cmd) = host.post(cmd) {
@@ -256,7 +258,9 @@ impl HostOperations for VirtAdapter {
     }
 
     fn commit_rqs(host: &VirtHost, shost: &HostRef<Self>, hw_queue: u16) {
-        host.ring(shost, hw_queue.into());
+        if host.cfg.doorbell {
+            host.ring(shost, hw_queue.into());
+        }
     }
 
     fn command_finished(host: &VirtHost, cmd: &CommandRef<Self>) {

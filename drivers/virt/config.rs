@@ -30,6 +30,8 @@ pub(crate) struct VirtConfig {
     pub(crate) write_cache: bool,
     /// Emulated device latency per command, in microseconds.
     pub(crate) delay_us: u32,
+    /// Emulate a doorbell: complete posted commands per blk-mq batch.
+    pub(crate) doorbell: bool,
     /// Hardware queues per adapter (0: one per CPU).
     pub(crate) hw_queues: u32,
 }

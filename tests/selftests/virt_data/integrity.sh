@@ -19,7 +19,10 @@ fio_verify() {  # bs disk...
 	grep -q 'err= 0' /tmp/fio.out && ! grep -qi 'verify:.*bad\|crc32c.*mismatch' /tmp/fio.out
 }
 check "fio 4k randwrite+verify crc32c, QD32, 2 jobs x 4 LUNs: 0 errors" fio_verify 4k "${disks[@]}"
-check "fio 64k randwrite+verify crc32c, QD32, 2 jobs x 2 LUNs: 0 errors" fio_verify 64k "${disks[0]}" "${disks[3]}"
+orion_load virt_targets=2 virt_luns=2 virt_capacity_mb=128 virt_doorbell=1 && settle
+mapfile -t disks < <(virt_disks)
+check "with doorbell batching: fio 64k randwrite+verify crc32c, QD32, 2 jobs x 2 LUNs: 0 errors" \
+	fio_verify 64k "${disks[0]}" "${disks[3]}"
 
 d=${disks[1]}
 check "mkfs.ext4 on an orion disk" mkfs.ext4 -q -F "$d"

@@ -43,7 +43,7 @@ check "one blk-mq hardware queue per CPU ($(nproc))" test "$(ls -d /sys/block/${
 
 # Doorbell batching: blk-mq marks the last command of a batch (or calls
 # commit_rqs); the adapter completes posted commands when the batch rings.
-orion_load virt_targets=1 && settle
+orion_load virt_targets=1 virt_doorbell=1 && settle
 d=$(virt_disks | head -1); h=$(lsscsi -H | awk '$2 == "orion_virt" { gsub(/[][]/, "", $1); print $1 }')
 db0=$(cat /sys/class/scsi_host/host$h/orion_doorbells); r0=$(cat /sys/block/${d#/dev/}/device/orion_reads)
 fio --name=b --filename="$d" --ioengine=libaio --direct=1 --rw=randread --bs=4k --iodepth=32 \
