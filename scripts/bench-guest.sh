@@ -8,8 +8,12 @@ size_mb=256
 jobs=$(nproc)
 
 # Each device is prefilled so reads hit written data on every kind.
+# Same block-layer set-up for every device: no I/O scheduler (the default
+# for multi-queue devices, what fast SSD/NVMe set-ups use), so the figures
+# compare drivers, not elevators.
 run_jobs() {  # name device
 	local name=$1 dev=$2
+	echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
 	fio --name=fill --filename="$dev" --rw=write --bs=1M --size=${size_mb}M --direct=1 \
 		--ioengine=libaio --iodepth=8 --output=/dev/null
 	for job in "randread 4k" "randwrite 4k" "read 128k"; do
