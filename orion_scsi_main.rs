@@ -18,6 +18,9 @@ pub mod storage;
 #[path = "drivers/common/mod.rs"]
 pub mod common;
 #[deny(unsafe_code)]
+#[path = "drivers/megasas/mod.rs"]
+pub mod megasas;
+#[deny(unsafe_code)]
 #[path = "drivers/proto/mod.rs"]
 pub mod proto;
 #[deny(unsafe_code)]

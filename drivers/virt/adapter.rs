@@ -37,6 +37,8 @@ pub(crate) struct VirtHost {
     /// (blk-mq batches ring it on their last command or in commit_rqs).
     posted: KVec<Pin<KBox<SpinLock<KVec<u32>>>>>,
     doorbells: Atomic<u64>,
+    /// Emulated latency; starts at `cfg.delay_us`, changed through sysfs.
+    delay_us: Atomic<u32>,
     epoch: Instant<Monotonic>,
 }
 
@@ -83,13 +85,14 @@ impl VirtHost {
             target_busy,
             posted,
             doorbells: Atomic::new(0),
+            delay_us: Atomic::new(cfg.delay_us),
             epoch: Instant::now(),
         })
     }
 
     /// Completes a command whose status is set, after the emulated latency.
     fn finish(&self, cmd: Command<VirtAdapter>) {
-        match self.cfg.delay_us {
+        match self.delay_us.load(Relaxed) {
             0 => cmd.finish(),
             us => cmd.finish_after(u64::from(us).saturating_mul(1000)),
         }
@@ -181,6 +184,18 @@ fn reset_peak(dev: &Device<VirtAdapter>, input: &[u8]) -> Result {
     Ok(())
 }
 
+/// Sets the emulated latency of a host at run time (0..=10 s, like the
+/// `virt_delay_us` parameter).
+fn store_delay(host: &VirtHost, input: &[u8]) -> Result {
+    let text = core::str::from_utf8(input.trim_ascii()).map_err(|_| EINVAL)?;
+    let us: u32 = text.parse().map_err(|_| EINVAL)?;
+    if us > 10_000_000 {
+        return Err(EINVAL);
+    }
+    host.delay_us.store(us, Relaxed);
+    Ok(())
+}
+
 #[vtable]
 impl HostOperations for VirtAdapter {
     type HostData = VirtHost;
@@ -193,6 +208,11 @@ impl HostOperations for VirtAdapter {
             name: c"orion_doorbells",
             show: |h, w| writeln!(w, "{}", h.doorbells.load(Relaxed)),
             store: None,
+        },
+        Attribute {
+            name: c"orion_delay_us",
+            show: |h, w| writeln!(w, "{}", h.delay_us.load(Relaxed)),
+            store: Some(store_delay),
         },
     ];
 

@@ -3,21 +3,26 @@
 //! Layout contract (shared with the kernel module's crate root): the pure
 //! files under `drivers/` are included with `#[path]` so that
 //!
-//! * `drivers/proto/mod.rs` is the module `crate::proto`, and
-//! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`.
+//! * `drivers/proto/mod.rs` is the module `crate::proto`,
+//! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`,
+//!   and
+//! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`.
 //!
 //! Those files name each other only through `super::` or through
 //! `crate::proto::...`, so the kernel crate root must provide the same
 //! nesting, e.g. `#[path = "drivers/proto/mod.rs"] pub mod proto;` and
 //! `#[path = "drivers/virt/mod.rs"] pub mod virt;` with `drivers/virt/mod.rs`
-//! declaring `pub mod emulation;`. Keep them `pub` there too: the kernel
-//! warns about `unreachable_pub` and dead code otherwise.
+//! declaring `pub mod emulation;`, and likewise
+//! `#[path = "drivers/megasas/mod.rs"] pub mod megasas;` with
+//! `drivers/megasas/mod.rs` declaring `pub mod mfi;`. Keep them `pub` there
+//! too: the kernel warns about `unreachable_pub` and dead code otherwise.
 //! The files themselves carry no crate-level attributes and use only
 //! `core`; this crate is `#![no_std]` to prove it (tests may use std).
 //!
-//! `virt` lives in `src/virt.rs` rather than an inline `mod virt { .. }`:
-//! a `#[path]` inside an inline module resolves against `src/virt/`, a
-//! directory that would have to exist just for the lookup.
+//! `virt` and `megasas` live in `src/virt.rs` and `src/megasas.rs` rather
+//! than inline `mod virt { .. }`: a `#[path]` inside an inline module
+//! resolves against `src/virt/`, a directory that would have to exist just
+//! for the lookup.
 
 #![no_std]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms, non_ascii_idents)]
@@ -25,4 +30,5 @@
 #[path = "../../../drivers/proto/mod.rs"]
 pub mod proto;
 
+pub mod megasas;
 pub mod virt;

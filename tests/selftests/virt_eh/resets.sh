@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 # With emulated latency, commands are outstanding when the reset lands.
 orion_load virt_targets=2 virt_delay_us=1000 virt_capacity_mb=64 && settle
@@ -35,8 +35,12 @@ orion_unload
 # Timeouts: a device slower than the command timeout. Each attempt times
 # out, the abort handler takes the command back from its completion timer,
 # the midlayer retries and finally fails it; nothing hangs or completes twice.
-orion_load virt_targets=1 virt_delay_us=3000000 cmd_timeout_ms=30000 && settle
+orion_load virt_targets=1 && settle
 d=$(virt_disks | head -1); dev=/sys/block/${d#/dev/}/device
+h=$(lsscsi -H | awk '$2 == "orion_virt" { gsub(/[][]/, "", $1); print $1 }')
+echo junk > /sys/class/scsi_host/host$h/orion_delay_us 2>/dev/null
+check "orion_delay_us refuses junk and keeps 0" test "$(cat /sys/class/scsi_host/host$h/orion_delay_us)" = 0
+echo 3000000 > /sys/class/scsi_host/host$h/orion_delay_us
 echo 1 > $dev/timeout
 echo 5 > $dev/eh_timeout
 check "sysfs eh_timeout is writable (5 s)" test "$(cat $dev/eh_timeout)" = 5
@@ -52,6 +56,7 @@ check "the abort handler took the command back" bash -c "dmesg | grep -q 'orion_
 check "sd offlined the timing-out disk (medium access timeout policy)" \
 	bash -c "dmesg | grep -q 'Medium access timeout failure. Offlining disk' && [ \"\$(cat $dev/state)\" = offline ]"
 echo 30 > $dev/timeout
+echo 1000 > /sys/class/scsi_host/host$h/orion_delay_us
 echo running > $dev/state
 check "back online, reads complete with the longer timeout" \
 	timeout 60 dd if="$d" of=/dev/null bs=4k count=1 iflag=direct status=none
