@@ -144,6 +144,8 @@ fn run(
 }
 
 /// Data-in responses built by the emulation and copied to the buffer.
+/// Not inlined: its 1 KiB response buffer stays off the READ/WRITE path's frame.
+#[inline(never)]
 fn respond(
     cmd: &mut Command<VirtAdapter>,
     lun: &VirtLun,
@@ -164,6 +166,10 @@ fn respond(
     Ok(())
 }
 
+/// Bytes compared or copied per step: keeps the stack small (kernel stacks
+/// are 16 KiB) whatever the block size.
+const PIECE: usize = 256;
+
 fn verify_bytes(
     cmd: &mut Command<VirtAdapter>,
     lun: &VirtLun,
@@ -173,18 +179,22 @@ fn verify_bytes(
     bytchk: u8,
 ) -> Result<(), Sense> {
     let bs = cfg.block_size as usize;
-    let mut want = [0u8; 4096];
-    let mut have = [0u8; 4096];
+    let mut want = [0u8; PIECE];
+    let mut have = [0u8; PIECE];
     for i in 0..u64::from(blocks) {
         // BYTCHK 3: one data-out block compared against every block.
-        let src_off = if bytchk == 3 { 0 } else { (i as usize).saturating_mul(bs) };
-        if cmd.copy_from_sg(src_off, &mut want[..bs]) != bs {
-            return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
-        }
-        lun.store.read(byte_pos(cfg, lba.saturating_add(i)), &mut have[..bs]).map_err(|_| medium_error())?;
-        if want[..bs] != have[..bs] {
-            return Err(Sense::new(SenseKey::Miscompare, sense::MISCOMPARE_DURING_VERIFY)
-                .with_info(lba.saturating_add(i)));
+        let src = if bytchk == 3 { 0 } else { (i as usize).saturating_mul(bs) };
+        let dst = byte_pos(cfg, lba.saturating_add(i));
+        for off in (0..bs).step_by(PIECE) {
+            let n = PIECE.min(bs - off);
+            if cmd.copy_from_sg(src.saturating_add(off), &mut want[..n]) != n {
+                return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+            }
+            lun.store.read(dst.saturating_add(off as u64), &mut have[..n]).map_err(|_| medium_error())?;
+            if want[..n] != have[..n] {
+                return Err(Sense::new(SenseKey::Miscompare, sense::MISCOMPARE_DURING_VERIFY)
+                    .with_info(lba.saturating_add(i)));
+            }
         }
     }
     Ok(())
@@ -200,11 +210,18 @@ fn write_same(
     ndob: bool,
 ) -> Result<(), Sense> {
     let bs = cfg.block_size as usize;
-    let mut block = [0u8; 4096];
-    if !ndob && cmd.copy_from_sg(0, &mut block[..bs]) != bs {
-        return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+    let mut piece = [0u8; PIECE];
+    // The data-out block (none with NDOB: zeros) is read piece by piece.
+    let mut zeros = true;
+    if !ndob {
+        for off in (0..bs).step_by(PIECE) {
+            let n = PIECE.min(bs - off);
+            if cmd.copy_from_sg(off, &mut piece[..n]) != n {
+                return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+            }
+            zeros &= piece[..n].iter().all(|&b| b == 0);
+        }
     }
-    let zeros = block[..bs].iter().all(|&b| b == 0);
     if zeros && (unmap || ndob) {
         // Unmapped blocks read back as zeros (LBPRZ), so deallocate.
         return lun
@@ -213,9 +230,18 @@ fn write_same(
             .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE));
     }
     for i in 0..u64::from(blocks) {
-        lun.store
-            .write(byte_pos(cfg, lba.saturating_add(i)), &block[..bs], io_gfp())
-            .map_err(|_| space_error())?;
+        let dst = byte_pos(cfg, lba.saturating_add(i));
+        for off in (0..bs).step_by(PIECE) {
+            let n = PIECE.min(bs - off);
+            if !ndob {
+                cmd.copy_from_sg(off, &mut piece[..n]);
+            } else {
+                piece[..n].fill(0);
+            }
+            lun.store
+                .write(dst.saturating_add(off as u64), &piece[..n], io_gfp())
+                .map_err(|_| space_error())?;
+        }
     }
     Ok(())
 }
