@@ -9,6 +9,10 @@ use kernel::{debugfs, prelude::*};
 
 #[path = "rust/bindings/mod.rs"]
 mod bindings;
+#[path = "rust/dma/mod.rs"]
+pub mod dma;
+#[path = "rust/hw/mod.rs"]
+pub mod hw;
 #[path = "rust/scsi/mod.rs"]
 pub mod scsi;
 #[path = "rust/storage/mod.rs"]
@@ -86,11 +90,21 @@ module! {
             default: true,
             description: "Write-back cache enabled at start (sysfs cache_type changes it)",
         },
+        megasas: bool {
+            default: true,
+            description: "Drive LSI MegaRAID SAS (MFI) controllers, 1000:0060 and 1000:0079",
+        },
+        megasas_irq: u32 {
+            default: 0,
+            description: "MegaRAID interrupt kind: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx",
+        },
     },
 }
 
 struct OrionScsi {
-    // Dropped in order: adapters (hosts) before their debugfs directory.
+    // Dropped in order: drivers and adapters (hosts) before their debugfs
+    // directory.
+    _megasas: Option<Pin<KBox<megasas::Registration>>>,
     _virt: virt::VirtAdapters,
     _debugfs: debugfs::Dir,
 }
@@ -113,10 +127,26 @@ impl kernel::Module for OrionScsi {
             doorbell: module_parameters::virt_doorbell.value(),
         }
         .validate()?;
+        let irq = megasas::IrqChoice::from_param(module_parameters::megasas_irq.value())?;
         let debugfs = debugfs::Dir::new(c"orion_scsi");
         let virt = virt::VirtAdapters::new(module, &cfg, &debugfs)?;
-        pr_info!("loaded: {} virtual adapter(s)\n", virt.count());
-        Ok(OrionScsi { _virt: virt, _debugfs: debugfs })
+        let megasas = if module_parameters::megasas.value() {
+            let mcfg = megasas::MegasasConfig {
+                irq,
+                timeout_ms: cfg.timeout_ms,
+                queue_depth: cfg.queue_depth,
+                max_queue_depth: cfg.max_queue_depth,
+            };
+            Some(megasas::register(mcfg, module)?)
+        } else {
+            None
+        };
+        pr_info!(
+            "loaded: {} virtual adapter(s), MegaRAID driver {}\n",
+            virt.count(),
+            if megasas.is_some() { "registered" } else { "off" }
+        );
+        Ok(OrionScsi { _megasas: megasas, _virt: virt, _debugfs: debugfs })
     }
 }
 

@@ -3,3 +3,4 @@
 //! Core shared by every orion_scsi adapter: statistics and configuration checks.
 
 pub mod stats;
+pub mod stats_attrs;

@@ -19,6 +19,15 @@ pub enum CmdKind {
     Other,
 }
 
+/// The statistics kind of a CDB, by operation code.
+pub fn classify(cdb: &[u8]) -> CmdKind {
+    match cdb.first() {
+        Some(0x08 | 0x28 | 0xa8 | 0x88) => CmdKind::Read,
+        Some(0x0a | 0x2a | 0xaa | 0x8a | 0x41 | 0x93) => CmdKind::Write,
+        _ => CmdKind::Other,
+    }
+}
+
 /// Latency histogram buckets: bucket `i` counts latencies below 2^i us, the
 /// last one everything longer.
 pub const LATENCY_BUCKETS: usize = 24;

@@ -3,10 +3,13 @@
 //! The virtual adapter's host template operations and its hosts.
 
 use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
-use crate::common::stats::{IoStats, StatsSnapshot};
+use crate::common::{
+    stats::{IoStats, StatsSnapshot},
+    stats_attrs::{StatsAttributes, StatsDevice},
+};
 use crate::scsi::{
     Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
-    HostConfig, HostOperations, HostRef, QueueBusy, Requeue, SysfsWriter, Template,
+    HostConfig, HostOperations, HostRef, QueueBusy, Requeue, Template,
 };
 use core::fmt::{self, Write};
 use kernel::{
@@ -165,25 +168,6 @@ impl VirtHost {
     }
 }
 
-/// Shows one statistic of the device's LUN.
-fn show_stat(
-    dev: &Device<VirtAdapter>,
-    w: &mut SysfsWriter<'_>,
-    pick: fn(&StatsSnapshot) -> u64,
-) -> fmt::Result {
-    let lun = dev.host().data().lun_of(dev).ok_or(fmt::Error)?;
-    writeln!(w, "{}", pick(&lun.stats.snapshot()))
-}
-
-/// Writing 0 to `orion_peak_outstanding` restarts peak tracking.
-fn reset_peak(dev: &Device<VirtAdapter>, input: &[u8]) -> Result {
-    if input.trim_ascii() != b"0" {
-        return Err(EINVAL);
-    }
-    dev.host().data().lun_of(dev).ok_or(ENODEV)?.stats.reset_peak();
-    Ok(())
-}
-
 /// Sets the emulated latency of a host at run time (0..=10 s, like the
 /// `virt_delay_us` parameter).
 fn store_delay(host: &VirtHost, input: &[u8]) -> Result {
@@ -194,6 +178,12 @@ fn store_delay(host: &VirtHost, input: &[u8]) -> Result {
     }
     host.delay_us.store(us, Relaxed);
     Ok(())
+}
+
+impl StatsDevice for VirtAdapter {
+    fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
+        dev.host().data().lun_of(dev).map(|lun| &*lun.stats)
+    }
 }
 
 #[vtable]
@@ -216,35 +206,7 @@ impl HostOperations for VirtAdapter {
         },
     ];
 
-    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[
-        Attribute { name: c"orion_reads", show: |d, w| show_stat(d, w, |s| s.reads), store: None },
-        Attribute { name: c"orion_writes", show: |d, w| show_stat(d, w, |s| s.writes), store: None },
-        Attribute {
-            name: c"orion_read_bytes",
-            show: |d, w| show_stat(d, w, |s| s.read_bytes),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_write_bytes",
-            show: |d, w| show_stat(d, w, |s| s.write_bytes),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_check_conditions",
-            show: |d, w| show_stat(d, w, |s| s.errors_by_key.iter().sum()),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_outstanding",
-            show: |d, w| show_stat(d, w, |s| s.outstanding.into()),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_peak_outstanding",
-            show: |d, w| show_stat(d, w, |s| s.peak_outstanding.into()),
-            store: Some(reset_peak),
-        },
-    ];
+    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &StatsAttributes::<Self>::LIST;
 
     fn map_queues(_host: &VirtHost, shost: &HostRef<Self>) {
         shost.map_queues_default();

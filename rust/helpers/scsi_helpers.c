@@ -3,6 +3,8 @@
  * Out-of-line wrappers for static inline SCSI midlayer functions, for the
  * orion_scsi Rust abstractions. See scsi_helpers.h.
  */
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
@@ -70,3 +72,33 @@ struct scsi_device *orion_helper_to_scsi_device(struct device *dev)
 	return to_scsi_device(dev);
 }
 
+
+struct scatterlist *orion_helper_sg_next(struct scatterlist *sg)
+{
+	return sg_next(sg);
+}
+
+unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg)
+{
+	return sg_dma_address(sg);
+}
+
+unsigned int orion_helper_sg_dma_len(struct scatterlist *sg)
+{
+	return sg_dma_len(sg);
+}
+
+void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *))
+{
+	INIT_DELAYED_WORK(dwork, fn);
+}
+
+bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms)
+{
+	return queue_delayed_work(system_wq, dwork, msecs_to_jiffies(ms));
+}
+
+struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)
+{
+	return to_delayed_work(work);
+}

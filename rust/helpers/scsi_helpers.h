@@ -7,12 +7,17 @@
 #ifndef ORION_SCSI_HELPERS_H
 #define ORION_SCSI_HELPERS_H
 
+#include <linux/types.h>
+
 struct scsi_cmnd;
 struct scsi_device;
 struct scsi_target;
 struct Scsi_Host;
 struct request;
 struct device;
+struct scatterlist;
+struct work_struct;
+struct delayed_work;
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd);
 struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv);
@@ -26,5 +31,11 @@ struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
 struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag);
 struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);
 struct scsi_device *orion_helper_to_scsi_device(struct device *dev);
+struct scatterlist *orion_helper_sg_next(struct scatterlist *sg);
+unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg);
+unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
+void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
+bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
+struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
 
 #endif

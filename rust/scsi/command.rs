@@ -31,6 +31,9 @@ const PARKED_TIMER: i32 = 3;
 #[repr(C)]
 pub(crate) struct CmdPriv<T: HostOperations> {
     state: Atomic<i32>,
+    /// Non-zero while the data buffer is DMA-mapped ([`Command::dma_map`]);
+    /// only the owner of the command touches it.
+    dma_mapped: Atomic<i32>,
     timer: Opaque<bindings::hrtimer>,
     data: T::CmdData,
 }
@@ -57,6 +60,7 @@ impl<T: HostOperations> CmdPriv<T> {
         unsafe {
             let this = bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>();
             (&raw mut (*this).state).write(Atomic::new(MIDLAYER));
+            (&raw mut (*this).dma_mapped).write(Atomic::new(0));
             (&raw mut (*this).data).write(T::CmdData::default());
             bindings::hrtimer_setup(
                 Opaque::cast_into(&raw const (*this).timer),
@@ -82,6 +86,19 @@ impl<T: HostOperations> CmdPriv<T> {
         }
     }
 
+    /// Undoes [`Command::dma_map`], if it was done.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be the command this area belongs to, owned by the caller.
+    unsafe fn dma_unmap(&self, cmd: *mut bindings::scsi_cmnd) {
+        if self.dma_mapped.xchg(0, Relaxed) != 0 {
+            // SAFETY: The buffer was mapped by `scsi_dma_map` and the device
+            // is done with it (the owner is completing or giving it back).
+            unsafe { bindings::scsi_dma_unmap(cmd) };
+        }
+    }
+
     fn timer_ptr(&self) -> *mut bindings::hrtimer {
         self.timer.get()
     }
@@ -99,6 +116,8 @@ impl<T: HostOperations> CmdPriv<T> {
             // the command is live and ours.
             let cmd_ref = unsafe { CommandRef::<T>::from_raw(cmd) };
             T::command_finished(cmd_ref.device().host().data(), cmd_ref);
+            // SAFETY: We own the command again (CLAIMED).
+            unsafe { this.dma_unmap(cmd) };
             this.state.store(MIDLAYER, Relaxed);
             // SAFETY: The result was set before the timer was armed; the
             // midlayer gets the command back exactly once.
@@ -364,9 +383,38 @@ impl<T: HostOperations> Command<T> {
         ret
     }
 
+    /// Maps the data buffer for DMA by the host's device (the PCI function
+    /// the host was added under) and returns its segments as
+    /// `(bus address, length)` pairs; an empty iterator when there is no
+    /// data. The mapping is undone automatically when the command is
+    /// completed, requeued, abandoned or dropped, so the device must be done
+    /// with the buffer by then. Mapping twice is refused with `EBUSY`.
+    pub fn dma_map(&mut self) -> Result<DmaSegments<'_>> {
+        if self.priv_().dma_mapped.load(Relaxed) != 0 {
+            return Err(EBUSY);
+        }
+        // SAFETY: The command is live and owned; its host was added with a
+        // DMA device.
+        let nseg = unsafe { bindings::scsi_dma_map(self.raw()) };
+        if nseg < 0 {
+            return Err(ENOMEM);
+        }
+        if nseg > 0 {
+            self.priv_().dma_mapped.store(1, Relaxed);
+        }
+        Ok(DmaSegments {
+            // SAFETY: The command's scatterlist is valid while it is owned.
+            sg: unsafe { (*self.raw()).sdb.table.sgl },
+            left: nseg as u32,
+            _cmd: PhantomData,
+        })
+    }
+
     fn finished(&self) {
         let cmd = self.cmd_ref();
         T::command_finished(cmd.device().host().data(), cmd);
+        // SAFETY: The caller owns the command and gives it away next.
+        unsafe { self.priv_().dma_unmap(self.raw()) };
     }
 
     fn set_result(&mut self, status: CmdStatus) {
@@ -439,6 +487,8 @@ impl<T: HostOperations> Command<T> {
     }
 
     pub(crate) fn release_unstarted(self) {
+        // SAFETY: We own the command and give it back unstarted.
+        unsafe { self.priv_().dma_unmap(self.raw()) };
         self.priv_().state.store(MIDLAYER, Relaxed);
         core::mem::forget(self);
     }
@@ -462,6 +512,36 @@ impl<T: HostOperations> Drop for Command<T> {
         self.priv_().state.store(MIDLAYER, Relaxed);
         // SAFETY: We own the command (CLAIMED) and give it back once.
         unsafe { bindings::scsi_done(self.raw()) };
+    }
+}
+
+/// The DMA segments of a mapped command buffer, from [`Command::dma_map`]:
+/// `(bus address, length)` pairs in order.
+pub struct DmaSegments<'a> {
+    sg: *mut bindings::scatterlist,
+    left: u32,
+    _cmd: PhantomData<&'a ()>,
+}
+
+impl Iterator for DmaSegments<'_> {
+    type Item = (u64, u32);
+
+    fn next(&mut self) -> Option<(u64, u32)> {
+        if self.left == 0 || self.sg.is_null() {
+            return None;
+        }
+        let sg = self.sg;
+        self.left -= 1;
+        // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
+        // borrowed token owns; `sg_next` stays within its table.
+        unsafe {
+            self.sg = if self.left > 0 { bindings::orion_helper_sg_next(sg) } else { core::ptr::null_mut() };
+            Some((bindings::orion_helper_sg_dma_address(sg), bindings::orion_helper_sg_dma_len(sg)))
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
     }
 }
 

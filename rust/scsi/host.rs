@@ -14,7 +14,10 @@ use kernel::{
     device,
     error::to_result,
     prelude::*,
-    sync::Arc,
+    sync::{
+        atomic::{Atomic, Full},
+        Arc,
+    },
     types::Opaque,
 };
 
@@ -141,6 +144,8 @@ impl<T: HostOperations> Template<T> {
 pub struct Host<T: HostOperations> {
     shost: NonNull<bindings::Scsi_Host>,
     _template: Arc<Template<T>>,
+    /// Set once [`Host::remove`] ran (it must run exactly once).
+    removed: Atomic<i32>,
 }
 
 // SAFETY: The midlayer's host functions may be called from any thread; the
@@ -207,7 +212,7 @@ impl<T: HostOperations> Host<T> {
             return Err(e);
         }
         // INVARIANT: Allocated from `template`, data initialised, added.
-        Ok(Self { shost, _template: template.clone() })
+        Ok(Self { shost, _template: template.clone(), removed: Atomic::new(0) })
     }
 
     /// Like [`Self::new`], with host data that is already constructed.
@@ -227,6 +232,19 @@ impl<T: HostOperations> Host<T> {
         Self::new(template, cfg, parent, init)
     }
 
+    /// Removes the host from the midlayer now: its devices go away, which
+    /// waits for their outstanding commands. Hardware drivers call this
+    /// while their interrupt is still live, so in-flight commands complete
+    /// normally; the host data stays until the `Host` is dropped. Later
+    /// calls (and the drop) do nothing more.
+    pub fn remove(&self) {
+        if self.removed.xchg(1, Full) == 0 {
+            // SAFETY: By the type invariant the host was added, and the flag
+            // makes this the only removal.
+            unsafe { bindings::scsi_remove_host(self.shost.as_ptr()) };
+        }
+    }
+
     /// The host, borrowed.
     pub fn get(&self) -> &HostRef<T> {
         // SAFETY: By the type invariant the host is live while `self` is.
@@ -236,6 +254,7 @@ impl<T: HostOperations> Host<T> {
 
 impl<T: HostOperations> Drop for Host<T> {
     fn drop(&mut self) {
+        self.remove();
         let raw = self.shost.as_ptr();
         // SAFETY: By the type invariant the host was added. Removing it
         // removes its devices, which waits for their commands; afterwards no
@@ -243,7 +262,6 @@ impl<T: HostOperations> Drop for Host<T> {
         // Callbacks that may still run (sdev_destroy for a device someone
         // holds, exit_cmd_priv) do not touch the host data.
         unsafe {
-            bindings::scsi_remove_host(raw);
             core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>());
             bindings::scsi_host_put(raw);
         }
@@ -287,6 +305,22 @@ impl<T: HostOperations> HostRef<T> {
     pub fn scan(&self) {
         // SAFETY: The host is live and added.
         unsafe { bindings::scsi_scan_host(self.raw()) }
+    }
+
+    /// Stops dispatch to every device of the host and waits until no
+    /// `queuecommand` is running (a driver resetting its controller outside
+    /// the error handler). May sleep. Undo with [`Self::unblock`].
+    pub fn block(&self) -> Result {
+        // SAFETY: The host is live and added.
+        to_result(unsafe { bindings::scsi_host_block(self.raw()) })
+    }
+
+    /// Resumes dispatch after [`Self::block`].
+    pub fn unblock(&self) -> Result {
+        // SAFETY: The host is live and added.
+        to_result(unsafe {
+            bindings::scsi_host_unblock(self.raw(), bindings::scsi_device_state_SDEV_RUNNING as i32)
+        })
     }
 
     /// Number of commands the host is processing.

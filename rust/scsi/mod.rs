@@ -40,7 +40,8 @@ pub mod operations;
 pub mod sysfs;
 
 pub use command::{
-    CmdStatus, Command, CommandRef, DataDirection, HostByte, QueueBusy, Requeue, SgChunkDir,
+    CmdStatus, Command, CommandRef, DataDirection, DmaSegments, HostByte, QueueBusy, Requeue,
+    SgChunkDir,
 };
 pub use device::{Device, Target};
 pub use host::{Host, HostConfig, HostRef, Template};

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One MegaRAID SAS controller: its DMA areas (command frames with their
+//! sense buffers, the reply ring, a DCMD data buffer), the firmware
+//! handshake, internal (polled) commands, the reply ring and the reset
+//! sequence. Host-side SCSI logic is in `host.rs`.
+
+use super::mfi::{
+    self,
+    abort::build_abort,
+    ctrl_info::{CtrlInfo, CTRL_INFO_SIZE},
+    dcmd::{build_dcmd, Dcmd},
+    frame::{self as fr, Completion, Outcome},
+    init::{build_init, QueueInfo, QINFO_SIZE},
+    ld_list::{LdList, LD_LIST_SIZE},
+    regs::{self as r, post_words, FwState},
+    reply::{decode_context, encode_context, ReplyRing},
+    MfiError,
+};
+use super::regs::Regs;
+use crate::dma::{DmaSlots, SlotMut};
+use kernel::{
+    device::{self, Bound},
+    dma::Coherent,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Mutex, SpinLockIrq,
+    },
+    time::{delay::fsleep, Delta, Instant, Monotonic},
+};
+
+/// Bytes per frame slot: QEMU maps 2 KiB at a frame's address, which must
+/// not cross a page, so frames sit at offsets 0 and 2048 of a page.
+pub(super) const SLOT_SIZE: usize = fr::FRAME_MAP_SIZE;
+/// Offset of the command's sense buffer inside its slot (after the SGL).
+pub(super) const SENSE_OFF: usize = 1536;
+/// Sense bytes offered to the firmware.
+pub(super) const SENSE_LEN: usize = crate::scsi::command::SENSE_BUFFER_SIZE;
+/// SG entries that fit between the SCSI IO header and the sense buffer.
+pub(super) const MAX_SGE_FIT: u16 = ((SENSE_OFF - mfi::io::OFF_SGL) / mfi::sgl::SGE64_SIZE) as u16;
+/// Upper bound on SCSI commands per controller (memory: 2 KiB each).
+const MAX_CMDS_CAP: u32 = 1024;
+/// Reply ring area: queue info at word 0, producer at 8, consumer at 9,
+/// entries from word 16.
+const QINFO_WORD: usize = 0;
+const PRODUCER_WORD: usize = 8;
+const CONSUMER_WORD: usize = 9;
+const RING_WORD: usize = 16;
+/// DCMD data buffer size (CTRL_GET_INFO needs 2 KiB).
+const DATA_BUF_SIZE: usize = 4096;
+/// Polled internal commands give up after this long.
+const INTERNAL_TIMEOUT_MS: i64 = 10_000;
+/// Waiting for the firmware to reach READY.
+const READY_TIMEOUT_MS: i64 = 20_000;
+
+impl From<MfiError> for Error {
+    fn from(_: MfiError) -> Self {
+        EINVAL
+    }
+}
+
+/// Model differences that matter to the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Model {
+    /// SAS1078 (`megasas`, 1000:0060).
+    Sas1078,
+    /// SAS2108 (`megasas-gen2`, 1000:0079).
+    Sas2108,
+}
+
+impl Model {
+    fn omsk_enable(self) -> u32 {
+        match self {
+            Model::Sas1078 => r::OMSK_ENABLE_1078,
+            Model::Sas2108 => r::OMSK_ENABLE_GEN2,
+        }
+    }
+
+    pub(super) fn osts_reply(self) -> u32 {
+        match self {
+            Model::Sas1078 => r::OSTS_REPLY_1078,
+            Model::Sas2108 => r::OSTS_REPLY_GEN2,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Model::Sas1078 => "SAS1078",
+            Model::Sas2108 => "SAS2108",
+        }
+    }
+}
+
+/// Counters shown in sysfs.
+pub(super) struct CtrlStats {
+    pub(super) aborts: Atomic<u32>,
+    pub(super) resets: Atomic<u32>,
+    pub(super) faults: Atomic<u32>,
+    pub(super) interrupts: Atomic<u64>,
+}
+
+impl CtrlStats {
+    fn new() -> Self {
+        Self { aborts: Atomic::new(0), resets: Atomic::new(0), faults: Atomic::new(0), interrupts: Atomic::new(0) }
+    }
+}
+
+/// A controller, initialised and operational (interrupts still masked until
+/// [`Controller::enable_interrupts`]).
+pub(crate) struct Controller {
+    regs: Regs,
+    pub(crate) model: Model,
+    /// `can_queue` SCSI frames (index = blk-mq tag) then the internal frame.
+    frames: DmaSlots,
+    ring: Coherent<[u32]>,
+    ring_geom: ReplyRing,
+    ring_lock: Pin<KBox<SpinLockIrq<()>>>,
+    data_buf: DmaSlots,
+    /// Serialises internal commands and resets.
+    internal: Pin<KBox<Mutex<()>>>,
+    pub(crate) can_queue: u32,
+    pub(crate) max_sge: u16,
+    pub(crate) max_sectors: u32,
+    pub(crate) info: CtrlInfo,
+    /// Bit `t`: logical drive with target id `t` exists.
+    ld_targets: Atomic<u64>,
+    resetting: Atomic<i32>,
+    pub(super) stats: CtrlStats,
+}
+
+fn ms_since(start: &Instant<Monotonic>) -> i64 {
+    start.elapsed().as_millis()
+}
+
+impl Controller {
+    /// Brings the firmware to READY, allocates the DMA areas, sends INIT and
+    /// reads the controller information and logical drive list.
+    pub(crate) fn new(dev: &device::Device<Bound>, regs: Regs, model: Model) -> Result<Self> {
+        wait_ready(&regs, dev)?;
+        let st = regs.fw_status();
+        let fw_cmds = u32::from(st.max_cmds);
+        if fw_cmds < 4 {
+            dev_err!(dev, "firmware reports {} commands, too few\n", fw_cmds);
+            return Err(ENODEV);
+        }
+        // One frame stays free (more than fw_cmds-1 outstanding answer
+        // BUSY), one is the internal frame.
+        let can_queue = (fw_cmds - 2).min(MAX_CMDS_CAP);
+        let ring_geom = ReplyRing::new(st.max_cmds)?;
+        let frames = DmaSlots::new(dev, can_queue as usize + 1, SLOT_SIZE, 64 * 1024)?;
+        let ring = Coherent::<u32>::zeroed_slice(dev, RING_WORD + fw_cmds as usize, GFP_KERNEL)?;
+        let data_buf = DmaSlots::new(dev, 1, DATA_BUF_SIZE, DATA_BUF_SIZE)?;
+        let mut this = Self {
+            regs,
+            model,
+            frames,
+            ring,
+            ring_geom,
+            ring_lock: KBox::pin_init(kernel::new_spinlock_irq!(()), GFP_KERNEL)?,
+            data_buf,
+            internal: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
+            can_queue,
+            max_sge: u16::from(st.max_sge).clamp(1, MAX_SGE_FIT),
+            max_sectors: 0,
+            info: CtrlInfo::parse(&[0u8; CTRL_INFO_SIZE])?,
+            ld_targets: Atomic::new(0),
+            resetting: Atomic::new(0),
+            stats: CtrlStats::new(),
+        };
+        {
+            let _g = this.internal.lock();
+            this.init_firmware()?;
+        }
+        let info = this.ctrl_info()?;
+        if info.max_cmds >= 4 {
+            this.can_queue = this.can_queue.min(u32::from(info.max_cmds) - 2);
+        }
+        if info.max_sge > 0 {
+            this.max_sge = this.max_sge.min(info.max_sge);
+        }
+        // Like megaraid_sas: no more than the SGL can describe with pages,
+        // and no more than the firmware's request limit.
+        let by_sgl = (u32::from(this.max_sge).saturating_sub(1)) * (kernel::page::PAGE_SIZE as u32 / 512);
+        this.max_sectors = by_sgl.min(info.max_request_sectors.max(8));
+        this.info = info;
+        this.refresh_lds()?;
+        Ok(this)
+    }
+
+    /// SCSI frames (blk-mq tags `0..can_queue`).
+    fn internal_index(&self) -> usize {
+        self.can_queue as usize
+    }
+
+    pub(super) fn regs(&self) -> &Regs {
+        &self.regs
+    }
+
+    pub(super) fn frames(&self) -> &DmaSlots {
+        &self.frames
+    }
+
+    /// Whether a logical drive answers at `target`.
+    pub(crate) fn has_ld(&self, target: u32) -> bool {
+        target < 64 && self.ld_targets.load(Relaxed) & (1u64 << target) != 0
+    }
+
+    /// Number of logical drives.
+    pub(crate) fn ld_count(&self) -> u32 {
+        self.ld_targets.load(Relaxed).count_ones()
+    }
+
+    pub(super) fn is_resetting(&self) -> bool {
+        self.resetting.load(Relaxed) != 0
+    }
+
+    fn ring_addr(&self, word: usize) -> u64 {
+        self.ring.dma_address() as u64 + (word * 4) as u64
+    }
+
+    fn ring_read(&self, word: usize) -> Result<u32> {
+        Ok(kernel::io::io_read!(&self.ring, [try: word]))
+    }
+
+    fn ring_write(&self, word: usize, val: u32) -> Result {
+        kernel::io::io_write!(&self.ring, [try: word], val);
+        Ok(())
+    }
+
+    /// Sends INIT with the reply ring (interrupts masked: the firmware
+    /// completes it synchronously). Caller holds `internal`.
+    fn init_firmware(&self) -> Result {
+        self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+        {
+            let _g = self.ring_lock.lock();
+            self.ring_write(PRODUCER_WORD, 0)?;
+            self.ring_write(CONSUMER_WORD, 0)?;
+        }
+        let qinfo = QueueInfo::new(
+            self.ring_geom.entries() as u16,
+            self.ring_addr(RING_WORD),
+            self.ring_addr(PRODUCER_WORD),
+            self.ring_addr(CONSUMER_WORD),
+        );
+        let mut buf = [0u8; QINFO_SIZE];
+        qinfo.write(&mut buf)?;
+        for (i, w) in buf.chunks_exact(4).enumerate() {
+            self.ring_write(QINFO_WORD + i, u32::from_le_bytes([w[0], w[1], w[2], w[3]]))?;
+        }
+        let qinfo_addr = self.ring_addr(QINFO_WORD);
+        let status = self.run_internal(|f, ctx| build_init(f, ctx, qinfo_addr))?;
+        if status != fr::STAT_OK {
+            pr_err!("orion_megasas: INIT failed, status {:#x}\n", status);
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Clears pending INTx state and unmasks completion interrupts.
+    pub(crate) fn enable_interrupts(&self) {
+        self.regs.write(r::ODCR0, r::ODCR_CLEAR_ALL);
+        self.regs.write(r::OMSK, self.model.omsk_enable());
+    }
+
+    /// Builds an internal frame with `build`, posts it and polls its status
+    /// (QEMU completes internal frames inside the posting write). Caller
+    /// holds `internal` (or is probing). Returns the MFI status.
+    fn run_internal(&self, build: impl FnOnce(&mut [u8], u32) -> Result<usize, MfiError>) -> Result<u8> {
+        let idx = self.internal_index();
+        let mut slot = match self.frames.claim(idx) {
+            Some(s) => s,
+            // A previous internal command timed out and its frame is still
+            // with the firmware: only a reset frees it.
+            None => self.frames.reclaim(idx).ok_or(EBUSY)?,
+        };
+        let size = build(slot.bytes(), encode_context(idx as u32))?;
+        let words = post_words(slot.dma_address(), size)?;
+        slot.to_device();
+        self.regs.post(words)?;
+        let start = Instant::<Monotonic>::now();
+        loop {
+            let status = self.frames.peek_u8(idx, fr::OFF_CMD_STATUS).unwrap_or(fr::STAT_PENDING);
+            if status != fr::STAT_PENDING {
+                drop(self.frames.reclaim(idx));
+                return Ok(status);
+            }
+            if ms_since(&start) > INTERNAL_TIMEOUT_MS {
+                pr_err!("orion_megasas: internal command timed out\n");
+                return Err(ETIMEDOUT);
+            }
+            fsleep(Delta::from_micros(100));
+        }
+    }
+
+    /// Runs a DCMD reading up to `len` bytes; `parse` gets the data.
+    fn dcmd_read<R>(&self, make: impl FnOnce(u64) -> Dcmd, len: usize, parse: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        let _g = self.internal.lock();
+        let mut data: SlotMut<'_> = self.data_buf.claim(0).ok_or(EBUSY)?;
+        let addr = data.dma_address();
+        data.bytes().fill(0);
+        let dcmd = make(addr);
+        let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
+        if status != fr::STAT_OK {
+            pr_err!("orion_megasas: DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
+            return Err(EIO);
+        }
+        let bytes = data.bytes();
+        parse(bytes.get(..len).ok_or(EINVAL)?)
+    }
+
+    /// Runs a DCMD without data.
+    pub(crate) fn dcmd(&self, dcmd: Dcmd) -> Result {
+        let _g = self.internal.lock();
+        let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
+        if status != fr::STAT_OK {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    fn ctrl_info(&self) -> Result<CtrlInfo> {
+        self.dcmd_read(Dcmd::ctrl_get_info, CTRL_INFO_SIZE, |b| Ok(CtrlInfo::parse(b)?))
+    }
+
+    /// Re-reads the logical drive list.
+    pub(crate) fn refresh_lds(&self) -> Result {
+        let map = self.dcmd_read(Dcmd::ld_get_list, LD_LIST_SIZE, |b| {
+            let list = LdList::parse(b)?;
+            let mut map = 0u64;
+            for ld in list.iter() {
+                if ld.state.is_usable() && ld.target_id < 64 {
+                    map |= 1u64 << ld.target_id;
+                }
+            }
+            Ok(map)
+        })?;
+        self.ld_targets.store(map, Relaxed);
+        Ok(())
+    }
+
+    /// Asks the firmware to abort the SCSI frame of tag `tag`.
+    pub(super) fn abort_frame(&self, tag: u32) -> Result {
+        let victim = self.frames.dma_address(tag as usize).ok_or(EINVAL)?;
+        let _g = self.internal.lock();
+        let status = self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
+        self.stats.aborts.fetch_add(1, Relaxed);
+        match status {
+            fr::STAT_OK => Ok(()),
+            _ => Err(EIO),
+        }
+    }
+
+    /// Consumes the reply ring: `f` gets each SCSI frame index that
+    /// completed (internal frames are polled, not reported). Returns the
+    /// number of entries consumed.
+    pub(super) fn drain_replies(&self, mut f: impl FnMut(u32)) -> u32 {
+        let _g = self.ring_lock.lock();
+        let (Ok(producer), Ok(consumer)) = (self.ring_read(PRODUCER_WORD), self.ring_read(CONSUMER_WORD)) else {
+            return 0;
+        };
+        let Ok(drain) = self.ring_geom.drain(producer, consumer) else {
+            pr_err!("orion_megasas: reply ring indices out of range ({}, {})\n", producer, consumer);
+            return 0;
+        };
+        let mut n = 0;
+        for slot in drain {
+            n += 1;
+            let Ok(ctx) = self.ring_read(RING_WORD + slot as usize) else { continue };
+            match decode_context(ctx, self.can_queue + 1) {
+                Ok(idx) if idx < self.can_queue => f(idx),
+                Ok(_) => {}
+                Err(_) => pr_err!("orion_megasas: bad reply context {:#x}\n", ctx),
+            }
+        }
+        if n > 0 {
+            let _ = self.ring_write(CONSUMER_WORD, producer);
+        }
+        n
+    }
+
+    /// Takes back a completed SCSI frame and reads its completion and sense.
+    pub(super) fn complete_frame(&self, idx: u32, sense: &mut [u8]) -> Option<(Completion, usize)> {
+        let mut slot = self.frames.reclaim(idx as usize)?;
+        let bytes = slot.bytes();
+        let done = Completion::from_frame(bytes).ok()?;
+        let mut sense_len = 0;
+        if let Outcome::ScsiError { .. } = done.outcome {
+            sense_len = usize::from(done.sense_len).min(SENSE_LEN).min(sense.len());
+            if let (Some(dst), Some(src)) = (sense.get_mut(..sense_len), bytes.get(SENSE_OFF..SENSE_OFF + sense_len)) {
+                dst.copy_from_slice(src);
+            }
+        }
+        Some((done, sense_len))
+    }
+
+    /// Controller reset: soft reset (the firmware cancels every frame),
+    /// wait for READY, forget frames still marked posted, re-send INIT and
+    /// unmask interrupts. `reclaim` runs after the firmware stopped and
+    /// before INIT, to complete or hand back commands still outstanding.
+    pub(super) fn reset(&self, dev: Option<&device::Device<Bound>>, reclaim: impl FnOnce()) -> Result {
+        let _g = self.internal.lock();
+        self.resetting.store(1, Relaxed);
+        self.stats.resets.fetch_add(1, Relaxed);
+        // IDB READY: QEMU cancels everything and drops to READY; masking
+        // interrupts afterwards keeps the old ring quiet.
+        self.regs.write(r::IDB, r::IDB_READY);
+        let mut ret = wait_ready_quiet(&self.regs);
+        if ret.is_err() {
+            // Escalate to the adapter reset sequence.
+            for w in r::ADP_RESET_SEQ {
+                self.regs.write(r::SEQ, w);
+            }
+            self.regs.write(r::DIAG, r::DIAG_WRITE_ENABLE | r::DIAG_RESET_ADAPTER);
+            ret = wait_ready_quiet(&self.regs);
+        }
+        if let Err(e) = ret {
+            if let Some(dev) = dev {
+                dev_err!(dev, "controller did not return to READY after reset\n");
+            }
+            self.resetting.store(0, Relaxed);
+            return Err(e);
+        }
+        // Give completions of cancelled frames a moment to be consumed.
+        let start = Instant::<Monotonic>::now();
+        while (0..self.can_queue as usize).any(|i| self.frames.is_with_device(i)) && ms_since(&start) < 500 {
+            fsleep(Delta::from_millis(1));
+        }
+        reclaim();
+        self.frames.reset_device_owned();
+        let ret = self.init_firmware();
+        if ret.is_ok() {
+            self.enable_interrupts();
+        }
+        self.resetting.store(0, Relaxed);
+        ret
+    }
+
+    /// Whether the firmware reports FAULT.
+    pub(super) fn in_fault(&self) -> bool {
+        self.regs.fw_status().state == FwState::Fault
+    }
+
+    /// Flushes caches and shuts the firmware down (remove, shutdown).
+    pub(crate) fn shutdown(&self) {
+        if self.dcmd(Dcmd::cache_flush()).is_err() {
+            pr_warn!("orion_megasas: cache flush failed\n");
+        }
+        if self.dcmd(Dcmd::shutdown()).is_err() {
+            pr_warn!("orion_megasas: shutdown DCMD failed\n");
+        }
+        self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+    }
+}
+
+/// Brings the firmware to READY from whatever state the BIOS or a previous
+/// driver left it in (OPERATIONAL: soft reset; FAULT: adapter reset).
+fn wait_ready(regs: &Regs, dev: &device::Device<Bound>) -> Result {
+    let st = regs.fw_status();
+    match st.state {
+        FwState::Ready => return Ok(()),
+        FwState::Fault => {
+            dev_warn!(dev, "firmware in FAULT at probe, resetting the adapter\n");
+            for w in r::ADP_RESET_SEQ {
+                regs.write(r::SEQ, w);
+            }
+            regs.write(r::DIAG, r::DIAG_WRITE_ENABLE | r::DIAG_RESET_ADAPTER);
+        }
+        _ => regs.write(r::IDB, r::IDB_READY),
+    }
+    wait_ready_quiet(regs).inspect_err(|_| {
+        dev_err!(dev, "firmware did not become READY (status {:#010x})\n", regs.read(r::OSP0));
+    })
+}
+
+fn wait_ready_quiet(regs: &Regs) -> Result {
+    let start = Instant::<Monotonic>::now();
+    loop {
+        if regs.fw_status().state == FwState::Ready {
+            return Ok(());
+        }
+        if ms_since(&start) > READY_TIMEOUT_MS {
+            return Err(ETIMEDOUT);
+        }
+        fsleep(Delta::from_millis(1));
+    }
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fixed-size descriptor slots in coherent DMA memory.
+//!
+//! A hardware adapter keeps one slot per command (its frame, its sense
+//! buffer). Each slot is in one of three states: free, owned by the CPU
+//! (a [`SlotMut`] exists: the only way to touch its bytes), or owned by the
+//! device (posted; the CPU may only peek at single bytes, such as a status
+//! byte the device writes last). The driver's protocol decides when the
+//! device is done with a slot; [`DmaSlots::reclaim`] then hands it back.
+
+use core::marker::PhantomData;
+use kernel::{
+    device::{self, Bound},
+    dma::Coherent,
+    prelude::*,
+    sync::atomic::{Atomic, Full, Relaxed, Release},
+};
+
+const FREE: i32 = 0;
+const CPU: i32 = 1;
+const DEVICE: i32 = 2;
+
+/// `count` slots of `slot_size` bytes, in coherent chunks of `chunk_size`
+/// bytes (page aligned, so a slot never crosses a page when `slot_size`
+/// divides the page size).
+///
+/// # Invariants
+///
+/// Every chunk holds `per_chunk * slot_size` bytes or more; `state` has one
+/// entry per slot; bytes of a slot are only referenced through a [`SlotMut`]
+/// while its state is `CPU`.
+pub struct DmaSlots {
+    chunks: KVec<Coherent<[u8]>>,
+    slot_size: usize,
+    per_chunk: usize,
+    state: KVec<Atomic<i32>>,
+}
+
+impl DmaSlots {
+    /// Allocates zeroed slots for `dev`.
+    pub fn new(
+        dev: &device::Device<Bound>,
+        count: usize,
+        slot_size: usize,
+        chunk_size: usize,
+    ) -> Result<Self> {
+        if count == 0 || slot_size == 0 || chunk_size < slot_size {
+            return Err(EINVAL);
+        }
+        let per_chunk = chunk_size / slot_size;
+        let nr_chunks = count.div_ceil(per_chunk);
+        let mut chunks = KVec::with_capacity(nr_chunks, GFP_KERNEL)?;
+        for _ in 0..nr_chunks {
+            chunks.push(Coherent::<u8>::zeroed_slice(dev, per_chunk * slot_size, GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        let mut state = KVec::with_capacity(count, GFP_KERNEL)?;
+        for _ in 0..count {
+            state.push(Atomic::new(FREE), GFP_KERNEL)?;
+        }
+        // INVARIANT: Chunks sized above, one state per slot, all free.
+        Ok(Self { chunks, slot_size, per_chunk, state })
+    }
+
+    /// Number of slots.
+    pub fn len(&self) -> usize {
+        self.state.len()
+    }
+
+    /// Whether there are no slots (never true for a constructed value).
+    pub fn is_empty(&self) -> bool {
+        self.state.is_empty()
+    }
+
+    /// Size of one slot in bytes.
+    pub fn slot_size(&self) -> usize {
+        self.slot_size
+    }
+
+    fn locate(&self, idx: usize) -> Option<(&Coherent<[u8]>, usize)> {
+        if idx >= self.state.len() {
+            return None;
+        }
+        let chunk = self.chunks.get(idx / self.per_chunk)?;
+        Some((chunk, (idx % self.per_chunk) * self.slot_size))
+    }
+
+    /// Bus address of slot `idx`.
+    pub fn dma_address(&self, idx: usize) -> Option<u64> {
+        let (chunk, off) = self.locate(idx)?;
+        Some(chunk.dma_address() as u64 + off as u64)
+    }
+
+    fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {
+        self.state.get(idx)?.cmpxchg(from, CPU, Full).ok()?;
+        Some(SlotMut { slots: self, idx, _p: PhantomData })
+    }
+
+    /// Takes a free slot for the CPU.
+    pub fn claim(&self, idx: usize) -> Option<SlotMut<'_>> {
+        self.take(idx, FREE)
+    }
+
+    /// Takes back a slot the device is done with.
+    pub fn reclaim(&self, idx: usize) -> Option<SlotMut<'_>> {
+        self.take(idx, DEVICE)
+    }
+
+    /// Whether slot `idx` is posted to the device.
+    pub fn is_with_device(&self, idx: usize) -> bool {
+        self.state.get(idx).is_some_and(|s| s.load(Relaxed) == DEVICE)
+    }
+
+    /// Reads byte `off` of slot `idx` with a single volatile access, in any
+    /// state (polling a status byte the device writes).
+    pub fn peek_u8(&self, idx: usize, off: usize) -> Option<u8> {
+        if off >= self.slot_size {
+            return None;
+        }
+        let (chunk, base) = self.locate(idx)?;
+        read_byte(chunk, base + off).ok()
+    }
+
+    /// Forces every device-owned slot back to free, after a controller reset
+    /// that guarantees the device no longer touches any of them.
+    pub fn reset_device_owned(&self) {
+        for s in self.state.iter() {
+            let _ = s.cmpxchg(DEVICE, FREE, Full);
+        }
+    }
+}
+
+fn read_byte(chunk: &Coherent<[u8]>, at: usize) -> Result<u8> {
+    Ok(kernel::io::io_read!(chunk, [try: at]))
+}
+
+/// A slot owned by the CPU.
+///
+/// # Invariants
+///
+/// The state of slot `idx` is `CPU` for as long as this value lives, and
+/// this is the only `SlotMut` for it.
+pub struct SlotMut<'a> {
+    slots: &'a DmaSlots,
+    idx: usize,
+    _p: PhantomData<&'a mut [u8]>,
+}
+
+impl SlotMut<'_> {
+    /// Slot index.
+    pub fn index(&self) -> usize {
+        self.idx
+    }
+
+    /// Bus address of the slot.
+    pub fn dma_address(&self) -> u64 {
+        self.slots.dma_address(self.idx).unwrap_or(0)
+    }
+
+    /// The slot's bytes.
+    pub fn bytes(&mut self) -> &mut [u8] {
+        match self.slots.locate(self.idx) {
+            Some((chunk, off)) => {
+                let base = chunk.as_mut_ptr().cast::<u8>();
+                // SAFETY: `off + slot_size` lies within the chunk (type
+                // invariant of `DmaSlots`); the slot is in state `CPU` and this
+                // is its only `SlotMut` (type invariant), so no other CPU
+                // reference exists and the device does not access it.
+                unsafe { core::slice::from_raw_parts_mut(base.add(off), self.slots.slot_size) }
+            }
+            None => &mut [],
+        }
+    }
+
+    /// Hands the slot to the device (call just before posting it); returns
+    /// its index.
+    pub fn to_device(self) -> usize {
+        let idx = self.idx;
+        if let Some(s) = self.slots.state.get(idx) {
+            s.store(DEVICE, Release);
+        }
+        core::mem::forget(self);
+        idx
+    }
+}
+
+impl Drop for SlotMut<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.slots.state.get(self.idx) {
+            s.store(FREE, Release);
+        }
+    }
+}
