@@ -251,7 +251,7 @@ impl Controller {
         let qinfo_addr = self.ring_addr(QINFO_WORD);
         let status = self.run_internal(|f, ctx| build_init(f, ctx, qinfo_addr))?;
         if status != fr::STAT_OK {
-            pr_err!("orion_megasas: INIT failed, status {:#x}\n", status);
+            pr_err!("megasas: INIT failed, status {:#x}\n", status);
             return Err(EIO);
         }
         Ok(())
@@ -286,7 +286,7 @@ impl Controller {
                 return Ok(status);
             }
             if ms_since(&start) > INTERNAL_TIMEOUT_MS {
-                pr_err!("orion_megasas: internal command timed out\n");
+                pr_err!("megasas: internal command timed out\n");
                 return Err(ETIMEDOUT);
             }
             fsleep(Delta::from_micros(100));
@@ -302,7 +302,7 @@ impl Controller {
         let dcmd = make(addr);
         let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
         if status != fr::STAT_OK {
-            pr_err!("orion_megasas: DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
+            pr_err!("megasas: DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
             return Err(EIO);
         }
         let bytes = data.bytes();
@@ -360,7 +360,7 @@ impl Controller {
             return 0;
         };
         let Ok(drain) = self.ring_geom.drain(producer, consumer) else {
-            pr_err!("orion_megasas: reply ring indices out of range ({}, {})\n", producer, consumer);
+            pr_err!("megasas: reply ring indices out of range ({}, {})\n", producer, consumer);
             return 0;
         };
         let mut n = 0;
@@ -370,7 +370,7 @@ impl Controller {
             match decode_context(ctx, self.can_queue + 1) {
                 Ok(idx) if idx < self.can_queue => f(idx),
                 Ok(_) => {}
-                Err(_) => pr_err!("orion_megasas: bad reply context {:#x}\n", ctx),
+                Err(_) => pr_err!("megasas: bad reply context {:#x}\n", ctx),
             }
         }
         if n > 0 {
@@ -444,10 +444,10 @@ impl Controller {
     /// Flushes caches and shuts the firmware down (remove, shutdown).
     pub(crate) fn shutdown(&self) {
         if self.dcmd(Dcmd::cache_flush()).is_err() {
-            pr_warn!("orion_megasas: cache flush failed\n");
+            pr_warn!("megasas: cache flush failed\n");
         }
         if self.dcmd(Dcmd::shutdown()).is_err() {
-            pr_warn!("orion_megasas: shutdown DCMD failed\n");
+            pr_warn!("megasas: shutdown DCMD failed\n");
         }
         self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
     }

@@ -82,7 +82,7 @@ impl MegasasHost {
             Outcome::IoFailed => CmdStatus::host(HostByte::Reset),
             Outcome::Pending | Outcome::Invalid(_) | Outcome::Failed(_) => {
                 pr_err!(
-                    "orion_megasas: frame {} failed, MFI status {:#x}, opcode {:#x}\n",
+                    "megasas: frame {} failed, MFI status {:#x}, opcode {:#x}\n",
                     idx,
                     done.cmd_status,
                     cmd.cdb().first().copied().unwrap_or(0)
@@ -233,7 +233,7 @@ impl HostOperations for MegasasOps {
         let words = match built.map(|size| post_words(slot.dma_address(), size)) {
             Ok(Ok(w)) => w,
             _ => {
-                pr_err!("orion_megasas: cannot build a frame for opcode {:#x}\n", cdb[0]);
+                pr_err!("megasas: cannot build a frame for opcode {:#x}\n", cdb[0]);
                 drop(slot);
                 cmd.complete(CmdStatus::host(HostByte::Error));
                 return Ok(());
@@ -248,7 +248,7 @@ impl HostOperations for MegasasOps {
         cmd.park();
         if ctrl.regs().post(words).is_err() {
             // Unreachable with frames below 4 GiB; the command times out.
-            pr_err!("orion_megasas: frame above 4 GiB\n");
+            pr_err!("megasas: frame above 4 GiB\n");
         }
         Ok(())
     }
@@ -290,7 +290,7 @@ impl HostOperations for MegasasOps {
         }
         let freed = !host.ctrl.frames().is_with_device(tag as usize);
         pr_info!(
-            "orion_megasas: abort of tag {} on {}:{}: {}\n",
+            "megasas: abort of tag {} on {}:{}: {}\n",
             tag,
             owned.device().id(),
             owned.device().lun(),
@@ -324,14 +324,14 @@ impl HostOperations for MegasasOps {
 /// MFI has no per-device reset: every reset level resets the controller.
 fn eh_reset(host: &MegasasHost, cmd: &CommandRef<MegasasOps>, eh: &EhContext, what: &str) -> EhResult {
     let shost = cmd.device().host();
-    pr_info!("orion_megasas: {} reset: resetting the controller\n", what);
+    pr_info!("megasas: {} reset: resetting the controller\n", what);
     match host.reset(shost, Some(eh)) {
         Ok(()) => {
-            pr_info!("orion_megasas: controller reset done, I/O resumes\n");
+            pr_info!("megasas: controller reset done, I/O resumes\n");
             EhResult::Success
         }
         Err(e) => {
-            pr_err!("orion_megasas: controller reset failed: {:?}\n", e);
+            pr_err!("megasas: controller reset failed: {:?}\n", e);
             EhResult::Failed
         }
     }

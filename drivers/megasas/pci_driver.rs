@@ -108,13 +108,13 @@ impl PeriodicTask for Watchdog {
             return;
         }
         ctrl.stats.faults.fetch_add(1, Relaxed);
-        pr_warn!("orion_megasas: host{}: controller in FAULT, resetting it\n", shost.host_no());
+        pr_warn!("megasas: host{}: controller in FAULT, resetting it\n", shost.host_no());
         if shost.block().is_err() {
             return;
         }
         match shost.data().reset(shost, None) {
-            Ok(()) => pr_info!("orion_megasas: host{}: recovered from FAULT\n", shost.host_no()),
-            Err(e) => pr_err!("orion_megasas: host{}: FAULT recovery failed: {:?}\n", shost.host_no(), e),
+            Ok(()) => pr_info!("megasas: host{}: recovered from FAULT\n", shost.host_no()),
+            Err(e) => pr_err!("megasas: host{}: FAULT recovery failed: {:?}\n", shost.host_no(), e),
         }
         let _ = shost.unblock();
     }
