@@ -52,3 +52,65 @@ virt_sg() {
 }
 
 debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; }
+
+# MegaRAID (orion_megasas) helpers. The reference kernel has megaraid_sas
+# built in and it binds the controllers at boot: hand them over first.
+megasas_release_c_driver() {
+	local d
+	for d in /sys/bus/pci/drivers/megaraid_sas/0000:*; do
+		[ -e "$d" ] && echo "${d##*/}" > /sys/bus/pci/drivers/megaraid_sas/unbind
+	done
+	return 0
+}
+
+# Host numbers of orion_megasas hosts, one per line.
+megasas_hosts() {
+	local h
+	for h in /sys/class/scsi_host/host*; do
+		[ "$(cat "$h/proc_name" 2>/dev/null)" = orion_megasas ] && echo "${h##*host}"
+	done
+}
+
+# Block devices of orion_megasas hosts (optionally of host $1), sorted.
+megasas_disks() {
+	local h
+	for h in ${1:-$(megasas_hosts)}; do
+		ls -d /sys/class/scsi_host/host$h/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|'
+	done | sort
+}
+
+# sg device of a block device.
+sg_of() { ls "/sys/block/${1#/dev/}/device/scsi_generic" | sed 's|^|/dev/|'; }
+
+# PCI address of host $1.
+megasas_pci() { basename "$(readlink -f /sys/class/scsi_host/host$1/device/..)"; }
+
+# Writes 32-bit $3 at register offset $2 of the controller at PCI address $1
+# (through its register BAR's sysfs resource file).
+megasas_reg_write() {
+	python3 - "$@" <<'PY'
+import mmap, os, struct, sys
+pci, off, val = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3], 0)
+dev = open(f'/sys/bus/pci/devices/{pci}/device').read().strip()
+bar = 0 if dev == '0x0060' else 1
+fd = os.open(f'/sys/bus/pci/devices/{pci}/resource{bar}', os.O_RDWR | os.O_SYNC)
+m = mmap.mmap(fd, 4096)
+m[off:off + 4] = struct.pack('<I', val)
+PY
+}
+
+# fio_verify OUT SIZE DISK...: random 4k writes then crc32c verify, QD32 and
+# two jobs per disk (each on its own region); passes on zero errors.
+fio_verify() {
+	local out=$1 size=$2 args=() d; shift 2
+	for d in "$@"; do args+=(--name="${d##*/}" --filename="$d"); done
+	fio --ioengine=libaio --direct=1 --rw=randwrite --bs=4k --size="$size" --iodepth=32 \
+		--numjobs=2 --offset_increment=64M --verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--verify_state_save=0 --randrepeat=0 --group_reporting --output="$out" "${args[@]}" &&
+		grep -q 'err= 0' "$out" && ! grep -q 'verify:' "$out"
+}
+
+megasas_load() { orion_unload && megasas_release_c_driver && insmod "$ORION_KO" virt_adapters=0 "$@"; }
+# The helpers are also used inside `bash -c` checks.
+export ORION_KO
+export -f fio_verify orion_loaded orion_unload megasas_release_c_driver megasas_hosts megasas_disks sg_of megasas_pci megasas_load
