@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
-# Inside the VM: load orion_scsi with its defaults and show the disks working.
+# Inside the VM: load orion_scsi with its defaults (the virtual adapter and
+# the MegaRAID driver, which takes over QEMU's megasas controller from the
+# built-in megaraid_sas) and show the disks of both working.
 set -euo pipefail
 : "${ORION_TOP:?}"
+for d in /sys/bus/pci/drivers/megaraid_sas/0000:*; do
+	[ -e "$d" ] && echo "${d##*/}" > /sys/bus/pci/drivers/megaraid_sas/unbind
+done
 insmod "$ORION_TOP/orion_scsi.ko"
 udevadm settle 2>/dev/null || sleep 1
 echo "== lsmod"; lsmod | grep -E '^(Module|orion_scsi)'
 echo "== SCSI hosts (lsscsi -H)"; lsscsi -H
 echo "== SCSI disks (lsscsi -s)"; lsscsi -s
-echo "== write + read back through /dev/sda"; dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 status=none; dd if=/tmp/pattern of=/dev/sda bs=64k oflag=direct status=none; dd if=/dev/sda of=/tmp/back bs=64k count=16 iflag=direct status=none; cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
-echo "== statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
-echo "== kernel log"; dmesg | grep -E 'orion_scsi|scsi host|scsi [0-9]|sd [0-9]' | grep -vi 'command line\|virtme' || true
+disk_of() { # first disk of the host with proc_name $1
+	local h
+	for h in /sys/class/scsi_host/host*; do
+		[ "$(cat "$h/proc_name")" = "$1" ] || continue
+		ls -d "$h"/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|' | sort | head -1
+		return
+	done
+}
+dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 status=none
+for kind in orion_virt orion_megasas; do
+	d=$(disk_of $kind)
+	echo "== $kind: write + read back through $d"
+	dd if=/tmp/pattern of="$d" bs=64k oflag=direct status=none
+	dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none
+	cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
+	s=/sys/block/${d#/dev/}/device
+	echo "statistics: $(cat $s/orion_writes) writes, $(cat $s/orion_reads) reads, peak outstanding $(cat $s/orion_peak_outstanding)"
+done
+echo "== virtual adapter statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
+echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
+	[ "$(cat $h/proc_name)" = orion_megasas ] && echo "${h##*/}: $(cat $h/orion_model), $(cat $h/orion_irq_mode), $(cat $h/orion_logical_drives) logical drives, can_queue $(cat $h/can_queue), firmware $(cat $h/orion_fw_state)"
+done
+echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|scsi host|scsi [0-9]|sd [0-9]' | grep -vi 'command line\|virtme' || true
 rmmod orion_scsi
 echo "== orion_scsi unloaded cleanly"
