@@ -9,11 +9,12 @@
 #   make check T=group   one VM test group (see tests/README.rst)
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
+#   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures)
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas clean
 
 all: module
 
@@ -40,6 +41,9 @@ host-test:
 
 bench:
 	@bash scripts/bench.sh
+
+bench-megasas:
+	@bash scripts/bench-megasas.sh
 
 clean:
 	@[ -f .kdir ] && $(MAKE) -s -C "$$(cat .kdir)" M=$(CURDIR) clean || true

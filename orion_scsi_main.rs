@@ -134,7 +134,9 @@ impl kernel::Module for OrionScsi {
             let mcfg = megasas::MegasasConfig {
                 irq,
                 timeout_ms: cfg.timeout_ms,
-                queue_depth: cfg.queue_depth,
+                // Like megaraid_sas: a RAID drive starts at the deepest
+                // queue allowed (256 by default); sysfs queue_depth lowers it.
+                queue_depth: cfg.max_queue_depth,
                 max_queue_depth: cfg.max_queue_depth,
             };
             Some(megasas::register(mcfg, module)?)

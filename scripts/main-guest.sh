@@ -4,25 +4,16 @@
 # built-in megaraid_sas) and show the disks of both working.
 set -euo pipefail
 : "${ORION_TOP:?}"
-for d in /sys/bus/pci/drivers/megaraid_sas/0000:*; do
-	[ -e "$d" ] && echo "${d##*/}" > /sys/bus/pci/drivers/megaraid_sas/unbind
-done
+. "$ORION_TOP/scripts/guest-lib.sh"
+release_megaraid_sas
 insmod "$ORION_TOP/orion_scsi.ko"
 udevadm settle 2>/dev/null || sleep 1
 echo "== lsmod"; lsmod | grep -E '^(Module|orion_scsi)'
 echo "== SCSI hosts (lsscsi -H)"; lsscsi -H
 echo "== SCSI disks (lsscsi -s)"; lsscsi -s
-disk_of() { # first disk of the host with proc_name $1
-	local h
-	for h in /sys/class/scsi_host/host*; do
-		[ "$(cat "$h/proc_name")" = "$1" ] || continue
-		ls -d "$h"/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|' | sort | head -1
-		return
-	done
-}
 dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 status=none
 for kind in orion_virt orion_megasas; do
-	d=$(disk_of $kind)
+	d=$(host_disk $kind)
 	echo "== $kind: write + read back through $d"
 	dd if=/tmp/pattern of="$d" bs=64k oflag=direct status=none
 	dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none

@@ -4,3 +4,4 @@
 
 pub mod stats;
 pub mod stats_attrs;
+pub mod latency;

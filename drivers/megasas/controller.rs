@@ -13,6 +13,7 @@ use super::mfi::{
     frame::{self as fr, Completion, Outcome},
     init::{build_init, QueueInfo, QINFO_SIZE},
     ld_list::{LdList, LD_LIST_SIZE},
+    pd_list::PdList,
     regs::{self as r, post_words, FwState},
     reply::{decode_context, encode_context, ReplyRing},
     MfiError,
@@ -125,6 +126,9 @@ pub(crate) struct Controller {
     pub(crate) info: CtrlInfo,
     /// Bit `t`: logical drive with target id `t` exists.
     ld_targets: Atomic<u64>,
+    /// SAS address of the disk behind target id `t` (0: unknown), from
+    /// PD_GET_LIST.
+    sas_addrs: KVec<Atomic<u64>>,
     resetting: Atomic<i32>,
     pub(super) stats: CtrlStats,
 }
@@ -165,6 +169,13 @@ impl Controller {
             max_sectors: 0,
             info: CtrlInfo::parse(&[0u8; CTRL_INFO_SIZE])?,
             ld_targets: Atomic::new(0),
+            sas_addrs: {
+                let mut v = KVec::with_capacity(64, GFP_KERNEL)?;
+                for _ in 0..64 {
+                    v.push(Atomic::new(0), GFP_KERNEL)?;
+                }
+                v
+            },
             resetting: Atomic::new(0),
             stats: CtrlStats::new(),
         };
@@ -185,6 +196,11 @@ impl Controller {
         this.max_sectors = by_sgl.min(info.max_request_sectors.max(8));
         this.info = info;
         this.refresh_lds()?;
+        // SAS addresses are informational: a firmware without the list
+        // still works.
+        if this.refresh_pds().is_err() {
+            pr_warn!("megasas: PD_GET_LIST failed, no SAS addresses\n");
+        }
         Ok(this)
     }
 
@@ -337,6 +353,30 @@ impl Controller {
         })?;
         self.ld_targets.store(map, Relaxed);
         Ok(())
+    }
+
+    /// Re-reads the physical device list (SAS addresses by target id).
+    pub(crate) fn refresh_pds(&self) -> Result {
+        let mut addrs = [0u64; 64];
+        self.dcmd_read(|a| Dcmd::pd_get_list(a, DATA_BUF_SIZE as u32), DATA_BUF_SIZE, |b| {
+            for pd in PdList::parse(b)?.iter() {
+                if let Some(slot) = addrs.get_mut(usize::from(pd.scsi_id)) {
+                    if pd.lun == 0 {
+                        *slot = pd.sas_addr;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        for (a, v) in self.sas_addrs.iter().zip(addrs) {
+            a.store(v, Relaxed);
+        }
+        Ok(())
+    }
+
+    /// SAS address of the disk at `target` (0 when unknown).
+    pub(crate) fn sas_address(&self, target: u32) -> u64 {
+        self.sas_addrs.get(target as usize).map_or(0, |a| a.load(Relaxed))
     }
 
     /// Asks the firmware to abort the SCSI frame of tag `tag`.

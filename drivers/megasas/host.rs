@@ -17,6 +17,7 @@ use super::mfi::{
     reply::encode_context,
 };
 use crate::common::{
+    latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
@@ -41,24 +42,10 @@ pub(crate) struct MegasasHost {
     pub(crate) queue_depth: u32,
     pub(crate) max_queue_depth: u32,
     pub(crate) irq_mode: Atomic<u32>,
-    pub(crate) epoch: Instant<Monotonic>,
-}
-
-/// Per-command data: submission time for the latency histogram.
-pub(crate) struct MegasasCmd {
-    start_ns: Atomic<u64>,
-}
-
-impl Default for MegasasCmd {
-    fn default() -> Self {
-        Self { start_ns: Atomic::new(0) }
-    }
+    pub(crate) clock: Clock,
 }
 
 impl MegasasHost {
-    fn now_ns(&self) -> u64 {
-        self.epoch.elapsed().as_nanos().max(0) as u64
-    }
 
     /// Completes the SCSI frame `idx` the firmware reported done.
     pub(crate) fn complete(&self, shost: &HostRef<MegasasOps>, idx: u32) {
@@ -115,14 +102,30 @@ impl StatsDevice for MegasasOps {
     }
 }
 
-fn store_nothing(_h: &MegasasHost, _i: &[u8]) -> Result {
-    Err(EINVAL)
-}
+/// The shared statistics files plus `sas_address` (what the SAS transport
+/// class calls it), the address the firmware reports for the disk.
+const DEVICE_ATTRS: [Attribute<Device<MegasasOps>>; 8] = {
+    let s = StatsAttributes::<MegasasOps>::LIST;
+    [
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        s[5],
+        s[6],
+        Attribute {
+            name: c"sas_address",
+            show: |d, w| writeln!(w, "{:#018x}", d.host().data().ctrl.sas_address(d.id())),
+            store: None,
+        },
+    ]
+};
 
 #[vtable]
 impl HostOperations for MegasasOps {
     type HostData = MegasasHost;
-    type CmdData = MegasasCmd;
+    type CmdData = SubmitTime;
     type DeviceData = IoStats;
 
     const HOST_ATTRIBUTES: &'static [Attribute<MegasasHost>] = &[
@@ -167,7 +170,7 @@ impl HostOperations for MegasasOps {
         Attribute {
             name: c"orion_interrupts",
             show: |h, w| writeln!(w, "{}", h.ctrl.stats.interrupts.load(Relaxed)),
-            store: Some(store_nothing),
+            store: None,
         },
         Attribute {
             name: c"orion_logical_drives",
@@ -176,7 +179,7 @@ impl HostOperations for MegasasOps {
         },
     ];
 
-    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &StatsAttributes::<Self>::LIST;
+    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 
     fn queue_command(host: &MegasasHost, mut cmd: Command<Self>) -> Result<(), Requeue<Self>> {
         let ctrl = &host.ctrl;
@@ -243,7 +246,7 @@ impl HostOperations for MegasasOps {
             stats.start();
             stats.count(kind, u64::from(data_len));
         }
-        cmd.data().start_ns.store(host.now_ns(), Relaxed);
+        cmd.data().mark(&host.clock);
         slot.to_device();
         cmd.park();
         if ctrl.regs().post(words).is_err() {
@@ -254,9 +257,8 @@ impl HostOperations for MegasasOps {
     }
 
     fn command_finished(host: &MegasasHost, cmd: &CommandRef<Self>) {
-        let start = cmd.data().start_ns.load(Relaxed);
         if let Some(stats) = cmd.device().data() {
-            stats.finish(host.now_ns().saturating_sub(start));
+            stats.finish(cmd.data().latency_ns(&host.clock));
         }
     }
 

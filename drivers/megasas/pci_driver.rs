@@ -20,7 +20,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc,
     },
-    time::{Instant, Monotonic},
     ThisModule,
 };
 
@@ -214,7 +213,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         queue_depth: cfg.queue_depth,
         max_queue_depth: cfg.max_queue_depth,
         irq_mode: Atomic::new(0),
-        epoch: Instant::<Monotonic>::now(),
+        clock: crate::common::latency::Clock::new(),
     };
     let host = Arc::new(Host::new_with(&template, &host_cfg, Some(pdev.as_ref()), data)?, GFP_KERNEL)?;
     let modes = cfg.irq.modes();

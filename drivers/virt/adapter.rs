@@ -4,6 +4,7 @@
 
 use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
 use crate::common::{
+    latency::{Clock, SubmitTime},
     stats::{IoStats, StatsSnapshot},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
@@ -21,7 +22,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc, SpinLock,
     },
-    time::{Instant, Monotonic},
 };
 
 /// The virtual adapter driver.
@@ -42,18 +42,7 @@ pub(crate) struct VirtHost {
     doorbells: Atomic<u64>,
     /// Emulated latency; starts at `cfg.delay_us`, changed through sysfs.
     delay_us: Atomic<u32>,
-    epoch: Instant<Monotonic>,
-}
-
-/// Per-command state: submission time, for the latency histogram.
-pub(crate) struct VirtCmd {
-    start_ns: Atomic<i64>,
-}
-
-impl Default for VirtCmd {
-    fn default() -> Self {
-        Self { start_ns: Atomic::new(0) }
-    }
+    clock: Clock,
 }
 
 impl VirtHost {
@@ -89,7 +78,7 @@ impl VirtHost {
             posted,
             doorbells: Atomic::new(0),
             delay_us: Atomic::new(cfg.delay_us),
-            epoch: Instant::now(),
+            clock: Clock::new(),
         })
     }
 
@@ -128,10 +117,6 @@ impl VirtHost {
                 self.finish(cmd);
             }
         }
-    }
-
-    fn now_ns(&self) -> i64 {
-        self.epoch.elapsed().as_nanos()
     }
 
     fn lun_index(&self, target: u32, lun: u64) -> Option<usize> {
@@ -189,7 +174,7 @@ impl StatsDevice for VirtAdapter {
 #[vtable]
 impl HostOperations for VirtAdapter {
     type HostData = VirtHost;
-    type CmdData = VirtCmd;
+    type CmdData = SubmitTime;
     type DeviceData = usize;
 
     const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[
@@ -225,7 +210,7 @@ impl HostOperations for VirtAdapter {
             return Err(cmd.requeue(QueueBusy::Target));
         }
         lun.stats.start();
-        cmd.data().start_ns.store(host.now_ns(), Relaxed);
+        cmd.data().mark(&host.clock);
         let status = io::execute(&mut cmd, lun, &host.lun_numbers);
         cmd.set_status(status);
         if !host.cfg.doorbell {
@@ -249,8 +234,7 @@ impl HostOperations for VirtAdapter {
         let dev = cmd.device();
         if let (Some(lun), Some(busy)) = (host.lun_of(dev), host.target_busy.get(dev.id() as usize)) {
             busy.fetch_sub(1, Relaxed);
-            let start = cmd.data().start_ns.load(Relaxed);
-            lun.stats.finish(host.now_ns().saturating_sub(start).max(0) as u64);
+            lun.stats.finish(cmd.data().latency_ns(&host.clock));
         }
     }
 

@@ -34,6 +34,14 @@ pub struct Attribute<O: ?Sized + 'static> {
     pub store: Option<fn(&O, &[u8]) -> Result>,
 }
 
+impl<O: ?Sized + 'static> Clone for Attribute<O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<O: ?Sized + 'static> Copy for Attribute<O> {}
+
 /// An attribute as sysfs sees it; `dev_attr` first so the C pointer to it
 /// is a pointer to the slot.
 #[repr(C)]

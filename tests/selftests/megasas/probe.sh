@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 dmesg_mark
 
 megasas_load && settle
@@ -31,6 +31,10 @@ check "MSI-X chosen automatically on both" bash -c "
 check "logical drives reported by the firmware: 3 per controller" bash -c "
 	for h in ${hosts[*]}; do [ \$(cat /sys/class/scsi_host/host\$h/orion_logical_drives) = 3 ] || exit 1; done"
 
+check "sas_address per disk from the firmware's PD list (QEMU: 0x1221 << 48 | id << 32)" bash -c "
+	for h in ${hosts[*]}; do for t in 0 1 2; do
+		[ \$(cat /sys/class/scsi_device/\$h:0:\$t:0/device/sas_address) = \$(printf '%#018x' \$(( (0x1221 << 48) | (t << 32) ))) ] || exit 1
+	done; done"
 d=$(megasas_disks "$h" | head -1); sg=$(sg_of "$d")
 check "sg_inq: QEMU HARDDISK" bash -c "sg_inq $sg | grep -q 'Product identification: QEMU HARDDISK'"
 check "sg_readcap: 524288 blocks of 512 bytes" bash -c "sg_readcap $sg | grep -q 'Number of logical blocks=524288' && sg_readcap $sg | grep -q 'Logical block length=512'"
@@ -42,7 +46,7 @@ check "completions arrive on the orion_megasas interrupt" \
 	bash -c "awk '/orion_megasas/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) s += \$i } END { exit !(s > 0) }' /proc/interrupts"
 orion_unload
 
-orion_unload; megasas_release_c_driver
+orion_unload; release_megaraid_sas
 check "megasas_irq=7 is refused with a message" \
 	bash -c "! insmod $ORION_KO megasas_irq=7 2>/dev/null && dmesg | grep -q 'invalid megasas_irq=7'"
 check "megasas=0 leaves the controllers alone" \
