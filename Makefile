@@ -7,6 +7,7 @@
 #   make run             boot the VM with the default adapters and show the disks
 #   make check           all tests: host cargo tests + VM kselftests (KTAP)
 #   make check T=group   one VM test group (see tests/README.rst)
+#   make check FLAVOUR=debug  ... on the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures)
@@ -34,7 +35,7 @@ run:
 	@bash scripts/run-main.sh
 
 check:
-	@bash tests/run-all.sh $(T)
+	@ORION_FLAVOUR=$(FLAVOUR) bash tests/run-all.sh $(T)
 
 host-test:
 	@bash tests/run-all.sh host

@@ -3,6 +3,8 @@
 #   host          cargo test of the pure-logic (no_std) code on the host
 #   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
 # Prints per-test results and ends with "N passed, N failed, N skipped".
+# ORION_FLAVOUR=debug (make check FLAVOUR=debug) runs the VM groups on the
+# KASAN/lockdep/kmemleak kernel, with the module built against it.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
@@ -47,7 +49,7 @@ run_vm_group() {
 		read -ra words <<< "$line"; vm_args+=("${words[@]}")
 	done < "$conf"
 	echo "# group $g: booting VM (${vm_args[*]})"
-	bash "$top/scripts/vm-run.sh" "${vm_args[@]}" --log "$logdir/$g.console.log" --rwdir "$logdir" -- \
+	bash "$top/scripts/vm-run.sh" --flavour "$flavour" "${vm_args[@]}" --log "$logdir/$g.console.log" --rwdir "$logdir" -- \
 		bash "$top/tests/selftests/run-group.sh" "$g" "$out" 2> "$logdir/$g.vm-run.err"
 	local rc=$?
 	if [ -f "$out" ]; then
@@ -72,10 +74,15 @@ run_vm_group() {
 	fi
 }
 
-# VM groups need the module, built against the reference kernel.
+# VM groups need the module, built against the kernel they boot: the
+# reference kernel, or with ORION_FLAVOUR=debug the KASAN/lockdep one.
+flavour=${ORION_FLAVOUR:-ref}
 for g in "${groups[@]}"; do
 	[ "$g" = host ] && continue
-	if ! bash "$top/scripts/build-module.sh" > /dev/null 2> "$logdir/build.log"; then
+	kdir=
+	[ "$flavour" = ref ] || kdir=$(bash "$top/scripts/build-kernel.sh" "$flavour" 2> "$logdir/build.log") || {
+		tail -30 "$logdir/build.log"; result fail "build the $flavour kernel"; break; }
+	if ! KDIR=$kdir bash "$top/scripts/build-module.sh" > /dev/null 2> "$logdir/build.log"; then
 		tail -30 "$logdir/build.log"
 		result fail "build orion_scsi.ko"
 		echo "$pass passed, $fail failed, $skip skipped"

@@ -4,6 +4,7 @@
  * orion_scsi Rust abstractions. See scsi_helpers.h.
  */
 #include <linux/scatterlist.h>
+#include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -101,4 +102,10 @@ bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)
 {
 	return to_delayed_work(work);
+}
+
+/* Attributes in allocated memory need a static lockdep key (sysfs_attr_init). */
+void orion_helper_sysfs_attr_init(struct attribute *attr)
+{
+	sysfs_attr_init(attr);
 }

@@ -18,6 +18,7 @@ struct device;
 struct scatterlist;
 struct work_struct;
 struct delayed_work;
+struct attribute;
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd);
 struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv);
@@ -37,5 +38,6 @@ unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
+void orion_helper_sysfs_attr_init(struct attribute *attr);
 
 #endif

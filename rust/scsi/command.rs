@@ -62,11 +62,14 @@ impl<T: HostOperations> CmdPriv<T> {
             (&raw mut (*this).state).write(Atomic::new(MIDLAYER));
             (&raw mut (*this).dma_mapped).write(Atomic::new(0));
             (&raw mut (*this).data).write(T::CmdData::default());
+            // Not a HARD timer: the completion runs the midlayer's completion
+            // path, which takes `spinlock_t` locks; on PREEMPT_RT those sleep,
+            // so the timer must be able to expire in softirq context.
             bindings::hrtimer_setup(
                 Opaque::cast_into(&raw const (*this).timer),
                 Some(Self::timer_fired),
                 bindings::CLOCK_MONOTONIC as i32,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL,
             );
         }
     }
@@ -465,7 +468,7 @@ impl<T: HostOperations> Command<T> {
                 timer,
                 delay_ns.min(i64::MAX as u64) as i64,
                 0,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL_HARD,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL,
             )
         };
     }

@@ -115,6 +115,9 @@ impl<O: ?Sized + 'static> AttributeTable<O> {
         }
         let mut attrs = KVec::with_capacity(list.len() + 1, GFP_KERNEL)?;
         for slot in slots.iter_mut() {
+            // SAFETY: The attribute lives in the table (not moved again)
+            // and is not registered yet.
+            unsafe { bindings::orion_helper_sysfs_attr_init(&raw mut slot.dev_attr.attr) };
             attrs.push(&raw mut slot.dev_attr.attr, GFP_KERNEL)?;
         }
         attrs.push(core::ptr::null_mut(), GFP_KERNEL)?;
