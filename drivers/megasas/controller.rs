@@ -153,6 +153,11 @@ impl Controller {
         let can_queue = (fw_cmds - 2).min(MAX_CMDS_CAP);
         let ring_geom = ReplyRing::new(st.max_cmds)?;
         let frames = DmaSlots::new(dev, can_queue as usize + 1, SLOT_SIZE, 64 * 1024)?;
+        // The coherent mask is 32 bits; posting relies on it (one IQP write).
+        if !(0..frames.len()).all(|i| frames.dma_address(i).is_some_and(|a| a >> 32 == 0)) {
+            dev_err!(dev, "command frames above 4 GiB\n");
+            return Err(ENOMEM);
+        }
         let ring = Coherent::<u32>::zeroed_slice(dev, RING_WORD + fw_cmds as usize, GFP_KERNEL)?;
         let data_buf = DmaSlots::new(dev, 1, DATA_BUF_SIZE, DATA_BUF_SIZE)?;
         let mut this = Self {
@@ -293,7 +298,7 @@ impl Controller {
         let size = build(slot.bytes(), encode_context(idx as u32))?;
         let words = post_words(slot.dma_address(), size)?;
         slot.to_device();
-        self.regs.post(words)?;
+        self.regs.post(words);
         let start = Instant::<Monotonic>::now();
         loop {
             let status = self.frames.peek_u8(idx, fr::OFF_CMD_STATUS).unwrap_or(fr::STAT_PENDING);
@@ -438,7 +443,7 @@ impl Controller {
     /// wait for READY, forget frames still marked posted, re-send INIT and
     /// unmask interrupts. `reclaim` runs after the firmware stopped and
     /// before INIT, to complete or hand back commands still outstanding.
-    pub(super) fn reset(&self, dev: Option<&device::Device<Bound>>, reclaim: impl FnOnce()) -> Result {
+    pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
         self.resetting.store(1, Relaxed);
         self.stats.resets.fetch_add(1, Relaxed);
@@ -455,9 +460,7 @@ impl Controller {
             ret = wait_ready_quiet(&self.regs);
         }
         if let Err(e) = ret {
-            if let Some(dev) = dev {
-                dev_err!(dev, "controller did not return to READY after reset\n");
-            }
+            pr_err!("megasas: controller did not return to READY after reset\n");
             self.resetting.store(0, Relaxed);
             return Err(e);
         }

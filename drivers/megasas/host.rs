@@ -16,6 +16,7 @@ use super::mfi::{
     regs::post_words,
     reply::encode_context,
 };
+use crate::hw::IrqMode;
 use crate::common::{
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
@@ -28,7 +29,7 @@ use crate::scsi::{
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
+    sync::{atomic::Relaxed, SetOnce},
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
@@ -41,7 +42,7 @@ pub(crate) struct MegasasHost {
     pub(crate) timeout_ms: u32,
     pub(crate) queue_depth: u32,
     pub(crate) max_queue_depth: u32,
-    pub(crate) irq_mode: Atomic<u32>,
+    pub(crate) irq_mode: SetOnce<IrqMode>,
     pub(crate) clock: Clock,
 }
 
@@ -83,7 +84,7 @@ impl MegasasHost {
     /// Resets the controller; every command still outstanding is handed to
     /// the error handler (`eh`) or completed for retry (health check).
     pub(crate) fn reset(&self, shost: &HostRef<MegasasOps>, eh: Option<&EhContext>) -> Result {
-        self.ctrl.reset(None, || {
+        self.ctrl.reset(|| {
             shost.for_each_busy(|c| {
                 if let Some(cmd) = c.take_parked() {
                     match eh {
@@ -136,15 +137,7 @@ impl HostOperations for MegasasOps {
         },
         Attribute {
             name: c"orion_irq_mode",
-            show: |h, w| {
-                let m = match h.irq_mode.load(Relaxed) {
-                    1 => "MSI-X",
-                    2 => "MSI",
-                    3 => "INTx",
-                    _ => "none",
-                };
-                writeln!(w, "{}", m)
-            },
+            show: |h, w| writeln!(w, "{}", h.irq_mode.as_ref().map_or("none", |m| m.name())),
             store: None,
         },
         Attribute {
@@ -249,10 +242,7 @@ impl HostOperations for MegasasOps {
         cmd.data().mark(&host.clock);
         slot.to_device();
         cmd.park();
-        if ctrl.regs().post(words).is_err() {
-            // Unreachable with frames below 4 GiB; the command times out.
-            pr_err!("megasas: frame above 4 GiB\n");
-        }
+        ctrl.regs().post(words);
         Ok(())
     }
 

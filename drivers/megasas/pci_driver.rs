@@ -17,7 +17,7 @@ use kernel::{
     pci,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::Relaxed,
         Arc,
     },
     ThisModule,
@@ -212,7 +212,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         timeout_ms: cfg.timeout_ms,
         queue_depth: cfg.queue_depth,
         max_queue_depth: cfg.max_queue_depth,
-        irq_mode: Atomic::new(0),
+        irq_mode: kernel::sync::SetOnce::new(),
         clock: crate::common::latency::Clock::new(),
     };
     let host = Arc::new(Host::new_with(&template, &host_cfg, Some(pdev.as_ref()), data)?, GFP_KERNEL)?;
@@ -221,7 +221,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
     // The handler must know whether it is on INTx; try each kind in turn.
     let mut irq = None;
     for &mode in modes {
-        if let Ok(i) = PciIrq::new(pdev, &[mode], c"orion_megasas", handler(mode == IrqMode::Intx)) {
+        if let Ok(i) = PciIrq::new(pdev, mode, c"orion_megasas", handler(mode == IrqMode::Intx)) {
             irq = Some(i);
             break;
         }
@@ -231,14 +231,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         return Err(ENODEV);
     };
     let shost = host.get();
-    shost.data().irq_mode.store(
-        match irq.mode() {
-            IrqMode::MsiX => 1,
-            IrqMode::Msi => 2,
-            IrqMode::Intx => 3,
-        },
-        Relaxed,
-    );
+    let _ = shost.data().irq_mode.populate(irq.mode());
     shost.data().ctrl.enable_interrupts();
     dev_info!(pdev.as_ref(), "host{}: {} interrupt\n", shost.host_no(), irq.mode().name());
     let watchdog = Periodic::new(WATCHDOG_MS, Watchdog { host: host.clone() })?;

@@ -74,24 +74,16 @@ unsafe extern "C" fn handle_irq<T: Handler>(_irq: i32, cookie: *mut c_void) -> b
 }
 
 impl<'a, T: Handler + 'static> PciIrq<'a, T> {
-    /// Allocates one vector of the first kind in `modes` the device and the
-    /// platform support, and registers `handler` on it (shared for INTx).
-    pub fn new(
-        pdev: &'a pci::Device<Bound>,
-        modes: &[IrqMode],
-        name: &'static CStr,
-        handler: T,
-    ) -> Result<Self> {
+    /// Allocates one vector of kind `mode` and registers `handler` on it
+    /// (shared for INTx). A driver falling back from one kind to the next
+    /// calls this once per kind: its handler may need to know the kind.
+    pub fn new(pdev: &'a pci::Device<Bound>, mode: IrqMode, name: &'static CStr, handler: T) -> Result<Self> {
         let raw = raw_pdev(pdev);
-        let mut chosen = None;
-        for &mode in modes {
-            // SAFETY: `raw` is a live, bound PCI device.
-            if unsafe { bindings::pci_alloc_irq_vectors(raw, 1, 1, mode.pci_flag()) } == 1 {
-                chosen = Some(mode);
-                break;
-            }
+        // SAFETY: `raw` is a live, bound PCI device.
+        let ret = unsafe { bindings::pci_alloc_irq_vectors(raw, 1, 1, mode.pci_flag()) };
+        if ret != 1 {
+            return Err(if ret < 0 { Error::from_errno(ret) } else { ENODEV });
         }
-        let mode = chosen.ok_or(ENODEV)?;
         // SAFETY: Vectors were just allocated for `raw`.
         let irq = unsafe { bindings::pci_irq_vector(raw, 0) };
         let free_vectors = || {
