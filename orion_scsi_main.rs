@@ -18,16 +18,16 @@ pub mod scsi;
 #[path = "rust/storage/mod.rs"]
 pub mod storage;
 
-#[deny(unsafe_code)]
+#[forbid(unsafe_code)]
 #[path = "drivers/common/mod.rs"]
 pub mod common;
-#[deny(unsafe_code)]
+#[forbid(unsafe_code)]
 #[path = "drivers/megasas/mod.rs"]
 pub mod megasas;
-#[deny(unsafe_code)]
+#[forbid(unsafe_code)]
 #[path = "drivers/proto/mod.rs"]
 pub mod proto;
-#[deny(unsafe_code)]
+#[forbid(unsafe_code)]
 #[path = "drivers/virt/mod.rs"]
 pub mod virt;
 
@@ -35,7 +35,7 @@ module! {
     type: OrionScsi,
     name: "orion_scsi",
     authors: ["orion_scsi developers"],
-    description: "Rust SCSI driver stack: virtual, SAS, SPI and iSCSI adapters",
+    description: "Rust SCSI driver stack: RAM-backed virtual adapter and MegaRAID SAS (MFI)",
     license: "GPL v2",
     params: {
         virt_adapters: u32 {

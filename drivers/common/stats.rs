@@ -68,8 +68,9 @@ impl IoStats {
     }
 
     /// A command was accepted; returns the new number outstanding.
+    /// Wrapping by design: counters never panic on the I/O path.
     pub fn start(&self) -> u32 {
-        let now = self.outstanding.fetch_add(1, Relaxed) + 1;
+        let now = self.outstanding.fetch_add(1, Relaxed).wrapping_add(1);
         let mut peak = self.peak_outstanding.load(Relaxed);
         while now > peak {
             match self.peak_outstanding.cmpxchg(peak, now, Relaxed) {
@@ -80,9 +81,16 @@ impl IoStats {
         now
     }
 
-    /// A command finished after `latency_ns`.
+    /// A command finished after `latency_ns`. A finish without a start
+    /// (a driver bug) leaves the count at zero instead of wrapping.
     pub fn finish(&self, latency_ns: u64) {
-        self.outstanding.fetch_sub(1, Relaxed);
+        let mut cur = self.outstanding.load(Relaxed);
+        while let Some(next) = cur.checked_sub(1) {
+            match self.outstanding.cmpxchg(cur, next, Relaxed) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
         let us = latency_ns / 1000;
         let bucket = (u64::BITS - us.leading_zeros()) as usize;
         if let Some(b) = self.latency_us.get(bucket.min(LATENCY_BUCKETS - 1)) {

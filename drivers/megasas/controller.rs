@@ -25,7 +25,8 @@ use kernel::{
     dma::Coherent,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        aref::ARef,
+        atomic::{Acquire, Atomic, Full, Relaxed, Release},
         Mutex, SpinLockIrq,
     },
     time::{delay::fsleep, Delta, Instant, Monotonic},
@@ -38,8 +39,12 @@ pub(super) const SLOT_SIZE: usize = fr::FRAME_MAP_SIZE;
 pub(super) const SENSE_OFF: usize = 1536;
 /// Sense bytes offered to the firmware.
 pub(super) const SENSE_LEN: usize = crate::scsi::command::SENSE_BUFFER_SIZE;
-/// SG entries that fit between the SCSI IO header and the sense buffer.
-pub(super) const MAX_SGE_FIT: u16 = ((SENSE_OFF - mfi::io::OFF_SGL) / mfi::sgl::SGE64_SIZE) as u16;
+/// Largest SCSI IO frame the driver builds: frames are built on the stack
+/// and copied into their slot, so this bounds the stack buffer too.
+pub(super) const MAX_FRAME: usize = 1024;
+/// SG entries that fit in [`MAX_FRAME`] (QEMU offers 80).
+pub(super) const MAX_SGE_FIT: u16 = ((MAX_FRAME - mfi::io::OFF_SGL) / mfi::sgl::SGE64_SIZE) as u16;
+const _: () = assert!(MAX_FRAME <= SENSE_OFF);
 /// Upper bound on SCSI commands per controller (memory: 2 KiB each).
 const MAX_CMDS_CAP: u32 = 1024;
 /// Reply ring area: queue info at word 0, producer at 8, consumer at 9,
@@ -54,6 +59,8 @@ const DATA_BUF_SIZE: usize = 4096;
 const INTERNAL_TIMEOUT_MS: i64 = 10_000;
 /// Waiting for the firmware to reach READY.
 const READY_TIMEOUT_MS: i64 = 20_000;
+/// Waiting for the firmware to stop before its DMA memory is freed.
+const STOP_TIMEOUT_MS: i64 = 5_000;
 
 impl From<MfiError> for Error {
     fn from(_: MfiError) -> Self {
@@ -110,11 +117,13 @@ impl CtrlStats {
 /// A controller, initialised and operational (interrupts still masked until
 /// [`Controller::enable_interrupts`]).
 pub(crate) struct Controller {
+    dev: ARef<device::Device>,
     regs: Regs,
     pub(crate) model: Model,
     /// `can_queue` SCSI frames (index = blk-mq tag) then the internal frame.
     frames: DmaSlots,
-    ring: Coherent<[u32]>,
+    /// `None` only when leaked on drop (see `Drop`).
+    ring: Option<Coherent<[u32]>>,
     ring_geom: ReplyRing,
     ring_lock: Pin<KBox<SpinLockIrq<()>>>,
     data_buf: DmaSlots,
@@ -130,7 +139,22 @@ pub(crate) struct Controller {
     /// PD_GET_LIST.
     sas_addrs: KVec<Atomic<u64>>,
     resetting: Atomic<i32>,
+    /// `queue_command`s between their `resetting` check and their post: a
+    /// reset waits for them (see [`Controller::begin_submit`]).
+    submitting: Atomic<i32>,
+    /// Set once INIT handed the reply ring to the firmware: from then on the
+    /// firmware may write the DMA areas, so drop must stop it first.
+    fw_started: Atomic<i32>,
     pub(super) stats: CtrlStats,
+}
+
+/// A `queue_command` that may post: a reset waits until it is dropped.
+pub(super) struct SubmitGuard<'a>(&'a Controller);
+
+impl Drop for SubmitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.submitting.fetch_sub(1, Full);
+    }
 }
 
 fn ms_since(start: &Instant<Monotonic>) -> i64 {
@@ -161,10 +185,11 @@ impl Controller {
         let ring = Coherent::<u32>::zeroed_slice(dev, RING_WORD + fw_cmds as usize, GFP_KERNEL)?;
         let data_buf = DmaSlots::new(dev, 1, DATA_BUF_SIZE, DATA_BUF_SIZE)?;
         let mut this = Self {
+            dev: dev.into(),
             regs,
             model,
             frames,
-            ring,
+            ring: Some(ring),
             ring_geom,
             ring_lock: KBox::pin_init(kernel::new_spinlock_irq!(()), GFP_KERNEL)?,
             data_buf,
@@ -182,6 +207,8 @@ impl Controller {
                 v
             },
             resetting: Atomic::new(0),
+            submitting: Atomic::new(0),
+            fw_started: Atomic::new(0),
             stats: CtrlStats::new(),
         };
         {
@@ -204,7 +231,7 @@ impl Controller {
         // SAS addresses are informational: a firmware without the list
         // still works.
         if this.refresh_pds().is_err() {
-            pr_warn!("megasas: PD_GET_LIST failed, no SAS addresses\n");
+            dev_warn!(this.dev, "PD_GET_LIST failed, no SAS addresses\n");
         }
         Ok(this)
     }
@@ -236,16 +263,34 @@ impl Controller {
         self.resetting.load(Relaxed) != 0
     }
 
-    fn ring_addr(&self, word: usize) -> u64 {
-        self.ring.dma_address() as u64 + (word * 4) as u64
+    /// Enters the posting section of `queue_command`; `None` while a reset
+    /// runs (the command is requeued). Dekker-style with [`Self::reset`]:
+    /// both sides publish their flag before reading the other's.
+    pub(super) fn begin_submit(&self) -> Option<SubmitGuard<'_>> {
+        // Fully ordered: the load below cannot pass it.
+        self.submitting.fetch_add(1, Full);
+        let guard = SubmitGuard(self);
+        if self.resetting.load(Relaxed) != 0 {
+            return None;
+        }
+        Some(guard)
+    }
+
+    fn ring(&self) -> Result<&Coherent<[u32]>> {
+        self.ring.as_ref().ok_or(ENODEV)
+    }
+
+    fn ring_addr(&self, word: usize) -> Result<u64> {
+        let off = word.checked_mul(4).ok_or(EINVAL)? as u64;
+        u64::from(self.ring()?.dma_address()).checked_add(off).ok_or(EINVAL)
     }
 
     fn ring_read(&self, word: usize) -> Result<u32> {
-        Ok(kernel::io::io_read!(&self.ring, [try: word]))
+        Ok(kernel::io::io_read!(self.ring()?, [try: word]))
     }
 
     fn ring_write(&self, word: usize, val: u32) -> Result {
-        kernel::io::io_write!(&self.ring, [try: word], val);
+        kernel::io::io_write!(self.ring()?, [try: word], val);
         Ok(())
     }
 
@@ -259,20 +304,22 @@ impl Controller {
             self.ring_write(CONSUMER_WORD, 0)?;
         }
         let qinfo = QueueInfo::new(
-            self.ring_geom.entries() as u16,
-            self.ring_addr(RING_WORD),
-            self.ring_addr(PRODUCER_WORD),
-            self.ring_addr(CONSUMER_WORD),
+            u16::try_from(self.ring_geom.entries()).map_err(|_| EINVAL)?,
+            self.ring_addr(RING_WORD)?,
+            self.ring_addr(PRODUCER_WORD)?,
+            self.ring_addr(CONSUMER_WORD)?,
         );
         let mut buf = [0u8; QINFO_SIZE];
         qinfo.write(&mut buf)?;
         for (i, w) in buf.chunks_exact(4).enumerate() {
             self.ring_write(QINFO_WORD + i, u32::from_le_bytes([w[0], w[1], w[2], w[3]]))?;
         }
-        let qinfo_addr = self.ring_addr(QINFO_WORD);
+        let qinfo_addr = self.ring_addr(QINFO_WORD)?;
+        // From the post on, the firmware may write the ring and frames.
+        self.fw_started.store(1, Release);
         let status = self.run_internal(|f, ctx| build_init(f, ctx, qinfo_addr))?;
         if status != fr::STAT_OK {
-            pr_err!("megasas: INIT failed, status {:#x}\n", status);
+            dev_err!(self.dev, "INIT failed, status {:#x}\n", status);
             return Err(EIO);
         }
         Ok(())
@@ -289,13 +336,12 @@ impl Controller {
     /// holds `internal` (or is probing). Returns the MFI status.
     fn run_internal(&self, build: impl FnOnce(&mut [u8], u32) -> Result<usize, MfiError>) -> Result<u8> {
         let idx = self.internal_index();
-        let mut slot = match self.frames.claim(idx) {
-            Some(s) => s,
-            // A previous internal command timed out and its frame is still
-            // with the firmware: only a reset frees it.
-            None => self.frames.reclaim(idx).ok_or(EBUSY)?,
-        };
-        let size = build(slot.bytes(), encode_context(idx as u32))?;
+        // A previous internal command that timed out leaves its frame with
+        // the firmware: only a reset frees it.
+        let mut slot = self.frames.claim(idx).ok_or(EBUSY)?;
+        let mut frame = [0u8; fr::FRAME_SIZE];
+        let size = build(&mut frame, encode_context(u32::try_from(idx).map_err(|_| EINVAL)?))?;
+        slot.write(0, frame.get(..size).ok_or(EINVAL)?)?;
         let words = post_words(slot.dma_address(), size)?;
         slot.to_device();
         self.regs.post(words);
@@ -303,11 +349,12 @@ impl Controller {
         loop {
             let status = self.frames.peek_u8(idx, fr::OFF_CMD_STATUS).unwrap_or(fr::STAT_PENDING);
             if status != fr::STAT_PENDING {
+                // The firmware wrote the status last: it is done with the frame.
                 drop(self.frames.reclaim(idx));
                 return Ok(status);
             }
             if ms_since(&start) > INTERNAL_TIMEOUT_MS {
-                pr_err!("megasas: internal command timed out\n");
+                dev_err!(self.dev, "internal command timed out\n");
                 return Err(ETIMEDOUT);
             }
             fsleep(Delta::from_micros(100));
@@ -316,18 +363,21 @@ impl Controller {
 
     /// Runs a DCMD reading up to `len` bytes; `parse` gets the data.
     fn dcmd_read<R>(&self, make: impl FnOnce(u64) -> Dcmd, len: usize, parse: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
-        let _g = self.internal.lock();
-        let mut data: SlotMut<'_> = self.data_buf.claim(0).ok_or(EBUSY)?;
-        let addr = data.dma_address();
-        data.bytes().fill(0);
-        let dcmd = make(addr);
-        let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
-        if status != fr::STAT_OK {
-            pr_err!("megasas: DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
-            return Err(EIO);
+        let mut buf = KVec::from_elem(0u8, len.min(DATA_BUF_SIZE), GFP_KERNEL)?;
+        {
+            let _g = self.internal.lock();
+            let mut data: SlotMut<'_> = self.data_buf.claim(0).ok_or(EBUSY)?;
+            let addr = data.dma_address();
+            data.fill(0, DATA_BUF_SIZE, 0)?;
+            let dcmd = make(addr);
+            let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
+            if status != fr::STAT_OK {
+                dev_err!(self.dev, "DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
+                return Err(EIO);
+            }
+            data.read(0, &mut buf)?;
         }
-        let bytes = data.bytes();
-        parse(bytes.get(..len).ok_or(EINVAL)?)
+        parse(&buf)
     }
 
     /// Runs a DCMD without data.
@@ -386,6 +436,9 @@ impl Controller {
 
     /// Asks the firmware to abort the SCSI frame of tag `tag`.
     pub(super) fn abort_frame(&self, tag: u32) -> Result {
+        if self.is_resetting() {
+            return Err(EBUSY);
+        }
         let victim = self.frames.dma_address(tag as usize).ok_or(EINVAL)?;
         let _g = self.internal.lock();
         let status = self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
@@ -405,17 +458,17 @@ impl Controller {
             return 0;
         };
         let Ok(drain) = self.ring_geom.drain(producer, consumer) else {
-            pr_err!("megasas: reply ring indices out of range ({}, {})\n", producer, consumer);
+            dev_err!(self.dev, "reply ring indices out of range ({}, {})\n", producer, consumer);
             return 0;
         };
-        let mut n = 0;
+        let mut n = 0u32;
         for slot in drain {
-            n += 1;
+            n = n.saturating_add(1);
             let Ok(ctx) = self.ring_read(RING_WORD + slot as usize) else { continue };
             match decode_context(ctx, self.can_queue + 1) {
                 Ok(idx) if idx < self.can_queue => f(idx),
                 Ok(_) => {}
-                Err(_) => pr_err!("megasas: bad reply context {:#x}\n", ctx),
+                Err(_) => dev_err!(self.dev, "bad reply context {:#x}\n", ctx),
             }
         }
         if n > 0 {
@@ -424,44 +477,53 @@ impl Controller {
         n
     }
 
-    /// Takes back a completed SCSI frame and reads its completion and sense.
+    /// Takes back a SCSI frame the firmware reported done and reads its
+    /// completion and sense.
     pub(super) fn complete_frame(&self, idx: u32, sense: &mut [u8]) -> Option<(Completion, usize)> {
-        let mut slot = self.frames.reclaim(idx as usize)?;
-        let bytes = slot.bytes();
-        let done = Completion::from_frame(bytes).ok()?;
+        let slot = self.frames.reclaim(idx as usize)?;
+        let mut header = [0u8; fr::HEADER_SIZE];
+        slot.read(0, &mut header).ok()?;
+        let done = Completion::from_frame(&header).ok()?;
         let mut sense_len = 0;
         if let Outcome::ScsiError { .. } = done.outcome {
             sense_len = usize::from(done.sense_len).min(SENSE_LEN).min(sense.len());
-            if let (Some(dst), Some(src)) = (sense.get_mut(..sense_len), bytes.get(SENSE_OFF..SENSE_OFF + sense_len)) {
-                dst.copy_from_slice(src);
+            if let Some(dst) = sense.get_mut(..sense_len) {
+                if slot.read(SENSE_OFF, dst).is_err() {
+                    sense_len = 0;
+                }
             }
         }
         Some((done, sense_len))
     }
 
-    /// Controller reset: soft reset (the firmware cancels every frame),
-    /// wait for READY, forget frames still marked posted, re-send INIT and
-    /// unmask interrupts. `reclaim` runs after the firmware stopped and
-    /// before INIT, to complete or hand back commands still outstanding.
+    /// Controller reset: stop posting (wait for `queue_command`s in their
+    /// posting section), soft reset (the firmware cancels every frame), wait
+    /// for READY, let `reclaim` give back commands still outstanding, forget
+    /// frames still marked posted, re-send INIT and unmask interrupts.
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
-        self.resetting.store(1, Relaxed);
+        // Fully ordered: the loads below cannot pass it.
+        self.resetting.xchg(1, Full);
+        let start = Instant::<Monotonic>::now();
+        while self.submitting.load(Relaxed) != 0 && ms_since(&start) < 1000 {
+            fsleep(Delta::from_micros(50));
+        }
         self.stats.resets.fetch_add(1, Relaxed);
         // IDB READY: QEMU cancels everything and drops to READY; masking
         // interrupts afterwards keeps the old ring quiet.
         self.regs.write(r::IDB, r::IDB_READY);
-        let mut ret = wait_ready_quiet(&self.regs);
+        let mut ret = wait_ready_quiet(&self.regs, READY_TIMEOUT_MS);
         if ret.is_err() {
             // Escalate to the adapter reset sequence.
             for w in r::ADP_RESET_SEQ {
                 self.regs.write(r::SEQ, w);
             }
             self.regs.write(r::DIAG, r::DIAG_WRITE_ENABLE | r::DIAG_RESET_ADAPTER);
-            ret = wait_ready_quiet(&self.regs);
+            ret = wait_ready_quiet(&self.regs, READY_TIMEOUT_MS);
         }
         if let Err(e) = ret {
-            pr_err!("megasas: controller did not return to READY after reset\n");
-            self.resetting.store(0, Relaxed);
+            dev_err!(self.dev, "controller did not return to READY after reset\n");
+            self.resetting.store(0, Release);
             return Err(e);
         }
         // Give completions of cancelled frames a moment to be consumed.
@@ -469,13 +531,14 @@ impl Controller {
         while (0..self.can_queue as usize).any(|i| self.frames.is_with_device(i)) && ms_since(&start) < 500 {
             fsleep(Delta::from_millis(1));
         }
+        // The firmware is at READY: it holds no frame any more.
         reclaim();
         self.frames.reset_device_owned();
         let ret = self.init_firmware();
         if ret.is_ok() {
             self.enable_interrupts();
         }
-        self.resetting.store(0, Relaxed);
+        self.resetting.store(0, Release);
         ret
     }
 
@@ -487,12 +550,33 @@ impl Controller {
     /// Flushes caches and shuts the firmware down (remove, shutdown).
     pub(crate) fn shutdown(&self) {
         if self.dcmd(Dcmd::cache_flush()).is_err() {
-            pr_warn!("megasas: cache flush failed\n");
+            dev_warn!(self.dev, "cache flush failed\n");
         }
         if self.dcmd(Dcmd::shutdown()).is_err() {
-            pr_warn!("megasas: shutdown DCMD failed\n");
+            dev_warn!(self.dev, "shutdown DCMD failed\n");
         }
         self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+    }
+}
+
+impl Drop for Controller {
+    /// The firmware may write the reply ring and any frame until it is
+    /// back at READY: stop it before the DMA areas are freed (a probe that
+    /// fails after INIT, or the end of remove). If it does not stop, the
+    /// areas are leaked rather than handed back while the device may
+    /// still write them.
+    fn drop(&mut self) {
+        if self.fw_started.load(Acquire) == 0 {
+            return;
+        }
+        self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+        self.regs.write(r::IDB, r::IDB_READY);
+        if wait_ready_quiet(&self.regs, STOP_TIMEOUT_MS).is_err() {
+            dev_err!(self.dev, "firmware did not stop: leaking its DMA memory\n");
+            core::mem::forget(core::mem::take(&mut self.frames));
+            core::mem::forget(core::mem::take(&mut self.data_buf));
+            core::mem::forget(self.ring.take());
+        }
     }
 }
 
@@ -511,18 +595,18 @@ fn wait_ready(regs: &Regs, dev: &device::Device<Bound>) -> Result {
         }
         _ => regs.write(r::IDB, r::IDB_READY),
     }
-    wait_ready_quiet(regs).inspect_err(|_| {
+    wait_ready_quiet(regs, READY_TIMEOUT_MS).inspect_err(|_| {
         dev_err!(dev, "firmware did not become READY (status {:#010x})\n", regs.read(r::OSP0));
     })
 }
 
-fn wait_ready_quiet(regs: &Regs) -> Result {
+fn wait_ready_quiet(regs: &Regs, timeout_ms: i64) -> Result {
     let start = Instant::<Monotonic>::now();
     loop {
         if regs.fw_status().state == FwState::Ready {
             return Ok(());
         }
-        if ms_since(&start) > READY_TIMEOUT_MS {
+        if ms_since(&start) > timeout_ms {
             return Err(ETIMEDOUT);
         }
         fsleep(Delta::from_millis(1));

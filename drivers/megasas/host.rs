@@ -9,7 +9,7 @@
 //! what `megaraid_sas` shows too; LD SCSI IO passes every CDB (not only
 //! reads and writes) so sd, sg and the sg3_utils see the drive unchanged.
 
-use super::controller::{Controller, SENSE_LEN, SENSE_OFF};
+use super::controller::{Controller, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mfi::{
     frame::{DataDir, Outcome},
     io::{build_scsi_io, ScsiIo},
@@ -23,8 +23,8 @@ use crate::common::{
     stats_attrs::{StatsAttributes, StatsDevice},
 };
 use crate::scsi::{
-    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, Command, CommandRef, DataDirection, Device, EhContext,
-    EhResult, HostByte, HostOperations, HostRef, QueueBusy, Requeue,
+    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext,
+    EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
 };
 use core::fmt::Write;
 use kernel::{
@@ -35,6 +35,13 @@ use kernel::{
 
 /// The orion_megasas host template operations.
 pub(crate) struct MegasasOps;
+
+/// The template of every MegaRAID host (module lifetime: hosts and their
+/// devices can outlive the PCI binding).
+pub(crate) static TEMPLATE: Template<MegasasOps> = Template::new();
+
+/// How long an abort waits for the firmware to give the frame back.
+const ABORT_WAIT_MS: i64 = 2000;
 
 /// Host data: the controller and the settings the host was created with.
 pub(crate) struct MegasasHost {
@@ -47,8 +54,9 @@ pub(crate) struct MegasasHost {
 }
 
 impl MegasasHost {
-
-    /// Completes the SCSI frame `idx` the firmware reported done.
+    /// Completes the SCSI frame `idx` the firmware reported done. A command
+    /// the midlayer timed out stays parked: its frame is free now and the
+    /// abort handler gives it back.
     pub(crate) fn complete(&self, shost: &HostRef<MegasasOps>, idx: u32) {
         let mut sense = [0u8; SENSE_BUFFER_SIZE];
         let Some((done, sense_len)) = self.ctrl.complete_frame(idx, &mut sense) else {
@@ -69,8 +77,9 @@ impl MegasasHost {
             // Cancelled by a reset or abort of another path: retry.
             Outcome::IoFailed => CmdStatus::host(HostByte::Reset),
             Outcome::Pending | Outcome::Invalid(_) | Outcome::Failed(_) => {
-                pr_err!(
-                    "megasas: frame {} failed, MFI status {:#x}, opcode {:#x}\n",
+                dev_err!(
+                    cmd.device().as_dev(),
+                    "frame {} failed, MFI status {:#x}, opcode {:#x}\n",
                     idx,
                     done.cmd_status,
                     cmd.cdb().first().copied().unwrap_or(0)
@@ -81,15 +90,23 @@ impl MegasasHost {
         cmd.complete(status);
     }
 
-    /// Resets the controller; every command still outstanding is handed to
-    /// the error handler (`eh`) or completed for retry (health check).
+    /// Resets the controller. Commands still outstanding once the firmware
+    /// stopped are given back: completed with DID_RESET (the midlayer
+    /// retries them at once), or, those it timed out, handed to the error
+    /// handler. Without `eh` (health check) timed-out commands stay parked
+    /// for the error handler, whose abort then finds their frames free.
     pub(crate) fn reset(&self, shost: &HostRef<MegasasOps>, eh: Option<&EhContext>) -> Result {
+        let reset = CmdStatus::host(HostByte::Reset);
         self.ctrl.reset(|| {
-            shost.for_each_busy(|c| {
-                if let Some(cmd) = c.take_parked() {
-                    match eh {
-                        Some(eh) => cmd.abandon(eh),
-                        None => cmd.complete(CmdStatus::host(HostByte::Reset)),
+            shost.for_each_busy(|c| match eh {
+                Some(eh) => {
+                    if let Some(cmd) = c.take_parked_eh(eh) {
+                        cmd.give_back(reset);
+                    }
+                }
+                None => {
+                    if let Some(cmd) = c.take_parked() {
+                        cmd.complete(reset);
                     }
                 }
             });
@@ -174,66 +191,58 @@ impl HostOperations for MegasasOps {
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 
-    fn queue_command(host: &MegasasHost, mut cmd: Command<Self>) -> Result<(), Requeue<Self>> {
+    fn queue_command<'q>(host: &MegasasHost, mut cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let ctrl = &host.ctrl;
-        if ctrl.is_resetting() {
+        let Some(_posting) = ctrl.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
-        }
+        };
         let tag = cmd.unique_tag() & 0xffff;
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
         if tag >= ctrl.can_queue || lun != 0 || !ctrl.has_ld(target) {
-            cmd.complete(CmdStatus::host(HostByte::NoConnect));
-            return Ok(());
+            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
         }
         let dir = match cmd.data_direction() {
             DataDirection::None => DataDir::None,
             DataDirection::ToDevice => DataDir::Write,
             DataDirection::FromDevice => DataDir::Read,
-            DataDirection::Bidirectional => {
-                cmd.complete(CmdStatus::host(HostByte::Error));
-                return Ok(());
-            }
+            DataDirection::Bidirectional => return finish_early(cmd, CmdStatus::host(HostByte::Error)),
         };
-        // The frame of an aborted command may still be with the firmware.
+        // The frame of a command whose abort failed may still be with the
+        // firmware until a reset.
         let Some(mut slot) = ctrl.frames().claim(tag as usize) else {
             return Err(cmd.requeue(QueueBusy::Device));
         };
-        let sense_addr = slot.dma_address() + SENSE_OFF as u64;
+        let sense_addr = slot.dma_address().saturating_add(SENSE_OFF as u64);
         let data_len = if dir == DataDir::None { 0 } else { cmd.transfer_len() };
         let mut cdb = [0u8; 16];
-        let cdb_len = cmd.cdb().len().min(16);
-        cdb[..cdb_len].copy_from_slice(&cmd.cdb()[..cdb_len]);
-        let kind = classify(&cdb[..cdb_len]);
-        let built = match cmd.dma_map() {
-            Ok(segs) => {
-                let io = ScsiIo {
-                    logical: true,
-                    target: target as u8,
-                    lun: 0,
-                    cdb: &cdb[..cdb_len],
-                    dir,
-                    data_len,
-                    sense_addr,
-                    sense_len: SENSE_LEN as u8,
-                };
-                // QEMU wants one SG entry even without data: point it at
-                // the sense buffer, with a zero data length it is not used.
-                let dummy = (segs.size_hint().0 == 0).then_some((sense_addr, SENSE_LEN as u32));
-                build_scsi_io(slot.bytes(), encode_context(tag), &io, Iterator::chain(segs, dummy), ctrl.max_sge.into())
-            }
-            Err(_) => {
-                drop(slot);
-                return Err(cmd.requeue(QueueBusy::Host));
-            }
+        let cdb_len = cmd.cdb().len().min(cdb.len());
+        if let (Some(dst), Some(src)) = (cdb.get_mut(..cdb_len), cmd.cdb().get(..cdb_len)) {
+            dst.copy_from_slice(src);
+        }
+        let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
+        let kind = classify(cdb);
+        let Ok(segs) = cmd.dma_map() else {
+            drop(slot);
+            return Err(cmd.requeue(QueueBusy::Host));
         };
-        let words = match built.map(|size| post_words(slot.dma_address(), size)) {
-            Ok(Ok(w)) => w,
-            _ => {
-                pr_err!("megasas: cannot build a frame for opcode {:#x}\n", cdb[0]);
-                drop(slot);
-                cmd.complete(CmdStatus::host(HostByte::Error));
-                return Ok(());
-            }
+        let io = ScsiIo {
+            logical: true,
+            target: target as u8,
+            lun: 0,
+            cdb,
+            dir,
+            data_len,
+            sense_addr,
+            sense_len: SENSE_LEN as u8,
+        };
+        // QEMU wants one SG entry even without data: point it at the sense
+        // buffer, with a zero data length it is not used.
+        let dummy = (segs.size_hint().0 == 0).then_some((sense_addr, SENSE_LEN as u32));
+        let posted = write_frame(&mut slot, tag, &io, Iterator::chain(segs, dummy), ctrl.max_sge.into());
+        let Ok(words) = posted else {
+            dev_err!(cmd.device().as_dev(), "cannot build a frame for opcode {:#x}\n", cdb.first().copied().unwrap_or(0));
+            drop(slot);
+            return finish_early(cmd, CmdStatus::host(HostByte::Error));
         };
         if let Some(stats) = cmd.device().data() {
             stats.start();
@@ -241,7 +250,7 @@ impl HostOperations for MegasasOps {
         }
         cmd.data().mark(&host.clock);
         slot.to_device();
-        cmd.park();
+        cmd.accept().park();
         ctrl.regs().post(words);
         Ok(())
     }
@@ -270,60 +279,88 @@ impl HostOperations for MegasasOps {
     }
 
     fn eh_abort(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        let ctrl = &host.ctrl;
         let tag = cmd.unique_tag() & 0xffff;
-        // Completed meanwhile: nothing to abort.
-        let Some(owned) = cmd.take_parked() else { return EhResult::Success };
-        let aborted = host.ctrl.abort_frame(tag);
-        // The firmware completes the aborted frame (status IO_FAILED); the
-        // interrupt handler frees it, finding the command already taken.
-        let start = Instant::<Monotonic>::now();
-        while host.ctrl.frames().is_with_device(tag as usize) && start.elapsed().as_millis() < 2000 {
-            fsleep(Delta::from_millis(1));
+        let dev = cmd.device().as_dev();
+        if ctrl.frames().is_with_device(tag as usize) {
+            // MFI ABORT; the firmware then completes the victim frame (status
+            // IO_FAILED) and the interrupt handler frees it, leaving the
+            // timed-out command parked for us.
+            if let Err(e) = ctrl.abort_frame(tag) {
+                dev_info!(dev, "MFI ABORT of tag {} not accepted ({:?})\n", tag, e);
+            }
+            let start = Instant::<Monotonic>::now();
+            while ctrl.frames().is_with_device(tag as usize) && start.elapsed().as_millis() < ABORT_WAIT_MS {
+                fsleep(Delta::from_millis(1));
+            }
         }
-        let freed = !host.ctrl.frames().is_with_device(tag as usize);
-        pr_info!(
-            "megasas: abort of tag {} on {}:{}: {}\n",
-            tag,
-            owned.device().id(),
-            owned.device().lun(),
-            if aborted.is_ok() && freed { "done" } else { "failed" }
-        );
-        owned.abandon(eh);
-        if aborted.is_ok() && freed {
-            EhResult::Success
-        } else {
-            EhResult::Failed
+        if ctrl.frames().is_with_device(tag as usize) {
+            // The device may still write the buffer: keep the command and
+            // its mapping; the reset the midlayer escalates to reclaims it.
+            dev_warn!(dev, "abort of tag {}: the firmware still holds the frame\n", tag);
+            return EhResult::Failed;
         }
+        if let Some(owned) = cmd.take_parked_eh(eh) {
+            owned.give_back(CmdStatus::host(HostByte::Reset));
+            dev_info!(dev, "abort of tag {}: done\n", tag);
+        }
+        EhResult::Success
     }
 
-    fn eh_device_reset(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, cmd, eh, "device")
+    fn eh_device_reset(host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        eh_reset(host, dev.host(), eh, "device")
     }
 
-    fn eh_target_reset(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, cmd, eh, "target")
+    fn eh_target_reset(host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        eh_reset(host, dev.host(), eh, "target")
     }
 
-    fn eh_bus_reset(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, cmd, eh, "bus")
+    fn eh_bus_reset(host: &MegasasHost, shost: &HostRef<Self>, _channel: u32, eh: &EhContext) -> EhResult {
+        eh_reset(host, shost, eh, "bus")
     }
 
-    fn eh_host_reset(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, cmd, eh, "host")
+    fn eh_host_reset(host: &MegasasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
+        eh_reset(host, shost, eh, "host")
     }
 }
 
+/// Completes a command that never reached the firmware (counted like any
+/// other: started and finished).
+fn finish_early<'q>(cmd: NewCommand<'q, MegasasOps>, status: CmdStatus) -> Result<(), Requeue<'q>> {
+    if let Some(stats) = cmd.device().data() {
+        stats.start();
+    }
+    cmd.accept().complete(status);
+    Ok(())
+}
+
+/// Builds an LD SCSI IO frame on the stack and copies it into its slot;
+/// returns the words that post it. Not inlined: the frame buffer stays off
+/// `queue_command`'s own stack frame.
+#[inline(never)]
+fn write_frame(
+    slot: &mut crate::dma::SlotMut<'_>,
+    tag: u32,
+    io: &ScsiIo<'_>,
+    sges: impl Iterator<Item = (u64, u32)>,
+    max_sge: usize,
+) -> Result<super::mfi::regs::PostWords> {
+    let mut frame = [0u8; MAX_FRAME];
+    let size = build_scsi_io(&mut frame, encode_context(tag), io, sges, max_sge)?;
+    slot.write(0, frame.get(..size).ok_or(EINVAL)?)?;
+    Ok(post_words(slot.dma_address(), size)?)
+}
+
 /// MFI has no per-device reset: every reset level resets the controller.
-fn eh_reset(host: &MegasasHost, cmd: &CommandRef<MegasasOps>, eh: &EhContext, what: &str) -> EhResult {
-    let shost = cmd.device().host();
-    pr_info!("megasas: {} reset: resetting the controller\n", what);
+fn eh_reset(host: &MegasasHost, shost: &HostRef<MegasasOps>, eh: &EhContext, what: &str) -> EhResult {
+    dev_info!(shost.as_dev(), "{} reset: resetting the controller\n", what);
     match host.reset(shost, Some(eh)) {
         Ok(()) => {
-            pr_info!("megasas: controller reset done, I/O resumes\n");
+            dev_info!(shost.as_dev(), "controller reset done, I/O resumes\n");
             EhResult::Success
         }
         Err(e) => {
-            pr_err!("megasas: controller reset failed: {:?}\n", e);
+            dev_err!(shost.as_dev(), "controller reset failed: {:?}\n", e);
             EhResult::Failed
         }
     }

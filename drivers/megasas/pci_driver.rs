@@ -5,11 +5,11 @@
 //! interrupt and a health check, and tears everything down in order.
 
 use super::controller::{Controller, Model};
-use super::host::{MegasasHost, MegasasOps};
+use super::host::{MegasasHost, MegasasOps, TEMPLATE};
 use super::regs::{Regs, REGS_SIZE};
 use crate::dma::set_dma_masks;
 use crate::hw::{IrqMode, PciIrq, Periodic, PeriodicTask};
-use crate::scsi::{Host, HostConfig, Template};
+use crate::scsi::{Host, HostConfig};
 use kernel::{
     device::Core,
     dma::DmaMask,
@@ -107,13 +107,13 @@ impl PeriodicTask for Watchdog {
             return;
         }
         ctrl.stats.faults.fetch_add(1, Relaxed);
-        pr_warn!("megasas: host{}: controller in FAULT, resetting it\n", shost.host_no());
+        dev_warn!(shost.as_dev(), "controller in FAULT, resetting it\n");
         if shost.block().is_err() {
             return;
         }
         match shost.data().reset(shost, None) {
-            Ok(()) => pr_info!("megasas: host{}: recovered from FAULT\n", shost.host_no()),
-            Err(e) => pr_err!("megasas: host{}: FAULT recovery failed: {:?}\n", shost.host_no(), e),
+            Ok(()) => dev_info!(shost.as_dev(), "recovered from FAULT\n"),
+            Err(e) => dev_err!(shost.as_dev(), "FAULT recovery failed: {:?}\n", e),
         }
         let _ = shost.unblock();
     }
@@ -139,10 +139,6 @@ kernel::pci_device_table!(
         (pci::DeviceId::from_id(pci::Vendor::LSI_LOGIC, 0x0079), Model::Sas2108),
     ]
 );
-
-fn module() -> &'static ThisModule {
-    &<crate::OrionScsi as kernel::ModuleMetadata>::THIS_MODULE
-}
 
 impl pci::Driver for MegasasDriver {
     type IdInfo = Model;
@@ -206,7 +202,6 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         ctrl.max_sectors,
         ctrl.ld_count()
     );
-    let template = Template::new(module(), c"orion_scsi MegaRAID SAS (MFI)", c"orion_megasas", &host_cfg)?;
     let data = MegasasHost {
         ctrl,
         timeout_ms: cfg.timeout_ms,
@@ -215,7 +210,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         irq_mode: kernel::sync::SetOnce::new(),
         clock: crate::common::latency::Clock::new(),
     };
-    let host = Arc::new(Host::new_with(&template, &host_cfg, Some(pdev.as_ref()), data)?, GFP_KERNEL)?;
+    let host = Arc::new(Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?, GFP_KERNEL)?;
     let modes = cfg.irq.modes();
     let handler = |intx| MegasasIrq { host: host.clone(), intx };
     // The handler must know whether it is on INTx; try each kind in turn.
@@ -242,9 +237,13 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
 /// The registered PCI driver (module lifetime).
 pub(crate) type Registration = kernel::driver::Registration<pci::Adapter<MegasasDriver>>;
 
-/// Validates and stores the configuration, then registers the driver.
+/// Template defaults; every host sets its own limits from the firmware.
+const TEMPLATE_DEFAULTS: HostConfig = HostConfig { max_id: 64, max_lun: 1, ..HostConfig::DEFAULT };
+
+/// Stores the configuration, fills the template, then registers the driver.
 pub(crate) fn register(cfg: MegasasConfig, module: &'static ThisModule) -> Result<Pin<KBox<Registration>>> {
-    // A reload gets the same values; a module instance sets it once.
+    // A module instance sets it once (statics are new on every load).
     let _ = CONFIG.populate(cfg);
+    TEMPLATE.init(module, c"orion_scsi MegaRAID SAS (MFI)", c"orion_megasas", &TEMPLATE_DEFAULTS)?;
     KBox::pin_init(Registration::new(c"orion_megasas", module), GFP_KERNEL)
 }

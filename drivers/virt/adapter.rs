@@ -10,7 +10,7 @@ use crate::common::{
 };
 use crate::scsi::{
     Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
-    HostConfig, HostOperations, HostRef, QueueBusy, Requeue, Template,
+    HostConfig, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
 };
 use core::fmt::{self, Write};
 use kernel::{
@@ -26,6 +26,9 @@ use kernel::{
 
 /// The virtual adapter driver.
 pub(crate) struct VirtAdapter;
+
+/// The template of every virtual host (module lifetime).
+static TEMPLATE: Template<VirtAdapter> = Template::new();
 
 /// One virtual host's state.
 pub(crate) struct VirtHost {
@@ -130,14 +133,14 @@ impl VirtHost {
         dev.data().and_then(|&i| self.luns.get(i))
     }
 
-    /// Completes every parked command of a LUN matching `matches(target,
-    /// lun)` with DID_RESET (the midlayer retries them, or ignores the
-    /// completion of one it timed out) and raises a unit attention there.
-    fn reset_where(&self, any: &CommandRef<VirtAdapter>, matches: impl Fn(u32, u64) -> bool) {
-        any.device().host().for_each_busy(|c| {
+    /// Gives back every parked command of a LUN matching `matches(target,
+    /// lun)` (DID_RESET: the midlayer retries those it did not time out)
+    /// and raises a unit attention there.
+    fn reset_where(&self, shost: &HostRef<VirtAdapter>, eh: &EhContext, matches: impl Fn(u32, u64) -> bool) {
+        shost.for_each_busy(|c| {
             if matches(c.device().id(), c.device().lun()) {
-                if let Some(cmd) = c.take_parked() {
-                    cmd.complete(CmdStatus::host(HostByte::Reset));
+                if let Some(cmd) = c.take_parked_eh(eh) {
+                    cmd.give_back(CmdStatus::host(HostByte::Reset));
                 }
             }
         });
@@ -197,12 +200,12 @@ impl HostOperations for VirtAdapter {
         shost.map_queues_default();
     }
 
-    fn queue_command(host: &VirtHost, mut cmd: Command<Self>) -> Result<(), Requeue<Self>> {
+    fn queue_command<'q>(host: &VirtHost, mut cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let dev = cmd.device();
         let (Some(lun), Some(busy)) =
             (host.lun_of(dev), host.target_busy.get(dev.id() as usize))
         else {
-            cmd.complete(CmdStatus::host(HostByte::NoConnect));
+            cmd.accept().complete(CmdStatus::host(HostByte::NoConnect));
             return Ok(());
         };
         if busy.fetch_add(1, Relaxed) >= host.cfg.target_max_cmds {
@@ -212,6 +215,7 @@ impl HostOperations for VirtAdapter {
         lun.stats.start();
         cmd.data().mark(&host.clock);
         let status = io::execute(&mut cmd, lun, &host.lun_numbers);
+        let mut cmd = cmd.accept();
         cmd.set_status(status);
         if !host.cfg.doorbell {
             host.finish(cmd);
@@ -258,37 +262,32 @@ impl HostOperations for VirtAdapter {
     fn eh_abort(_host: &VirtHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
         // A command still waiting on its completion timer is taken back; one
         // that already completed needs nothing.
-        if let Some(taken) = cmd.take_parked() {
-            pr_info!(
-                "abort: took back command {:#x} for {}:{}\n",
-                taken.unique_tag(),
-                taken.device().id(),
-                taken.device().lun()
-            );
-            taken.abandon(eh);
+        if let Some(taken) = cmd.take_parked_eh(eh) {
+            dev_info!(taken.device().as_dev(), "abort: took back command {:#x}\n", taken.unique_tag());
+            taken.give_back(CmdStatus::host(HostByte::Reset));
         }
         EhResult::Success
     }
 
-    fn eh_device_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        let (id, lun) = (cmd.device().id(), cmd.device().lun());
-        host.reset_where(cmd, |t, l| t == id && l == lun);
+    fn eh_device_reset(host: &VirtHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        let (id, lun) = (dev.id(), dev.lun());
+        host.reset_where(dev.host(), eh, |t, l| t == id && l == lun);
         EhResult::Success
     }
 
-    fn eh_target_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        let id = cmd.device().id();
-        host.reset_where(cmd, |t, _| t == id);
+    fn eh_target_reset(host: &VirtHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        let id = dev.id();
+        host.reset_where(dev.host(), eh, |t, _| t == id);
         EhResult::Success
     }
 
-    fn eh_bus_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        host.reset_where(cmd, |_, _| true);
+    fn eh_bus_reset(host: &VirtHost, shost: &HostRef<Self>, _channel: u32, eh: &EhContext) -> EhResult {
+        host.reset_where(shost, eh, |_, _| true);
         EhResult::Success
     }
 
-    fn eh_host_reset(host: &VirtHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        host.reset_where(cmd, |_, _| true);
+    fn eh_host_reset(host: &VirtHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
+        host.reset_where(shost, eh, |_, _| true);
         EhResult::Success
     }
 }
@@ -318,13 +317,12 @@ impl debugfs::Writer for HostStatsFile {
 /// All virtual adapters of the module, with their debugfs statistics.
 ///
 /// Field order matters: the statistics files go first, then the hosts
-/// (removing their devices), then the template they share.
+/// (removing their devices).
 pub(crate) struct VirtAdapters {
     _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
     _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
     _dirs: KVec<debugfs::Dir>,
     hosts: KVec<Host<VirtAdapter>>,
-    _template: Arc<Template<VirtAdapter>>,
 }
 
 impl VirtAdapters {
@@ -349,21 +347,16 @@ impl VirtAdapters {
             max_channel: 0,
             max_cmd_len: 32,
         };
-        let template = Template::new(module, c"orion_scsi virtual adapter", c"orion_virt", &host_cfg)?;
-        let mut this = Self {
-            _lun_files: KVec::new(),
-            _host_files: KVec::new(),
-            _dirs: KVec::new(),
-            hosts: KVec::new(),
-            _template: template.clone(),
-        };
+        TEMPLATE.init(module, c"orion_scsi virtual adapter", c"orion_virt", &host_cfg)?;
+        let mut this =
+            Self { _lun_files: KVec::new(), _host_files: KVec::new(), _dirs: KVec::new(), hosts: KVec::new() };
         for index in 0..cfg.adapters {
             let data = VirtHost::new(index, cfg, hw_queues, host_cfg.can_queue)?;
             let mut lun_stats = KVec::with_capacity(data.luns.len(), GFP_KERNEL)?;
             for lun in data.luns.iter() {
                 lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;
             }
-            let host = Host::new_with(&template, &host_cfg, None, data)?;
+            let host = Host::new_with(&TEMPLATE, &host_cfg, None, data)?;
             let host_no = host.get().host_no();
             let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
             for (i, stats) in lun_stats.iter().enumerate() {

@@ -83,8 +83,8 @@ fn run(
             let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::ToSg, 0, |off, chunk| {
-                let n = chunk.len().min(len.saturating_sub(off));
-                lun.store.read(base.saturating_add(off as u64), &mut chunk[..n]).map_err(|_| medium_error())
+                let n = len.saturating_sub(off);
+                lun.store.read_chunk(base.saturating_add(off as u64), chunk, n).map_err(|_| medium_error())
             })?;
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Read, len as u64);
@@ -93,8 +93,8 @@ fn run(
             let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
-                let n = chunk.len().min(len.saturating_sub(off));
-                lun.store.write(base.saturating_add(off as u64), &chunk[..n], io_gfp()).map_err(|_| space_error())
+                let n = len.saturating_sub(off);
+                lun.store.write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp()).map_err(|_| space_error())
             })?;
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Write, len as u64);

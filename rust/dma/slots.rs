@@ -4,10 +4,19 @@
 //!
 //! A hardware adapter keeps one slot per command (its frame, its sense
 //! buffer). Each slot is in one of three states: free, owned by the CPU
-//! (a [`SlotMut`] exists: the only way to touch its bytes), or owned by the
+//! (a [`SlotMut`] exists: the only way to write its bytes), or owned by the
 //! device (posted; the CPU may only peek at single bytes, such as a status
 //! byte the device writes last). The driver's protocol decides when the
 //! device is done with a slot; [`DmaSlots::reclaim`] then hands it back.
+//!
+//! The memory is coherent and the device can reach it at any time, whatever
+//! the driver believes (a firmware bug, a reset in progress). So no Rust
+//! reference to slot bytes is ever made: every access is a volatile copy,
+//! as with `kernel::dma`'s `dma_read!`/`dma_write!`. The states are the
+//! driver's protocol bookkeeping (who may write a slot now); a wrong belief
+//! can garble a frame but never breaks memory safety. The memory itself
+//! lives as long as the `DmaSlots`; a driver must stop the device before
+//! dropping it.
 
 use core::marker::PhantomData;
 use kernel::{
@@ -35,6 +44,13 @@ pub struct DmaSlots {
     slot_size: usize,
     per_chunk: usize,
     state: KVec<Atomic<i32>>,
+}
+
+impl Default for DmaSlots {
+    /// No slots (what is left after [`core::mem::take`]).
+    fn default() -> Self {
+        Self { chunks: KVec::new(), slot_size: 0, per_chunk: 1, state: KVec::new() }
+    }
 }
 
 impl DmaSlots {
@@ -81,14 +97,14 @@ impl DmaSlots {
         if idx >= self.state.len() {
             return None;
         }
-        let chunk = self.chunks.get(idx / self.per_chunk)?;
-        Some((chunk, (idx % self.per_chunk) * self.slot_size))
+        let chunk = self.chunks.get(idx.checked_div(self.per_chunk)?)?;
+        Some((chunk, idx.checked_rem(self.per_chunk)?.checked_mul(self.slot_size)?))
     }
 
     /// Bus address of slot `idx`.
     pub fn dma_address(&self, idx: usize) -> Option<u64> {
         let (chunk, off) = self.locate(idx)?;
-        Some(chunk.dma_address() as u64 + off as u64)
+        u64::from(chunk.dma_address()).checked_add(off as u64)
     }
 
     fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {
@@ -118,11 +134,23 @@ impl DmaSlots {
             return None;
         }
         let (chunk, base) = self.locate(idx)?;
-        read_byte(chunk, base + off).ok()
+        read_byte(chunk, base.checked_add(off)?).ok()
+    }
+
+    /// Reads `dst.len()` bytes from byte `off` of slot `idx` (volatile, in
+    /// any state: what the device wrote last).
+    pub fn read(&self, idx: usize, off: usize, dst: &mut [u8]) -> Result {
+        let (chunk, base) = self.locate(idx).ok_or(EINVAL)?;
+        off.checked_add(dst.len()).filter(|&e| e <= self.slot_size).ok_or(EINVAL)?;
+        let start = base.checked_add(off).ok_or(EINVAL)?;
+        for (at, d) in (start..).zip(dst.iter_mut()) {
+            *d = read_byte(chunk, at)?;
+        }
+        Ok(())
     }
 
     /// Forces every device-owned slot back to free, after a controller reset
-    /// that guarantees the device no longer touches any of them.
+    /// after which the device no longer touches any of them.
     pub fn reset_device_owned(&self) {
         for s in self.state.iter() {
             let _ = s.cmpxchg(DEVICE, FREE, Full);
@@ -139,7 +167,7 @@ fn read_byte(chunk: &Coherent<[u8]>, at: usize) -> Result<u8> {
 /// # Invariants
 ///
 /// The state of slot `idx` is `CPU` for as long as this value lives, and
-/// this is the only `SlotMut` for it.
+/// this is the only `SlotMut` for it; `idx` is in range.
 pub struct SlotMut<'a> {
     slots: &'a DmaSlots,
     idx: usize,
@@ -147,29 +175,36 @@ pub struct SlotMut<'a> {
 }
 
 impl SlotMut<'_> {
-    /// Slot index.
-    pub fn index(&self) -> usize {
-        self.idx
-    }
-
     /// Bus address of the slot.
     pub fn dma_address(&self) -> u64 {
         self.slots.dma_address(self.idx).unwrap_or(0)
     }
 
-    /// The slot's bytes.
-    pub fn bytes(&mut self) -> &mut [u8] {
-        match self.slots.locate(self.idx) {
-            Some((chunk, off)) => {
-                let base = chunk.as_mut_ptr().cast::<u8>();
-                // SAFETY: `off + slot_size` lies within the chunk (type
-                // invariant of `DmaSlots`); the slot is in state `CPU` and this
-                // is its only `SlotMut` (type invariant), so no other CPU
-                // reference exists and the device does not access it.
-                unsafe { core::slice::from_raw_parts_mut(base.add(off), self.slots.slot_size) }
-            }
-            None => &mut [],
+    /// Writes `src` at byte `off` of the slot (volatile, byte by byte).
+    pub fn write(&mut self, off: usize, src: &[u8]) -> Result {
+        let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
+        let end = off.checked_add(src.len()).filter(|&e| e <= self.slots.slot_size).ok_or(EINVAL)?;
+        let start = base.checked_add(off).ok_or(EINVAL)?;
+        for (at, &b) in (start..end.saturating_add(base)).zip(src.iter()) {
+            kernel::io::io_write!(chunk, [try: at], b);
         }
+        Ok(())
+    }
+
+    /// Sets `len` bytes from `off` to `val`.
+    pub fn fill(&mut self, off: usize, len: usize, val: u8) -> Result {
+        let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
+        off.checked_add(len).filter(|&e| e <= self.slots.slot_size).ok_or(EINVAL)?;
+        let start = base.checked_add(off).ok_or(EINVAL)?;
+        for at in start..start.saturating_add(len) {
+            kernel::io::io_write!(chunk, [try: at], val);
+        }
+        Ok(())
+    }
+
+    /// Reads `dst.len()` bytes from byte `off` of the slot.
+    pub fn read(&self, off: usize, dst: &mut [u8]) -> Result {
+        self.slots.read(self.idx, off, dst)
     }
 
     /// Hands the slot to the device (call just before posting it); returns

@@ -43,11 +43,6 @@ void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid)
 	scsi_set_resid(cmd, resid);
 }
 
-struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev)
-{
-	return scsi_target(sdev);
-}
-
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev)
 {
 	return scsi_add_host(shost, dev);
@@ -56,6 +51,21 @@ int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev)
 struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev)
 {
 	return dev_to_shost(dev);
+}
+
+/*
+ * Whether the midlayer has timed the command out: scsi_timeout() sets
+ * SCMD_STATE_COMPLETE before handing it to the error handler, and the
+ * abstraction calls scsi_done() only after giving up its own claim.
+ */
+bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd)
+{
+	return test_bit(SCMD_STATE_COMPLETE, &cmd->state);
+}
+
+void orion_helper_sdev_warn_dropped(struct scsi_device *sdev)
+{
+	sdev_printk(KERN_WARNING, sdev, "command dropped without completion, failing it\n");
 }
 
 struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag)
@@ -72,7 +82,6 @@ struct scsi_device *orion_helper_to_scsi_device(struct device *dev)
 {
 	return to_scsi_device(dev);
 }
-
 
 struct scatterlist *orion_helper_sg_next(struct scatterlist *sg)
 {
@@ -94,9 +103,13 @@ void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struc
 	INIT_DELAYED_WORK(dwork, fn);
 }
 
+/*
+ * Periodic driver work (health checks) may sleep for seconds while it
+ * resets a controller: it runs on the unbound long-running workqueue.
+ */
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms)
 {
-	return queue_delayed_work(system_wq, dwork, msecs_to_jiffies(ms));
+	return queue_delayed_work(system_dfl_long_wq, dwork, msecs_to_jiffies(ms));
 }
 
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)

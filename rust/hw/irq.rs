@@ -126,16 +126,6 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
         self.mode
     }
 
-    /// The Linux IRQ number.
-    pub fn irq(&self) -> u32 {
-        self.irq
-    }
-
-    /// The handler.
-    pub fn handler(&self) -> &T {
-        &self.handler
-    }
-
     /// Waits for running invocations of the handler to finish.
     pub fn synchronize(&self) {
         // SAFETY: `irq` is registered (type invariant).
@@ -147,11 +137,10 @@ impl<T: Handler + 'static> Drop for PciIrq<'_, T> {
     fn drop(&mut self) {
         let cookie = core::ptr::from_ref::<T>(&self.handler).cast_mut().cast::<c_void>();
         // SAFETY: By the type invariant the handler is registered on `irq`
-        // with this cookie; `free_irq` waits for running invocations, after
-        // which the vectors (allocated for `pdev`) can go.
-        unsafe {
-            bindings::free_irq(self.irq, cookie);
-            bindings::pci_free_irq_vectors(raw_pdev(self.pdev));
-        }
+        // with this cookie; `free_irq` waits for running invocations.
+        unsafe { bindings::free_irq(self.irq, cookie) };
+        // SAFETY: The vectors were allocated for `pdev` and no handler is
+        // registered on them any more.
+        unsafe { bindings::pci_free_irq_vectors(raw_pdev(self.pdev)) };
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A task run every `period_ms` from the system workqueue until dropped
-//! (controller health checks). `kernel::workqueue` cannot cancel work yet,
+//! A task run every `period_ms` from the unbound long-running system
+//! workqueue until dropped (controller health checks, which may sleep for
+//! seconds while they reset a controller). `kernel::workqueue` cannot cancel work yet,
 //! which a driver needs before its data goes away; this wraps a C
 //! `delayed_work` and cancels it synchronously on drop.
 
@@ -74,11 +75,6 @@ impl<T: PeriodicTask> Periodic<T> {
         unsafe { bindings::cancel_delayed_work_sync(self.work.get()) };
     }
 
-    /// The task.
-    pub fn task(&self) -> &T {
-        &self.task
-    }
-
     fn queue(&self) {
         // SAFETY: The work item is initialised (type invariant) and lives in
         // a pinned box that cancels it before it is freed.
@@ -86,12 +82,11 @@ impl<T: PeriodicTask> Periodic<T> {
     }
 
     unsafe extern "C" fn work_fn(work: *mut bindings::work_struct) {
-        // SAFETY: `work` is the `work` member of the `delayed_work` embedded
-        // in a live `Periodic<T>` (it is cancelled before being freed).
-        let this = unsafe {
-            let dwork = bindings::orion_helper_to_delayed_work(work);
-            &*kernel::container_of!(Opaque::cast_from(dwork), Self, work)
-        };
+        // SAFETY: `work` is the `work` member of a `delayed_work`.
+        let dwork = unsafe { bindings::orion_helper_to_delayed_work(work) };
+        // SAFETY: The `delayed_work` is embedded in a live `Periodic<T>` (it
+        // is cancelled before being freed).
+        let this = unsafe { &*kernel::container_of!(Opaque::cast_from(dwork), Self, work) };
         if this.stopping.load(Relaxed) != 0 {
             return;
         }

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! SCSI commands: the owned [`Command`] a driver gets from `queuecommand`, the
-//! borrowed [`CommandRef`] the error handler passes, and the private area the
+//! SCSI commands: the [`NewCommand`] a driver gets from `queuecommand`, the
+//! owned [`Command`] token it completes, the [`EhCommand`] an error-handler
+//! callback reclaims, the borrowed [`CommandRef`], and the private area the
 //! abstraction keeps next to every `struct scsi_cmnd`.
 
 use super::operations::{EhContext, HostOperations};
 use super::device::Device;
 use crate::bindings;
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ops::{Deref, DerefMut},
+    ptr::NonNull,
+};
 use kernel::{
+    ffi::c_uint,
     prelude::*,
     sync::atomic::{Atomic, Full, Relaxed, Release},
     types::Opaque,
@@ -20,7 +26,8 @@ pub const SENSE_BUFFER_SIZE: usize = bindings::SCSI_SENSE_BUFFERSIZE as usize;
 // Ownership states of a command, kept in `CmdPriv::state`.
 /// Owned by the midlayer (not started, or completed).
 const MIDLAYER: i32 = 0;
-/// A [`Command`] token exists: exactly one holder may complete it.
+/// A [`Command`] or [`EhCommand`] token exists: exactly one holder may
+/// complete it.
 const CLAIMED: i32 = 1;
 /// Parked with the driver (hardware works on it); reclaimable by tag.
 const PARKED: i32 = 2;
@@ -41,10 +48,12 @@ pub(crate) struct CmdPriv<T: HostOperations> {
 impl<T: HostOperations> CmdPriv<T> {
     /// # Safety
     ///
-    /// `cmd` must be a command of a host of `T` (its private area is a `CmdPriv<T>`).
+    /// `cmd` must be a command of a host of `T` whose private area was
+    /// initialised by [`Self::init`] (every command the block layer
+    /// allocated for the host; not the reset ioctl's stand-in).
     unsafe fn of<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Self {
-        // SAFETY: The private area of a command of `T` is an initialised
-        // `CmdPriv<T>` for as long as the command allocation lives.
+        // SAFETY: By the safety requirements the private area is an
+        // initialised `CmdPriv<T>` for as long as the command allocation lives.
         unsafe { &*bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>() }
     }
 
@@ -52,26 +61,31 @@ impl<T: HostOperations> CmdPriv<T> {
     ///
     /// # Safety
     ///
-    /// `cmd` must be a command of a host of `T` whose private area is not
+    /// `cmd` must be a command of a host of `T` whose private area
+    /// (`size_of::<Self>()` bytes, the template's `cmd_size`) is not
     /// initialised yet.
     pub(crate) unsafe fn init(cmd: *mut bindings::scsi_cmnd) {
-        // SAFETY: The private area is `size_of::<Self>()` bytes (the
-        // template's `cmd_size`), suitably aligned, and unused.
+        // SAFETY: `cmd` is a live command (safety requirements).
+        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
+        // SAFETY: The area is `size_of::<Self>()` bytes, aligned (checked
+        // when the template was filled) and unused.
+        unsafe { (&raw mut (*this).state).write(Atomic::new(MIDLAYER)) };
+        // SAFETY: As above.
+        unsafe { (&raw mut (*this).dma_mapped).write(Atomic::new(0)) };
+        // SAFETY: As above.
+        unsafe { (&raw mut (*this).data).write(T::CmdData::default()) };
+        // Not a HARD timer: the completion runs the midlayer's completion
+        // path, which takes `spinlock_t` locks; on PREEMPT_RT those sleep,
+        // so the timer must be able to expire in softirq context.
+        // SAFETY: The timer memory is part of the area and not in use.
         unsafe {
-            let this = bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>();
-            (&raw mut (*this).state).write(Atomic::new(MIDLAYER));
-            (&raw mut (*this).dma_mapped).write(Atomic::new(0));
-            (&raw mut (*this).data).write(T::CmdData::default());
-            // Not a HARD timer: the completion runs the midlayer's completion
-            // path, which takes `spinlock_t` locks; on PREEMPT_RT those sleep,
-            // so the timer must be able to expire in softirq context.
             bindings::hrtimer_setup(
                 Opaque::cast_into(&raw const (*this).timer),
                 Some(Self::timer_fired),
                 bindings::CLOCK_MONOTONIC as i32,
                 bindings::hrtimer_mode_HRTIMER_MODE_REL,
-            );
-        }
+            )
+        };
     }
 
     /// Tears down the private area when the command allocation is freed.
@@ -80,24 +94,25 @@ impl<T: HostOperations> CmdPriv<T> {
     ///
     /// `cmd` must have been initialised by [`Self::init`] and not be in flight.
     pub(crate) unsafe fn exit(cmd: *mut bindings::scsi_cmnd) {
-        // SAFETY: By the safety requirements the area is initialised and
-        // unused; the timer is cancelled before the data is dropped.
-        unsafe {
-            let this = bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>();
-            bindings::hrtimer_cancel(Opaque::cast_into(&raw const (*this).timer));
-            core::ptr::drop_in_place(&raw mut (*this).data);
-        }
+        // SAFETY: `cmd` is a live command (safety requirements).
+        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
+        // SAFETY: The timer was set up by `init`; cancel it before the
+        // memory goes.
+        unsafe { bindings::hrtimer_cancel(Opaque::cast_into(&raw const (*this).timer)) };
+        // SAFETY: The data was initialised by `init` and nobody uses it now.
+        unsafe { core::ptr::drop_in_place(&raw mut (*this).data) };
     }
 
     /// Undoes [`Command::dma_map`], if it was done.
     ///
     /// # Safety
     ///
-    /// `cmd` must be the command this area belongs to, owned by the caller.
+    /// `cmd` must be the command this area belongs to, owned by the caller,
+    /// and the device must be done with its buffer.
     unsafe fn dma_unmap(&self, cmd: *mut bindings::scsi_cmnd) {
         if self.dma_mapped.xchg(0, Relaxed) != 0 {
             // SAFETY: The buffer was mapped by `scsi_dma_map` and the device
-            // is done with it (the owner is completing or giving it back).
+            // is done with it (safety requirements).
             unsafe { bindings::scsi_dma_unmap(cmd) };
         }
     }
@@ -107,27 +122,41 @@ impl<T: HostOperations> CmdPriv<T> {
     }
 
     unsafe extern "C" fn timer_fired(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        // SAFETY: The timer is embedded in a `CmdPriv<T>`, which directly
-        // follows its `struct scsi_cmnd`.
-        let (this, cmd) = unsafe {
-            let this = kernel::container_of!(Opaque::cast_from(timer), Self, timer);
-            (&*this, bindings::orion_helper_scsi_cmd_from_priv(this.cast_mut().cast()))
-        };
+        // SAFETY: The timer is embedded in a `CmdPriv<T>`.
+        let this = unsafe { kernel::container_of!(Opaque::cast_from(timer), Self, timer) };
+        // SAFETY: The private area directly follows its `struct scsi_cmnd`.
+        let cmd = unsafe { bindings::orion_helper_scsi_cmd_from_priv(this.cast_mut().cast()) };
+        // SAFETY: The area stays initialised while its timer can run.
+        let this = unsafe { &*this };
+        // SAFETY: The command is live (its timer is armed).
+        if unsafe { eh_owned(cmd) } {
+            // The midlayer timed the command out: it is the error
+            // handler's to reclaim, not ours to complete.
+            let _ = this.state.cmpxchg(PARKED_TIMER, PARKED, Full);
+            return bindings::hrtimer_restart::HRTIMER_NORESTART;
+        }
         // Only complete if nobody (the error handler) reclaimed it first.
         if this.state.cmpxchg(PARKED_TIMER, CLAIMED, Full).is_ok() {
-            // SAFETY: We just took ownership back from the parked state, so
-            // the command is live and ours.
-            let cmd_ref = unsafe { CommandRef::<T>::from_raw(cmd) };
-            T::command_finished(cmd_ref.device().host().data(), cmd_ref);
-            // SAFETY: We own the command again (CLAIMED).
-            unsafe { this.dma_unmap(cmd) };
-            this.state.store(MIDLAYER, Relaxed);
-            // SAFETY: The result was set before the timer was armed; the
-            // midlayer gets the command back exactly once.
-            unsafe { bindings::scsi_done(cmd) };
+            // INVARIANT: We moved the state to CLAIMED: this token is the
+            // only owner. Dropping it without `finish` cannot happen below.
+            // SAFETY: `cmd` is not null.
+            let owned = Command::<T> { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData };
+            owned.finish();
         }
         bindings::hrtimer_restart::HRTIMER_NORESTART
     }
+}
+
+/// Whether the midlayer has timed the command out and handed it to the
+/// error handler: it set `SCMD_STATE_COMPLETE` without the driver having
+/// completed the command.
+///
+/// # Safety
+///
+/// `cmd` must be a live command.
+unsafe fn eh_owned(cmd: *mut bindings::scsi_cmnd) -> bool {
+    // SAFETY: `cmd` is live (safety requirements).
+    unsafe { bindings::orion_helper_scsi_cmd_timed_out(cmd) }
 }
 
 /// Direction of a command's data transfer.
@@ -157,14 +186,10 @@ pub enum HostByte {
     TimeOut = bindings::scsi_host_status_DID_TIME_OUT as u8,
     /// Bad target.
     BadTarget = bindings::scsi_host_status_DID_BAD_TARGET as u8,
-    /// The command was aborted.
-    Abort = bindings::scsi_host_status_DID_ABORT as u8,
     /// Internal host error.
     Error = bindings::scsi_host_status_DID_ERROR as u8,
     /// The command was terminated by a reset; the midlayer retries it.
     Reset = bindings::scsi_host_status_DID_RESET as u8,
-    /// The host asks the midlayer to requeue the command.
-    Requeue = bindings::scsi_host_status_DID_REQUEUE as u8,
 }
 
 /// The result of a command: host byte and SCSI status.
@@ -207,10 +232,64 @@ pub enum QueueBusy {
     Target,
 }
 
-/// A command given back to the midlayer unstarted, from `queuecommand`.
-pub struct Requeue<T: HostOperations> {
-    pub(crate) cmd: Command<T>,
+/// Invariant lifetime brand: ties a value to one `queuecommand` call.
+type Brand<'q> = PhantomData<fn(&'q ()) -> &'q ()>;
+
+/// The command of one `queuecommand` call, given back unstarted: made only
+/// by [`NewCommand::requeue`] of that call's command.
+///
+/// The brand `'q` is the call's own: a driver cannot requeue one command and
+/// complete another (the requeued command would be completed twice).
+pub struct Requeue<'q> {
     pub(crate) kind: QueueBusy,
+    _brand: Brand<'q>,
+}
+
+/// The command of one `queuecommand` call.
+///
+/// It derefs to the [`Command`] (inspect it, map it for DMA, build the
+/// response); [`Self::accept`] takes ownership to complete or park it, and
+/// [`Self::requeue`] gives it back unstarted.
+pub struct NewCommand<'q, T: HostOperations> {
+    cmd: Command<T>,
+    _brand: Brand<'q>,
+}
+
+impl<'q, T: HostOperations> NewCommand<'q, T> {
+    /// # Safety
+    ///
+    /// `cmd` must be a command just passed to `queuecommand` of a host of `T`,
+    /// and `'q` must not outlive that call.
+    pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Self {
+        // SAFETY: By the safety requirements.
+        Self { cmd: unsafe { Command::from_queuecommand(cmd) }, _brand: PhantomData }
+    }
+
+    /// Takes the command on: the driver completes or parks it.
+    pub fn accept(self) -> Command<T> {
+        self.cmd
+    }
+
+    /// Gives the command back unstarted: `queuecommand` returns `kind` busy
+    /// and the midlayer dispatches it again later.
+    pub fn requeue(self, kind: QueueBusy) -> Requeue<'q> {
+        self.cmd.release_unstarted();
+        Requeue { kind, _brand: PhantomData }
+    }
+}
+
+impl<T: HostOperations> Deref for NewCommand<'_, T> {
+    type Target = Command<T>;
+
+    fn deref(&self) -> &Command<T> {
+        &self.cmd
+    }
+}
+
+impl<T: HostOperations> DerefMut for NewCommand<'_, T> {
+    fn deref_mut(&mut self) -> &mut Command<T> {
+        &mut self.cmd
+    }
 }
 
 /// Direction of a scatter-gather copy, for [`Command::for_each_sg_chunk`].
@@ -223,6 +302,11 @@ pub enum SgChunkDir {
 }
 
 /// A command owned by the driver, between `queuecommand` and completion.
+///
+/// Obtained from [`NewCommand::accept`] or by reclaiming a parked command
+/// outside the error handler ([`super::HostRef::take_parked`],
+/// [`CommandRef::take_parked`]), which never yields a command the midlayer
+/// has timed out (that one belongs to the error handler, see [`EhCommand`]).
 ///
 /// # Invariants
 ///
@@ -317,72 +401,68 @@ impl<T: HostOperations> Command<T> {
 
     /// Copies `src` into the data buffer at byte `offset`; returns the bytes copied.
     pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
+        let (sgl, nents) = self.sg_table();
         // SAFETY: The command's scatterlist is valid while it is owned; the
         // copy is bounded by both the buffer and `src`.
-        unsafe {
-            bindings::sg_pcopy_from_buffer(
-                (*self.raw()).sdb.table.sgl,
-                (*self.raw()).sdb.table.nents,
-                src.as_ptr().cast(),
-                src.len(),
-                offset as isize,
-            )
-        }
+        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), offset as isize) }
     }
 
     /// Copies the data buffer from byte `offset` into `dst`; returns the bytes copied.
     pub fn copy_from_sg(&self, offset: usize, dst: &mut [u8]) -> usize {
+        let (sgl, nents) = self.sg_table();
         // SAFETY: As for `copy_to_sg`, reading instead.
-        unsafe {
-            bindings::sg_pcopy_to_buffer(
-                (*self.raw()).sdb.table.sgl,
-                (*self.raw()).sdb.table.nents,
-                dst.as_mut_ptr().cast(),
-                dst.len(),
-                offset as isize,
-            )
-        }
+        unsafe { bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), offset as isize) }
+    }
+
+    fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
+        let cmd = self.raw();
+        // SAFETY: By the type invariant the command is live and owned; its
+        // data buffer table does not change while it is.
+        unsafe { ((*cmd).sdb.table.sgl, (*cmd).sdb.table.nents) }
     }
 
     /// Walks the data buffer, mapped chunk by chunk, starting at byte `skip`.
     ///
-    /// `f` gets each chunk's byte offset in the buffer and the mapped bytes;
-    /// it stops the walk by returning an error. Usable in atomic context.
+    /// `f` gets each chunk's byte offset in the buffer and the chunk; it
+    /// stops the walk by returning an error.
+    ///
+    /// The chunks are mapped with `SG_MITER_ATOMIC`: `f` runs in atomic
+    /// context and must not sleep (no `GFP_KERNEL`, no mutex); the debug
+    /// kernel's `DEBUG_ATOMIC_SLEEP` reports a closure that does. The pages
+    /// may also be mapped by user space (O_DIRECT), which can change them at
+    /// any time, so a chunk is never a Rust slice: [`SgChunk`] only copies.
     pub fn for_each_sg_chunk<E>(
         &mut self,
         dir: SgChunkDir,
         skip: usize,
-        mut f: impl FnMut(usize, &mut [u8]) -> Result<(), E>,
+        mut f: impl FnMut(usize, &mut SgChunk<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let flags = bindings::SG_MITER_ATOMIC
             | match dir {
                 SgChunkDir::FromSg => bindings::SG_MITER_FROM_SG,
                 SgChunkDir::ToSg => bindings::SG_MITER_TO_SG,
             };
+        let (sgl, nents) = self.sg_table();
         let mut miter = bindings::sg_mapping_iter::default();
         let mut ret = Ok(());
         let mut offset = skip;
-        // SAFETY: The command's scatterlist is valid while it is owned; the
-        // iterator maps one chunk at a time and is stopped before returning.
-        unsafe {
-            bindings::sg_miter_start(
-                &mut miter,
-                (*self.raw()).sdb.table.sgl,
-                (*self.raw()).sdb.table.nents,
-                flags,
-            );
-            if skip == 0 || bindings::sg_miter_skip(&mut miter, skip as _) {
-                while bindings::sg_miter_next(&mut miter) {
-                    let chunk = core::slice::from_raw_parts_mut(miter.addr.cast::<u8>(), miter.length);
-                    if let Err(e) = f(offset, chunk) {
-                        ret = Err(e);
-                        break;
-                    }
-                    offset += miter.length;
-                }
+        // SAFETY: The command's scatterlist is valid while it is owned.
+        unsafe { bindings::sg_miter_start(&mut miter, sgl, nents, flags) };
+        // SAFETY: The iterator was started above.
+        let skipped = skip == 0 || unsafe { bindings::sg_miter_skip(&mut miter, skip as _) };
+        // SAFETY: As above; each call maps the next chunk (unmapping the last).
+        while skipped && unsafe { bindings::sg_miter_next(&mut miter) } {
+            // INVARIANT: `sg_miter_next` mapped `length` bytes at `addr`,
+            // until the next iterator call.
+            let mut chunk = SgChunk { addr: miter.addr.cast(), len: miter.length, _p: PhantomData };
+            if let Err(e) = f(offset, &mut chunk) {
+                ret = Err(e);
+                break;
             }
-            bindings::sg_miter_stop(&mut miter);
+            offset = offset.saturating_add(miter.length);
         }
+        // SAFETY: The iterator was started above; this unmaps the last chunk.
+        unsafe { bindings::sg_miter_stop(&mut miter) };
         ret
     }
 
@@ -390,8 +470,9 @@ impl<T: HostOperations> Command<T> {
     /// the host was added under) and returns its segments as
     /// `(bus address, length)` pairs; an empty iterator when there is no
     /// data. The mapping is undone automatically when the command is
-    /// completed, requeued, abandoned or dropped, so the device must be done
-    /// with the buffer by then. Mapping twice is refused with `EBUSY`.
+    /// completed, requeued, given back to the error handler or dropped, so
+    /// the device must be done with the buffer by then. Mapping twice is
+    /// refused with `EBUSY`.
     pub fn dma_map(&mut self) -> Result<DmaSegments<'_>> {
         if self.priv_().dma_mapped.load(Relaxed) != 0 {
             return Err(EBUSY);
@@ -399,24 +480,18 @@ impl<T: HostOperations> Command<T> {
         // SAFETY: The command is live and owned; its host was added with a
         // DMA device.
         let nseg = unsafe { bindings::scsi_dma_map(self.raw()) };
-        if nseg < 0 {
-            return Err(ENOMEM);
-        }
-        if nseg > 0 {
+        let left = u32::try_from(nseg).map_err(|_| ENOMEM)?;
+        if left > 0 {
             self.priv_().dma_mapped.store(1, Relaxed);
         }
-        Ok(DmaSegments {
-            // SAFETY: The command's scatterlist is valid while it is owned.
-            sg: unsafe { (*self.raw()).sdb.table.sgl },
-            left: nseg as u32,
-            _cmd: PhantomData,
-        })
+        Ok(DmaSegments { sg: self.sg_table().0, left, _cmd: PhantomData })
     }
 
     fn finished(&self) {
         let cmd = self.cmd_ref();
         T::command_finished(cmd.device().host().data(), cmd);
-        // SAFETY: The caller owns the command and gives it away next.
+        // SAFETY: The caller owns the command and gives it away next; the
+        // device is done with it (every way out documents that).
         unsafe { self.priv_().dma_unmap(self.raw()) };
     }
 
@@ -441,7 +516,7 @@ impl<T: HostOperations> Command<T> {
     pub fn finish(self) {
         self.finished();
         let cmd = self.raw();
-        self.priv_().state.store(MIDLAYER, Relaxed);
+        self.priv_().state.store(MIDLAYER, Release);
         core::mem::forget(self);
         // SAFETY: We owned the command (CLAIMED) and gave up the token; the
         // midlayer owns it again.
@@ -466,7 +541,7 @@ impl<T: HostOperations> Command<T> {
         unsafe {
             bindings::hrtimer_start_range_ns(
                 timer,
-                delay_ns.min(i64::MAX as u64) as i64,
+                i64::try_from(delay_ns).unwrap_or(i64::MAX),
                 0,
                 bindings::hrtimer_mode_HRTIMER_MODE_REL,
             )
@@ -483,23 +558,10 @@ impl<T: HostOperations> Command<T> {
         tag
     }
 
-    /// Gives the command back unstarted: `queuecommand` returns `kind` busy and
-    /// the midlayer requeues it.
-    pub fn requeue(self, kind: QueueBusy) -> Requeue<T> {
-        Requeue { cmd: self, kind }
-    }
-
-    pub(crate) fn release_unstarted(self) {
-        // SAFETY: We own the command and give it back unstarted.
+    fn release_unstarted(self) {
+        // SAFETY: We own the command and give it back unstarted; no device
+        // was told about it.
         unsafe { self.priv_().dma_unmap(self.raw()) };
-        self.priv_().state.store(MIDLAYER, Relaxed);
-        core::mem::forget(self);
-    }
-
-    /// Hands a reclaimed command to the error handler without completing it,
-    /// as an abort handler must before returning success.
-    pub fn abandon(self, _eh: &EhContext) {
-        self.finished();
         self.priv_().state.store(MIDLAYER, Release);
         core::mem::forget(self);
     }
@@ -509,12 +571,66 @@ impl<T: HostOperations> Drop for Command<T> {
     fn drop(&mut self) {
         // A dropped token would leave the command hanging until it times
         // out: fail it instead, loudly.
-        pr_warn!("orion_scsi: command dropped without completion, failing it\n");
+        let sdev = self.device().raw();
+        // SAFETY: The device of a live command is live.
+        unsafe { bindings::orion_helper_sdev_warn_dropped(sdev) };
         self.set_result(CmdStatus::host(HostByte::Error));
         self.finished();
-        self.priv_().state.store(MIDLAYER, Relaxed);
+        self.priv_().state.store(MIDLAYER, Release);
         // SAFETY: We own the command (CLAIMED) and give it back once.
         unsafe { bindings::scsi_done(self.raw()) };
+    }
+}
+
+/// One mapped chunk of a command's data buffer, for
+/// [`Command::for_each_sg_chunk`]. Only copies in and out: the memory may be
+/// shared with user space.
+///
+/// # Invariants
+///
+/// `addr` points to `len` mapped bytes for the lifetime `'a`.
+pub struct SgChunk<'a> {
+    addr: *mut u8,
+    len: usize,
+    _p: PhantomData<&'a mut ()>,
+}
+
+impl SgChunk<'_> {
+    /// Length of the chunk in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the chunk is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Raw start of the chunk, for the storage helpers in `rust/`.
+    pub(crate) fn as_ptr(&mut self) -> *mut u8 {
+        self.addr
+    }
+
+    /// Copies `src` into the chunk at `off`; returns the bytes copied
+    /// (fewer when the chunk ends first).
+    pub fn write(&mut self, off: usize, src: &[u8]) -> usize {
+        let n = self.len.saturating_sub(off).min(src.len());
+        if n > 0 {
+            // SAFETY: `off + n <= len` (type invariant: mapped); `src` is a
+            // distinct kernel buffer.
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), self.addr.add(off), n) };
+        }
+        n
+    }
+
+    /// Copies the chunk from `off` into `dst`; returns the bytes copied.
+    pub fn read(&self, off: usize, dst: &mut [u8]) -> usize {
+        let n = self.len.saturating_sub(off).min(dst.len());
+        if n > 0 {
+            // SAFETY: As for `write`, in the other direction.
+            unsafe { core::ptr::copy_nonoverlapping(self.addr.add(off), dst.as_mut_ptr(), n) };
+        }
+        n
     }
 }
 
@@ -534,17 +650,101 @@ impl Iterator for DmaSegments<'_> {
             return None;
         }
         let sg = self.sg;
-        self.left -= 1;
+        self.left = self.left.saturating_sub(1);
         // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
-        // borrowed token owns; `sg_next` stays within its table.
-        unsafe {
-            self.sg = if self.left > 0 { bindings::orion_helper_sg_next(sg) } else { core::ptr::null_mut() };
-            Some((bindings::orion_helper_sg_dma_address(sg), bindings::orion_helper_sg_dma_len(sg)))
-        }
+        // borrowed token owns.
+        let seg = unsafe { (bindings::orion_helper_sg_dma_address(sg), bindings::orion_helper_sg_dma_len(sg)) };
+        self.sg = if self.left > 0 {
+            // SAFETY: More mapped segments follow `sg` in its table.
+            unsafe { bindings::orion_helper_sg_next(sg) }
+        } else {
+            core::ptr::null_mut()
+        };
+        Some(seg)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left as usize, Some(self.left as usize))
+    }
+}
+
+/// A command reclaimed inside an error-handler callback
+/// ([`CommandRef::take_parked_eh`]).
+///
+/// It borrows the callback's [`EhContext`], so it cannot outlive the call
+/// (nor leave its thread): once the callback returns success the midlayer
+/// reuses the command, and a token kept past that point would complete a
+/// stranger's request.
+///
+/// # Invariants
+///
+/// As for [`Command`]: a live command of `T` in state `CLAIMED`, this being
+/// its only token.
+pub struct EhCommand<'e, T: HostOperations> {
+    ptr: NonNull<bindings::scsi_cmnd>,
+    _p: PhantomData<(&'e EhContext, *const T)>,
+}
+
+impl<T: HostOperations> EhCommand<'_, T> {
+    fn cmd_ref(&self) -> &CommandRef<T> {
+        // SAFETY: By the type invariant the command is live.
+        unsafe { CommandRef::from_raw(self.ptr.as_ptr()) }
+    }
+
+    /// The device (LUN) the command is for.
+    pub fn device(&self) -> &Device<T> {
+        self.cmd_ref().device()
+    }
+
+    /// The unique tag (hardware queue in the upper 16 bits, tag below).
+    pub fn unique_tag(&self) -> u32 {
+        self.cmd_ref().unique_tag()
+    }
+
+    /// The driver's per-command data.
+    pub fn data(&self) -> &T::CmdData {
+        self.cmd_ref().data()
+    }
+
+    /// Whether the midlayer timed this command out (the error handler owns
+    /// it) rather than it being in flight when a reset came.
+    pub fn timed_out(&self) -> bool {
+        // SAFETY: By the type invariant the command is live.
+        unsafe { eh_owned(self.ptr.as_ptr()) }
+    }
+
+    /// Gives the command up; the device must be done with it. A command
+    /// the midlayer timed out goes back to the error handler as it is (it
+    /// decides about retries); any other command (in flight when a reset
+    /// came, or a reset from `SG_SCSI_RESET`) is completed with `status`,
+    /// usually [`HostByte::Reset`], so the midlayer retries it at once
+    /// instead of waiting for its timeout.
+    pub fn give_back(self, status: CmdStatus) {
+        let timed_out = self.timed_out();
+        // INVARIANT: The token moves into `owned`; `self` is forgotten.
+        let mut owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        core::mem::forget(self);
+        if timed_out {
+            owned.finished();
+            owned.priv_().state.store(MIDLAYER, Release);
+            core::mem::forget(owned);
+        } else {
+            owned.set_result(status);
+            owned.finish();
+        }
+    }
+}
+
+impl<T: HostOperations> Drop for EhCommand<'_, T> {
+    fn drop(&mut self) {
+        // INVARIANT: The token moves into the `Command`, whose drop fails
+        // the command loudly (it was not given back explicitly).
+        let owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        if self.timed_out() {
+            owned.finished();
+            owned.priv_().state.store(MIDLAYER, Release);
+            core::mem::forget(owned);
+        }
     }
 }
 
@@ -553,14 +753,16 @@ impl Iterator for DmaSegments<'_> {
 ///
 /// # Invariants
 ///
-/// The wrapped `struct scsi_cmnd` is a live command of a host of `T`.
+/// The wrapped `struct scsi_cmnd` is a live command of a host of `T` with an
+/// initialised private area.
 #[repr(transparent)]
 pub struct CommandRef<T: HostOperations>(Opaque<bindings::scsi_cmnd>, PhantomData<T>);
 
 impl<T: HostOperations> CommandRef<T> {
     /// # Safety
     ///
-    /// `cmd` must be a live command of a host of `T` for the lifetime `'a`.
+    /// `cmd` must be a live command of a host of `T` for the lifetime `'a`,
+    /// allocated by the block layer (its private area initialised).
     pub(crate) unsafe fn from_raw<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Self {
         // SAFETY: `Self` is a transparent wrapper; the command is live for `'a`.
         unsafe { &*cmd.cast::<Self>() }
@@ -570,18 +772,24 @@ impl<T: HostOperations> CommandRef<T> {
         self.0.get()
     }
 
+    fn priv_(&self) -> &CmdPriv<T> {
+        // SAFETY: By the type invariant the private area is initialised.
+        unsafe { CmdPriv::<T>::of(self.raw()) }
+    }
+
     /// The command descriptor block.
     pub fn cdb(&self) -> &[u8] {
-        // SAFETY: `cmnd` points to `cmd_len` bytes for the command's lifetime.
-        unsafe {
-            let c = self.raw();
-            core::slice::from_raw_parts((*c).cmnd.as_ptr(), ((*c).cmd_len as usize).min((*c).cmnd.len()))
-        }
+        let c = self.raw();
+        // SAFETY: The command is live; `cmd_len` is set before dispatch.
+        let len = usize::from(unsafe { (*c).cmd_len });
+        // SAFETY: `cmnd` is an array inside the live command.
+        let cmnd = unsafe { &(*c).cmnd };
+        cmnd.get(..len).unwrap_or(cmnd)
     }
 
     /// The device (LUN) the command is for.
     pub fn device(&self) -> &Device<T> {
-        // SAFETY: A live command points to its live device.
+        // SAFETY: A live command points to its live device, of a host of `T`.
         unsafe { Device::from_raw((*self.raw()).device) }
     }
 
@@ -598,21 +806,44 @@ impl<T: HostOperations> CommandRef<T> {
 
     /// The unique tag (hardware queue in the upper 16 bits, tag below).
     pub fn unique_tag(&self) -> u32 {
-        // SAFETY: The command and its request are live.
-        unsafe { bindings::blk_mq_unique_tag(bindings::orion_helper_scsi_cmd_to_rq(self.raw())) }
+        // SAFETY: The command is live and was allocated by the block layer,
+        // so its request has a hardware context.
+        let rq = unsafe { bindings::orion_helper_scsi_cmd_to_rq(self.raw()) };
+        // SAFETY: As above.
+        unsafe { bindings::blk_mq_unique_tag(rq) }
     }
 
     /// The driver's per-command data.
     pub fn data(&self) -> &T::CmdData {
-        // SAFETY: By the type invariant the command belongs to a host of `T`.
-        &unsafe { CmdPriv::<T>::of(self.raw()) }.data
+        &self.priv_().data
     }
 
     /// Reclaims the command if it is parked (or waiting on its completion
-    /// timer); `None` if it is not with the driver.
+    /// timer); `None` if it is not with the driver, or if the midlayer timed
+    /// it out: such a command belongs to the error handler, whose callbacks
+    /// reclaim it with [`Self::take_parked_eh`].
     pub fn take_parked(&self) -> Option<Command<T>> {
-        // SAFETY: By the type invariant the command belongs to a host of `T`.
-        let priv_ = unsafe { CmdPriv::<T>::of(self.raw()) };
+        // SAFETY: The command is live.
+        if unsafe { eh_owned(self.raw()) } {
+            return None;
+        }
+        self.claim_parked()?;
+        // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
+        Some(Command { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+    }
+
+    /// Reclaims a parked command from an error-handler callback, whether the
+    /// midlayer timed it out or not. The token cannot outlive the callback.
+    pub fn take_parked_eh<'e>(&self, _eh: &'e EhContext) -> Option<EhCommand<'e, T>> {
+        self.claim_parked()?;
+        // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
+        Some(EhCommand { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+    }
+
+    /// Moves the state from parked to `CLAIMED`, cancelling the completion
+    /// timer if one was armed.
+    fn claim_parked(&self) -> Option<()> {
+        let priv_ = self.priv_();
         if priv_.state.cmpxchg(PARKED, CLAIMED, Full).is_err() {
             priv_.state.cmpxchg(PARKED_TIMER, CLAIMED, Full).ok()?;
             // The timer lost the race; make sure it is no longer running
@@ -620,7 +851,12 @@ impl<T: HostOperations> CommandRef<T> {
             // SAFETY: The timer was set up by `CmdPriv::init`.
             unsafe { bindings::hrtimer_cancel(priv_.timer_ptr()) };
         }
-        // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
-        Some(Command { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+        Some(())
+    }
+
+    /// Whether the command is parked with the driver (hardware or the
+    /// completion timer still has it).
+    pub(crate) fn is_parked(&self) -> bool {
+        matches!(self.priv_().state.load(Relaxed), PARKED | PARKED_TIMER)
     }
 }

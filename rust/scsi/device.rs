@@ -24,8 +24,15 @@ impl<T: HostOperations> Device<T> {
         unsafe { &*sdev.cast::<Self>() }
     }
 
-    fn raw(&self) -> *mut bindings::scsi_device {
+    pub(crate) fn raw(&self) -> *mut bindings::scsi_device {
         self.0.get()
+    }
+
+    /// The device's `struct device`, for `dev_*` logging: messages read
+    /// `sd H:C:T:L: ...` like the midlayer's own `sdev_printk`.
+    pub fn as_dev(&self) -> &kernel::device::Device {
+        // SAFETY: The device is live, and with it its embedded `sdev_gendev`.
+        unsafe { kernel::device::Device::from_raw(&raw mut (*self.raw()).sdev_gendev) }
     }
 
     /// Channel (bus) number.
@@ -55,16 +62,19 @@ impl<T: HostOperations> Device<T> {
 
     /// Sets the queue depth (from `sdev_configure`).
     pub fn set_queue_depth(&self, depth: u32) {
+        let depth = i32::try_from(depth).unwrap_or(i32::MAX);
         // SAFETY: The device is live; the midlayer serialises queue depth changes.
-        unsafe { bindings::scsi_change_queue_depth(self.raw(), depth.min(i32::MAX as u32) as i32) };
+        unsafe { bindings::scsi_change_queue_depth(self.raw(), depth) };
     }
 
     /// Sets the command timeout of the device's request queue (what sysfs
     /// `timeout` shows); call from `sdev_configure`, before sd attaches.
     pub fn set_timeout_ms(&self, ms: u32) {
-        let jiffies = kernel::time::msecs_to_jiffies(ms).min(u32::MAX as _) as u32;
-        // SAFETY: The device and its request queue are live.
-        unsafe { bindings::blk_queue_rq_timeout((*self.raw()).request_queue, jiffies) };
+        let jiffies = u32::try_from(kernel::time::msecs_to_jiffies(ms)).unwrap_or(u32::MAX);
+        // SAFETY: The device is live.
+        let q = unsafe { (*self.raw()).request_queue };
+        // SAFETY: The request queue of a live device is live.
+        unsafe { bindings::blk_queue_rq_timeout(q, jiffies) };
     }
 
     /// The driver's data for this device; `None` before `sdev_init` finished.

@@ -8,16 +8,14 @@ use super::{
     operations::{HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
 };
+use kernel::sync::atomic::{Acquire, Release};
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     device,
     error::to_result,
     prelude::*,
-    sync::{
-        atomic::{Atomic, Full},
-        Arc,
-    },
+    sync::atomic::{Atomic, Full},
     types::Opaque,
 };
 
@@ -71,66 +69,117 @@ impl HostConfig {
     };
 }
 
+/// Template states, in `Template::state`.
+const TEMPLATE_NEW: i32 = 0;
+const TEMPLATE_FILLING: i32 = 1;
+const TEMPLATE_READY: i32 = 2;
+
 /// A host template (`struct scsi_host_template`) for driver `T`.
 ///
-/// One template serves every host of its driver; each [`Host`] keeps a
-/// reference, so the template outlives its hosts.
-#[pin_data]
+/// The midlayer keeps a pointer to the template in every `Scsi_Host` made
+/// from it and reads it until the last reference to the host and its
+/// devices is gone, which can be long after the driver let go of the host
+/// (an `sd` or `sg` file held open across a PCI unbind). A template
+/// therefore lives in a `static` of the driver, for the module's lifetime:
+///
+/// ```ignore
+/// static TEMPLATE: Template<MyOps> = Template::new();
+/// // At module init (or first probe):
+/// TEMPLATE.init(module, c"My adapter", c"my_hba", &HostConfig::DEFAULT)?;
+/// ```
+///
+/// [`Host::new`] takes `&'static Template<T>`, so a template that could go
+/// away before its hosts cannot be used at all.
+#[repr(C)]
 pub struct Template<T: HostOperations> {
-    #[pin]
     sht: Opaque<bindings::scsi_host_template>,
-    // Referenced by `sht`; they live as long as the template.
-    host_attrs: AttributeTable<T::HostData>,
-    device_attrs: AttributeTable<super::Device<T>>,
+    host_attrs: Opaque<AttributeTable<T::HostData>>,
+    device_attrs: Opaque<AttributeTable<super::Device<T>>>,
+    state: Atomic<i32>,
     _p: PhantomData<T>,
 }
 
-// SAFETY: The template is only read after initialisation (by the midlayer).
+// SAFETY: The C parts are written once, by `init` (guarded by `state`),
+// before any host uses them; afterwards they are only read.
 unsafe impl<T: HostOperations> Send for Template<T> {}
 // SAFETY: As above.
 unsafe impl<T: HostOperations> Sync for Template<T> {}
 
 impl<T: HostOperations> Template<T> {
-    /// Creates a template. `proc_name` names the driver in sysfs
-    /// (`/sys/class/scsi_host/hostN/proc_name`) and `lsscsi -H`.
-    pub fn new(
+    /// An empty template, for a `static`; [`Self::init`] fills it.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self {
+            sht: Opaque::uninit(),
+            host_attrs: Opaque::uninit(),
+            device_attrs: Opaque::uninit(),
+            state: Atomic::new(TEMPLATE_NEW),
+            _p: PhantomData,
+        }
+    }
+
+    /// Fills the template once. `proc_name` names the driver in sysfs
+    /// (`/sys/class/scsi_host/hostN/proc_name`) and `lsscsi -H`;
+    /// `defaults` are the limits hosts start from. A template filled already
+    /// is left as it is (`Ok`).
+    pub fn init(
+        &'static self,
         module: &'static ThisModule,
         name: &'static CStr,
         proc_name: &'static CStr,
         defaults: &HostConfig,
-    ) -> Result<Arc<Self>> {
-        let defaults = *defaults;
-        let host_attrs = AttributeTable::new::<T, HostAttrs<T>>(T::HOST_ATTRIBUTES)?;
-        let device_attrs = AttributeTable::new::<T, DeviceAttrs<T>>(T::DEVICE_ATTRIBUTES)?;
-        let (shost_groups, sdev_groups) = (host_attrs.groups(), device_attrs.groups());
-        Arc::pin_init(
-            pin_init!(Self {
-                host_attrs,
-                device_attrs,
-                sht <- Opaque::ffi_init(move |sht: *mut bindings::scsi_host_template| {
-                    let mut t = bindings::scsi_host_template::default();
-                    t.module = module.as_ptr();
-                    t.name = name.as_char_ptr();
-                    t.proc_name = proc_name.as_char_ptr();
-                    t.can_queue = defaults.can_queue as i32;
-                    t.cmd_per_lun = defaults.cmd_per_lun as i16;
-                    t.sg_tablesize = defaults.sg_tablesize;
-                    t.max_sectors = defaults.max_sectors;
-                    t.max_segment_size = defaults.max_segment_size;
-                    t.dma_boundary = defaults.dma_boundary as _;
-                    t.this_id = defaults.this_id;
-                    t.set_host_tagset(defaults.host_tagset as u32);
-                    t.set_track_queue_depth(1);
-                    t.shost_groups = shost_groups;
-                    t.sdev_groups = sdev_groups;
-                    OperationsVTable::<T>::fill(&mut t);
-                    // SAFETY: `ffi_init` passes valid, writable memory.
-                    unsafe { sht.write(t) };
-                }),
-                _p: PhantomData,
-            }),
-            GFP_KERNEL,
-        )
+    ) -> Result {
+        match self.state.cmpxchg(TEMPLATE_NEW, TEMPLATE_FILLING, Full) {
+            Ok(_) => {}
+            Err(TEMPLATE_READY) => return Ok(()),
+            Err(_) => return Err(EBUSY),
+        }
+        let filled = self.fill(module, name, proc_name, defaults);
+        self.state.store(if filled.is_ok() { TEMPLATE_READY } else { TEMPLATE_NEW }, Release);
+        filled
+    }
+
+    fn fill(
+        &'static self,
+        module: &'static ThisModule,
+        name: &'static CStr,
+        proc_name: &'static CStr,
+        d: &HostConfig,
+    ) -> Result {
+        // SAFETY: `FILLING` gives us exclusive access; the tables are in
+        // static storage, so they keep their address.
+        let shost_groups =
+            unsafe { AttributeTable::init::<T, HostAttrs<T>>(self.host_attrs.get(), T::HOST_ATTRIBUTES)? };
+        // SAFETY: As above.
+        let sdev_groups =
+            unsafe { AttributeTable::init::<T, DeviceAttrs<T>>(self.device_attrs.get(), T::DEVICE_ATTRIBUTES)? };
+        let mut t = bindings::scsi_host_template::default();
+        t.module = module.as_ptr();
+        t.name = name.as_char_ptr();
+        t.proc_name = proc_name.as_char_ptr();
+        t.can_queue = i32::try_from(d.can_queue).map_err(|_| EINVAL)?;
+        t.cmd_per_lun = i16::try_from(d.cmd_per_lun).map_err(|_| EINVAL)?;
+        t.sg_tablesize = d.sg_tablesize;
+        t.max_sectors = d.max_sectors;
+        t.max_segment_size = d.max_segment_size;
+        t.dma_boundary = usize::try_from(d.dma_boundary).unwrap_or(usize::MAX);
+        t.this_id = d.this_id;
+        t.set_host_tagset(u32::from(d.host_tagset));
+        t.set_track_queue_depth(1);
+        t.shost_groups = shost_groups;
+        t.sdev_groups = sdev_groups;
+        OperationsVTable::<T>::fill(&mut t);
+        // SAFETY: `FILLING` gives us exclusive access to the C template.
+        unsafe { self.sht.get().write(t) };
+        Ok(())
+    }
+
+    /// The C template, once filled.
+    fn ready(&'static self) -> Result<*mut bindings::scsi_host_template> {
+        if self.state.load(Acquire) != TEMPLATE_READY {
+            return Err(EINVAL);
+        }
+        Ok(self.sht.get())
     }
 }
 
@@ -139,13 +188,14 @@ impl<T: HostOperations> Template<T> {
 ///
 /// # Invariants
 ///
-/// `shost` was allocated from `template`, its private area holds an
-/// initialised `T::HostData`, and it was added to the midlayer.
+/// `shost` was allocated from a filled `'static` template of `T`, its
+/// private area holds an initialised `T::HostData`, and it was added to the
+/// midlayer.
 pub struct Host<T: HostOperations> {
     shost: NonNull<bindings::Scsi_Host>,
-    _template: Arc<Template<T>>,
     /// Set once [`Host::remove`] ran (it must run exactly once).
     removed: Atomic<i32>,
+    _p: PhantomData<T>,
 }
 
 // SAFETY: The midlayer's host functions may be called from any thread; the
@@ -159,40 +209,43 @@ impl<T: HostOperations> Host<T> {
     /// driver data and adds it to the midlayer under `parent` (or the
     /// platform bus). Devices are not scanned yet: call [`HostRef::scan`].
     pub fn new(
-        template: &Arc<Template<T>>,
+        template: &'static Template<T>,
         cfg: &HostConfig,
         parent: Option<&device::Device>,
         data: impl PinInit<T::HostData, Error>,
     ) -> Result<Self> {
+        const { assert!(align_of::<T::HostData>() <= align_of::<u64>()) };
+        let sht = template.ready()?;
         let priv_size = i32::try_from(size_of::<T::HostData>()).map_err(|_| EINVAL)?;
-        // SAFETY: The template is initialised and outlives the host (we keep a reference).
-        let shost = unsafe { bindings::scsi_host_alloc(template.sht.get(), priv_size) };
+        let can_queue = i32::try_from(cfg.can_queue).map_err(|_| EINVAL)?;
+        let cmd_per_lun = i16::try_from(cfg.cmd_per_lun).map_err(|_| EINVAL)?;
+        // SAFETY: The template is filled and static: it outlives the host.
+        let shost = unsafe { bindings::scsi_host_alloc(sht, priv_size) };
         let shost = NonNull::new(shost).ok_or(ENOMEM)?;
         let raw = shost.as_ptr();
-        // SAFETY: The host was just allocated; nobody else uses it yet.
-        unsafe {
-            (*raw).can_queue = cfg.can_queue as i32;
-            (*raw).cmd_per_lun = cfg.cmd_per_lun as i16;
-            (*raw).sg_tablesize = cfg.sg_tablesize;
-            (*raw).max_sectors = cfg.max_sectors;
-            (*raw).max_segment_size = cfg.max_segment_size;
-            (*raw).dma_boundary = cfg.dma_boundary as _;
-            (*raw).this_id = cfg.this_id;
-            (*raw).max_id = cfg.max_id;
-            (*raw).max_lun = cfg.max_lun;
-            (*raw).max_channel = cfg.max_channel;
-            (*raw).max_cmd_len = cfg.max_cmd_len;
-            (*raw).nr_hw_queues = cfg.nr_hw_queues.max(1);
-            (*raw).set_host_tagset(cfg.host_tagset as u32);
+        {
+            // SAFETY: The host was just allocated; nobody else uses it yet.
+            let h = unsafe { &mut *raw };
+            h.can_queue = can_queue;
+            h.cmd_per_lun = cmd_per_lun;
+            h.sg_tablesize = cfg.sg_tablesize;
+            h.max_sectors = cfg.max_sectors;
+            h.max_segment_size = cfg.max_segment_size;
+            h.dma_boundary = usize::try_from(cfg.dma_boundary).unwrap_or(usize::MAX);
+            h.this_id = cfg.this_id;
+            h.max_id = cfg.max_id;
+            h.max_lun = cfg.max_lun;
+            h.max_channel = cfg.max_channel;
+            h.max_cmd_len = cfg.max_cmd_len;
+            h.nr_hw_queues = cfg.nr_hw_queues.max(1);
+            h.set_host_tagset(u32::from(cfg.host_tagset));
         }
-        // SAFETY: The private area is `size_of::<T::HostData>()` bytes, aligned
-        // for `unsigned long` (enough for the driver data types we allow,
-        // checked below), and not initialised yet.
-        let init = unsafe {
-            data.__init(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>())
-        };
-        const { assert!(align_of::<T::HostData>() <= align_of::<u64>()) };
-        if let Err(e) = init {
+        // SAFETY: The host is live.
+        let slot = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
+        // SAFETY: The private area is `size_of::<T::HostData>()` bytes,
+        // aligned for `unsigned long` (enough: checked above), and not
+        // initialised yet; on error `__pinned_init` leaves it uninitialised.
+        if let Err(e) = unsafe { pin_init::raw_try_init(slot, data) } {
             // SAFETY: The host was never added; this drops the only reference.
             unsafe { bindings::scsi_host_put(raw) };
             return Err(e);
@@ -203,33 +256,25 @@ impl<T: HostOperations> Host<T> {
         });
         // SAFETY: The host is allocated and initialised; `parent` is null or live.
         if let Err(e) = to_result(unsafe { bindings::orion_helper_scsi_add_host(raw, parent) }) {
-            // SAFETY: The host was not added: drop the data we initialised and
-            // the only reference.
-            unsafe {
-                core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>());
-                bindings::scsi_host_put(raw);
-            }
+            // SAFETY: The host was not added: drop the data we initialised.
+            unsafe { core::ptr::drop_in_place(slot) };
+            // SAFETY: This drops the only reference.
+            unsafe { bindings::scsi_host_put(raw) };
             return Err(e);
         }
-        // INVARIANT: Allocated from `template`, data initialised, added.
-        Ok(Self { shost, _template: template.clone(), removed: Atomic::new(0) })
+        // INVARIANT: Allocated from a filled static template, data
+        // initialised, added.
+        Ok(Self { shost, removed: Atomic::new(0), _p: PhantomData })
     }
 
     /// Like [`Self::new`], with host data that is already constructed.
     pub fn new_with(
-        template: &Arc<Template<T>>,
+        template: &'static Template<T>,
         cfg: &HostConfig,
         parent: Option<&device::Device>,
         data: T::HostData,
     ) -> Result<Self> {
-        // SAFETY: The closure initialises the whole slot and cannot fail.
-        let init = unsafe {
-            pin_init::pin_init_from_closure(move |slot: *mut T::HostData| {
-                slot.write(data);
-                Ok(())
-            })
-        };
-        Self::new(template, cfg, parent, init)
+        Self::new(template, cfg, parent, Ok::<_, Error>(data))
     }
 
     /// Removes the host from the midlayer now: its devices go away, which
@@ -256,15 +301,16 @@ impl<T: HostOperations> Drop for Host<T> {
     fn drop(&mut self) {
         self.remove();
         let raw = self.shost.as_ptr();
-        // SAFETY: By the type invariant the host was added. Removing it
-        // removes its devices, which waits for their commands; afterwards no
-        // callback that gets the host data runs, so the data can be dropped.
-        // Callbacks that may still run (sdev_destroy for a device someone
-        // holds, exit_cmd_priv) do not touch the host data.
-        unsafe {
-            core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>());
-            bindings::scsi_host_put(raw);
-        }
+        // SAFETY: By the type invariant the host was added and its data
+        // initialised. Removing it removed its devices, which waited for
+        // their commands; afterwards no callback that gets the host data
+        // runs (sysfs files are gone, the reset ioctl of a device held open
+        // finds it deleted), so the data can be dropped. Callbacks that may
+        // still run (sdev_destroy for a device someone holds,
+        // exit_cmd_priv) do not touch the host data.
+        unsafe { core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>()) };
+        // SAFETY: Our reference; the template it points to is static.
+        unsafe { bindings::scsi_host_put(raw) };
     }
 }
 
@@ -295,6 +341,13 @@ impl<T: HostOperations> HostRef<T> {
         unsafe { &*bindings::orion_helper_shost_priv(self.raw()).cast::<T::HostData>() }
     }
 
+    /// The host's device (`hostN`), for `dev_*` logging: messages read
+    /// `scsi hostN: ...` like the midlayer's own `shost_printk`.
+    pub fn as_dev(&self) -> &device::Device {
+        // SAFETY: The host is live, and with it its embedded `shost_gendev`.
+        unsafe { device::Device::from_raw(&raw mut (*self.raw()).shost_gendev) }
+    }
+
     /// The host number (`hostN`).
     pub fn host_no(&self) -> u32 {
         // SAFETY: The host is live; `host_no` does not change.
@@ -321,12 +374,6 @@ impl<T: HostOperations> HostRef<T> {
         to_result(unsafe {
             bindings::scsi_host_unblock(self.raw(), bindings::scsi_device_state_SDEV_RUNNING as i32)
         })
-    }
-
-    /// Number of commands the host is processing.
-    pub fn busy(&self) -> u32 {
-        // SAFETY: The host is live.
-        unsafe { bindings::scsi_host_busy(self.raw()) as u32 }
     }
 
     /// Spreads CPUs over the hardware queues of every map of the tag set

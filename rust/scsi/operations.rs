@@ -4,11 +4,11 @@
 //! `extern "C"` trampolines the midlayer calls.
 
 use super::{
-    command::{CmdPriv, Command, CommandRef, QueueBusy},
+    command::{CmdPriv, CommandRef, NewCommand, QueueBusy, Requeue},
     device::{Device, Target},
     host::HostRef,
+    sysfs::Attribute,
 };
-use super::sysfs::Attribute;
 use crate::bindings;
 use core::marker::PhantomData;
 use kernel::{error::from_result, prelude::*};
@@ -42,10 +42,12 @@ pub enum TimeoutAction {
     Done,
 }
 
-/// Proof that the caller runs inside an error-handler callback.
+/// Proof that the caller runs inside an error-handler callback (the error
+/// handler's, or a reset asked for through `SG_SCSI_RESET`).
 ///
-/// Only the abstraction creates it, and only for the `eh_*` callbacks, so that
-/// [`Command::abandon`] cannot be called from the I/O path.
+/// Only the abstraction creates it, on the stack of the `eh_*` trampolines,
+/// and lends it to the callback: commands reclaimed with it
+/// ([`CommandRef::take_parked_eh`]) borrow it and so cannot outlive the call.
 pub struct EhContext {
     _private: (),
 }
@@ -70,8 +72,8 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[];
 
     /// Starts a command. A driver that cannot take it now gives it back with
-    /// [`Command::requeue`].
-    fn queue_command(host: &Self::HostData, cmd: Command<Self>) -> Result<(), Requeue<Self>>;
+    /// [`NewCommand::requeue`]; only this call's command can be given back.
+    fn queue_command<'q>(host: &Self::HostData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>>;
 
     /// Kicks the hardware after a batch of commands was queued without the
     /// last one (blk-mq `commit_rqs`).
@@ -125,38 +127,38 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// the completion, in any context: it must not sleep.
     fn command_finished(_host: &Self::HostData, _cmd: &CommandRef<Self>) {}
 
-    /// Aborts one command.
+    /// Aborts one command the midlayer timed out. Returns
+    /// [`EhResult::Success`] only once the device has let go of the command
+    /// and it was given back ([`super::EhCommand::give_back`]), or it had
+    /// completed already; a command still parked with the driver turns a
+    /// success into a failure (the midlayer escalates to a reset).
     fn eh_abort(host: &Self::HostData, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult;
 
-    /// Resets the logical unit of `cmd`.
-    fn eh_device_reset(
-        _host: &Self::HostData,
-        _cmd: &CommandRef<Self>,
-        _eh: &EhContext,
-    ) -> EhResult {
+    /// Resets the logical unit `dev`. Reset callbacks get no command: the
+    /// one behind an `SG_SCSI_RESET` ioctl is a stand-in without a request.
+    /// Commands reclaimed here are given back with
+    /// [`super::EhCommand::give_back`].
+    fn eh_device_reset(_host: &Self::HostData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
-    /// Resets the target of `cmd`.
-    fn eh_target_reset(
-        _host: &Self::HostData,
-        _cmd: &CommandRef<Self>,
-        _eh: &EhContext,
-    ) -> EhResult {
+    /// Resets the target of `dev`.
+    fn eh_target_reset(_host: &Self::HostData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
-    /// Resets the bus (channel) of `cmd`.
-    fn eh_bus_reset(_host: &Self::HostData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+    /// Resets bus (channel) `channel` of the host.
+    fn eh_bus_reset(
+        _host: &Self::HostData,
+        _shost: &HostRef<Self>,
+        _channel: u32,
+        _eh: &EhContext,
+    ) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// Resets the whole host.
-    fn eh_host_reset(
-        _host: &Self::HostData,
-        _cmd: &CommandRef<Self>,
-        _eh: &EhContext,
-    ) -> EhResult {
+    fn eh_host_reset(_host: &Self::HostData, _shost: &HostRef<Self>, _eh: &EhContext) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -171,6 +173,10 @@ impl<T: HostOperations> OperationsVTable<T> {
         sht.commit_rqs = if T::HAS_COMMIT_RQS { Some(Self::commit_rqs) } else { None };
         sht.init_cmd_priv = Some(Self::init_cmd_priv);
         sht.exit_cmd_priv = Some(Self::exit_cmd_priv);
+        // The private area follows `struct scsi_cmnd` directly, so it is
+        // aligned like the command; `CmdPriv` must not need more.
+        const { assert!(align_of::<CmdPriv<T>>() <= align_of::<bindings::scsi_cmnd>()) };
+        const { assert!(size_of::<CmdPriv<T>>() <= u32::MAX as usize) };
         sht.cmd_size = size_of::<CmdPriv<T>>() as u32;
         sht.sdev_init = Some(Self::sdev_init);
         sht.sdev_configure = if T::HAS_SDEV_CONFIGURE { Some(Self::sdev_configure) } else { None };
@@ -211,9 +217,10 @@ impl<T: HostOperations> OperationsVTable<T> {
         shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
     ) -> bindings::scsi_qc_status {
-        // SAFETY: The midlayer calls queuecommand with a live host of `T` and a
-        // command it hands over to the driver; nobody else owns it now.
-        let (host, cmd) = unsafe { (Self::host_data(shost), Command::<T>::from_queuecommand(cmd)) };
+        // SAFETY: The midlayer calls queuecommand with a live host of `T`.
+        let host = unsafe { Self::host_data(shost) };
+        // SAFETY: The command is handed over to the driver for this call.
+        let cmd = unsafe { NewCommand::<T>::new(cmd) };
         match T::queue_command(host, cmd) {
             Ok(()) => 0,
             Err(requeue) => requeue.into_qc_status(),
@@ -328,56 +335,65 @@ impl<T: HostOperations> OperationsVTable<T> {
         }
     }
 
-    /// Runs one error-handler callback.
+    /// The host data and device of a command the error handler passes.
     ///
     /// # Safety
     ///
-    /// `cmd` must be a live command of a host of `T`, passed by the error handler.
-    unsafe fn eh(
-        cmd: *mut bindings::scsi_cmnd,
-        f: fn(&T::HostData, &CommandRef<T>, &EhContext) -> EhResult,
-    ) -> c_int {
-        // SAFETY: By the safety requirements of this function.
-        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
-        f(host, cmd, &EhContext { _private: () }).to_c()
+    /// `cmd` must be a command of a host of `T` with a live device: a real
+    /// command, or the `SG_SCSI_RESET` stand-in (only its device is used).
+    unsafe fn eh_device<'a>(cmd: *mut bindings::scsi_cmnd) -> (&'a T::HostData, &'a Device<T>) {
+        // SAFETY: By the safety requirements the device is live.
+        let sdev = unsafe { (*cmd).device };
+        // SAFETY: A live device of a host of `T`.
+        unsafe { (Self::host_data_of_sdev(sdev), Device::from_raw(sdev)) }
     }
 
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
-        // SAFETY: Called by the error handler with a live command.
-        unsafe { Self::eh(cmd, T::eh_abort) }
+        // SAFETY: The error handler aborts real commands of this host.
+        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        let eh = EhContext { _private: () };
+        let mut result = T::eh_abort(host, cmd, &eh);
+        if result == EhResult::Success && cmd.is_parked() {
+            dev_warn!(
+                cmd.device().as_dev(),
+                "abort reported success with the command still parked: failing it\n"
+            );
+            result = EhResult::Failed;
+        }
+        result.to_c()
     }
 
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
-        // SAFETY: Called by the error handler with a live command.
-        unsafe { Self::eh(cmd, T::eh_device_reset) }
+        // SAFETY: The error handler or the reset ioctl passes a command with a live device.
+        let (host, dev) = unsafe { Self::eh_device(cmd) };
+        T::eh_device_reset(host, dev, &EhContext { _private: () }).to_c()
     }
 
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
-        // SAFETY: Called by the error handler with a live command.
-        unsafe { Self::eh(cmd, T::eh_target_reset) }
+        // SAFETY: As for `eh_device_reset`.
+        let (host, dev) = unsafe { Self::eh_device(cmd) };
+        T::eh_target_reset(host, dev, &EhContext { _private: () }).to_c()
     }
 
     unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
-        // SAFETY: Called by the error handler with a live command.
-        unsafe { Self::eh(cmd, T::eh_bus_reset) }
+        // SAFETY: As for `eh_device_reset`.
+        let (host, dev) = unsafe { Self::eh_device(cmd) };
+        T::eh_bus_reset(host, dev.host(), dev.channel(), &EhContext { _private: () }).to_c()
     }
 
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
-        // SAFETY: Called by the error handler with a live command.
-        unsafe { Self::eh(cmd, T::eh_host_reset) }
+        // SAFETY: As for `eh_device_reset`.
+        let (host, dev) = unsafe { Self::eh_device(cmd) };
+        T::eh_host_reset(host, dev.host(), &EhContext { _private: () }).to_c()
     }
 }
 
-impl<T: HostOperations> Requeue<T> {
+impl Requeue<'_> {
     fn into_qc_status(self) -> bindings::scsi_qc_status {
-        let kind = self.kind;
-        self.cmd.release_unstarted();
-        match kind {
+        match self.kind {
             QueueBusy::Host => bindings::scsi_qc_status_SCSI_MLQUEUE_HOST_BUSY,
             QueueBusy::Device => bindings::scsi_qc_status_SCSI_MLQUEUE_DEVICE_BUSY,
             QueueBusy::Target => bindings::scsi_qc_status_SCSI_MLQUEUE_TARGET_BUSY,
         }
     }
 }
-
-use super::command::Requeue;

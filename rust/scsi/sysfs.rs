@@ -42,29 +42,28 @@ impl<O: ?Sized + 'static> Clone for Attribute<O> {
 
 impl<O: ?Sized + 'static> Copy for Attribute<O> {}
 
+/// Most attributes a driver may declare per kind (host, device).
+pub const MAX_ATTRIBUTES: usize = 24;
+
 /// An attribute as sysfs sees it; `dev_attr` first so the C pointer to it
 /// is a pointer to the slot.
 #[repr(C)]
 struct Slot<O: ?Sized + 'static> {
     dev_attr: bindings::device_attribute,
-    attr: &'static Attribute<O>,
+    attr: Option<&'static Attribute<O>>,
 }
 
 /// The C tables for a list of attributes: slots, the NULL-terminated
-/// attribute array, the group and the NULL-terminated group array. Built
-/// once per template; the pointers stay valid because nothing is resized.
+/// attribute array, the group and the NULL-terminated group array. They
+/// live inside a [`super::Template`], in static storage, and point into
+/// themselves, so they are built in place ([`Self::init`]).
+#[repr(C)]
 pub(crate) struct AttributeTable<O: ?Sized + 'static> {
-    _slots: KVec<Slot<O>>,
-    _attrs: KVec<*mut bindings::attribute>,
-    _group: KBox<bindings::attribute_group>,
-    groups: KVec<*const bindings::attribute_group>,
+    slots: [Slot<O>; MAX_ATTRIBUTES],
+    attrs: [*mut bindings::attribute; MAX_ATTRIBUTES + 1],
+    group: bindings::attribute_group,
+    groups: [*const bindings::attribute_group; 2],
 }
-
-// SAFETY: The tables are immutable after construction; the raw pointers
-// point into the table itself.
-unsafe impl<O: ?Sized> Send for AttributeTable<O> {}
-// SAFETY: As above.
-unsafe impl<O: ?Sized> Sync for AttributeTable<O> {}
 
 /// Where the object of a C `struct device` comes from.
 pub(crate) trait AttrObject<T: HostOperations> {
@@ -83,7 +82,9 @@ impl<T: HostOperations> AttrObject<T> for HostAttrs<T> {
     unsafe fn object<'a>(dev: *mut bindings::device) -> &'a T::HostData {
         // SAFETY: By the safety requirements `dev` is the class device of a
         // live host of `T`.
-        unsafe { HostRef::<T>::from_raw(bindings::orion_helper_class_to_shost(dev)).data() }
+        let shost = unsafe { bindings::orion_helper_class_to_shost(dev) };
+        // SAFETY: As above: a live host of `T` with initialised data.
+        unsafe { HostRef::<T>::from_raw(shost) }.data()
     }
 }
 
@@ -94,51 +95,54 @@ impl<T: HostOperations> AttrObject<T> for DeviceAttrs<T> {
     unsafe fn object<'a>(dev: *mut bindings::device) -> &'a Device<T> {
         // SAFETY: By the safety requirements `dev` is the device of a live
         // SCSI device of `T`.
-        unsafe { Device::from_raw(bindings::orion_helper_to_scsi_device(dev)) }
+        let sdev = unsafe { bindings::orion_helper_to_scsi_device(dev) };
+        // SAFETY: As above.
+        unsafe { Device::from_raw(sdev) }
     }
 }
 
 impl<O: ?Sized + 'static> AttributeTable<O> {
-    pub(crate) fn new<T: HostOperations, K: AttrObject<T, Object = O>>(
+    /// Builds the tables for `list` in place and returns the group array.
+    ///
+    /// # Safety
+    ///
+    /// `this` must be valid for writes, not in use by sysfs, and stay at its
+    /// address for as long as the returned pointer is used.
+    pub(crate) unsafe fn init<T: HostOperations, K: AttrObject<T, Object = O>>(
+        this: *mut Self,
         list: &'static [Attribute<O>],
-    ) -> Result<Self> {
-        let mut slots = KVec::with_capacity(list.len(), GFP_KERNEL)?;
-        for attr in list {
-            let mut dev_attr = bindings::device_attribute::default();
-            dev_attr.attr.name = attr.name.as_char_ptr();
-            dev_attr.attr.mode = if attr.store.is_some() { 0o644 } else { 0o444 };
-            dev_attr.__bindgen_anon_1.show = Some(show::<T, K>);
+    ) -> Result<*mut *const bindings::attribute_group> {
+        if list.len() > MAX_ATTRIBUTES {
+            return Err(EINVAL);
+        }
+        // SAFETY: `this` is valid for writes (safety requirements); every
+        // field is plain data for which all zeroes is valid.
+        unsafe { core::ptr::write_bytes(this, 0, 1) };
+        // SAFETY: Initialised (zeroed) above and not shared yet.
+        let table = unsafe { &mut *this };
+        for ((slot, attr_ptr), attr) in table.slots.iter_mut().zip(table.attrs.iter_mut()).zip(list) {
+            slot.dev_attr.attr.name = attr.name.as_char_ptr();
+            slot.dev_attr.attr.mode = if attr.store.is_some() { 0o644 } else { 0o444 };
+            slot.dev_attr.__bindgen_anon_1.show = Some(show::<T, K>);
             if attr.store.is_some() {
-                dev_attr.__bindgen_anon_2.store = Some(store::<T, K>);
+                slot.dev_attr.__bindgen_anon_2.store = Some(store::<T, K>);
             }
-            slots.push(Slot { dev_attr, attr }, GFP_KERNEL)?;
-        }
-        let mut attrs = KVec::with_capacity(list.len() + 1, GFP_KERNEL)?;
-        for slot in slots.iter_mut() {
-            // SAFETY: The attribute lives in the table (not moved again)
-            // and is not registered yet.
+            slot.attr = Some(attr);
+            // SAFETY: The attribute is at its final address and not registered.
             unsafe { bindings::orion_helper_sysfs_attr_init(&raw mut slot.dev_attr.attr) };
-            attrs.push(&raw mut slot.dev_attr.attr, GFP_KERNEL)?;
+            *attr_ptr = &raw mut slot.dev_attr.attr;
         }
-        attrs.push(core::ptr::null_mut(), GFP_KERNEL)?;
-        let mut group = KBox::new(bindings::attribute_group::default(), GFP_KERNEL)?;
-        group.__bindgen_anon_2.attrs = attrs.as_mut_ptr();
-        let mut groups = KVec::with_capacity(2, GFP_KERNEL)?;
-        groups.push(&raw const *group, GFP_KERNEL)?;
-        groups.push(core::ptr::null(), GFP_KERNEL)?;
-        Ok(Self { _slots: slots, _attrs: attrs, _group: group, groups })
-    }
-
-    /// The NULL-terminated group array for the host template.
-    pub(crate) fn groups(&self) -> *mut *const bindings::attribute_group {
-        self.groups.as_ptr().cast_mut()
+        // The entry after the last attribute stays NULL (zeroed above).
+        table.group.__bindgen_anon_2.attrs = table.attrs.as_mut_ptr();
+        table.groups[0] = &raw const table.group;
+        Ok(table.groups.as_mut_ptr())
     }
 }
 
 /// # Safety
 ///
-/// `attr` must be the `dev_attr` of a `Slot<K::Object>`.
-unsafe fn slot_attr<O: ?Sized>(attr: *mut bindings::device_attribute) -> &'static Attribute<O> {
+/// `attr` must be the `dev_attr` of a `Slot<O>` filled by [`AttributeTable::init`].
+unsafe fn slot_attr<O: ?Sized>(attr: *mut bindings::device_attribute) -> Option<&'static Attribute<O>> {
     // SAFETY: `dev_attr` is the first field of a `repr(C)` slot.
     unsafe { (*attr.cast::<Slot<O>>()).attr }
 }
@@ -148,15 +152,14 @@ unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
     attr: *mut bindings::device_attribute,
     buf: *mut c_char,
 ) -> isize {
-    // SAFETY: sysfs calls us with a live device of the table's kind, one of
-    // our slots, and a PAGE_SIZE buffer.
-    let (obj, attr, page) = unsafe {
-        (
-            K::object(dev),
-            slot_attr::<K::Object>(attr),
-            core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE),
-        )
+    // SAFETY: sysfs calls us with a live device of the table's kind.
+    let obj = unsafe { K::object(dev) };
+    // SAFETY: `attr` is one of our filled slots.
+    let Some(attr) = (unsafe { slot_attr::<K::Object>(attr) }) else {
+        return EIO.to_errno() as isize;
     };
+    // SAFETY: sysfs passes a PAGE_SIZE buffer that is ours during the call.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
     let mut w = SysfsWriter { buf: page, len: 0 };
     match (attr.show)(obj, &mut w) {
         Ok(()) => w.len as isize,
@@ -170,15 +173,14 @@ unsafe extern "C" fn store<T: HostOperations, K: AttrObject<T>>(
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    // SAFETY: sysfs calls us with a live device of the table's kind, one of
-    // our slots, and `count` bytes at `buf`.
-    let (obj, attr, data) = unsafe {
-        (
-            K::object(dev),
-            slot_attr::<K::Object>(attr),
-            core::slice::from_raw_parts(buf.cast::<u8>(), count),
-        )
+    // SAFETY: sysfs calls us with a live device of the table's kind.
+    let obj = unsafe { K::object(dev) };
+    // SAFETY: `attr` is one of our filled slots.
+    let Some(attr) = (unsafe { slot_attr::<K::Object>(attr) }) else {
+        return EIO.to_errno() as isize;
     };
+    // SAFETY: sysfs passes `count` readable bytes at `buf` for the call.
+    let data = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     match attr.store.map(|f| f(obj, data)) {
         Some(Ok(())) => count as isize,
         Some(Err(e)) => e.to_errno() as isize,

@@ -11,6 +11,7 @@
 //! pages of one logical unit rarely wait for each other (a single lock per
 //! unit was the top entry of a guest profile under 4k random reads).
 
+use crate::scsi::SgChunk;
 use kernel::{
     alloc::Flags,
     page::{Page, PAGE_SIZE},
@@ -75,37 +76,73 @@ impl SparsePages {
 
     /// Copies `dst.len()` bytes starting at byte `pos` into `dst`.
     pub fn read(&self, pos: u64, dst: &mut [u8]) -> Result {
-        self.check(pos, dst.len())?;
-        for (index, in_page, at, n) in pieces(pos, dst.len()) {
-            let out = dst.get_mut(at..at + n).ok_or(EINVAL)?;
+        // SAFETY: `dst` is valid for writing `dst.len()` bytes.
+        unsafe { self.read_raw(pos, dst.as_mut_ptr(), dst.len()) }
+    }
+
+    /// Copies `len` bytes starting at byte `pos` into the start of a
+    /// command's data chunk (at most the chunk's length).
+    pub fn read_chunk(&self, pos: u64, chunk: &mut SgChunk<'_>, len: usize) -> Result {
+        let len = len.min(chunk.len());
+        // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
+        unsafe { self.read_raw(pos, chunk.as_ptr(), len) }
+    }
+
+    /// # Safety
+    ///
+    /// `dst` must be valid for writing `len` bytes.
+    unsafe fn read_raw(&self, pos: u64, dst: *mut u8, len: usize) -> Result {
+        self.check(pos, len)?;
+        for (index, in_page, at, n) in pieces(pos, len) {
+            // SAFETY: `at + n <= len` (`pieces`), inside `dst`.
+            let out = unsafe { dst.add(at) };
             let (shard, index) = self.shard(index);
             let guard = shard.lock();
             match guard.get(index) {
                 // SAFETY: `out` is valid for writing `n` bytes; page contents
                 // are only accessed under the lock we hold, so nothing races.
-                Some(page) => unsafe { page.read_raw(out.as_mut_ptr(), in_page, n)? },
-                None => out.fill(0),
+                Some(page) => unsafe { page.read_raw(out, in_page, n)? },
+                // SAFETY: `out` is valid for writing `n` bytes.
+                None => unsafe { core::ptr::write_bytes(out, 0, n) },
             }
         }
         Ok(())
     }
 
     /// Copies `src` into the store at byte `pos`. Pages that do not exist yet
-    /// are allocated with `flags` (atomic flags when the caller cannot sleep).
+    /// are allocated with `flags` (atomic flags when the caller cannot sleep);
+    /// an allocation failure is `ENOMEM`, a range error `ERANGE`.
     pub fn write(&self, pos: u64, src: &[u8], flags: Flags) -> Result {
-        self.check(pos, src.len())?;
-        for (index, in_page, at, n) in pieces(pos, src.len()) {
-            let input = src.get(at..at + n).ok_or(EINVAL)?;
+        // SAFETY: `src` is valid for reading `src.len()` bytes.
+        unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags) }
+    }
+
+    /// Copies the first `len` bytes of a command's data chunk (at most its
+    /// length) into the store at byte `pos`, like [`Self::write`].
+    pub fn write_chunk(&self, pos: u64, chunk: &mut SgChunk<'_>, len: usize, flags: Flags) -> Result {
+        let len = len.min(chunk.len());
+        // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
+        unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags) }
+    }
+
+    /// # Safety
+    ///
+    /// `src` must be valid for reading `len` bytes.
+    unsafe fn write_raw(&self, pos: u64, src: *const u8, len: usize, flags: Flags) -> Result {
+        self.check(pos, len)?;
+        for (index, in_page, at, n) in pieces(pos, len) {
+            // SAFETY: `at + n <= len` (`pieces`), inside `src`.
+            let input = unsafe { src.add(at) };
             let (shard, index) = self.shard(index);
             let mut guard = shard.lock();
             if guard.get(index).is_none() {
                 let page = KBox::new(Page::alloc_page(flags | __GFP_ZERO)?, flags)?;
-                guard.store(index, page, flags)?;
+                guard.store(index, page, flags).map_err(|_| ENOMEM)?;
             }
             let page = guard.get(index).ok_or(ENOMEM)?;
             // SAFETY: `input` is valid for reading `n` bytes; page contents
             // are only accessed under the lock we hold, so nothing races.
-            unsafe { page.write_raw(input.as_ptr(), in_page, n)? };
+            unsafe { page.write_raw(input, in_page, n)? };
         }
         Ok(())
     }

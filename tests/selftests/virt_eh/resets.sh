@@ -50,7 +50,7 @@ timeout 120 dd if="$d" of=/dev/null bs=4k count=1 iflag=direct status=none
 rc=$?
 check "a read slower than the timeout fails with an error, no hang (rc $rc, $((SECONDS - start)) s)" \
 	test "$rc" != 0 -a "$rc" != 124
-check "the abort handler took the command back" bash -c "dmesg | grep -q 'orion_scsi: abort: took back command'"
+check "the abort handler took the command back" bash -c "dmesg | grep -q 'abort: took back command'"
 # sd offlines a disk after repeated medium access timeouts (its policy);
 # an administrator brings it back through sysfs.
 check "sd offlined the timing-out disk (medium access timeout policy)" \
