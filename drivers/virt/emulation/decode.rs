@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! CDB validation and decoding into [`Command`].
 
 use super::command::Command;

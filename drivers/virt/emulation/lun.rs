@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Description and mutable mode state of one emulated logical unit.
 
 /// Placeholder IEEE company ID used in generated NAA designators.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Pure SBC-3/SPC-4 disk emulation logic for the RAM-backed virtual adapter.
 //!
 //! The kernel side owns the data (page store, scatter-gather lists) and the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Unit attention / not-ready conditions and REQUEST SENSE data.
 
 use crate::proto::sense::{self, Sense, SenseKey};

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Brute force: random, short and garbage inputs to every entry point must
 //! never panic.
 mod common;
