@@ -20,6 +20,13 @@ pub const MAX_TRANSFER_BYTES: u32 = 1 << 20;
 /// write-zeroes requests into commands of this size.
 pub const MAX_WRITE_SAME_BYTES: u32 = MAX_TRANSFER_BYTES;
 
+/// Bytes one UNMAP parameter list may deallocate in total. Deallocating
+/// takes a shard lock and frees a page per 4 KiB, cheaper than the copy a
+/// WRITE SAME makes, so it may cover more, but still bounded: 16 MiB is at
+/// most 4096 pages per command (the former 1 GiB was 262144), and sd splits
+/// larger discards.
+pub const MAX_UNMAP_BYTES: u32 = 16 << 20;
+
 /// Limits advertised in the Block Limits VPD page (0xB0) and enforced by
 /// [`super::decode`] / [`super::parse_unmap`]. A value of 0 means "no limit".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,12 +67,16 @@ impl BlockLimits {
             Some(n) if n > 0 => n,
             _ => 1,
         };
+        let max_unmap = match MAX_UNMAP_BYTES.checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
         BlockLimits {
             optimal_granularity_blocks: per_page as u16,
             max_transfer_blocks: max_transfer,
             // Not above the maximum: sd ignores it otherwise.
             optimal_transfer_blocks: if per_mib < max_transfer { per_mib } else { max_transfer },
-            max_unmap_lba_count: per_mib.saturating_mul(1024),
+            max_unmap_lba_count: max_unmap,
             max_unmap_descriptors: 64,
             unmap_granularity: per_page,
             max_write_same_blocks: max_write_same as u64,

@@ -122,7 +122,7 @@ fn vpd_block_limits() {
 /// The Block Limits page bounds one command's work: transfers and WRITE
 /// SAME to 1 MiB (the adapter's host template passes at most `max_sectors`
 /// 2048, i.e. 1 MiB), with OPTIMAL TRANSFER LENGTH within the maximum (sd
-/// ignores it otherwise).
+/// ignores it otherwise), and UNMAP to 16 MiB.
 #[test]
 fn vpd_block_limits_values() {
     for (l, one_mib) in [(lun512(), 2048u32), (lun4k(), 256)] {
@@ -130,6 +130,7 @@ fn vpd_block_limits_values() {
         assert_eq!(be32(&p, 8), one_mib, "MAXIMUM TRANSFER LENGTH");
         assert!(be32(&p, 12) <= be32(&p, 8), "OPTIMAL TRANSFER LENGTH");
         assert_eq!(be64(&p, 36), u64::from(one_mib), "MAXIMUM WRITE SAME LENGTH");
+        assert_eq!(be32(&p, 20), one_mib * 16, "MAXIMUM UNMAP LBA COUNT");
     }
 }
 
