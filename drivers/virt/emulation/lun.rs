@@ -71,11 +71,16 @@ impl BlockLimits {
             Some(n) if n > 0 => n,
             _ => 1,
         };
+        // Not above the maximum: sd ignores it otherwise.
+        let optimal_transfer = if per_mib < max_transfer {
+            per_mib
+        } else {
+            max_transfer
+        };
         BlockLimits {
             optimal_granularity_blocks: per_page as u16,
             max_transfer_blocks: max_transfer,
-            // Not above the maximum: sd ignores it otherwise.
-            optimal_transfer_blocks: if per_mib < max_transfer { per_mib } else { max_transfer },
+            optimal_transfer_blocks: optimal_transfer,
             max_unmap_lba_count: max_unmap,
             max_unmap_descriptors: 64,
             unmap_granularity: per_page,

@@ -129,7 +129,8 @@ fn vpd_block_limits_values() {
         let p = vpd(&l, 0xB0);
         assert_eq!(be32(&p, 8), one_mib, "MAXIMUM TRANSFER LENGTH");
         assert!(be32(&p, 12) <= be32(&p, 8), "OPTIMAL TRANSFER LENGTH");
-        assert_eq!(be64(&p, 36), u64::from(one_mib), "MAXIMUM WRITE SAME LENGTH");
+        let max_ws = be64(&p, 36);
+        assert_eq!(max_ws, u64::from(one_mib), "MAXIMUM WRITE SAME LENGTH");
         assert_eq!(be32(&p, 20), one_mib * 16, "MAXIMUM UNMAP LBA COUNT");
     }
 }
