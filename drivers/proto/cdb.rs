@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! CDB operation codes, lengths, data direction and LBA/length field decoders.
 
 use super::wire::{be16, be32, be64, u8_at};

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! SCSI protocol helpers shared by every orion_scsi adapter.
 //!
 //! Pure logic only (`core`, no allocation, no panics) so the same files build

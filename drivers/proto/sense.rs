@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Sense data: keys, additional sense codes, builders and a parser.
 //!
 //! Builders emit current-error sense (0x70 fixed, 0x72 descriptor); the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Big-endian field access and a truncating response writer.
 //!
 //! SCSI data is big-endian and frequently truncated by a short allocation

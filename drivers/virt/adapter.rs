@@ -212,9 +212,13 @@ impl HostOperations for VirtAdapter {
             busy.fetch_sub(1, Relaxed);
             return Err(cmd.requeue(QueueBusy::Target));
         }
-        lun.stats.start();
         cmd.data().mark(&host.clock);
-        let status = io::execute(&mut cmd, lun, &host.lun_numbers);
+        // A page allocation that failed in atomic context is retried later.
+        let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
+            busy.fetch_sub(1, Relaxed);
+            return Err(cmd.requeue(QueueBusy::Host));
+        };
+        lun.stats.start();
         let mut cmd = cmd.accept();
         cmd.set_status(status);
         if !host.cfg.doorbell {

@@ -3,6 +3,20 @@
 //! Executes one SCSI command against a virtual LUN: decode (pure logic in
 //! `emulation`), then move data between the command's scatter-gather list
 //! and the LUN's sparse store.
+//!
+//! What the caller (`queue_command`) must do with [`execute`]'s result:
+//! `Ok(status)` is the status to complete the command with. `Err(NoMemory)`
+//! means a page for written data could not be allocated without sleeping.
+//! That is transient (the failed allocation woke kswapd), so the command is
+//! retried, not failed: the caller undoes what it did to admit the command,
+//! since a requeued command never reaches `command_finished` (decrement the
+//! target's busy count; take back the LUN's outstanding count of
+//! `IoStats::start`, or start the statistics only after `execute`
+//! succeeded), then returns `Err(cmd.requeue(QueueBusy::Host))`. Nothing was
+//! reported then (no status, sense, residual or statistics, and no unit
+//! attention consumed: a pending one fails the command before any write),
+//! and the retry rewrites whatever part of the data was already stored:
+//! WRITE and WRITE SAME store the same bytes when run again.
 
 use super::{
     adapter::VirtAdapter,
@@ -15,7 +29,8 @@ use crate::scsi::{CmdStatus, Command, SgChunkDir};
 use kernel::prelude::*;
 
 /// Page allocations on the I/O path must not sleep (queuecommand may run in
-/// atomic context) and must not warn: failure becomes a sense error.
+/// atomic context) and must not warn: failure makes [`execute`] return
+/// [`NoMemory`] and the command is retried.
 fn io_gfp() -> kernel::alloc::Flags {
     GFP_NOWAIT | __GFP_NOWARN
 }
@@ -32,26 +47,52 @@ fn check_condition(cmd: &mut Command<VirtAdapter>, lun: &VirtLun, s: &Sense, des
     CmdStatus::CHECK_CONDITION
 }
 
-/// Runs `cdb` on `lun`; returns the status to complete the command with.
-pub(crate) fn execute(cmd: &mut Command<VirtAdapter>, lun: &VirtLun, luns: &[u64]) -> CmdStatus {
+/// The store could not allocate a page without sleeping: requeue the
+/// command with host busy (see the module documentation).
+pub(crate) struct NoMemory;
+
+/// Why [`run`] stopped before the command succeeded.
+enum Stop {
+    /// CHECK CONDITION with this sense data.
+    Check(Sense),
+    /// Out of memory for now: retry the whole command later.
+    NoMemory,
+}
+
+impl From<Sense> for Stop {
+    fn from(s: Sense) -> Self {
+        Stop::Check(s)
+    }
+}
+
+/// Runs `cdb` on `lun`; returns the status to complete the command with, or
+/// [`NoMemory`] when it must be requeued.
+pub(crate) fn execute(
+    cmd: &mut Command<VirtAdapter>,
+    lun: &VirtLun,
+    luns: &[u64],
+) -> Result<CmdStatus, NoMemory> {
     let cfg = lun.config();
     let mut cdb = [0u8; 32];
     let cdb_len = cmd.cdb().len().min(cdb.len());
     cdb[..cdb_len].copy_from_slice(&cmd.cdb()[..cdb_len]);
-    let result = emulation::decode(&cdb[..cdb_len], &cfg).and_then(|op| {
-        if !op.skips_unit_attention() {
-            if let Some(ua) = lun.take_unit_attention() {
-                return Err(ua);
+    let result = emulation::decode(&cdb[..cdb_len], &cfg)
+        .map_err(Stop::Check)
+        .and_then(|op| {
+            if !op.skips_unit_attention() {
+                if let Some(ua) = lun.take_unit_attention() {
+                    return Err(Stop::Check(ua));
+                }
             }
-        }
-        if lun.stopped() && op.needs_medium() {
-            return Err(emulation::NOT_READY_SENSE);
-        }
-        run(cmd, lun, &cfg, &op, luns)
-    });
+            if lun.stopped() && op.needs_medium() {
+                return Err(Stop::Check(emulation::NOT_READY_SENSE));
+            }
+            run(cmd, lun, &cfg, &op, luns)
+        });
     match result {
-        Ok(()) => CmdStatus::GOOD,
-        Err(s) => check_condition(cmd, lun, &s, cfg.d_sense),
+        Ok(()) => Ok(CmdStatus::GOOD),
+        Err(Stop::Check(s)) => Ok(check_condition(cmd, lun, &s, cfg.d_sense)),
+        Err(Stop::NoMemory) => Err(NoMemory),
     }
 }
 
@@ -67,8 +108,14 @@ fn medium_error() -> Sense {
     Sense::new(SenseKey::MediumError, sense::UNRECOVERED_READ_ERROR)
 }
 
-fn space_error() -> Sense {
-    Sense::new(SenseKey::DataProtect, sense::SPACE_ALLOCATION_FAILED)
+/// A failed store write: allocation failure (the only one possible once
+/// decode has checked the range) is retried; anything else is reported.
+fn write_failed(e: Error) -> Stop {
+    if e == ENOMEM {
+        Stop::NoMemory
+    } else {
+        Stop::Check(Sense::new(SenseKey::MediumError, sense::WRITE_ERROR))
+    }
 }
 
 fn run(
@@ -77,7 +124,7 @@ fn run(
     cfg: &LunConfig,
     op: &Cdb,
     luns: &[u64],
-) -> Result<(), Sense> {
+) -> Result<(), Stop> {
     match *op {
         Cdb::Read { lba, blocks, .. } => {
             let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
@@ -94,7 +141,9 @@ fn run(
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
                 let n = len.saturating_sub(off);
-                lun.store.write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp()).map_err(|_| space_error())
+                lun.store
+                    .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp())
+                    .map_err(write_failed)
             })?;
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Write, len as u64);
@@ -208,7 +257,7 @@ fn write_same(
     blocks: u32,
     unmap: bool,
     ndob: bool,
-) -> Result<(), Sense> {
+) -> Result<(), Stop> {
     let bs = cfg.block_size as usize;
     let mut piece = [0u8; PIECE];
     // The data-out block (none with NDOB: zeros) is read piece by piece.
@@ -217,7 +266,7 @@ fn write_same(
         for off in (0..bs).step_by(PIECE) {
             let n = PIECE.min(bs - off);
             if cmd.copy_from_sg(off, &mut piece[..n]) != n {
-                return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
+                return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR).into());
             }
             zeros &= piece[..n].iter().all(|&b| b == 0);
         }
@@ -227,7 +276,7 @@ fn write_same(
         return lun
             .store
             .discard(byte_pos(cfg, lba), blocks_len(cfg, blocks) as u64)
-            .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE));
+            .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE).into());
     }
     for i in 0..u64::from(blocks) {
         let dst = byte_pos(cfg, lba.saturating_add(i));
@@ -240,7 +289,7 @@ fn write_same(
             }
             lun.store
                 .write(dst.saturating_add(off as u64), &piece[..n], io_gfp())
-                .map_err(|_| space_error())?;
+                .map_err(write_failed)?;
         }
     }
     Ok(())

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! READ CAPACITY(10) and READ CAPACITY(16) parameter data.
 
 use super::lun::LunConfig;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Decoded, validated commands and their transfer properties.
 
 use crate::proto::cdb::DataDirection;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! CDB validation and decoding into [`Command`].
 
 use super::command::Command;
@@ -153,7 +155,9 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
                 return Err(Sense::invalid_cdb_field(1, Some(2)));
             }
             check_range(lun, ll.lba, u64::from(ll.blocks), offs.lba)?;
-            if bytchk == 1 {
+            // BYTCHK 3 sends one block but compares every block of the
+            // range: bound the work like a transfer. BYTCHK 0 does nothing.
+            if bytchk != 0 {
                 check_xfer(lun, ll.blocks, offs.len)?;
             }
             Ok(Command::Verify {
@@ -183,7 +187,10 @@ pub fn decode(cdb: &[u8], lun: &LunConfig) -> Result<Command, Sense> {
             let unmap = b(1) & 0x08 != 0;
             let ndob = opcode == WRITE_SAME_16 && b(1) & 0x01 != 0;
             let max = lun.limits.max_write_same_blocks;
-            // WSNZ=1 in the Block Limits page: 0 blocks is not "whole medium".
+            // WSNZ=1 in the Block Limits page: 0 blocks would mean "to the
+            // end of the medium", unbounded work, so it is refused. Above
+            // MAXIMUM WRITE SAME LENGTH, with or without UNMAP: SBC-4 says
+            // INVALID FIELD IN CDB.
             if ll.blocks == 0 || (max != 0 && u64::from(ll.blocks) > max) {
                 return Err(Sense::invalid_cdb_field(offs.len, None));
             }

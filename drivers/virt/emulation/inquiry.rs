@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Standard INQUIRY data.
 
 use super::lun::LunConfig;

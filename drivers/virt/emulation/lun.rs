@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Description and mutable mode state of one emulated logical unit.
 
 /// Placeholder IEEE company ID used in generated NAA designators.
@@ -5,13 +7,34 @@
 /// Not an assigned OUI; only uniqueness within one host matters here.
 pub const ORION_IEEE_COMPANY_ID: u32 = 0x0C_0D_0E;
 
+/// Largest data transfer of one command, in bytes. The virtual adapter's
+/// host template sets `max_sectors` to 2048 (1 MiB), so neither sd nor SG_IO
+/// can send more; advertising more would promise what never arrives.
+pub const MAX_TRANSFER_BYTES: u32 = 1 << 20;
+
+/// Bytes one WRITE SAME may cover. Commands run inside `queuecommand`,
+/// possibly in atomic context, and a WRITE SAME without UNMAP allocates and
+/// fills every page it covers: capped like a WRITE, it costs no more than
+/// the largest WRITE. With UNMAP it only frees pages and could take more,
+/// but SBC has one MAXIMUM WRITE SAME LENGTH for both, and sd splits larger
+/// write-zeroes requests into commands of this size.
+pub const MAX_WRITE_SAME_BYTES: u32 = MAX_TRANSFER_BYTES;
+
+/// Bytes one UNMAP parameter list may deallocate in total. Deallocating
+/// takes a shard lock and frees a page per 4 KiB, cheaper than the copy a
+/// WRITE SAME makes, so it may cover more, but still bounded: 16 MiB is at
+/// most 4096 pages per command (the former 1 GiB was 262144), and sd splits
+/// larger discards.
+pub const MAX_UNMAP_BYTES: u32 = 16 << 20;
+
 /// Limits advertised in the Block Limits VPD page (0xB0) and enforced by
 /// [`super::decode`] / [`super::parse_unmap`]. A value of 0 means "no limit".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockLimits {
     /// OPTIMAL TRANSFER LENGTH GRANULARITY, in blocks.
     pub optimal_granularity_blocks: u16,
-    /// MAXIMUM TRANSFER LENGTH for READ/WRITE/VERIFY(BYTCHK), in blocks.
+    /// MAXIMUM TRANSFER LENGTH for READ/WRITE and VERIFY with BYTCHK 1 or 3,
+    /// in blocks.
     pub max_transfer_blocks: u32,
     /// OPTIMAL TRANSFER LENGTH, in blocks.
     pub optimal_transfer_blocks: u32,
@@ -36,14 +59,32 @@ impl BlockLimits {
             Some(n) if n > 0 => n,
             _ => 1,
         };
+        let max_transfer = match MAX_TRANSFER_BYTES.checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
+        let max_write_same = match MAX_WRITE_SAME_BYTES.checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
+        let max_unmap = match MAX_UNMAP_BYTES.checked_div(block_size) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        };
+        // Not above the maximum: sd ignores it otherwise.
+        let optimal_transfer = if per_mib < max_transfer {
+            per_mib
+        } else {
+            max_transfer
+        };
         BlockLimits {
             optimal_granularity_blocks: per_page as u16,
-            max_transfer_blocks: per_mib.saturating_mul(8),
-            optimal_transfer_blocks: per_mib,
-            max_unmap_lba_count: per_mib.saturating_mul(1024),
+            max_transfer_blocks: max_transfer,
+            optimal_transfer_blocks: optimal_transfer,
+            max_unmap_lba_count: max_unmap,
             max_unmap_descriptors: 64,
             unmap_granularity: per_page,
-            max_write_same_blocks: (per_mib as u64).saturating_mul(1024),
+            max_write_same_blocks: max_write_same as u64,
         }
     }
 }

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Mode pages (Caching 0x08, Control 0x0A) and MODE SENSE(6/10) data.
 
 use super::lun::LunConfig;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! MODE SELECT(6/10) parameter list parsing.
 
 use super::lun::LunConfig;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Table of supported commands with their CDB usage bitmaps.
 //!
 //! The usage bitmap (SPC-4 REPORT SUPPORTED OPERATION CODES "CDB USAGE

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! REPORT LUNS and REPORT SUPPORTED OPERATION CODES data.
 
 use super::opcodes::{lookup, Lookup, OpInfo, SUPPORTED};

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! One-call dispatch of data-in responses.
 
 use super::command::Command;

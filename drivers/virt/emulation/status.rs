@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Unit attention / not-ready conditions and REQUEST SENSE data.
 
 use crate::proto::sense::{self, Sense, SenseKey};
@@ -19,11 +21,6 @@ pub const REPORTED_LUNS_CHANGED_UA: Sense =
 /// medium-access commands while stopped (see `Command::needs_medium`).
 pub const NOT_READY_SENSE: Sense =
     Sense::new(SenseKey::NotReady, sense::LUN_NOT_READY_INIT_REQUIRED);
-
-/// DATA PROTECT, SPACE ALLOCATION FAILED WRITE PROTECT: a write (or WRITE
-/// SAME) could not allocate backing pages (SBC-3 thin provisioning).
-pub const SPACE_ALLOCATION_FAILED_SENSE: Sense =
-    Sense::new(SenseKey::DataProtect, sense::SPACE_ALLOCATION_FAILED);
 
 /// ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED: any command but INQUIRY and
 /// REPORT LUNS addressed to a LUN that does not exist.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! UNMAP parameter list parsing.
 
 use super::lun::LunConfig;

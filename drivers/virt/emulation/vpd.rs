@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Vital product data pages.
 
 use super::lun::LunConfig;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Host build of orion_scsi's pure-logic modules, for `cargo test`.
 //!
 //! Layout contract (shared with the kernel module's crate root): the pure

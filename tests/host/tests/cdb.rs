@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 mod common;
 use orion_scsi_host_tests::proto::cdb::*;
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 mod common;
 use common::*;
 use orion_scsi_host_tests::proto::cdb::{self, DataDirection};
@@ -237,6 +239,37 @@ fn max_transfer_length() {
     // VERIFY without data transfer is not limited.
     assert!(decode(&cdb16(0x8F, 0, 0, max + 1), &l).is_ok());
     assert_invalid_cdb(decode(&cdb16(0x8F, 0x02, 0, max + 1), &l), 10, None);
+}
+
+/// VERIFY with BYTCHK 3 compares one data-out block against every block of
+/// the range, so its work grows with VERIFICATION LENGTH, not with the data
+/// transferred: it is bounded by MAXIMUM TRANSFER LENGTH like BYTCHK 1.
+#[test]
+fn verify_bytchk3_bounded_by_max_transfer() {
+    let l = lun512();
+    let max = l.limits.max_transfer_blocks;
+    assert!(decode(&cdb16(0x8F, 0x06, 0, max), &l).is_ok());
+    assert_invalid_cdb(decode(&cdb16(0x8F, 0x06, 0, max + 1), &l), 10, None);
+    assert_invalid_cdb(decode(&cdb12(0xAF, 0x06, 0, max + 1), &l), 6, None);
+    let ten = u16::try_from(max + 1).unwrap();
+    assert_invalid_cdb(decode(&cdb10(0x2F, 0x06, 0, ten), &l), 7, None);
+    // BYTCHK 0 compares nothing: only the LBA range is checked.
+    assert!(decode(&cdb10(0x2F, 0, 0, ten), &l).is_ok());
+}
+
+/// WRITE SAME covers at most 1 MiB of blocks, whatever UNMAP and NDOB say,
+/// so one command never allocates or frees more than a WRITE would.
+#[test]
+fn write_same_bounded_to_one_mib() {
+    for (l, max) in [(lun512(), 2048u32), (lun4k(), 256)] {
+        assert!(decode(&cdb16(0x93, 0, 0, max), &l).is_ok());
+        for b1 in [0x00, 0x08, 0x09] {
+            assert_invalid_cdb(decode(&cdb16(0x93, b1, 0, max + 1), &l), 10, None);
+        }
+        let ten = u16::try_from(max + 1).unwrap();
+        assert_invalid_cdb(decode(&cdb10(0x41, 0x08, 0, ten), &l), 7, None);
+        assert!(decode(&cdb10(0x41, 0x08, 0, ten - 1), &l).is_ok());
+    }
 }
 
 #[test]

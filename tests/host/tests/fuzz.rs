@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Brute force: random, short and garbage inputs to every entry point must
 //! never panic.
 mod common;
@@ -51,6 +53,15 @@ fn exercise(cdb_bytes: &[u8], l: &LunConfig, out: &mut [u8], param: &[u8]) {
                 }
                 Command::Read { lba, blocks, .. } | Command::Write { lba, blocks, .. } => {
                     assert!(lba + blocks as u64 <= l.capacity_blocks);
+                }
+                // Work per command stays within the advertised limits.
+                Command::WriteSame { blocks, .. } => {
+                    let max = l.limits.max_write_same_blocks;
+                    assert!(blocks != 0 && (max == 0 || u64::from(blocks) <= max));
+                }
+                Command::Verify { blocks, bytchk, .. } if bytchk != 0 => {
+                    let max = l.limits.max_transfer_blocks;
+                    assert!(max == 0 || blocks <= max, "{c:?}");
                 }
                 _ => {}
             }

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 mod common;
 use common::*;
 use emu::mode_pages::ModeSenseArgs;

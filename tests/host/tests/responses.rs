@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 mod common;
 use common::*;
 use emu::mode_pages::ModeSenseArgs;
@@ -115,6 +117,22 @@ fn vpd_block_limits() {
     assert_eq!(be32(&p, 28), l.limits.unmap_granularity);
     assert_eq!(be64(&p, 36), l.limits.max_write_same_blocks);
     assert_eq!(be32(&vpd(&lun4k(), 0xB0), 28), 1);
+}
+
+/// The Block Limits page bounds one command's work: transfers and WRITE
+/// SAME to 1 MiB (the adapter's host template passes at most `max_sectors`
+/// 2048, i.e. 1 MiB), with OPTIMAL TRANSFER LENGTH within the maximum (sd
+/// ignores it otherwise), and UNMAP to 16 MiB.
+#[test]
+fn vpd_block_limits_values() {
+    for (l, one_mib) in [(lun512(), 2048u32), (lun4k(), 256)] {
+        let p = vpd(&l, 0xB0);
+        assert_eq!(be32(&p, 8), one_mib, "MAXIMUM TRANSFER LENGTH");
+        assert!(be32(&p, 12) <= be32(&p, 8), "OPTIMAL TRANSFER LENGTH");
+        let max_ws = be64(&p, 36);
+        assert_eq!(max_ws, u64::from(one_mib), "MAXIMUM WRITE SAME LENGTH");
+        assert_eq!(be32(&p, 20), one_mib * 16, "MAXIMUM UNMAP LBA COUNT");
+    }
 }
 
 #[test]

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 #![allow(dead_code, unused_imports)]
 
 pub use orion_scsi_host_tests::proto::sense::{
