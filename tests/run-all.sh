@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, or the groups named on the command line:
 #   host          cargo test of the pure-logic (no_std) code on the host
+#   compile_fail  misuses of the SCSI abstractions must not compile
 #   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
 # Prints per-test results and ends with "N passed, N failed, N skipped".
 # ORION_FLAVOUR=debug (make check FLAVOUR=debug) runs the VM groups on the
@@ -12,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mapfile -t all_groups < <(cd "$top/tests/selftests" && for d in */; do
 	[ -f "$d/vm.conf" ] && echo "${d%/}"; done | sort)
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(host "${all_groups[@]}")
+[ ${#groups[@]} -gt 0 ] || groups=(host compile_fail "${all_groups[@]}")
 
 pass=0 fail=0 skip=0
 logdir=${ORION_TEST_LOGS:-$top/out/test-logs}
@@ -38,6 +39,16 @@ run_host() {
 	if ! grep -q '^test result:' "$out"; then
 		tail -20 "$out"; result fail "host: cargo test did not run"
 	fi
+}
+
+run_compile_fail() {
+	local out=$logdir/compile-fail.log p f
+	bash "$top/tests/compile-fail/run.sh" > "$out" 2>&1
+	grep -E '^(not )?ok ' "$out"
+	grep -E '^  # ' "$out" | head -20
+	p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+	pass=$((pass + p)); fail=$((fail + f))
+	[ $((p + f)) -gt 0 ] || { tail -20 "$out"; result fail "compile_fail: no case ran"; }
 }
 
 run_vm_group() {
@@ -78,7 +89,7 @@ run_vm_group() {
 # reference kernel, or with ORION_FLAVOUR=debug the KASAN/lockdep one.
 flavour=${ORION_FLAVOUR:-ref}
 for g in "${groups[@]}"; do
-	[ "$g" = host ] && continue
+	case $g in host|compile_fail) continue;; esac
 	kdir=
 	[ "$flavour" = ref ] || kdir=$(bash "$top/scripts/build-kernel.sh" "$flavour" 2> "$logdir/build.log") || {
 		tail -30 "$logdir/build.log"; result fail "build the $flavour kernel"; break; }
@@ -92,7 +103,11 @@ for g in "${groups[@]}"; do
 done
 
 for g in "${groups[@]}"; do
-	if [ "$g" = host ]; then run_host; else run_vm_group "$g"; fi
+	case $g in
+	host) run_host;;
+	compile_fail) run_compile_fail;;
+	*) run_vm_group "$g";;
+	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

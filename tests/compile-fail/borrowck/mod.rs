@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Misuses of the SCSI abstractions that type-check but must be refused by
+//! the borrow checker (lifetimes). Each case marks the line that must fail
+//! with `// ~ERROR <text>`.
+
+mod eh_command_escapes;
+mod requeue_brand;
+mod template_not_static;
