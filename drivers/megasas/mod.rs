@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! LSI MegaRAID SAS (MFI) adapter driver for QEMU's `megasas` and
 //! `megasas-gen2`: the wire formats ([`mfi`], pure logic), the register
 //! window, the controller (DMA areas, firmware handshake, reply ring,

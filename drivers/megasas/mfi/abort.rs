@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The ABORT frame: cancel another posted frame.
 //!
 //! QEMU finds the victim by its frame address and then checks the context;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The fields of the CTRL_GET_INFO reply (`mfi_ctrl_info`, 2048 bytes)
 //! that a driver needs. Offsets agree between QEMU's `mfi.h` and Linux's
 //! `struct megasas_ctrl_info`.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! DCMD (direct firmware command) frames: a 32-bit opcode, a 12-byte
 //! mailbox and at most one data buffer.
 

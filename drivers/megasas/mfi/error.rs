@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The error type shared by every MFI builder and decoder.
 
 /// Why an MFI frame could not be built or a reply could not be decoded.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The 24-byte MFI frame header shared by every frame, command codes, flags,
 //! status codes, and the mapping of a completed frame to a driver outcome.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The INIT frame and the 32-byte queue-information block it points to.
 //!
 //! INIT hands the firmware the reply ring and the producer/consumer index

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! SCSI I/O frames: LD/PD SCSI IO (a CDB to a logical or physical drive)
 //! and the optional LD READ/WRITE (LBA + block count, no CDB).
 //!

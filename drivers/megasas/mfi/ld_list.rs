@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The LD_GET_LIST reply (`mfi_ld_list`): a count and up to 64 entries of
 //! 16 bytes, 1032 bytes in all.
 

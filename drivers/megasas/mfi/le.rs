@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Little-endian field access for MFI frames and replies.
 //!
 //! `proto::wire` is big-endian (SCSI); MFI structures are little-endian.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! MFI (MegaRAID firmware interface) wire formats, as spoken by QEMU's
 //! `megasas` (SAS1078, PCI 1000:0060) and `megasas-gen2` (SAS2108,
 //! PCI 1000:0079) models.

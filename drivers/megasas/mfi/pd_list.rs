@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The PD_GET_LIST reply (`mfi_pd_list`): total size, count, and entries of
 //! 24 bytes (`mfi_pd_address`).
 //!

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Register offsets and values of the MFI register window (BAR0 MMIO on
 //! `megasas`, BAR1 MMIO on `megasas-gen2`, the same layout in the I/O BAR),
 //! firmware state decoding, and frame-posting words.

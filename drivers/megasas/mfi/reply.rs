@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Reply-ring index arithmetic and frame contexts.
 //!
 //! The ring holds one little-endian `u32` context per completion. The

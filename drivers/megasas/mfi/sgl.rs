@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! 64-bit scatter-gather lists (`{u64 addr, u32 len}`, 12 bytes each)
 //! inside a frame.
 

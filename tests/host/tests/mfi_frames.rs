@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! MFI register decoding and frame builders: bytes at the documented
 //! offsets (QEMU `hw/scsi/mfi.h`, Linux `megaraid_sas.h`), round trips and
 //! every error path.

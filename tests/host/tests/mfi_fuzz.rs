@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Brute force over the MFI code: garbage, short and random inputs to every
 //! decoder, the SGL encoder and the builders must never panic, and whatever
 //! they accept must be self-consistent.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! MFI reply decoders (CTRL_GET_INFO, LD_GET_LIST, PD_GET_LIST) and the
 //! reply ring, against replies laid out as QEMU's `megasas.c` fills them.
 use orion_scsi_host_tests::megasas::mfi::{
