@@ -63,6 +63,27 @@ bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd)
 	return test_bit(SCMD_STATE_COMPLETE, &cmd->state);
 }
 
+/*
+ * Reset callbacks run under the device's state mutex unless the device is
+ * being deleted: __scsi_remove_device() moves it to SDEV_DEL under that
+ * mutex before sdev_destroy() and before the host goes, and SG_SCSI_RESET
+ * on a device file held open can still arrive after both.
+ */
+bool orion_helper_sdev_enter_reset(struct scsi_device *sdev)
+{
+	mutex_lock(&sdev->state_mutex);
+	if (sdev->sdev_state == SDEV_DEL || sdev->sdev_state == SDEV_CANCEL) {
+		mutex_unlock(&sdev->state_mutex);
+		return false;
+	}
+	return true;
+}
+
+void orion_helper_sdev_exit_reset(struct scsi_device *sdev)
+{
+	mutex_unlock(&sdev->state_mutex);
+}
+
 void orion_helper_sdev_warn_dropped(struct scsi_device *sdev)
 {
 	sdev_printk(KERN_WARNING, sdev, "command dropped without completion, failing it\n");

@@ -29,6 +29,8 @@ void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev);
 struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
 bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd);
+bool orion_helper_sdev_enter_reset(struct scsi_device *sdev);
+void orion_helper_sdev_exit_reset(struct scsi_device *sdev);
 void orion_helper_sdev_warn_dropped(struct scsi_device *sdev);
 struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag);
 struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);

@@ -138,6 +138,11 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// one behind an `SG_SCSI_RESET` ioctl is a stand-in without a request.
     /// Commands reclaimed here are given back with
     /// [`super::EhCommand::give_back`].
+    ///
+    /// Reset callbacks run with the state mutex of the device they were
+    /// asked through held (so it cannot be deleted under them; a device
+    /// being deleted gets no reset): they must not call
+    /// [`HostRef::block`], which takes that mutex.
     fn eh_device_reset(_host: &Self::HostData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
@@ -335,24 +340,42 @@ impl<T: HostOperations> OperationsVTable<T> {
         }
     }
 
-    /// The host data and device of a command the error handler passes.
+    /// The device of a command the error handler or the reset ioctl passes.
     ///
     /// # Safety
     ///
     /// `cmd` must be a command of a host of `T` with a live device: a real
     /// command, or the `SG_SCSI_RESET` stand-in (only its device is used).
-    unsafe fn eh_device<'a>(cmd: *mut bindings::scsi_cmnd) -> (&'a T::HostData, &'a Device<T>) {
+    unsafe fn eh_device<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Device<T> {
         // SAFETY: By the safety requirements the device is live.
         let sdev = unsafe { (*cmd).device };
         // SAFETY: A live device of a host of `T`.
-        unsafe { (Self::host_data_of_sdev(sdev), Device::from_raw(sdev)) }
+        unsafe { Device::from_raw(sdev) }
+    }
+
+    /// Runs a reset callback unless the device is being deleted. The
+    /// device's state mutex is held across the callback: `sdev_destroy`
+    /// (which drops the device data) and the host's removal come after the
+    /// state moves to SDEV_DEL under that mutex, and `SG_SCSI_RESET` on a
+    /// device file held open across a PCI unbind arrives after them.
+    fn reset(dev: &Device<T>, f: impl FnOnce(&T::HostData, &EhContext) -> EhResult) -> c_int {
+        // SAFETY: The device is live (its caller holds a reference).
+        if !unsafe { bindings::orion_helper_sdev_enter_reset(dev.raw()) } {
+            return EhResult::Failed.to_c();
+        }
+        let eh = EhContext { _private: () };
+        let result = f(dev.host().data(), &eh);
+        // SAFETY: Entered above.
+        unsafe { bindings::orion_helper_sdev_exit_reset(dev.raw()) };
+        result.to_c()
     }
 
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler aborts real commands of this host.
-        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
-        let eh = EhContext { _private: () };
-        let mut result = T::eh_abort(host, cmd, &eh);
+        let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
+        // SAFETY: The device of a live command points to its live host of `T`.
+        let host = unsafe { Self::host_data_of_sdev(cmd.device().raw()) };
+        let mut result = T::eh_abort(host, cmd, &EhContext { _private: () });
         if result == EhResult::Success && cmd.is_parked() {
             dev_warn!(
                 cmd.device().as_dev(),
@@ -365,26 +388,26 @@ impl<T: HostOperations> OperationsVTable<T> {
 
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler or the reset ioctl passes a command with a live device.
-        let (host, dev) = unsafe { Self::eh_device(cmd) };
-        T::eh_device_reset(host, dev, &EhContext { _private: () }).to_c()
+        let dev = unsafe { Self::eh_device(cmd) };
+        Self::reset(dev, |host, eh| T::eh_device_reset(host, dev, eh))
     }
 
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
-        let (host, dev) = unsafe { Self::eh_device(cmd) };
-        T::eh_target_reset(host, dev, &EhContext { _private: () }).to_c()
+        let dev = unsafe { Self::eh_device(cmd) };
+        Self::reset(dev, |host, eh| T::eh_target_reset(host, dev, eh))
     }
 
     unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
-        let (host, dev) = unsafe { Self::eh_device(cmd) };
-        T::eh_bus_reset(host, dev.host(), dev.channel(), &EhContext { _private: () }).to_c()
+        let dev = unsafe { Self::eh_device(cmd) };
+        Self::reset(dev, |host, eh| T::eh_bus_reset(host, dev.host(), dev.channel(), eh))
     }
 
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
-        let (host, dev) = unsafe { Self::eh_device(cmd) };
-        T::eh_host_reset(host, dev.host(), &EhContext { _private: () }).to_c()
+        let dev = unsafe { Self::eh_device(cmd) };
+        Self::reset(dev, |host, eh| T::eh_host_reset(host, dev.host(), eh))
     }
 }
 
