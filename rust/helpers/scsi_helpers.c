@@ -54,13 +54,17 @@ struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev)
 }
 
 /*
- * Whether the midlayer has timed the command out: scsi_timeout() sets
- * SCMD_STATE_COMPLETE before handing it to the error handler, and the
- * abstraction calls scsi_done() only after giving up its own claim.
+ * Whether the midlayer has timed the command out and the error handler
+ * owns it: scsi_timeout() sets SCMD_STATE_COMPLETE before handing it over,
+ * and the abstraction calls scsi_done() only after giving up its own
+ * claim. A command the error handler sends itself (TEST UNIT READY,
+ * REQUEST SENSE through scsi_send_eh_cmnd()) keeps the bit but is the
+ * driver's to complete: scsi_done() hands it to scsi_eh_done().
  */
 bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd)
 {
-	return test_bit(SCMD_STATE_COMPLETE, &cmd->state);
+	return cmd->submitter == SUBMITTED_BY_BLOCK_LAYER &&
+	       test_bit(SCMD_STATE_COMPLETE, &cmd->state);
 }
 
 /*
