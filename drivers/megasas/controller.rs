@@ -142,6 +142,9 @@ pub(crate) struct Controller {
     /// `queue_command`s between their `resetting` check and their post: a
     /// reset waits for them (see [`Controller::begin_submit`]).
     submitting: Atomic<i32>,
+    /// Set when a reset failed: the firmware state is unknown, interrupts
+    /// stay masked, completions are ignored and new commands fail.
+    dead: Atomic<i32>,
     /// Set once INIT handed the reply ring to the firmware: from then on the
     /// firmware may write the DMA areas, so drop must stop it first.
     fw_started: Atomic<i32>,
@@ -208,6 +211,7 @@ impl Controller {
             },
             resetting: Atomic::new(0),
             submitting: Atomic::new(0),
+            dead: Atomic::new(0),
             fw_started: Atomic::new(0),
             stats: CtrlStats::new(),
         };
@@ -257,6 +261,11 @@ impl Controller {
     /// Number of logical drives.
     pub(crate) fn ld_count(&self) -> u32 {
         self.ld_targets.load(Relaxed).count_ones()
+    }
+
+    /// Whether a reset failed and the controller was given up.
+    pub(super) fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed) != 0
     }
 
     pub(super) fn is_resetting(&self) -> bool {
@@ -453,6 +462,9 @@ impl Controller {
     /// completed (internal frames are polled, not reported). Returns the
     /// number of entries consumed.
     pub(super) fn drain_replies(&self, mut f: impl FnMut(u32)) -> u32 {
+        if self.is_dead() {
+            return 0;
+        }
         let _g = self.ring_lock.lock();
         let (Ok(producer), Ok(consumer)) = (self.ring_read(PRODUCER_WORD), self.ring_read(CONSUMER_WORD)) else {
             return 0;
@@ -502,10 +514,10 @@ impl Controller {
     /// frames still marked posted, re-send INIT and unmask interrupts.
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
-        // Fully ordered: the loads below cannot pass it.
+        // Fully ordered: the loads below cannot pass it. `queue_command`
+        // never sleeps in its posting section, so this wait is short.
         self.resetting.xchg(1, Full);
-        let start = Instant::<Monotonic>::now();
-        while self.submitting.load(Relaxed) != 0 && ms_since(&start) < 1000 {
+        while self.submitting.load(Relaxed) != 0 {
             fsleep(Delta::from_micros(50));
         }
         self.stats.resets.fetch_add(1, Relaxed);
@@ -522,7 +534,11 @@ impl Controller {
             ret = wait_ready_quiet(&self.regs, READY_TIMEOUT_MS);
         }
         if let Err(e) = ret {
-            dev_err!(self.dev, "controller did not return to READY after reset\n");
+            // Frames stay marked posted (the firmware may still write
+            // them) and their commands parked; nothing is reused.
+            self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+            self.dead.store(1, Release);
+            dev_err!(self.dev, "controller did not return to READY after reset: giving it up\n");
             self.resetting.store(0, Release);
             return Err(e);
         }

@@ -198,7 +198,7 @@ impl HostOperations for MegasasOps {
         };
         let tag = cmd.unique_tag() & 0xffff;
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
-        if tag >= ctrl.can_queue || lun != 0 || !ctrl.has_ld(target) {
+        if tag >= ctrl.can_queue || lun != 0 || !ctrl.has_ld(target) || ctrl.is_dead() {
             return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
         }
         let dir = match cmd.data_direction() {

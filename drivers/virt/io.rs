@@ -25,7 +25,7 @@ use super::{
 };
 use crate::common::stats::CmdKind;
 use crate::proto::sense::{self, Sense, SenseKey};
-use crate::scsi::{CmdStatus, Command, SgChunkDir};
+use crate::scsi::{CmdStatus, NewCommand, SgChunkDir};
 use kernel::prelude::*;
 
 /// Page allocations on the I/O path must not sleep (queuecommand may run in
@@ -36,7 +36,7 @@ fn io_gfp() -> kernel::alloc::Flags {
 }
 
 /// Sense data of the failed command, recorded into the command.
-fn check_condition(cmd: &mut Command<VirtAdapter>, lun: &VirtLun, s: &Sense, desc: bool) -> CmdStatus {
+fn check_condition(cmd: &mut NewCommand<'_, VirtAdapter>, lun: &VirtLun, s: &Sense, desc: bool) -> CmdStatus {
     let buf = cmd.sense_buffer_mut();
     if desc {
         s.write_descriptor(buf);
@@ -68,7 +68,7 @@ impl From<Sense> for Stop {
 /// Runs `cdb` on `lun`; returns the status to complete the command with, or
 /// [`NoMemory`] when it must be requeued.
 pub(crate) fn execute(
-    cmd: &mut Command<VirtAdapter>,
+    cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     luns: &[u64],
 ) -> Result<CmdStatus, NoMemory> {
@@ -119,7 +119,7 @@ fn write_failed(e: Error) -> Stop {
 }
 
 fn run(
-    cmd: &mut Command<VirtAdapter>,
+    cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     cfg: &LunConfig,
     op: &Cdb,
@@ -196,7 +196,7 @@ fn run(
 /// Not inlined: its 1 KiB response buffer stays off the READ/WRITE path's frame.
 #[inline(never)]
 fn respond(
-    cmd: &mut Command<VirtAdapter>,
+    cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     cfg: &LunConfig,
     op: &Cdb,
@@ -220,7 +220,7 @@ fn respond(
 const PIECE: usize = 256;
 
 fn verify_bytes(
-    cmd: &mut Command<VirtAdapter>,
+    cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     cfg: &LunConfig,
     lba: u64,
@@ -250,7 +250,7 @@ fn verify_bytes(
 }
 
 fn write_same(
-    cmd: &mut Command<VirtAdapter>,
+    cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     cfg: &LunConfig,
     lba: u64,

@@ -3,6 +3,7 @@
  * Out-of-line wrappers for static inline SCSI midlayer functions, for the
  * orion_scsi Rust abstractions. See scsi_helpers.h.
  */
+#include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -88,6 +89,15 @@ void orion_helper_sdev_exit_reset(struct scsi_device *sdev)
 	mutex_unlock(&sdev->state_mutex);
 }
 
+void orion_helper_sdev_err_still_held(struct scsi_device *sdev)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+
+	if (__ratelimit(&rs))
+		sdev_printk(KERN_ERR, sdev,
+			    "command dispatched while the driver still holds it: busy\n");
+}
+
 void orion_helper_sdev_warn_dropped(struct scsi_device *sdev)
 {
 	sdev_printk(KERN_WARNING, sdev, "command dropped without completion, failing it\n");
@@ -142,8 +152,3 @@ struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)
 	return to_delayed_work(work);
 }
 
-/* Attributes in allocated memory need a static lockdep key (sysfs_attr_init). */
-void orion_helper_sysfs_attr_init(struct attribute *attr)
-{
-	sysfs_attr_init(attr);
-}

@@ -31,6 +31,7 @@ struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
 bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd);
 bool orion_helper_sdev_enter_reset(struct scsi_device *sdev);
 void orion_helper_sdev_exit_reset(struct scsi_device *sdev);
+void orion_helper_sdev_err_still_held(struct scsi_device *sdev);
 void orion_helper_sdev_warn_dropped(struct scsi_device *sdev);
 struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag);
 struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);
@@ -41,6 +42,5 @@ unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
-void orion_helper_sysfs_attr_init(struct attribute *attr);
 
 #endif

@@ -10,13 +10,13 @@ use super::device::Device;
 use crate::bindings;
 use core::{
     marker::PhantomData,
-    ops::{Deref, DerefMut},
+    ops::Deref,
     ptr::NonNull,
 };
 use kernel::{
     ffi::c_uint,
     prelude::*,
-    sync::atomic::{Atomic, Full, Relaxed, Release},
+    sync::atomic::{Acquire, Atomic, Full, Relaxed, Release},
     types::Opaque,
 };
 
@@ -260,9 +260,11 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     ///
     /// `cmd` must be a command just passed to `queuecommand` of a host of `T`,
     /// and `'q` must not outlive that call.
-    pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Self {
+    /// `None` if the driver still holds the command (see
+    /// [`Command::from_queuecommand`]).
+    pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Option<Self> {
         // SAFETY: By the safety requirements.
-        Self { cmd: unsafe { Command::from_queuecommand(cmd) }, _brand: PhantomData }
+        Some(Self { cmd: unsafe { Command::from_queuecommand(cmd) }?, _brand: PhantomData })
     }
 
     /// Takes the command on: the driver completes or parks it.
@@ -286,9 +288,43 @@ impl<T: HostOperations> Deref for NewCommand<'_, T> {
     }
 }
 
-impl<T: HostOperations> DerefMut for NewCommand<'_, T> {
-    fn deref_mut(&mut self) -> &mut Command<T> {
-        &mut self.cmd
+// No `DerefMut`: with it, safe code could `mem::swap` another `Command`
+// into this `NewCommand` and requeue that one. The mutating accessors are
+// forwarded instead.
+impl<T: HostOperations> NewCommand<'_, T> {
+    /// See [`Command::set_resid`].
+    pub fn set_resid(&mut self, resid: u32) {
+        self.cmd.set_resid(resid)
+    }
+
+    /// See [`Command::sense_buffer_mut`].
+    pub fn sense_buffer_mut(&mut self) -> &mut [u8; SENSE_BUFFER_SIZE] {
+        self.cmd.sense_buffer_mut()
+    }
+
+    /// See [`Command::copy_to_sg`].
+    pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
+        self.cmd.copy_to_sg(offset, src)
+    }
+
+    /// See [`Command::for_each_sg_chunk`].
+    pub fn for_each_sg_chunk<E>(
+        &mut self,
+        dir: SgChunkDir,
+        skip: usize,
+        f: impl FnMut(usize, &mut SgChunk<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.cmd.for_each_sg_chunk(dir, skip, f)
+    }
+
+    /// See [`Command::dma_map`].
+    pub fn dma_map(&mut self) -> Result<DmaSegments<'_>> {
+        self.cmd.dma_map()
+    }
+
+    /// See [`Command::set_status`].
+    pub fn set_status(&mut self, status: CmdStatus) {
+        self.cmd.set_status(status)
     }
 }
 
@@ -325,13 +361,16 @@ impl<T: HostOperations> Command<T> {
     /// # Safety
     ///
     /// `cmd` must be a command just passed to `queuecommand` of a host of `T`.
-    pub(crate) unsafe fn from_queuecommand(cmd: *mut bindings::scsi_cmnd) -> Self {
+    pub(crate) unsafe fn from_queuecommand(cmd: *mut bindings::scsi_cmnd) -> Option<Self> {
         // SAFETY: By the safety requirements, `cmd` is a live command of `T`.
         let priv_ = unsafe { CmdPriv::<T>::of(cmd) };
-        priv_.state.store(CLAIMED, Relaxed);
+        // A command the driver still holds (an error handler callback
+        // reported success without giving it back) must not get a second
+        // token.
+        priv_.state.cmpxchg(MIDLAYER, CLAIMED, Full).ok()?;
         // INVARIANT: The midlayer handed the command over; we set CLAIMED.
         // SAFETY: `cmd` is not null.
-        Self { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData }
+        Some(Self { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData })
     }
 
     fn raw(&self) -> *mut bindings::scsi_cmnd {
@@ -854,9 +893,9 @@ impl<T: HostOperations> CommandRef<T> {
         Some(())
     }
 
-    /// Whether the command is parked with the driver (hardware or the
-    /// completion timer still has it).
-    pub(crate) fn is_parked(&self) -> bool {
-        matches!(self.priv_().state.load(Relaxed), PARKED | PARKED_TIMER)
+    /// Whether the driver still holds the command (parked, or a token
+    /// exists somewhere).
+    pub(crate) fn is_held(&self) -> bool {
+        self.priv_().state.load(Acquire) != MIDLAYER
     }
 }

@@ -225,8 +225,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         // SAFETY: The midlayer calls queuecommand with a live host of `T`.
         let host = unsafe { Self::host_data(shost) };
         // SAFETY: The command is handed over to the driver for this call.
-        let cmd = unsafe { NewCommand::<T>::new(cmd) };
-        match T::queue_command(host, cmd) {
+        let Some(new) = (unsafe { NewCommand::<T>::new(cmd) }) else {
+            // SAFETY: The command's device is live.
+            let dev = unsafe { Device::<T>::from_raw((*cmd).device) };
+            dev_err_ratelimited(dev);
+            return bindings::scsi_qc_status_SCSI_MLQUEUE_DEVICE_BUSY;
+        };
+        match T::queue_command(host, new) {
             Ok(()) => 0,
             Err(requeue) => requeue.into_qc_status(),
         }
@@ -376,10 +381,10 @@ impl<T: HostOperations> OperationsVTable<T> {
         // SAFETY: The device of a live command points to its live host of `T`.
         let host = unsafe { Self::host_data_of_sdev(cmd.device().raw()) };
         let mut result = T::eh_abort(host, cmd, &EhContext { _private: () });
-        if result == EhResult::Success && cmd.is_parked() {
+        if result == EhResult::Success && cmd.is_held() {
             dev_warn!(
                 cmd.device().as_dev(),
-                "abort reported success with the command still parked: failing it\n"
+                "abort reported success with the command still held by the driver: failing it\n"
             );
             result = EhResult::Failed;
         }
@@ -409,6 +414,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         let dev = unsafe { Self::eh_device(cmd) };
         Self::reset(dev, |host, eh| T::eh_host_reset(host, dev.host(), eh))
     }
+}
+
+/// Logs, rate limited, a dispatch of a command the driver still holds.
+fn dev_err_ratelimited<T: HostOperations>(dev: &Device<T>) {
+    // SAFETY: The device is live.
+    unsafe { bindings::orion_helper_sdev_err_still_held(dev.raw()) };
 }
 
 impl Requeue<'_> {

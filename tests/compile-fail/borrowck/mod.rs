@@ -6,4 +6,5 @@
 
 mod eh_command_escapes;
 mod requeue_brand;
+mod requeue_swapped;
 mod template_not_static;
