@@ -5,8 +5,8 @@
 //! callback reclaims, the borrowed [`CommandRef`], and the private area the
 //! abstraction keeps next to every `struct scsi_cmnd`.
 
-use super::operations::{EhContext, HostOperations};
 use super::device::Device;
+use super::operations::{EhContext, HostOperations};
 use crate::bindings;
 use core::{
     marker::PhantomData,
@@ -140,7 +140,10 @@ impl<T: HostOperations> CmdPriv<T> {
             // INVARIANT: We moved the state to CLAIMED: this token is the
             // only owner. Dropping it without `finish` cannot happen below.
             // SAFETY: `cmd` is not null.
-            let owned = Command::<T> { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData };
+            let owned = Command::<T> {
+                ptr: unsafe { NonNull::new_unchecked(cmd) },
+                _p: PhantomData,
+            };
             owned.finish();
         }
         bindings::hrtimer_restart::HRTIMER_NORESTART
@@ -203,13 +206,25 @@ pub struct CmdStatus {
 
 impl CmdStatus {
     /// GOOD.
-    pub const GOOD: Self = Self { host: HostByte::Ok, status: 0x00 };
+    pub const GOOD: Self = Self {
+        host: HostByte::Ok,
+        status: 0x00,
+    };
     /// CHECK CONDITION (the sense buffer must have been written).
-    pub const CHECK_CONDITION: Self = Self { host: HostByte::Ok, status: 0x02 };
+    pub const CHECK_CONDITION: Self = Self {
+        host: HostByte::Ok,
+        status: 0x02,
+    };
     /// BUSY status from the device.
-    pub const BUSY: Self = Self { host: HostByte::Ok, status: 0x08 };
+    pub const BUSY: Self = Self {
+        host: HostByte::Ok,
+        status: 0x08,
+    };
     /// TASK SET FULL status from the device.
-    pub const TASK_SET_FULL: Self = Self { host: HostByte::Ok, status: 0x28 };
+    pub const TASK_SET_FULL: Self = Self {
+        host: HostByte::Ok,
+        status: 0x28,
+    };
 
     /// A host-level failure with no SCSI status.
     pub const fn host(host: HostByte) -> Self {
@@ -262,7 +277,10 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     /// and `'q` must not outlive that call.
     pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Self {
         // SAFETY: By the safety requirements.
-        Self { cmd: unsafe { Command::from_queuecommand(cmd) }, _brand: PhantomData }
+        Self {
+            cmd: unsafe { Command::from_queuecommand(cmd) },
+            _brand: PhantomData,
+        }
     }
 
     /// Takes the command on: the driver completes or parks it.
@@ -274,7 +292,10 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     /// and the midlayer dispatches it again later.
     pub fn requeue(self, kind: QueueBusy) -> Requeue<'q> {
         self.cmd.release_unstarted();
-        Requeue { kind, _brand: PhantomData }
+        Requeue {
+            kind,
+            _brand: PhantomData,
+        }
     }
 }
 
@@ -331,7 +352,10 @@ impl<T: HostOperations> Command<T> {
         priv_.state.store(CLAIMED, Relaxed);
         // INVARIANT: The midlayer handed the command over; we set CLAIMED.
         // SAFETY: `cmd` is not null.
-        Self { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData }
+        Self {
+            ptr: unsafe { NonNull::new_unchecked(cmd) },
+            _p: PhantomData,
+        }
     }
 
     fn raw(&self) -> *mut bindings::scsi_cmnd {
@@ -404,14 +428,30 @@ impl<T: HostOperations> Command<T> {
         let (sgl, nents) = self.sg_table();
         // SAFETY: The command's scatterlist is valid while it is owned; the
         // copy is bounded by both the buffer and `src`.
-        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), offset as isize) }
+        unsafe {
+            bindings::sg_pcopy_from_buffer(
+                sgl,
+                nents,
+                src.as_ptr().cast(),
+                src.len(),
+                offset as isize,
+            )
+        }
     }
 
     /// Copies the data buffer from byte `offset` into `dst`; returns the bytes copied.
     pub fn copy_from_sg(&self, offset: usize, dst: &mut [u8]) -> usize {
         let (sgl, nents) = self.sg_table();
         // SAFETY: As for `copy_to_sg`, reading instead.
-        unsafe { bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), offset as isize) }
+        unsafe {
+            bindings::sg_pcopy_to_buffer(
+                sgl,
+                nents,
+                dst.as_mut_ptr().cast(),
+                dst.len(),
+                offset as isize,
+            )
+        }
     }
 
     fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
@@ -454,7 +494,11 @@ impl<T: HostOperations> Command<T> {
         while skipped && unsafe { bindings::sg_miter_next(&mut miter) } {
             // INVARIANT: `sg_miter_next` mapped `length` bytes at `addr`,
             // until the next iterator call.
-            let mut chunk = SgChunk { addr: miter.addr.cast(), len: miter.length, _p: PhantomData };
+            let mut chunk = SgChunk {
+                addr: miter.addr.cast(),
+                len: miter.length,
+                _p: PhantomData,
+            };
             if let Err(e) = f(offset, &mut chunk) {
                 ret = Err(e);
                 break;
@@ -484,7 +528,11 @@ impl<T: HostOperations> Command<T> {
         if left > 0 {
             self.priv_().dma_mapped.store(1, Relaxed);
         }
-        Ok(DmaSegments { sg: self.sg_table().0, left, _cmd: PhantomData })
+        Ok(DmaSegments {
+            sg: self.sg_table().0,
+            left,
+            _cmd: PhantomData,
+        })
     }
 
     fn finished(&self) {
@@ -653,7 +701,12 @@ impl Iterator for DmaSegments<'_> {
         self.left = self.left.saturating_sub(1);
         // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
         // borrowed token owns.
-        let seg = unsafe { (bindings::orion_helper_sg_dma_address(sg), bindings::orion_helper_sg_dma_len(sg)) };
+        let seg = unsafe {
+            (
+                bindings::orion_helper_sg_dma_address(sg),
+                bindings::orion_helper_sg_dma_len(sg),
+            )
+        };
         self.sg = if self.left > 0 {
             // SAFETY: More mapped segments follow `sg` in its table.
             unsafe { bindings::orion_helper_sg_next(sg) }
@@ -722,7 +775,10 @@ impl<T: HostOperations> EhCommand<'_, T> {
     pub fn give_back(self, status: CmdStatus) {
         let timed_out = self.timed_out();
         // INVARIANT: The token moves into `owned`; `self` is forgotten.
-        let mut owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        let mut owned = Command::<T> {
+            ptr: self.ptr,
+            _p: PhantomData,
+        };
         core::mem::forget(self);
         if timed_out {
             owned.finished();
@@ -739,7 +795,10 @@ impl<T: HostOperations> Drop for EhCommand<'_, T> {
     fn drop(&mut self) {
         // INVARIANT: The token moves into the `Command`, whose drop fails
         // the command loudly (it was not given back explicitly).
-        let owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        let owned = Command::<T> {
+            ptr: self.ptr,
+            _p: PhantomData,
+        };
         if self.timed_out() {
             owned.finished();
             owned.priv_().state.store(MIDLAYER, Release);
@@ -829,7 +888,10 @@ impl<T: HostOperations> CommandRef<T> {
         }
         self.claim_parked()?;
         // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
-        Some(Command { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+        Some(Command {
+            ptr: NonNull::from(&self.0).cast(),
+            _p: PhantomData,
+        })
     }
 
     /// Reclaims a parked command from an error-handler callback, whether the
@@ -837,7 +899,10 @@ impl<T: HostOperations> CommandRef<T> {
     pub fn take_parked_eh<'e>(&self, _eh: &'e EhContext) -> Option<EhCommand<'e, T>> {
         self.claim_parked()?;
         // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
-        Some(EhCommand { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+        Some(EhCommand {
+            ptr: NonNull::from(&self.0).cast(),
+            _p: PhantomData,
+        })
     }
 
     /// Moves the state from parked to `CLAIMED`, cancelling the completion

@@ -8,9 +8,9 @@ use super::{
     operations::{HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
 };
-use kernel::sync::atomic::{Acquire, Release};
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
+use kernel::sync::atomic::{Acquire, Release};
 use kernel::{
     device,
     error::to_result,
@@ -135,7 +135,14 @@ impl<T: HostOperations> Template<T> {
             Err(_) => return Err(EBUSY),
         }
         let filled = self.fill(module, name, proc_name, defaults);
-        self.state.store(if filled.is_ok() { TEMPLATE_READY } else { TEMPLATE_NEW }, Release);
+        self.state.store(
+            if filled.is_ok() {
+                TEMPLATE_READY
+            } else {
+                TEMPLATE_NEW
+            },
+            Release,
+        );
         filled
     }
 
@@ -148,11 +155,16 @@ impl<T: HostOperations> Template<T> {
     ) -> Result {
         // SAFETY: `FILLING` gives us exclusive access; the tables are in
         // static storage, so they keep their address.
-        let shost_groups =
-            unsafe { AttributeTable::init::<T, HostAttrs<T>>(self.host_attrs.get(), T::HOST_ATTRIBUTES)? };
+        let shost_groups = unsafe {
+            AttributeTable::init::<T, HostAttrs<T>>(self.host_attrs.get(), T::HOST_ATTRIBUTES)?
+        };
         // SAFETY: As above.
-        let sdev_groups =
-            unsafe { AttributeTable::init::<T, DeviceAttrs<T>>(self.device_attrs.get(), T::DEVICE_ATTRIBUTES)? };
+        let sdev_groups = unsafe {
+            AttributeTable::init::<T, DeviceAttrs<T>>(
+                self.device_attrs.get(),
+                T::DEVICE_ATTRIBUTES,
+            )?
+        };
         let mut t = bindings::scsi_host_template::default();
         t.module = module.as_ptr();
         t.name = name.as_char_ptr();
@@ -264,7 +276,11 @@ impl<T: HostOperations> Host<T> {
         }
         // INVARIANT: Allocated from a filled static template, data
         // initialised, added.
-        Ok(Self { shost, removed: Atomic::new(0), _p: PhantomData })
+        Ok(Self {
+            shost,
+            removed: Atomic::new(0),
+            _p: PhantomData,
+        })
     }
 
     /// Like [`Self::new`], with host data that is already constructed.
@@ -308,7 +324,9 @@ impl<T: HostOperations> Drop for Host<T> {
         // finds it deleted), so the data can be dropped. Callbacks that may
         // still run (sdev_destroy for a device someone holds,
         // exit_cmd_priv) do not touch the host data.
-        unsafe { core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>()) };
+        unsafe {
+            core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>())
+        };
         // SAFETY: Our reference; the template it points to is static.
         unsafe { bindings::scsi_host_put(raw) };
     }
@@ -383,7 +401,12 @@ impl<T: HostOperations> HostRef<T> {
         // being set up and has `nr_maps` maps.
         unsafe {
             let shost = self.raw();
-            for map in (*shost).tag_set.map.iter_mut().take((*shost).tag_set.nr_maps as usize) {
+            for map in (*shost)
+                .tag_set
+                .map
+                .iter_mut()
+                .take((*shost).tag_set.nr_maps as usize)
+            {
                 bindings::blk_mq_map_queues(map);
             }
         }
@@ -393,7 +416,8 @@ impl<T: HostOperations> HostRef<T> {
     pub fn take_parked(&self, unique_tag: u32) -> Option<Command<T>> {
         // SAFETY: The host is live; the midlayer returns null for a tag that
         // is not in flight.
-        let cmd = unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
+        let cmd =
+            unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
         if cmd.is_null() {
             return None;
         }
@@ -414,11 +438,7 @@ impl<T: HostOperations> HostRef<T> {
         }
         // SAFETY: The host is live; the callback and its data outlive the call.
         unsafe {
-            bindings::scsi_host_busy_iter(
-                self.raw(),
-                Some(visit::<T, F>),
-                (&raw mut f).cast(),
-            )
+            bindings::scsi_host_busy_iter(self.raw(), Some(visit::<T, F>), (&raw mut f).cast())
         };
     }
 }

@@ -73,7 +73,10 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
 
     /// Starts a command. A driver that cannot take it now gives it back with
     /// [`NewCommand::requeue`]; only this call's command can be given back.
-    fn queue_command<'q>(host: &Self::HostData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>>;
+    fn queue_command<'q>(
+        host: &Self::HostData,
+        cmd: NewCommand<'q, Self>,
+    ) -> Result<(), Requeue<'q>>;
 
     /// Kicks the hardware after a batch of commands was queued without the
     /// last one (blk-mq `commit_rqs`).
@@ -170,7 +173,11 @@ impl<T: HostOperations> OperationsVTable<T> {
     /// Fills the callback pointers of `sht`.
     pub(crate) fn fill(sht: &mut bindings::scsi_host_template) {
         sht.queuecommand = Some(Self::queuecommand);
-        sht.commit_rqs = if T::HAS_COMMIT_RQS { Some(Self::commit_rqs) } else { None };
+        sht.commit_rqs = if T::HAS_COMMIT_RQS {
+            Some(Self::commit_rqs)
+        } else {
+            None
+        };
         sht.init_cmd_priv = Some(Self::init_cmd_priv);
         sht.exit_cmd_priv = Some(Self::exit_cmd_priv);
         // The private area follows `struct scsi_cmnd` directly, so it is
@@ -179,21 +186,54 @@ impl<T: HostOperations> OperationsVTable<T> {
         const { assert!(size_of::<CmdPriv<T>>() <= u32::MAX as usize) };
         sht.cmd_size = size_of::<CmdPriv<T>>() as u32;
         sht.sdev_init = Some(Self::sdev_init);
-        sht.sdev_configure = if T::HAS_SDEV_CONFIGURE { Some(Self::sdev_configure) } else { None };
+        sht.sdev_configure = if T::HAS_SDEV_CONFIGURE {
+            Some(Self::sdev_configure)
+        } else {
+            None
+        };
         sht.sdev_destroy = Some(Self::sdev_destroy);
-        sht.target_alloc = if T::HAS_TARGET_ALLOC { Some(Self::target_alloc) } else { None };
-        sht.target_destroy = if T::HAS_TARGET_DESTROY { Some(Self::target_destroy) } else { None };
+        sht.target_alloc = if T::HAS_TARGET_ALLOC {
+            Some(Self::target_alloc)
+        } else {
+            None
+        };
+        sht.target_destroy = if T::HAS_TARGET_DESTROY {
+            Some(Self::target_destroy)
+        } else {
+            None
+        };
         sht.change_queue_depth = Some(Self::change_queue_depth);
-        sht.map_queues = if T::HAS_MAP_QUEUES { Some(Self::map_queues) } else { None };
-        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT { Some(Self::eh_timed_out) } else { None };
+        sht.map_queues = if T::HAS_MAP_QUEUES {
+            Some(Self::map_queues)
+        } else {
+            None
+        };
+        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT {
+            Some(Self::eh_timed_out)
+        } else {
+            None
+        };
         sht.eh_abort_handler = Some(Self::eh_abort);
-        sht.eh_device_reset_handler =
-            if T::HAS_EH_DEVICE_RESET { Some(Self::eh_device_reset) } else { None };
-        sht.eh_target_reset_handler =
-            if T::HAS_EH_TARGET_RESET { Some(Self::eh_target_reset) } else { None };
-        sht.eh_bus_reset_handler = if T::HAS_EH_BUS_RESET { Some(Self::eh_bus_reset) } else { None };
-        sht.eh_host_reset_handler =
-            if T::HAS_EH_HOST_RESET { Some(Self::eh_host_reset) } else { None };
+        sht.eh_device_reset_handler = if T::HAS_EH_DEVICE_RESET {
+            Some(Self::eh_device_reset)
+        } else {
+            None
+        };
+        sht.eh_target_reset_handler = if T::HAS_EH_TARGET_RESET {
+            Some(Self::eh_target_reset)
+        } else {
+            None
+        };
+        sht.eh_bus_reset_handler = if T::HAS_EH_BUS_RESET {
+            Some(Self::eh_bus_reset)
+        } else {
+            None
+        };
+        sht.eh_host_reset_handler = if T::HAS_EH_HOST_RESET {
+            Some(Self::eh_host_reset)
+        } else {
+            None
+        };
     }
 
     /// # Safety
@@ -256,7 +296,8 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn sdev_init(sdev: *mut bindings::scsi_device) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let (host, dev) =
+                unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
             let data = KBox::new(T::sdev_init(host, dev)?, GFP_KERNEL)?;
             // SAFETY: `hostdata` belongs to the driver; it is freed by sdev_destroy.
             unsafe { (*sdev).hostdata = KBox::into_raw(data).cast() };
@@ -270,7 +311,8 @@ impl<T: HostOperations> OperationsVTable<T> {
     ) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let (host, dev) =
+                unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
             T::sdev_configure(host, dev)?;
             Ok(0)
         })
@@ -311,7 +353,10 @@ impl<T: HostOperations> OperationsVTable<T> {
         T::target_destroy(unsafe { Target::from_raw(starget) })
     }
 
-    unsafe extern "C" fn change_queue_depth(sdev: *mut bindings::scsi_device, depth: c_int) -> c_int {
+    unsafe extern "C" fn change_queue_depth(
+        sdev: *mut bindings::scsi_device,
+        depth: c_int,
+    ) -> c_int {
         // SAFETY: The midlayer passes a live device of a host of `T`.
         let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
         let depth = T::change_queue_depth(host, dev, depth.max(1) as u32);
@@ -325,9 +370,16 @@ impl<T: HostOperations> OperationsVTable<T> {
         T::map_queues(host.data(), host)
     }
 
-    unsafe extern "C" fn eh_timed_out(cmd: *mut bindings::scsi_cmnd) -> bindings::scsi_timeout_action {
+    unsafe extern "C" fn eh_timed_out(
+        cmd: *mut bindings::scsi_cmnd,
+    ) -> bindings::scsi_timeout_action {
         // SAFETY: The midlayer passes a live command of a host of `T`.
-        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        let (host, cmd) = unsafe {
+            (
+                Self::host_data_of_sdev((*cmd).device),
+                CommandRef::<T>::from_raw(cmd),
+            )
+        };
         match T::eh_timed_out(host, cmd) {
             TimeoutAction::NotHandled => bindings::scsi_timeout_action_SCSI_EH_NOT_HANDLED,
             TimeoutAction::ResetTimer => bindings::scsi_timeout_action_SCSI_EH_RESET_TIMER,
@@ -350,7 +402,12 @@ impl<T: HostOperations> OperationsVTable<T> {
 
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler aborts real commands of this host.
-        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        let (host, cmd) = unsafe {
+            (
+                Self::host_data_of_sdev((*cmd).device),
+                CommandRef::<T>::from_raw(cmd),
+            )
+        };
         let eh = EhContext { _private: () };
         let mut result = T::eh_abort(host, cmd, &eh);
         if result == EhResult::Success && cmd.is_parked() {
