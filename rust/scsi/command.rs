@@ -139,8 +139,8 @@ impl<T: HostOperations> CmdPriv<T> {
         if this.state.cmpxchg(PARKED_TIMER, CLAIMED, Full).is_ok() {
             // INVARIANT: We moved the state to CLAIMED: this token is the
             // only owner. Dropping it without `finish` cannot happen below.
-            // SAFETY: `cmd` is not null.
             let owned = Command::<T> {
+                // SAFETY: `cmd` is not null.
                 ptr: unsafe { NonNull::new_unchecked(cmd) },
                 _p: PhantomData,
             };
@@ -276,8 +276,8 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     /// `cmd` must be a command just passed to `queuecommand` of a host of `T`,
     /// and `'q` must not outlive that call.
     pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Self {
-        // SAFETY: By the safety requirements.
         Self {
+            // SAFETY: By the safety requirements.
             cmd: unsafe { Command::from_queuecommand(cmd) },
             _brand: PhantomData,
         }
@@ -351,8 +351,8 @@ impl<T: HostOperations> Command<T> {
         let priv_ = unsafe { CmdPriv::<T>::of(cmd) };
         priv_.state.store(CLAIMED, Relaxed);
         // INVARIANT: The midlayer handed the command over; we set CLAIMED.
-        // SAFETY: `cmd` is not null.
         Self {
+            // SAFETY: `cmd` is not null.
             ptr: unsafe { NonNull::new_unchecked(cmd) },
             _p: PhantomData,
         }
