@@ -63,6 +63,14 @@ fn raw_pdev(pdev: &pci::Device<Bound>) -> *mut bindings::pci_dev {
         .cast_mut()
 }
 
+/// The C interrupt handler, registered by [`PciIrq::new`].
+///
+/// # Safety
+///
+/// `cookie` must be the cookie `PciIrq::new` registered with this function: a
+/// pointer to a live `T`. Only the interrupt core calls this, between
+/// `request_irq` and the `free_irq` in `PciIrq`'s drop, which frees the
+/// handler only afterwards.
 unsafe extern "C" fn handle_irq<T: Handler>(
     _irq: i32,
     cookie: *mut c_void,

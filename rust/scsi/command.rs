@@ -121,6 +121,14 @@ impl<T: HostOperations> CmdPriv<T> {
         self.timer.get()
     }
 
+    /// The completion timer's callback, set up by [`Self::init`].
+    ///
+    /// # Safety
+    ///
+    /// `timer` must be the `timer` of the initialised private area of a live
+    /// command of a host of `T`: only the hrtimer core calls this, for a
+    /// timer armed by [`Command::finish_after`]; [`Self::exit`] cancels it
+    /// before the area goes.
     unsafe extern "C" fn timer_fired(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         // SAFETY: The timer is embedded in a `CmdPriv<T>`.
         let this = unsafe { kernel::container_of!(Opaque::cast_from(timer), Self, timer) };

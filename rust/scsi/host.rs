@@ -427,6 +427,13 @@ impl<T: HostOperations> HostRef<T> {
 
     /// Calls `f` for every command the host is processing. `f` must not sleep.
     pub fn for_each_busy<F: FnMut(&CommandRef<T>)>(&self, mut f: F) {
+        /// Calls the closure for one busy command.
+        ///
+        /// # Safety
+        ///
+        /// `data` must point to a live `F`, not otherwise in use during the
+        /// call, and `cmd` must be a live command of a host of `T`: only
+        /// `scsi_host_busy_iter` below calls this.
         unsafe extern "C" fn visit<T: HostOperations, F: FnMut(&CommandRef<T>)>(
             cmd: *mut bindings::scsi_cmnd,
             data: *mut c_void,

@@ -253,6 +253,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { Self::host_data((*sdev).host) }
     }
 
+    /// `queuecommand`: the midlayer hands a command to the driver.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`,
+    /// and `cmd` a command of that host just handed to the driver, with its
+    /// private area initialised by [`Self::init_cmd_priv`].
     unsafe extern "C" fn queuecommand(
         shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -267,12 +274,24 @@ impl<T: HostOperations> OperationsVTable<T> {
         }
     }
 
+    /// `commit_rqs`: the midlayer ends a batch without a last command.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
     unsafe extern "C" fn commit_rqs(shost: *mut bindings::Scsi_Host, hwq: u16) {
         // SAFETY: The midlayer passes a live host of `T`.
         let host = unsafe { HostRef::<T>::from_raw(shost) };
         T::commit_rqs(host.data(), host, hwq)
     }
 
+    /// `init_cmd_priv`: a command allocation of the host is set up.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a newly allocated command of a host of `T` whose private
+    /// area (`cmd_size` bytes) is not initialised yet; called once per
+    /// allocation, before any other use of the command.
     unsafe extern "C" fn init_cmd_priv(
         _shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -283,6 +302,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         0
     }
 
+    /// `exit_cmd_priv`: a command allocation of the host is freed.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a command whose private area was initialised by
+    /// [`Self::init_cmd_priv`], no longer in flight and not used afterwards.
     unsafe extern "C" fn exit_cmd_priv(
         _shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -293,6 +318,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         0
     }
 
+    /// `sdev_init`: a device (LUN) is about to be scanned.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T` whose `hostdata`
+    /// is not in use.
     unsafe extern "C" fn sdev_init(sdev: *mut bindings::scsi_device) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
@@ -305,6 +336,11 @@ impl<T: HostOperations> OperationsVTable<T> {
         })
     }
 
+    /// `sdev_configure`: the device answered INQUIRY.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T`.
     unsafe extern "C" fn sdev_configure(
         sdev: *mut bindings::scsi_device,
         _lim: *mut bindings::queue_limits,
@@ -318,6 +354,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         })
     }
 
+    /// `sdev_destroy`: the device is going away.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a host of `T` whose `hostdata` is null
+    /// or was set by [`Self::sdev_init`], and no callback may use `hostdata`
+    /// after this one.
     unsafe extern "C" fn sdev_destroy(sdev: *mut bindings::scsi_device) {
         // SAFETY: The midlayer passes a live device; `hostdata` is null or was
         // set by `sdev_init` from `KBox::into_raw`.
@@ -332,6 +375,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { (*sdev).hostdata = core::ptr::null_mut() };
     }
 
+    /// `target_alloc`: a target is about to be scanned.
+    ///
+    /// # Safety
+    ///
+    /// `starget` must be a live target whose parent device is the
+    /// `shost_gendev` of a live host of `T`.
     unsafe extern "C" fn target_alloc(starget: *mut bindings::scsi_target) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live target whose parent device
@@ -348,11 +397,21 @@ impl<T: HostOperations> OperationsVTable<T> {
         })
     }
 
+    /// `target_destroy`: a target is going away.
+    ///
+    /// # Safety
+    ///
+    /// `starget` must be a live target of a host of `T`.
     unsafe extern "C" fn target_destroy(starget: *mut bindings::scsi_target) {
         // SAFETY: The midlayer passes a live target.
         T::target_destroy(unsafe { Target::from_raw(starget) })
     }
 
+    /// `change_queue_depth`: a new queue depth is asked for.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T`.
     unsafe extern "C" fn change_queue_depth(
         sdev: *mut bindings::scsi_device,
         depth: c_int,
@@ -364,12 +423,23 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { bindings::scsi_change_queue_depth(sdev, depth.min(i32::MAX as u32) as c_int) }
     }
 
+    /// `map_queues`: the tag set of the host is being set up.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
     unsafe extern "C" fn map_queues(shost: *mut bindings::Scsi_Host) {
         // SAFETY: The midlayer passes a live host of `T`.
         let host = unsafe { HostRef::<T>::from_raw(shost) };
         T::map_queues(host.data(), host)
     }
 
+    /// `eh_timed_out`: a command of the host timed out.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a live command of a live host of `T`, allocated by the
+    /// block layer (its private area initialised), with a live device.
     unsafe extern "C" fn eh_timed_out(
         cmd: *mut bindings::scsi_cmnd,
     ) -> bindings::scsi_timeout_action {
@@ -400,6 +470,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { (Self::host_data_of_sdev(sdev), Device::from_raw(sdev)) }
     }
 
+    /// `eh_abort_handler`: the error handler aborts a command.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a live command of a live host of `T`, allocated by the
+    /// block layer (its private area initialised; not the `SG_SCSI_RESET`
+    /// stand-in), with a live device. Called from the error handler only.
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler aborts real commands of this host.
         let (host, cmd) = unsafe {
@@ -420,24 +497,46 @@ impl<T: HostOperations> OperationsVTable<T> {
         result.to_c()
     }
 
+    /// `eh_device_reset_handler`: the error handler or `SG_SCSI_RESET` resets
+    /// a logical unit.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device`]: `cmd` must be a command of a host of `T`
+    /// with a live device (a real command or the `SG_SCSI_RESET` stand-in).
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler or the reset ioctl passes a command with a live device.
         let (host, dev) = unsafe { Self::eh_device(cmd) };
         T::eh_device_reset(host, dev, &EhContext { _private: () }).to_c()
     }
 
+    /// `eh_target_reset_handler`: resets the target of the command's device.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let (host, dev) = unsafe { Self::eh_device(cmd) };
         T::eh_target_reset(host, dev, &EhContext { _private: () }).to_c()
     }
 
+    /// `eh_bus_reset_handler`: resets the bus of the command's device.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let (host, dev) = unsafe { Self::eh_device(cmd) };
         T::eh_bus_reset(host, dev.host(), dev.channel(), &EhContext { _private: () }).to_c()
     }
 
+    /// `eh_host_reset_handler`: resets the whole host.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let (host, dev) = unsafe { Self::eh_device(cmd) };

@@ -157,6 +157,14 @@ unsafe fn slot_attr<O: ?Sized>(
     unsafe { (*attr.cast::<Slot<O>>()).attr }
 }
 
+/// The `show` callback of every attribute, installed by [`AttributeTable::init`].
+///
+/// # Safety
+///
+/// Only sysfs calls this, for an attribute of a table built by
+/// [`AttributeTable::init`] for `T` and `K`: `dev` must be the live device
+/// of an object of `K`'s kind, `attr` a slot of that table, and `buf` a
+/// `PAGE_SIZE` buffer writable for the duration of the call.
 unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
@@ -177,6 +185,15 @@ unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
     }
 }
 
+/// The `store` callback of writable attributes, installed by
+/// [`AttributeTable::init`].
+///
+/// # Safety
+///
+/// Only sysfs calls this, for an attribute of a table built by
+/// [`AttributeTable::init`] for `T` and `K`: `dev` must be the live device
+/// of an object of `K`'s kind, `attr` a slot of that table, and `buf` must
+/// point to `count` bytes readable for the duration of the call.
 unsafe extern "C" fn store<T: HostOperations, K: AttrObject<T>>(
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
