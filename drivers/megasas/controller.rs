@@ -288,9 +288,11 @@ impl Controller {
 
     fn ring_addr(&self, word: usize) -> Result<u64> {
         let off = word.checked_mul(4).ok_or(EINVAL)? as u64;
-        u64::from(self.ring()?.dma_address())
-            .checked_add(off)
-            .ok_or(EINVAL)
+        // `dma_addr_t` is `u32` on 32-bit configurations without 64-bit DMA
+        // addressing: the conversion is only useless on this one.
+        #[allow(clippy::useless_conversion)]
+        let base = u64::from(self.ring()?.dma_address());
+        base.checked_add(off).ok_or(EINVAL)
     }
 
     fn ring_read(&self, word: usize) -> Result<u32> {

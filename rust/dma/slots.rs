@@ -121,7 +121,11 @@ impl DmaSlots {
     /// Bus address of slot `idx`.
     pub fn dma_address(&self, idx: usize) -> Option<u64> {
         let (chunk, off) = self.locate(idx)?;
-        u64::from(chunk.dma_address()).checked_add(off as u64)
+        // `dma_addr_t` is `u32` on 32-bit configurations without 64-bit DMA
+        // addressing: the conversion is only useless on this one.
+        #[allow(clippy::useless_conversion)]
+        let base = u64::from(chunk.dma_address());
+        base.checked_add(off as u64)
     }
 
     fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {

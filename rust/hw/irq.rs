@@ -118,8 +118,8 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
                 return Err(e.into());
             }
         };
-        let flags = if mode == IrqMode::Intx {
-            bindings::IRQF_SHARED as u64
+        let flags: c_ulong = if mode == IrqMode::Intx {
+            bindings::IRQF_SHARED as c_ulong
         } else {
             0
         };
@@ -129,7 +129,7 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
             bindings::request_irq(
                 irq,
                 Some(handle_irq::<T>),
-                flags as _,
+                flags,
                 name.as_char_ptr(),
                 core::ptr::from_ref::<T>(&handler).cast_mut().cast(),
             )

@@ -240,7 +240,7 @@ impl CmdStatus {
     }
 
     fn to_result(self) -> i32 {
-        ((self.host as i32) << 16) | self.status as i32
+        (i32::from(self.host as u8) << 16) | i32::from(self.status)
     }
 }
 

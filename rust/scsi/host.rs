@@ -165,21 +165,23 @@ impl<T: HostOperations> Template<T> {
                 T::DEVICE_ATTRIBUTES,
             )?
         };
-        let mut t = bindings::scsi_host_template::default();
-        t.module = module.as_ptr();
-        t.name = name.as_char_ptr();
-        t.proc_name = proc_name.as_char_ptr();
-        t.can_queue = i32::try_from(d.can_queue).map_err(|_| EINVAL)?;
-        t.cmd_per_lun = i16::try_from(d.cmd_per_lun).map_err(|_| EINVAL)?;
-        t.sg_tablesize = d.sg_tablesize;
-        t.max_sectors = d.max_sectors;
-        t.max_segment_size = d.max_segment_size;
-        t.dma_boundary = usize::try_from(d.dma_boundary).unwrap_or(usize::MAX);
-        t.this_id = d.this_id;
+        let mut t = bindings::scsi_host_template {
+            module: module.as_ptr(),
+            name: name.as_char_ptr(),
+            proc_name: proc_name.as_char_ptr(),
+            can_queue: i32::try_from(d.can_queue).map_err(|_| EINVAL)?,
+            cmd_per_lun: i16::try_from(d.cmd_per_lun).map_err(|_| EINVAL)?,
+            sg_tablesize: d.sg_tablesize,
+            max_sectors: d.max_sectors,
+            max_segment_size: d.max_segment_size,
+            dma_boundary: usize::try_from(d.dma_boundary).unwrap_or(usize::MAX),
+            this_id: d.this_id,
+            shost_groups,
+            sdev_groups,
+            ..Default::default()
+        };
         t.set_host_tagset(u32::from(d.host_tagset));
         t.set_track_queue_depth(1);
-        t.shost_groups = shost_groups;
-        t.sdev_groups = sdev_groups;
         OperationsVTable::<T>::fill(&mut t);
         // SAFETY: `FILLING` gives us exclusive access to the C template.
         unsafe { self.sht.get().write(t) };
