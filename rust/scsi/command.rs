@@ -433,32 +433,26 @@ impl<T: HostOperations> Command<T> {
 
     /// Copies `src` into the data buffer at byte `offset`; returns the bytes copied.
     pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
+        // An offset `off_t` cannot hold is past the end of any buffer.
+        let Ok(skip) = bindings::off_t::try_from(offset) else {
+            return 0;
+        };
         let (sgl, nents) = self.sg_table();
         // SAFETY: The command's scatterlist is valid while it is owned; the
         // copy is bounded by both the buffer and `src`.
-        unsafe {
-            bindings::sg_pcopy_from_buffer(
-                sgl,
-                nents,
-                src.as_ptr().cast(),
-                src.len(),
-                offset as isize,
-            )
-        }
+        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), skip) }
     }
 
     /// Copies the data buffer from byte `offset` into `dst`; returns the bytes copied.
     pub fn copy_from_sg(&self, offset: usize, dst: &mut [u8]) -> usize {
+        // As for `copy_to_sg`.
+        let Ok(skip) = bindings::off_t::try_from(offset) else {
+            return 0;
+        };
         let (sgl, nents) = self.sg_table();
         // SAFETY: As for `copy_to_sg`, reading instead.
         unsafe {
-            bindings::sg_pcopy_to_buffer(
-                sgl,
-                nents,
-                dst.as_mut_ptr().cast(),
-                dst.len(),
-                offset as isize,
-            )
+            bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), skip)
         }
     }
 
@@ -496,8 +490,13 @@ impl<T: HostOperations> Command<T> {
         let mut offset = skip;
         // SAFETY: The command's scatterlist is valid while it is owned.
         unsafe { bindings::sg_miter_start(&mut miter, sgl, nents, flags) };
-        // SAFETY: The iterator was started above.
-        let skipped = skip == 0 || unsafe { bindings::sg_miter_skip(&mut miter, skip as _) };
+        // An offset `off_t` cannot hold is past the end of any buffer: the
+        // walk stops as when `sg_miter_skip` runs out of chunks.
+        let skipped = skip == 0
+            || bindings::off_t::try_from(skip).is_ok_and(|skip| {
+                // SAFETY: The iterator was started above.
+                unsafe { bindings::sg_miter_skip(&mut miter, skip) }
+            });
         // SAFETY: As above; each call maps the next chunk (unmapping the last).
         while skipped && unsafe { bindings::sg_miter_next(&mut miter) } {
             // INVARIANT: `sg_miter_next` mapped `length` bytes at `addr`,
