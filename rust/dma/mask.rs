@@ -21,8 +21,7 @@ pub fn set_dma_masks(
     // SAFETY: Called from probe, before the driver made any DMA allocation or
     // mapping for this device (documented requirement), and the device lock
     // `Core` stands for keeps other probe/remove paths out.
-    unsafe {
-        pdev.dma_set_mask(streaming)?;
-        pdev.dma_set_coherent_mask(coherent)
-    }
+    unsafe { pdev.dma_set_mask(streaming) }?;
+    // SAFETY: As above.
+    unsafe { pdev.dma_set_coherent_mask(coherent) }
 }

@@ -52,9 +52,11 @@ impl<T: HostOperations> CmdPriv<T> {
     /// initialised by [`Self::init`] (every command the block layer
     /// allocated for the host; not the reset ioctl's stand-in).
     unsafe fn of<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Self {
+        // SAFETY: `cmd` is a live command (safety requirements).
+        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
         // SAFETY: By the safety requirements the private area is an
         // initialised `CmdPriv<T>` for as long as the command allocation lives.
-        unsafe { &*bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>() }
+        unsafe { &*this }
     }
 
     /// Initialises the private area of a newly allocated command.
@@ -457,10 +459,10 @@ impl<T: HostOperations> Command<T> {
     }
 
     fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
-        let cmd = self.raw();
         // SAFETY: By the type invariant the command is live and owned; its
         // data buffer table does not change while it is.
-        unsafe { ((*cmd).sdb.table.sgl, (*cmd).sdb.table.nents) }
+        let table = unsafe { (*self.raw()).sdb.table };
+        (table.sgl, table.nents)
     }
 
     /// Walks the data buffer, mapped chunk by chunk, starting at byte `skip`.
@@ -708,19 +710,16 @@ impl Iterator for DmaSegments<'_> {
         self.left = self.left.saturating_sub(1);
         // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
         // borrowed token owns.
-        let seg = unsafe {
-            (
-                bindings::orion_helper_sg_dma_address(sg),
-                bindings::orion_helper_sg_dma_len(sg),
-            )
-        };
+        let addr = unsafe { bindings::orion_helper_sg_dma_address(sg) };
+        // SAFETY: As above.
+        let len = unsafe { bindings::orion_helper_sg_dma_len(sg) };
         self.sg = if self.left > 0 {
             // SAFETY: More mapped segments follow `sg` in its table.
             unsafe { bindings::orion_helper_sg_next(sg) }
         } else {
             core::ptr::null_mut()
         };
-        Some(seg)
+        Some((addr, len))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -319,6 +319,8 @@ impl<T: HostOperations> Drop for Host<T> {
     fn drop(&mut self) {
         self.remove();
         let raw = self.shost.as_ptr();
+        // SAFETY: By the type invariant the host is live (we hold a reference).
+        let data = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
         // SAFETY: By the type invariant the host was added and its data
         // initialised. Removing it removed its devices, which waited for
         // their commands; afterwards no callback that gets the host data
@@ -326,9 +328,7 @@ impl<T: HostOperations> Drop for Host<T> {
         // finds it deleted), so the data can be dropped. Callbacks that may
         // still run (sdev_destroy for a device someone holds,
         // exit_cmd_priv) do not touch the host data.
-        unsafe {
-            core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>())
-        };
+        unsafe { core::ptr::drop_in_place(data) };
         // SAFETY: Our reference; the template it points to is static.
         unsafe { bindings::scsi_host_put(raw) };
     }
@@ -357,8 +357,10 @@ impl<T: HostOperations> HostRef<T> {
 
     /// The driver's data.
     pub fn data(&self) -> &T::HostData {
+        // SAFETY: By the type invariant the host is live.
+        let data = unsafe { bindings::orion_helper_shost_priv(self.raw()) }.cast::<T::HostData>();
         // SAFETY: By the type invariant the private area holds the data.
-        unsafe { &*bindings::orion_helper_shost_priv(self.raw()).cast::<T::HostData>() }
+        unsafe { &*data }
     }
 
     /// The host's device (`hostN`), for `dev_*` logging: messages read
@@ -399,18 +401,16 @@ impl<T: HostOperations> HostRef<T> {
     /// Spreads CPUs over the hardware queues of every map of the tag set
     /// (the default mapping), for [`HostOperations::map_queues`].
     pub fn map_queues_default(&self) {
+        let shost = self.raw();
         // SAFETY: The host is live; `map_queues` runs while the tag set is
         // being set up and has `nr_maps` maps.
-        unsafe {
-            let shost = self.raw();
-            for map in (*shost)
-                .tag_set
-                .map
-                .iter_mut()
-                .take((*shost).tag_set.nr_maps as usize)
-            {
-                bindings::blk_mq_map_queues(map);
-            }
+        let nr_maps = unsafe { (*shost).tag_set.nr_maps } as usize;
+        // SAFETY: As above.
+        let maps = unsafe { &mut (*shost).tag_set.map };
+        for map in maps.iter_mut().take(nr_maps) {
+            // SAFETY: `map` is one of the `nr_maps` maps of the tag set being
+            // set up.
+            unsafe { bindings::blk_mq_map_queues(map) };
         }
     }
 
@@ -441,8 +441,10 @@ impl<T: HostOperations> HostRef<T> {
             data: *mut c_void,
         ) -> bool {
             // SAFETY: `data` is the `&mut F` passed below, alive for the
-            // iteration; the midlayer passes live commands of this host.
-            unsafe { (*data.cast::<F>())(CommandRef::from_raw(cmd)) };
+            // iteration.
+            let f = unsafe { &mut *data.cast::<F>() };
+            // SAFETY: The midlayer passes live commands of this host.
+            f(unsafe { CommandRef::from_raw(cmd) });
             true
         }
         // SAFETY: The host is live; the callback and its data outlive the call.

@@ -327,8 +327,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn sdev_init(sdev: *mut bindings::scsi_device) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) =
-                unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let host = unsafe { Self::host_data_of_sdev(sdev) };
+            // SAFETY: As above.
+            let dev = unsafe { Device::<T>::from_raw(sdev) };
             let data = KBox::new(T::sdev_init(host, dev)?, GFP_KERNEL)?;
             // SAFETY: `hostdata` belongs to the driver; it is freed by sdev_destroy.
             unsafe { (*sdev).hostdata = KBox::into_raw(data).cast() };
@@ -347,8 +348,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     ) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) =
-                unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let host = unsafe { Self::host_data_of_sdev(sdev) };
+            // SAFETY: As above.
+            let dev = unsafe { Device::<T>::from_raw(sdev) };
             T::sdev_configure(host, dev)?;
             Ok(0)
         })
@@ -362,9 +364,11 @@ impl<T: HostOperations> OperationsVTable<T> {
     /// or was set by [`Self::sdev_init`], and no callback may use `hostdata`
     /// after this one.
     unsafe extern "C" fn sdev_destroy(sdev: *mut bindings::scsi_device) {
-        // SAFETY: The midlayer passes a live device; `hostdata` is null or was
-        // set by `sdev_init` from `KBox::into_raw`.
-        let (dev, data) = unsafe { (Device::<T>::from_raw(sdev), (*sdev).hostdata) };
+        // SAFETY: The midlayer passes a live device of a host of `T`.
+        let dev = unsafe { Device::<T>::from_raw(sdev) };
+        // SAFETY: The device is live; `hostdata` is null or was set by
+        // `sdev_init` from `KBox::into_raw`.
+        let data = unsafe { (*sdev).hostdata };
         if data.is_null() {
             return;
         }
@@ -385,12 +389,9 @@ impl<T: HostOperations> OperationsVTable<T> {
         from_result(|| {
             // SAFETY: The midlayer passes a live target whose parent device
             // is the host's `shost_gendev`.
-            let (shost, target) = unsafe {
-                (
-                    bindings::orion_helper_dev_to_shost((*starget).dev.parent),
-                    Target::from_raw(starget),
-                )
-            };
+            let shost = unsafe { bindings::orion_helper_dev_to_shost((*starget).dev.parent) };
+            // SAFETY: The midlayer passes a live target.
+            let target = unsafe { Target::from_raw(starget) };
             // SAFETY: The target belongs to a live host of `T`.
             T::target_alloc(unsafe { Self::host_data(shost) }, target)?;
             Ok(0)
@@ -417,7 +418,9 @@ impl<T: HostOperations> OperationsVTable<T> {
         depth: c_int,
     ) -> c_int {
         // SAFETY: The midlayer passes a live device of a host of `T`.
-        let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+        let host = unsafe { Self::host_data_of_sdev(sdev) };
+        // SAFETY: As above.
+        let dev = unsafe { Device::<T>::from_raw(sdev) };
         let depth = T::change_queue_depth(host, dev, depth.max(1) as u32);
         // SAFETY: `sdev` is live.
         unsafe { bindings::scsi_change_queue_depth(sdev, depth.min(i32::MAX as u32) as c_int) }
@@ -444,12 +447,9 @@ impl<T: HostOperations> OperationsVTable<T> {
         cmd: *mut bindings::scsi_cmnd,
     ) -> bindings::scsi_timeout_action {
         // SAFETY: The midlayer passes a live command of a host of `T`.
-        let (host, cmd) = unsafe {
-            (
-                Self::host_data_of_sdev((*cmd).device),
-                CommandRef::<T>::from_raw(cmd),
-            )
-        };
+        let host = unsafe { Self::host_data_of_sdev((*cmd).device) };
+        // SAFETY: As above.
+        let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
         match T::eh_timed_out(host, cmd) {
             TimeoutAction::NotHandled => bindings::scsi_timeout_action_SCSI_EH_NOT_HANDLED,
             TimeoutAction::ResetTimer => bindings::scsi_timeout_action_SCSI_EH_RESET_TIMER,
@@ -467,7 +467,9 @@ impl<T: HostOperations> OperationsVTable<T> {
         // SAFETY: By the safety requirements the device is live.
         let sdev = unsafe { (*cmd).device };
         // SAFETY: A live device of a host of `T`.
-        unsafe { (Self::host_data_of_sdev(sdev), Device::from_raw(sdev)) }
+        let host = unsafe { Self::host_data_of_sdev(sdev) };
+        // SAFETY: As above.
+        (host, unsafe { Device::from_raw(sdev) })
     }
 
     /// `eh_abort_handler`: the error handler aborts a command.
@@ -479,12 +481,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     /// stand-in), with a live device. Called from the error handler only.
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler aborts real commands of this host.
-        let (host, cmd) = unsafe {
-            (
-                Self::host_data_of_sdev((*cmd).device),
-                CommandRef::<T>::from_raw(cmd),
-            )
-        };
+        let host = unsafe { Self::host_data_of_sdev((*cmd).device) };
+        // SAFETY: As above.
+        let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
         let eh = EhContext { _private: () };
         let mut result = T::eh_abort(host, cmd, &eh);
         if result == EhResult::Success && cmd.is_parked() {
