@@ -11,11 +11,12 @@
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures)
+#   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas lint clean
 
 all: module
 
@@ -45,6 +46,9 @@ bench:
 
 bench-megasas:
 	@bash scripts/bench-megasas.sh
+
+lint:
+	@bash scripts/lint.sh
 
 clean:
 	@[ -f .kdir ] && $(MAKE) -s -C "$$(cat .kdir)" M=$(CURDIR) clean || true

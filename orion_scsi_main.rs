@@ -146,9 +146,17 @@ impl kernel::Module for OrionScsi {
         pr_info!(
             "loaded: {} virtual adapter(s), MegaRAID driver {}\n",
             virt.count(),
-            if megasas.is_some() { "registered" } else { "off" }
+            if megasas.is_some() {
+                "registered"
+            } else {
+                "off"
+            }
         );
-        Ok(OrionScsi { _megasas: megasas, _virt: virt, _debugfs: debugfs })
+        Ok(OrionScsi {
+            _megasas: megasas,
+            _virt: virt,
+            _debugfs: debugfs,
+        })
     }
 }
 

@@ -16,7 +16,9 @@ pub struct Clock {
 impl Clock {
     /// Starts the clock.
     pub fn new() -> Self {
-        Self { epoch: Instant::now() }
+        Self {
+            epoch: Instant::now(),
+        }
     }
 
     /// Nanoseconds since [`Clock::new`].

@@ -2,6 +2,6 @@
 
 //! Core shared by every orion_scsi adapter: statistics and configuration checks.
 
+pub mod latency;
 pub mod stats;
 pub mod stats_attrs;
-pub mod latency;

@@ -124,7 +124,8 @@ impl IoStats {
 
     /// Resets the peak to the current number outstanding.
     pub fn reset_peak(&self) {
-        self.peak_outstanding.store(self.outstanding.load(Relaxed), Relaxed);
+        self.peak_outstanding
+            .store(self.outstanding.load(Relaxed), Relaxed);
     }
 
     /// A consistent-enough copy for reporting.
@@ -174,9 +175,21 @@ pub struct StatsSnapshot {
 }
 
 const SENSE_KEY_NAMES: [&str; 16] = [
-    "no_sense", "recovered_error", "not_ready", "medium_error", "hardware_error",
-    "illegal_request", "unit_attention", "data_protect", "blank_check", "vendor_specific",
-    "copy_aborted", "aborted_command", "reserved_c", "volume_overflow", "miscompare",
+    "no_sense",
+    "recovered_error",
+    "not_ready",
+    "medium_error",
+    "hardware_error",
+    "illegal_request",
+    "unit_attention",
+    "data_protect",
+    "blank_check",
+    "vendor_specific",
+    "copy_aborted",
+    "aborted_command",
+    "reserved_c",
+    "volume_overflow",
+    "miscompare",
     "reserved_f",
 ];
 

@@ -17,7 +17,11 @@ pub trait StatsDevice: HostOperations {
     fn io_stats(dev: &Device<Self>) -> Option<&IoStats>;
 }
 
-fn show<T: StatsDevice>(dev: &Device<T>, w: &mut SysfsWriter<'_>, pick: fn(&StatsSnapshot) -> u64) -> fmt::Result {
+fn show<T: StatsDevice>(
+    dev: &Device<T>,
+    w: &mut SysfsWriter<'_>,
+    pick: fn(&StatsSnapshot) -> u64,
+) -> fmt::Result {
     let stats = T::io_stats(dev).ok_or(fmt::Error)?;
     writeln!(w, "{}", pick(&stats.snapshot()))
 }
@@ -60,12 +64,40 @@ pub struct StatsAttributes<T>(PhantomData<T>);
 impl<T: StatsDevice> StatsAttributes<T> {
     /// The attribute list.
     pub const LIST: [Attribute<Device<T>>; 7] = [
-        Attribute { name: c"orion_reads", show: reads::<T>, store: None },
-        Attribute { name: c"orion_writes", show: writes::<T>, store: None },
-        Attribute { name: c"orion_read_bytes", show: read_bytes::<T>, store: None },
-        Attribute { name: c"orion_write_bytes", show: write_bytes::<T>, store: None },
-        Attribute { name: c"orion_check_conditions", show: check_conditions::<T>, store: None },
-        Attribute { name: c"orion_outstanding", show: outstanding::<T>, store: None },
-        Attribute { name: c"orion_peak_outstanding", show: peak_outstanding::<T>, store: Some(reset_peak::<T>) },
+        Attribute {
+            name: c"orion_reads",
+            show: reads::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_writes",
+            show: writes::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_read_bytes",
+            show: read_bytes::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_write_bytes",
+            show: write_bytes::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_check_conditions",
+            show: check_conditions::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_outstanding",
+            show: outstanding::<T>,
+            store: None,
+        },
+        Attribute {
+            name: c"orion_peak_outstanding",
+            show: peak_outstanding::<T>,
+            store: Some(reset_peak::<T>),
+        },
     ];
 }

@@ -110,7 +110,12 @@ pub(super) struct CtrlStats {
 
 impl CtrlStats {
     fn new() -> Self {
-        Self { aborts: Atomic::new(0), resets: Atomic::new(0), faults: Atomic::new(0), interrupts: Atomic::new(0) }
+        Self {
+            aborts: Atomic::new(0),
+            resets: Atomic::new(0),
+            faults: Atomic::new(0),
+            interrupts: Atomic::new(0),
+        }
     }
 }
 
@@ -228,7 +233,8 @@ impl Controller {
         }
         // Like megaraid_sas: no more than the SGL can describe with pages,
         // and no more than the firmware's request limit.
-        let by_sgl = (u32::from(this.max_sge).saturating_sub(1)) * (kernel::page::PAGE_SIZE as u32 / 512);
+        let by_sgl =
+            (u32::from(this.max_sge).saturating_sub(1)) * (kernel::page::PAGE_SIZE as u32 / 512);
         this.max_sectors = by_sgl.min(info.max_request_sectors.max(8));
         this.info = info;
         this.refresh_lds()?;
@@ -291,7 +297,11 @@ impl Controller {
 
     fn ring_addr(&self, word: usize) -> Result<u64> {
         let off = word.checked_mul(4).ok_or(EINVAL)? as u64;
-        u64::from(self.ring()?.dma_address()).checked_add(off).ok_or(EINVAL)
+        // `dma_addr_t` is `u32` on 32-bit configurations without 64-bit DMA
+        // addressing: the conversion is only useless on this one.
+        #[allow(clippy::useless_conversion)]
+        let base = u64::from(self.ring()?.dma_address());
+        base.checked_add(off).ok_or(EINVAL)
     }
 
     fn ring_read(&self, word: usize) -> Result<u32> {
@@ -343,20 +353,29 @@ impl Controller {
     /// Builds an internal frame with `build`, posts it and polls its status
     /// (QEMU completes internal frames inside the posting write). Caller
     /// holds `internal` (or is probing). Returns the MFI status.
-    fn run_internal(&self, build: impl FnOnce(&mut [u8], u32) -> Result<usize, MfiError>) -> Result<u8> {
+    fn run_internal(
+        &self,
+        build: impl FnOnce(&mut [u8], u32) -> Result<usize, MfiError>,
+    ) -> Result<u8> {
         let idx = self.internal_index();
         // A previous internal command that timed out leaves its frame with
         // the firmware: only a reset frees it.
         let mut slot = self.frames.claim(idx).ok_or(EBUSY)?;
         let mut frame = [0u8; fr::FRAME_SIZE];
-        let size = build(&mut frame, encode_context(u32::try_from(idx).map_err(|_| EINVAL)?))?;
+        let size = build(
+            &mut frame,
+            encode_context(u32::try_from(idx).map_err(|_| EINVAL)?),
+        )?;
         slot.write(0, frame.get(..size).ok_or(EINVAL)?)?;
         let words = post_words(slot.dma_address(), size)?;
         slot.to_device();
         self.regs.post(words);
         let start = Instant::<Monotonic>::now();
         loop {
-            let status = self.frames.peek_u8(idx, fr::OFF_CMD_STATUS).unwrap_or(fr::STAT_PENDING);
+            let status = self
+                .frames
+                .peek_u8(idx, fr::OFF_CMD_STATUS)
+                .unwrap_or(fr::STAT_PENDING);
             if status != fr::STAT_PENDING {
                 // The firmware wrote the status last: it is done with the frame.
                 drop(self.frames.reclaim(idx));
@@ -371,7 +390,12 @@ impl Controller {
     }
 
     /// Runs a DCMD reading up to `len` bytes; `parse` gets the data.
-    fn dcmd_read<R>(&self, make: impl FnOnce(u64) -> Dcmd, len: usize, parse: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+    fn dcmd_read<R>(
+        &self,
+        make: impl FnOnce(u64) -> Dcmd,
+        len: usize,
+        parse: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Result<R> {
         let mut buf = KVec::from_elem(0u8, len.min(DATA_BUF_SIZE), GFP_KERNEL)?;
         {
             let _g = self.internal.lock();
@@ -381,7 +405,12 @@ impl Controller {
             let dcmd = make(addr);
             let status = self.run_internal(|f, ctx| build_dcmd(f, ctx, &dcmd))?;
             if status != fr::STAT_OK {
-                dev_err!(self.dev, "DCMD {:#010x} failed, status {:#x}\n", dcmd.opcode, status);
+                dev_err!(
+                    self.dev,
+                    "DCMD {:#010x} failed, status {:#x}\n",
+                    dcmd.opcode,
+                    status
+                );
                 return Err(EIO);
             }
             data.read(0, &mut buf)?;
@@ -400,7 +429,9 @@ impl Controller {
     }
 
     fn ctrl_info(&self) -> Result<CtrlInfo> {
-        self.dcmd_read(Dcmd::ctrl_get_info, CTRL_INFO_SIZE, |b| Ok(CtrlInfo::parse(b)?))
+        self.dcmd_read(Dcmd::ctrl_get_info, CTRL_INFO_SIZE, |b| {
+            Ok(CtrlInfo::parse(b)?)
+        })
     }
 
     /// Re-reads the logical drive list.
@@ -422,16 +453,20 @@ impl Controller {
     /// Re-reads the physical device list (SAS addresses by target id).
     pub(crate) fn refresh_pds(&self) -> Result {
         let mut addrs = [0u64; 64];
-        self.dcmd_read(|a| Dcmd::pd_get_list(a, DATA_BUF_SIZE as u32), DATA_BUF_SIZE, |b| {
-            for pd in PdList::parse(b)?.iter() {
-                if let Some(slot) = addrs.get_mut(usize::from(pd.scsi_id)) {
-                    if pd.lun == 0 {
-                        *slot = pd.sas_addr;
+        self.dcmd_read(
+            |a| Dcmd::pd_get_list(a, DATA_BUF_SIZE as u32),
+            DATA_BUF_SIZE,
+            |b| {
+                for pd in PdList::parse(b)?.iter() {
+                    if let Some(slot) = addrs.get_mut(usize::from(pd.scsi_id)) {
+                        if pd.lun == 0 {
+                            *slot = pd.sas_addr;
+                        }
                     }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         for (a, v) in self.sas_addrs.iter().zip(addrs) {
             a.store(v, Relaxed);
         }
@@ -440,7 +475,9 @@ impl Controller {
 
     /// SAS address of the disk at `target` (0 when unknown).
     pub(crate) fn sas_address(&self, target: u32) -> u64 {
-        self.sas_addrs.get(target as usize).map_or(0, |a| a.load(Relaxed))
+        self.sas_addrs
+            .get(target as usize)
+            .map_or(0, |a| a.load(Relaxed))
     }
 
     /// Asks the firmware to abort the SCSI frame of tag `tag`.
@@ -450,7 +487,8 @@ impl Controller {
         }
         let victim = self.frames.dma_address(tag as usize).ok_or(EINVAL)?;
         let _g = self.internal.lock();
-        let status = self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
+        let status =
+            self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
         self.stats.aborts.fetch_add(1, Relaxed);
         match status {
             fr::STAT_OK => Ok(()),
@@ -466,17 +504,26 @@ impl Controller {
             return 0;
         }
         let _g = self.ring_lock.lock();
-        let (Ok(producer), Ok(consumer)) = (self.ring_read(PRODUCER_WORD), self.ring_read(CONSUMER_WORD)) else {
+        let (Ok(producer), Ok(consumer)) =
+            (self.ring_read(PRODUCER_WORD), self.ring_read(CONSUMER_WORD))
+        else {
             return 0;
         };
         let Ok(drain) = self.ring_geom.drain(producer, consumer) else {
-            dev_err!(self.dev, "reply ring indices out of range ({}, {})\n", producer, consumer);
+            dev_err!(
+                self.dev,
+                "reply ring indices out of range ({}, {})\n",
+                producer,
+                consumer
+            );
             return 0;
         };
         let mut n = 0u32;
         for slot in drain {
             n = n.saturating_add(1);
-            let Ok(ctx) = self.ring_read(RING_WORD + slot as usize) else { continue };
+            let Ok(ctx) = self.ring_read(RING_WORD + slot as usize) else {
+                continue;
+            };
             match decode_context(ctx, self.can_queue + 1) {
                 Ok(idx) if idx < self.can_queue => f(idx),
                 Ok(_) => {}
@@ -530,7 +577,8 @@ impl Controller {
             for w in r::ADP_RESET_SEQ {
                 self.regs.write(r::SEQ, w);
             }
-            self.regs.write(r::DIAG, r::DIAG_WRITE_ENABLE | r::DIAG_RESET_ADAPTER);
+            self.regs
+                .write(r::DIAG, r::DIAG_WRITE_ENABLE | r::DIAG_RESET_ADAPTER);
             ret = wait_ready_quiet(&self.regs, READY_TIMEOUT_MS);
         }
         if let Err(e) = ret {
@@ -538,13 +586,18 @@ impl Controller {
             // them) and their commands parked; nothing is reused.
             self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
             self.dead.store(1, Release);
-            dev_err!(self.dev, "controller did not return to READY after reset: giving it up\n");
+            dev_err!(
+                self.dev,
+                "controller did not return to READY after reset: giving it up\n"
+            );
             self.resetting.store(0, Release);
             return Err(e);
         }
         // Give completions of cancelled frames a moment to be consumed.
         let start = Instant::<Monotonic>::now();
-        while (0..self.can_queue as usize).any(|i| self.frames.is_with_device(i)) && ms_since(&start) < 500 {
+        while (0..self.can_queue as usize).any(|i| self.frames.is_with_device(i))
+            && ms_since(&start) < 500
+        {
             fsleep(Delta::from_millis(1));
         }
         // The firmware is at READY: it holds no frame any more.
@@ -612,7 +665,11 @@ fn wait_ready(regs: &Regs, dev: &device::Device<Bound>) -> Result {
         _ => regs.write(r::IDB, r::IDB_READY),
     }
     wait_ready_quiet(regs, READY_TIMEOUT_MS).inspect_err(|_| {
-        dev_err!(dev, "firmware did not become READY (status {:#010x})\n", regs.read(r::OSP0));
+        dev_err!(
+            dev,
+            "firmware did not become READY (status {:#010x})\n",
+            regs.read(r::OSP0)
+        );
     })
 }
 

@@ -16,12 +16,12 @@ use super::mfi::{
     regs::post_words,
     reply::encode_context,
 };
-use crate::hw::IrqMode;
 use crate::common::{
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
+use crate::hw::IrqMode;
 use crate::scsi::{
     command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext,
     EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
@@ -63,14 +63,19 @@ impl MegasasHost {
             return;
         };
         // Gone if the error handler took it back (then it was aborted).
-        let Some(mut cmd) = shost.take_parked(idx) else { return };
+        let Some(mut cmd) = shost.take_parked(idx) else {
+            return;
+        };
         let status = match done.outcome {
             Outcome::Ok => CmdStatus::GOOD,
             Outcome::ScsiError { scsi_status } => {
                 if let Some(dst) = cmd.sense_buffer_mut().get_mut(..sense_len) {
                     dst.copy_from_slice(sense.get(..sense_len).unwrap_or(&[]));
                 }
-                CmdStatus { host: HostByte::Ok, status: scsi_status }
+                CmdStatus {
+                    host: HostByte::Ok,
+                    status: scsi_status,
+                }
             }
             Outcome::Busy => CmdStatus::BUSY,
             Outcome::NoConnect => CmdStatus::host(HostByte::NoConnect),
@@ -191,7 +196,10 @@ impl HostOperations for MegasasOps {
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 
-    fn queue_command<'q>(host: &MegasasHost, mut cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(
+        host: &MegasasHost,
+        mut cmd: NewCommand<'q, Self>,
+    ) -> Result<(), Requeue<'q>> {
         let ctrl = &host.ctrl;
         let Some(_posting) = ctrl.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
@@ -205,7 +213,9 @@ impl HostOperations for MegasasOps {
             DataDirection::None => DataDir::None,
             DataDirection::ToDevice => DataDir::Write,
             DataDirection::FromDevice => DataDir::Read,
-            DataDirection::Bidirectional => return finish_early(cmd, CmdStatus::host(HostByte::Error)),
+            DataDirection::Bidirectional => {
+                return finish_early(cmd, CmdStatus::host(HostByte::Error))
+            }
         };
         // The frame of a command whose abort failed may still be with the
         // firmware until a reset.
@@ -213,7 +223,11 @@ impl HostOperations for MegasasOps {
             return Err(cmd.requeue(QueueBusy::Device));
         };
         let sense_addr = slot.dma_address().saturating_add(SENSE_OFF as u64);
-        let data_len = if dir == DataDir::None { 0 } else { cmd.transfer_len() };
+        let data_len = if dir == DataDir::None {
+            0
+        } else {
+            cmd.transfer_len()
+        };
         let mut cdb = [0u8; 16];
         let cdb_len = cmd.cdb().len().min(cdb.len());
         if let (Some(dst), Some(src)) = (cdb.get_mut(..cdb_len), cmd.cdb().get(..cdb_len)) {
@@ -238,9 +252,19 @@ impl HostOperations for MegasasOps {
         // QEMU wants one SG entry even without data: point it at the sense
         // buffer, with a zero data length it is not used.
         let dummy = (segs.size_hint().0 == 0).then_some((sense_addr, SENSE_LEN as u32));
-        let posted = write_frame(&mut slot, tag, &io, Iterator::chain(segs, dummy), ctrl.max_sge.into());
+        let posted = write_frame(
+            &mut slot,
+            tag,
+            &io,
+            Iterator::chain(segs, dummy),
+            ctrl.max_sge.into(),
+        );
         let Ok(words) = posted else {
-            dev_err!(cmd.device().as_dev(), "cannot build a frame for opcode {:#x}\n", cdb.first().copied().unwrap_or(0));
+            dev_err!(
+                cmd.device().as_dev(),
+                "cannot build a frame for opcode {:#x}\n",
+                cdb.first().copied().unwrap_or(0)
+            );
             drop(slot);
             return finish_early(cmd, CmdStatus::host(HostByte::Error));
         };
@@ -290,14 +314,20 @@ impl HostOperations for MegasasOps {
                 dev_info!(dev, "MFI ABORT of tag {} not accepted ({:?})\n", tag, e);
             }
             let start = Instant::<Monotonic>::now();
-            while ctrl.frames().is_with_device(tag as usize) && start.elapsed().as_millis() < ABORT_WAIT_MS {
+            while ctrl.frames().is_with_device(tag as usize)
+                && start.elapsed().as_millis() < ABORT_WAIT_MS
+            {
                 fsleep(Delta::from_millis(1));
             }
         }
         if ctrl.frames().is_with_device(tag as usize) {
             // The device may still write the buffer: keep the command and
             // its mapping; the reset the midlayer escalates to reclaims it.
-            dev_warn!(dev, "abort of tag {}: the firmware still holds the frame\n", tag);
+            dev_warn!(
+                dev,
+                "abort of tag {}: the firmware still holds the frame\n",
+                tag
+            );
             return EhResult::Failed;
         }
         if let Some(owned) = cmd.take_parked_eh(eh) {
@@ -315,7 +345,12 @@ impl HostOperations for MegasasOps {
         eh_reset(host, dev.host(), eh, "target")
     }
 
-    fn eh_bus_reset(host: &MegasasHost, shost: &HostRef<Self>, _channel: u32, eh: &EhContext) -> EhResult {
+    fn eh_bus_reset(
+        host: &MegasasHost,
+        shost: &HostRef<Self>,
+        _channel: u32,
+        eh: &EhContext,
+    ) -> EhResult {
         eh_reset(host, shost, eh, "bus")
     }
 
@@ -352,7 +387,12 @@ fn write_frame(
 }
 
 /// MFI has no per-device reset: every reset level resets the controller.
-fn eh_reset(host: &MegasasHost, shost: &HostRef<MegasasOps>, eh: &EhContext, what: &str) -> EhResult {
+fn eh_reset(
+    host: &MegasasHost,
+    shost: &HostRef<MegasasOps>,
+    eh: &EhContext,
+    what: &str,
+) -> EhResult {
     dev_info!(shost.as_dev(), "{} reset: resetting the controller\n", what);
     match host.reset(shost, Some(eh)) {
         Ok(()) => {

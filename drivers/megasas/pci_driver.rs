@@ -16,10 +16,7 @@ use kernel::{
     irq::{Handler, IrqReturn},
     pci,
     prelude::*,
-    sync::{
-        atomic::Relaxed,
-        Arc,
-    },
+    sync::{atomic::Relaxed, Arc},
     ThisModule,
 };
 
@@ -51,7 +48,10 @@ impl IrqChoice {
             2 => IrqChoice::Msi,
             3 => IrqChoice::Intx,
             _ => {
-                pr_err!("invalid megasas_irq={}: must be 0 (auto), 1 (MSI-X), 2 (MSI) or 3 (INTx)\n", v);
+                pr_err!(
+                    "invalid megasas_irq={}: must be 0 (auto), 1 (MSI-X), 2 (MSI) or 3 (INTx)\n",
+                    v
+                );
                 return Err(EINVAL);
             }
         })
@@ -135,8 +135,14 @@ kernel::pci_device_table!(
     PCI_TABLE,
     <MegasasDriver as pci::Driver>::IdInfo,
     [
-        (pci::DeviceId::from_id(pci::Vendor::LSI_LOGIC, 0x0060), Model::Sas1078),
-        (pci::DeviceId::from_id(pci::Vendor::LSI_LOGIC, 0x0079), Model::Sas2108),
+        (
+            pci::DeviceId::from_id(pci::Vendor::LSI_LOGIC, 0x0060),
+            Model::Sas1078
+        ),
+        (
+            pci::DeviceId::from_id(pci::Vendor::LSI_LOGIC, 0x0079),
+            Model::Sas2108
+        ),
     ]
 );
 
@@ -164,7 +170,10 @@ impl pci::Driver for MegasasDriver {
     }
 }
 
-fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> Result<MegasasDevice<'bound>> {
+fn probe<'bound>(
+    pdev: &'bound pci::Device<Core<'_>>,
+    model: Option<Model>,
+) -> Result<MegasasDevice<'bound>> {
     let model = model.ok_or(ENODEV)?;
     let cfg = CONFIG.as_ref().copied().ok_or(ENODEV)?;
     pdev.enable_device_mem()?;
@@ -176,7 +185,9 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         Model::Sas1078 => 0,
         Model::Sas2108 => 1,
     };
-    let bar = pdev.iomap_region_sized::<REGS_SIZE>(bar_index, c"orion_megasas")?.into_devres()?;
+    let bar = pdev
+        .iomap_region_sized::<REGS_SIZE>(bar_index, c"orion_megasas")?
+        .into_devres()?;
     let ctrl = Controller::new(pdev.as_ref(), Regs::new(bar), model)?;
     let host_cfg = HostConfig {
         can_queue: ctrl.can_queue,
@@ -210,9 +221,15 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
         irq_mode: kernel::sync::SetOnce::new(),
         clock: crate::common::latency::Clock::new(),
     };
-    let host = Arc::new(Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?, GFP_KERNEL)?;
+    let host = Arc::new(
+        Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?,
+        GFP_KERNEL,
+    )?;
     let modes = cfg.irq.modes();
-    let handler = |intx| MegasasIrq { host: host.clone(), intx };
+    let handler = |intx| MegasasIrq {
+        host: host.clone(),
+        intx,
+    };
     // The handler must know whether it is on INTx; try each kind in turn.
     let mut irq = None;
     for &mode in modes {
@@ -228,22 +245,43 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>, model: Option<Model>) -> R
     let shost = host.get();
     let _ = shost.data().irq_mode.populate(irq.mode());
     shost.data().ctrl.enable_interrupts();
-    dev_info!(pdev.as_ref(), "host{}: {} interrupt\n", shost.host_no(), irq.mode().name());
+    dev_info!(
+        pdev.as_ref(),
+        "host{}: {} interrupt\n",
+        shost.host_no(),
+        irq.mode().name()
+    );
     let watchdog = Periodic::new(WATCHDOG_MS, Watchdog { host: host.clone() })?;
     shost.scan();
-    Ok(MegasasDevice { watchdog, irq, host })
+    Ok(MegasasDevice {
+        watchdog,
+        irq,
+        host,
+    })
 }
 
 /// The registered PCI driver (module lifetime).
 pub(crate) type Registration = kernel::driver::Registration<pci::Adapter<MegasasDriver>>;
 
 /// Template defaults; every host sets its own limits from the firmware.
-const TEMPLATE_DEFAULTS: HostConfig = HostConfig { max_id: 64, max_lun: 1, ..HostConfig::DEFAULT };
+const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
+    max_id: 64,
+    max_lun: 1,
+    ..HostConfig::DEFAULT
+};
 
 /// Stores the configuration, fills the template, then registers the driver.
-pub(crate) fn register(cfg: MegasasConfig, module: &'static ThisModule) -> Result<Pin<KBox<Registration>>> {
+pub(crate) fn register(
+    cfg: MegasasConfig,
+    module: &'static ThisModule,
+) -> Result<Pin<KBox<Registration>>> {
     // A module instance sets it once (statics are new on every load).
     let _ = CONFIG.populate(cfg);
-    TEMPLATE.init(module, c"orion_scsi MegaRAID SAS (MFI)", c"orion_megasas", &TEMPLATE_DEFAULTS)?;
+    TEMPLATE.init(
+        module,
+        c"orion_scsi MegaRAID SAS (MFI)",
+        c"orion_megasas",
+        &TEMPLATE_DEFAULTS,
+    )?;
     KBox::pin_init(Registration::new(c"orion_megasas", module), GFP_KERNEL)
 }

@@ -14,10 +14,9 @@ use crate::scsi::{
 };
 use core::fmt::{self, Write};
 use kernel::{
-    debugfs,
+    debugfs, new_spinlock,
     prelude::*,
     str::CString,
-    new_spinlock,
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, SpinLock,
@@ -50,8 +49,11 @@ pub(crate) struct VirtHost {
 
 impl VirtHost {
     fn new(index: u32, cfg: &VirtConfig, hw_queues: u32, can_queue: u32) -> Result<Self> {
-        let capacity_blocks = (cfg.capacity_mib << 20).checked_div(u64::from(cfg.block_size)).ok_or(EINVAL)?;
-        let mut luns = KVec::with_capacity(cfg.targets.saturating_mul(cfg.luns) as usize, GFP_KERNEL)?;
+        let capacity_blocks = (cfg.capacity_mib << 20)
+            .checked_div(u64::from(cfg.block_size))
+            .ok_or(EINVAL)?;
+        let mut luns =
+            KVec::with_capacity(cfg.targets.saturating_mul(cfg.luns) as usize, GFP_KERNEL)?;
         for t in 0..cfg.targets {
             for l in 0..cfg.luns {
                 let mut base = LunConfig::new(index, t, l.into(), cfg.block_size, capacity_blocks)
@@ -126,7 +128,11 @@ impl VirtHost {
         if target >= self.cfg.targets || lun >= u64::from(self.cfg.luns) {
             return None;
         }
-        Some(target.saturating_mul(self.cfg.luns).saturating_add(lun as u32) as usize)
+        Some(
+            target
+                .saturating_mul(self.cfg.luns)
+                .saturating_add(lun as u32) as usize,
+        )
     }
 
     fn lun_of(&self, dev: &Device<VirtAdapter>) -> Option<&VirtLun> {
@@ -136,7 +142,12 @@ impl VirtHost {
     /// Gives back every parked command of a LUN matching `matches(target,
     /// lun)` (DID_RESET: the midlayer retries those it did not time out)
     /// and raises a unit attention there.
-    fn reset_where(&self, shost: &HostRef<VirtAdapter>, eh: &EhContext, matches: impl Fn(u32, u64) -> bool) {
+    fn reset_where(
+        &self,
+        shost: &HostRef<VirtAdapter>,
+        eh: &EhContext,
+        matches: impl Fn(u32, u64) -> bool,
+    ) {
         shost.for_each_busy(|c| {
             if matches(c.device().id(), c.device().lun()) {
                 if let Some(cmd) = c.take_parked_eh(eh) {
@@ -146,7 +157,8 @@ impl VirtHost {
         });
         for (i, lun) in self.luns.iter().enumerate() {
             let i = i as u32;
-            let (Some(t), Some(l)) = (i.checked_div(self.cfg.luns), i.checked_rem(self.cfg.luns)) else {
+            let (Some(t), Some(l)) = (i.checked_div(self.cfg.luns), i.checked_rem(self.cfg.luns))
+            else {
                 continue;
             };
             if matches(t, u64::from(l)) {
@@ -181,7 +193,11 @@ impl HostOperations for VirtAdapter {
     type DeviceData = usize;
 
     const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[
-        Attribute { name: c"orion_luns", show: |h, w| writeln!(w, "{}", h.luns.len()), store: None },
+        Attribute {
+            name: c"orion_luns",
+            show: |h, w| writeln!(w, "{}", h.luns.len()),
+            store: None,
+        },
         Attribute {
             name: c"orion_doorbells",
             show: |h, w| writeln!(w, "{}", h.doorbells.load(Relaxed)),
@@ -200,10 +216,12 @@ impl HostOperations for VirtAdapter {
         shost.map_queues_default();
     }
 
-    fn queue_command<'q>(host: &VirtHost, mut cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(
+        host: &VirtHost,
+        mut cmd: NewCommand<'q, Self>,
+    ) -> Result<(), Requeue<'q>> {
         let dev = cmd.device();
-        let (Some(lun), Some(busy)) =
-            (host.lun_of(dev), host.target_busy.get(dev.id() as usize))
+        let (Some(lun), Some(busy)) = (host.lun_of(dev), host.target_busy.get(dev.id() as usize))
         else {
             cmd.accept().complete(CmdStatus::host(HostByte::NoConnect));
             return Ok(());
@@ -240,7 +258,8 @@ impl HostOperations for VirtAdapter {
 
     fn command_finished(host: &VirtHost, cmd: &CommandRef<Self>) {
         let dev = cmd.device();
-        if let (Some(lun), Some(busy)) = (host.lun_of(dev), host.target_busy.get(dev.id() as usize)) {
+        if let (Some(lun), Some(busy)) = (host.lun_of(dev), host.target_busy.get(dev.id() as usize))
+        {
             busy.fetch_sub(1, Relaxed);
             lun.stats.finish(cmd.data().latency_ns(&host.clock));
         }
@@ -267,7 +286,11 @@ impl HostOperations for VirtAdapter {
         // A command still waiting on its completion timer is taken back; one
         // that already completed needs nothing.
         if let Some(taken) = cmd.take_parked_eh(eh) {
-            dev_info!(taken.device().as_dev(), "abort: took back command {:#x}\n", taken.unique_tag());
+            dev_info!(
+                taken.device().as_dev(),
+                "abort: took back command {:#x}\n",
+                taken.unique_tag()
+            );
             taken.give_back(CmdStatus::host(HostByte::Reset));
         }
         EhResult::Success
@@ -285,7 +308,12 @@ impl HostOperations for VirtAdapter {
         EhResult::Success
     }
 
-    fn eh_bus_reset(host: &VirtHost, shost: &HostRef<Self>, _channel: u32, eh: &EhContext) -> EhResult {
+    fn eh_bus_reset(
+        host: &VirtHost,
+        shost: &HostRef<Self>,
+        _channel: u32,
+        eh: &EhContext,
+    ) -> EhResult {
         host.reset_where(shost, eh, |_, _| true);
         EhResult::Success
     }
@@ -331,7 +359,11 @@ pub(crate) struct VirtAdapters {
 
 impl VirtAdapters {
     /// Creates and scans `cfg.adapters` virtual hosts.
-    pub(crate) fn new(module: &'static ThisModule, cfg: &VirtConfig, debug_dir: &debugfs::Dir) -> Result<Self> {
+    pub(crate) fn new(
+        module: &'static ThisModule,
+        cfg: &VirtConfig,
+        debug_dir: &debugfs::Dir,
+    ) -> Result<Self> {
         let hw_queues = match cfg.hw_queues {
             0 => kernel::cpu::nr_cpu_ids().max(1),
             n => n,
@@ -351,9 +383,18 @@ impl VirtAdapters {
             max_channel: 0,
             max_cmd_len: 32,
         };
-        TEMPLATE.init(module, c"orion_scsi virtual adapter", c"orion_virt", &host_cfg)?;
-        let mut this =
-            Self { _lun_files: KVec::new(), _host_files: KVec::new(), _dirs: KVec::new(), hosts: KVec::new() };
+        TEMPLATE.init(
+            module,
+            c"orion_scsi virtual adapter",
+            c"orion_virt",
+            &host_cfg,
+        )?;
+        let mut this = Self {
+            _lun_files: KVec::new(),
+            _host_files: KVec::new(),
+            _dirs: KVec::new(),
+            hosts: KVec::new(),
+        };
         for index in 0..cfg.adapters {
             let data = VirtHost::new(index, cfg, hw_queues, host_cfg.can_queue)?;
             let mut lun_stats = KVec::with_capacity(data.luns.len(), GFP_KERNEL)?;
@@ -365,12 +406,21 @@ impl VirtAdapters {
             let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
             for (i, stats) in lun_stats.iter().enumerate() {
                 let i = i as u32;
-                let (t, l) = (i.checked_div(cfg.luns).ok_or(EINVAL)?, i.checked_rem(cfg.luns).ok_or(EINVAL)?);
+                let (t, l) = (
+                    i.checked_div(cfg.luns).ok_or(EINVAL)?,
+                    i.checked_rem(cfg.luns).ok_or(EINVAL)?,
+                );
                 let name = CString::try_from_fmt(fmt!("lun{}:{}", t, l))?;
-                let file = KBox::pin_init(dir.read_only_file(&name, LunStatsFile(stats.clone())), GFP_KERNEL)?;
+                let file = KBox::pin_init(
+                    dir.read_only_file(&name, LunStatsFile(stats.clone())),
+                    GFP_KERNEL,
+                )?;
                 this._lun_files.push(file, GFP_KERNEL)?;
             }
-            let file = KBox::pin_init(dir.read_only_file(c"stats", HostStatsFile(lun_stats)), GFP_KERNEL)?;
+            let file = KBox::pin_init(
+                dir.read_only_file(c"stats", HostStatsFile(lun_stats)),
+                GFP_KERNEL,
+            )?;
             this._host_files.push(file, GFP_KERNEL)?;
             this._dirs.push(dir, GFP_KERNEL)?;
             this.hosts.push(host, GFP_KERNEL)?;

@@ -52,11 +52,19 @@ impl VirtConfig {
         check("virt_luns", self.luns.into(), 1, 8)?;
         check("virt_capacity_mb", self.capacity_mib, 1, 16 << 20)?;
         if self.block_size != 512 && self.block_size != 4096 {
-            pr_err!("invalid virt_block_size={}: must be 512 or 4096\n", self.block_size);
+            pr_err!(
+                "invalid virt_block_size={}: must be 512 or 4096\n",
+                self.block_size
+            );
             return Err(EINVAL);
         }
         check("max_queue_depth", self.max_queue_depth.into(), 1, 256)?;
-        check("queue_depth", self.queue_depth.into(), 1, self.max_queue_depth.into())?;
+        check(
+            "queue_depth",
+            self.queue_depth.into(),
+            1,
+            self.max_queue_depth.into(),
+        )?;
         check("target_max_cmds", self.target_max_cmds.into(), 1, 256)?;
         check("cmd_timeout_ms", self.timeout_ms.into(), 1000, 3_600_000)?;
         check("virt_delay_us", self.delay_us.into(), 0, 10_000_000)?;

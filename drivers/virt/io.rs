@@ -36,7 +36,12 @@ fn io_gfp() -> kernel::alloc::Flags {
 }
 
 /// Sense data of the failed command, recorded into the command.
-fn check_condition(cmd: &mut NewCommand<'_, VirtAdapter>, lun: &VirtLun, s: &Sense, desc: bool) -> CmdStatus {
+fn check_condition(
+    cmd: &mut NewCommand<'_, VirtAdapter>,
+    lun: &VirtLun,
+    s: &Sense,
+    desc: bool,
+) -> CmdStatus {
     let buf = cmd.sense_buffer_mut();
     if desc {
         s.write_descriptor(buf);
@@ -131,7 +136,9 @@ fn run(
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::ToSg, 0, |off, chunk| {
                 let n = len.saturating_sub(off);
-                lun.store.read_chunk(base.saturating_add(off as u64), chunk, n).map_err(|_| medium_error())
+                lun.store
+                    .read_chunk(base.saturating_add(off as u64), chunk, n)
+                    .map_err(|_| medium_error())
             })?;
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Read, len as u64);
@@ -148,19 +155,30 @@ fn run(
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Write, len as u64);
         }
-        Cdb::Verify { lba, blocks, bytchk } => {
+        Cdb::Verify {
+            lba,
+            blocks,
+            bytchk,
+        } => {
             if bytchk != 0 {
                 verify_bytes(cmd, lun, cfg, lba, blocks, bytchk)?;
             }
             lun.stats.count(CmdKind::Other, 0);
         }
-        Cdb::WriteSame { lba, blocks, unmap, ndob } => {
+        Cdb::WriteSame {
+            lba,
+            blocks,
+            unmap,
+            ndob,
+        } => {
             write_same(cmd, lun, cfg, lba, blocks, unmap, ndob)?;
             lun.stats.count(CmdKind::Write, 0);
         }
         Cdb::Unmap { param_len, .. } => {
             let mut list = [0u8; 8 + 16 * 64];
-            let n = usize::from(param_len).min(list.len()).min(cmd.transfer_len() as usize);
+            let n = usize::from(param_len)
+                .min(list.len())
+                .min(cmd.transfer_len() as usize);
             let got = cmd.copy_from_sg(0, &mut list[..n]);
             emulation::parse_unmap(cfg, &list[..got], |lba, blocks| {
                 lun.store
@@ -171,7 +189,9 @@ fn run(
         }
         Cdb::ModeSelect { ten, param_len, .. } => {
             let mut list = [0u8; 256];
-            let n = usize::from(param_len).min(list.len()).min(cmd.transfer_len() as usize);
+            let n = usize::from(param_len)
+                .min(list.len())
+                .min(cmd.transfer_len() as usize);
             let got = cmd.copy_from_sg(0, &mut list[..n]);
             let outcome = emulation::parse_mode_select(cfg, ten, &list[..got])?;
             lun.set_mode(outcome.write_cache, outcome.d_sense);
@@ -232,17 +252,25 @@ fn verify_bytes(
     let mut have = [0u8; PIECE];
     for i in 0..u64::from(blocks) {
         // BYTCHK 3: one data-out block compared against every block.
-        let src = if bytchk == 3 { 0 } else { (i as usize).saturating_mul(bs) };
+        let src = if bytchk == 3 {
+            0
+        } else {
+            (i as usize).saturating_mul(bs)
+        };
         let dst = byte_pos(cfg, lba.saturating_add(i));
         for off in (0..bs).step_by(PIECE) {
             let n = PIECE.min(bs - off);
             if cmd.copy_from_sg(src.saturating_add(off), &mut want[..n]) != n {
                 return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR));
             }
-            lun.store.read(dst.saturating_add(off as u64), &mut have[..n]).map_err(|_| medium_error())?;
+            lun.store
+                .read(dst.saturating_add(off as u64), &mut have[..n])
+                .map_err(|_| medium_error())?;
             if want[..n] != have[..n] {
-                return Err(Sense::new(SenseKey::Miscompare, sense::MISCOMPARE_DURING_VERIFY)
-                    .with_info(lba.saturating_add(i)));
+                return Err(
+                    Sense::new(SenseKey::Miscompare, sense::MISCOMPARE_DURING_VERIFY)
+                        .with_info(lba.saturating_add(i)),
+                );
             }
         }
     }

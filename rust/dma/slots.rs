@@ -49,7 +49,12 @@ pub struct DmaSlots {
 impl Default for DmaSlots {
     /// No slots (what is left after [`core::mem::take`]).
     fn default() -> Self {
-        Self { chunks: KVec::new(), slot_size: 0, per_chunk: 1, state: KVec::new() }
+        Self {
+            chunks: KVec::new(),
+            slot_size: 0,
+            per_chunk: 1,
+            state: KVec::new(),
+        }
     }
 }
 
@@ -68,14 +73,22 @@ impl DmaSlots {
         let nr_chunks = count.div_ceil(per_chunk);
         let mut chunks = KVec::with_capacity(nr_chunks, GFP_KERNEL)?;
         for _ in 0..nr_chunks {
-            chunks.push(Coherent::<u8>::zeroed_slice(dev, per_chunk * slot_size, GFP_KERNEL)?, GFP_KERNEL)?;
+            chunks.push(
+                Coherent::<u8>::zeroed_slice(dev, per_chunk * slot_size, GFP_KERNEL)?,
+                GFP_KERNEL,
+            )?;
         }
         let mut state = KVec::with_capacity(count, GFP_KERNEL)?;
         for _ in 0..count {
             state.push(Atomic::new(FREE), GFP_KERNEL)?;
         }
         // INVARIANT: Chunks sized above, one state per slot, all free.
-        Ok(Self { chunks, slot_size, per_chunk, state })
+        Ok(Self {
+            chunks,
+            slot_size,
+            per_chunk,
+            state,
+        })
     }
 
     /// Number of slots.
@@ -98,18 +111,30 @@ impl DmaSlots {
             return None;
         }
         let chunk = self.chunks.get(idx.checked_div(self.per_chunk)?)?;
-        Some((chunk, idx.checked_rem(self.per_chunk)?.checked_mul(self.slot_size)?))
+        Some((
+            chunk,
+            idx.checked_rem(self.per_chunk)?
+                .checked_mul(self.slot_size)?,
+        ))
     }
 
     /// Bus address of slot `idx`.
     pub fn dma_address(&self, idx: usize) -> Option<u64> {
         let (chunk, off) = self.locate(idx)?;
-        u64::from(chunk.dma_address()).checked_add(off as u64)
+        // `dma_addr_t` is `u32` on 32-bit configurations without 64-bit DMA
+        // addressing: the conversion is only useless on this one.
+        #[allow(clippy::useless_conversion)]
+        let base = u64::from(chunk.dma_address());
+        base.checked_add(off as u64)
     }
 
     fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {
         self.state.get(idx)?.cmpxchg(from, CPU, Full).ok()?;
-        Some(SlotMut { slots: self, idx, _p: PhantomData })
+        Some(SlotMut {
+            slots: self,
+            idx,
+            _p: PhantomData,
+        })
     }
 
     /// Takes a free slot for the CPU.
@@ -124,7 +149,9 @@ impl DmaSlots {
 
     /// Whether slot `idx` is posted to the device.
     pub fn is_with_device(&self, idx: usize) -> bool {
-        self.state.get(idx).is_some_and(|s| s.load(Relaxed) == DEVICE)
+        self.state
+            .get(idx)
+            .is_some_and(|s| s.load(Relaxed) == DEVICE)
     }
 
     /// Reads byte `off` of slot `idx` with a single volatile access, in any
@@ -141,7 +168,9 @@ impl DmaSlots {
     /// any state: what the device wrote last).
     pub fn read(&self, idx: usize, off: usize, dst: &mut [u8]) -> Result {
         let (chunk, base) = self.locate(idx).ok_or(EINVAL)?;
-        off.checked_add(dst.len()).filter(|&e| e <= self.slot_size).ok_or(EINVAL)?;
+        off.checked_add(dst.len())
+            .filter(|&e| e <= self.slot_size)
+            .ok_or(EINVAL)?;
         let start = base.checked_add(off).ok_or(EINVAL)?;
         for (at, d) in (start..).zip(dst.iter_mut()) {
             *d = read_byte(chunk, at)?;
@@ -183,7 +212,10 @@ impl SlotMut<'_> {
     /// Writes `src` at byte `off` of the slot (volatile, byte by byte).
     pub fn write(&mut self, off: usize, src: &[u8]) -> Result {
         let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
-        let end = off.checked_add(src.len()).filter(|&e| e <= self.slots.slot_size).ok_or(EINVAL)?;
+        let end = off
+            .checked_add(src.len())
+            .filter(|&e| e <= self.slots.slot_size)
+            .ok_or(EINVAL)?;
         let start = base.checked_add(off).ok_or(EINVAL)?;
         for (at, &b) in (start..end.saturating_add(base)).zip(src.iter()) {
             kernel::io::io_write!(chunk, [try: at], b);
@@ -194,7 +226,9 @@ impl SlotMut<'_> {
     /// Sets `len` bytes from `off` to `val`.
     pub fn fill(&mut self, off: usize, len: usize, val: u8) -> Result {
         let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
-        off.checked_add(len).filter(|&e| e <= self.slots.slot_size).ok_or(EINVAL)?;
+        off.checked_add(len)
+            .filter(|&e| e <= self.slots.slot_size)
+            .ok_or(EINVAL)?;
         let start = base.checked_add(off).ok_or(EINVAL)?;
         for at in start..start.saturating_add(len) {
             kernel::io::io_write!(chunk, [try: at], val);

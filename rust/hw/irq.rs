@@ -10,12 +10,7 @@
 
 use crate::bindings;
 use core::ffi::c_void;
-use kernel::{
-    device::Bound,
-    irq::Handler,
-    pci,
-    prelude::*,
-};
+use kernel::{device::Bound, irq::Handler, pci, prelude::*};
 
 /// The interrupt kind in use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,10 +58,23 @@ pub struct PciIrq<'a, T: Handler + 'static> {
 
 fn raw_pdev(pdev: &pci::Device<Bound>) -> *mut bindings::pci_dev {
     // `pci::Device` is a transparent wrapper around `struct pci_dev`.
-    core::ptr::from_ref(pdev).cast::<bindings::pci_dev>().cast_mut()
+    core::ptr::from_ref(pdev)
+        .cast::<bindings::pci_dev>()
+        .cast_mut()
 }
 
-unsafe extern "C" fn handle_irq<T: Handler>(_irq: i32, cookie: *mut c_void) -> bindings::irqreturn_t {
+/// The C interrupt handler, registered by [`PciIrq::new`].
+///
+/// # Safety
+///
+/// `cookie` must be the cookie `PciIrq::new` registered with this function: a
+/// pointer to a live `T`. Only the interrupt core calls this, between
+/// `request_irq` and the `free_irq` in `PciIrq`'s drop, which frees the
+/// handler only afterwards.
+unsafe extern "C" fn handle_irq<T: Handler>(
+    _irq: i32,
+    cookie: *mut c_void,
+) -> bindings::irqreturn_t {
     // SAFETY: The cookie is the boxed handler registered in `PciIrq::new`,
     // alive until `free_irq` returns.
     let handler = unsafe { &*cookie.cast::<T>() };
@@ -77,12 +85,21 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
     /// Allocates one vector of kind `mode` and registers `handler` on it
     /// (shared for INTx). A driver falling back from one kind to the next
     /// calls this once per kind: its handler may need to know the kind.
-    pub fn new(pdev: &'a pci::Device<Bound>, mode: IrqMode, name: &'static CStr, handler: T) -> Result<Self> {
+    pub fn new(
+        pdev: &'a pci::Device<Bound>,
+        mode: IrqMode,
+        name: &'static CStr,
+        handler: T,
+    ) -> Result<Self> {
         let raw = raw_pdev(pdev);
         // SAFETY: `raw` is a live, bound PCI device.
         let ret = unsafe { bindings::pci_alloc_irq_vectors(raw, 1, 1, mode.pci_flag()) };
         if ret != 1 {
-            return Err(if ret < 0 { Error::from_errno(ret) } else { ENODEV });
+            return Err(if ret < 0 {
+                Error::from_errno(ret)
+            } else {
+                ENODEV
+            });
         }
         // SAFETY: Vectors were just allocated for `raw`.
         let irq = unsafe { bindings::pci_irq_vector(raw, 0) };
@@ -101,14 +118,18 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
                 return Err(e.into());
             }
         };
-        let flags = if mode == IrqMode::Intx { bindings::IRQF_SHARED as u64 } else { 0 };
+        let flags: c_ulong = if mode == IrqMode::Intx {
+            bindings::IRQF_SHARED as c_ulong
+        } else {
+            0
+        };
         // SAFETY: `irq` belongs to `raw`; the cookie is the boxed handler,
         // which `Drop` frees only after `free_irq`; `name` is static.
         let ret = unsafe {
             bindings::request_irq(
                 irq,
                 Some(handle_irq::<T>),
-                flags as _,
+                flags,
                 name.as_char_ptr(),
                 core::ptr::from_ref::<T>(&handler).cast_mut().cast(),
             )
@@ -118,7 +139,12 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
             return Err(Error::from_errno(ret));
         }
         // INVARIANT: Vectors allocated, handler registered with its box as cookie.
-        Ok(Self { pdev, irq, mode, handler })
+        Ok(Self {
+            pdev,
+            irq,
+            mode,
+            handler,
+        })
     }
 
     /// The interrupt kind in use.
@@ -135,7 +161,9 @@ impl<'a, T: Handler + 'static> PciIrq<'a, T> {
 
 impl<T: Handler + 'static> Drop for PciIrq<'_, T> {
     fn drop(&mut self) {
-        let cookie = core::ptr::from_ref::<T>(&self.handler).cast_mut().cast::<c_void>();
+        let cookie = core::ptr::from_ref::<T>(&self.handler)
+            .cast_mut()
+            .cast::<c_void>();
         // SAFETY: By the type invariant the handler is registered on `irq`
         // with this cookie; `free_irq` waits for running invocations.
         unsafe { bindings::free_irq(self.irq, cookie) };

@@ -81,6 +81,13 @@ impl<T: PeriodicTask> Periodic<T> {
         unsafe { bindings::orion_helper_queue_delayed_work_ms(self.work.get(), self.period_ms) };
     }
 
+    /// The work function: called by the workqueue, installed by [`Self::new`].
+    ///
+    /// # Safety
+    ///
+    /// `work` must be the `work` member of the `delayed_work` of a live
+    /// `Periodic<T>`: only the workqueue calls this, for a work item queued
+    /// by [`Self::queue`], which the drop cancels before the memory goes.
     unsafe extern "C" fn work_fn(work: *mut bindings::work_struct) {
         // SAFETY: `work` is the `work` member of a `delayed_work`.
         let dwork = unsafe { bindings::orion_helper_to_delayed_work(work) };

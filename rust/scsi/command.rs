@@ -5,14 +5,10 @@
 //! callback reclaims, the borrowed [`CommandRef`], and the private area the
 //! abstraction keeps next to every `struct scsi_cmnd`.
 
-use super::operations::{EhContext, HostOperations};
 use super::device::Device;
+use super::operations::{EhContext, HostOperations};
 use crate::bindings;
-use core::{
-    marker::PhantomData,
-    ops::Deref,
-    ptr::NonNull,
-};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{
     ffi::c_uint,
     prelude::*,
@@ -52,9 +48,11 @@ impl<T: HostOperations> CmdPriv<T> {
     /// initialised by [`Self::init`] (every command the block layer
     /// allocated for the host; not the reset ioctl's stand-in).
     unsafe fn of<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Self {
+        // SAFETY: `cmd` is a live command (safety requirements).
+        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
         // SAFETY: By the safety requirements the private area is an
         // initialised `CmdPriv<T>` for as long as the command allocation lives.
-        unsafe { &*bindings::orion_helper_scsi_cmd_priv(cmd).cast::<Self>() }
+        unsafe { &*this }
     }
 
     /// Initialises the private area of a newly allocated command.
@@ -121,6 +119,14 @@ impl<T: HostOperations> CmdPriv<T> {
         self.timer.get()
     }
 
+    /// The completion timer's callback, set up by [`Self::init`].
+    ///
+    /// # Safety
+    ///
+    /// `timer` must be the `timer` of the initialised private area of a live
+    /// command of a host of `T`: only the hrtimer core calls this, for a
+    /// timer armed by [`Command::finish_after`]; [`Self::exit`] cancels it
+    /// before the area goes.
     unsafe extern "C" fn timer_fired(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         // SAFETY: The timer is embedded in a `CmdPriv<T>`.
         let this = unsafe { kernel::container_of!(Opaque::cast_from(timer), Self, timer) };
@@ -139,8 +145,11 @@ impl<T: HostOperations> CmdPriv<T> {
         if this.state.cmpxchg(PARKED_TIMER, CLAIMED, Full).is_ok() {
             // INVARIANT: We moved the state to CLAIMED: this token is the
             // only owner. Dropping it without `finish` cannot happen below.
-            // SAFETY: `cmd` is not null.
-            let owned = Command::<T> { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData };
+            let owned = Command::<T> {
+                // SAFETY: `cmd` is not null.
+                ptr: unsafe { NonNull::new_unchecked(cmd) },
+                _p: PhantomData,
+            };
             owned.finish();
         }
         bindings::hrtimer_restart::HRTIMER_NORESTART
@@ -203,13 +212,25 @@ pub struct CmdStatus {
 
 impl CmdStatus {
     /// GOOD.
-    pub const GOOD: Self = Self { host: HostByte::Ok, status: 0x00 };
+    pub const GOOD: Self = Self {
+        host: HostByte::Ok,
+        status: 0x00,
+    };
     /// CHECK CONDITION (the sense buffer must have been written).
-    pub const CHECK_CONDITION: Self = Self { host: HostByte::Ok, status: 0x02 };
+    pub const CHECK_CONDITION: Self = Self {
+        host: HostByte::Ok,
+        status: 0x02,
+    };
     /// BUSY status from the device.
-    pub const BUSY: Self = Self { host: HostByte::Ok, status: 0x08 };
+    pub const BUSY: Self = Self {
+        host: HostByte::Ok,
+        status: 0x08,
+    };
     /// TASK SET FULL status from the device.
-    pub const TASK_SET_FULL: Self = Self { host: HostByte::Ok, status: 0x28 };
+    pub const TASK_SET_FULL: Self = Self {
+        host: HostByte::Ok,
+        status: 0x28,
+    };
 
     /// A host-level failure with no SCSI status.
     pub const fn host(host: HostByte) -> Self {
@@ -217,7 +238,7 @@ impl CmdStatus {
     }
 
     fn to_result(self) -> i32 {
-        ((self.host as i32) << 16) | self.status as i32
+        (i32::from(self.host as u8) << 16) | i32::from(self.status)
     }
 }
 
@@ -260,11 +281,16 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     ///
     /// `cmd` must be a command just passed to `queuecommand` of a host of `T`,
     /// and `'q` must not outlive that call.
+    ///
     /// `None` if the driver still holds the command (see
     /// [`Command::from_queuecommand`]).
     pub(crate) unsafe fn new(cmd: *mut bindings::scsi_cmnd) -> Option<Self> {
         // SAFETY: By the safety requirements.
-        Some(Self { cmd: unsafe { Command::from_queuecommand(cmd) }?, _brand: PhantomData })
+        let cmd = unsafe { Command::from_queuecommand(cmd) }?;
+        Some(Self {
+            cmd,
+            _brand: PhantomData,
+        })
     }
 
     /// Takes the command on: the driver completes or parks it.
@@ -276,7 +302,10 @@ impl<'q, T: HostOperations> NewCommand<'q, T> {
     /// and the midlayer dispatches it again later.
     pub fn requeue(self, kind: QueueBusy) -> Requeue<'q> {
         self.cmd.release_unstarted();
-        Requeue { kind, _brand: PhantomData }
+        Requeue {
+            kind,
+            _brand: PhantomData,
+        }
     }
 }
 
@@ -368,9 +397,13 @@ impl<T: HostOperations> Command<T> {
         // reported success without giving it back) must not get a second
         // token.
         priv_.state.cmpxchg(MIDLAYER, CLAIMED, Full).ok()?;
-        // INVARIANT: The midlayer handed the command over; we set CLAIMED.
         // SAFETY: `cmd` is not null.
-        Some(Self { ptr: unsafe { NonNull::new_unchecked(cmd) }, _p: PhantomData })
+        let ptr = unsafe { NonNull::new_unchecked(cmd) };
+        // INVARIANT: The midlayer handed the command over; we set CLAIMED.
+        Some(Self {
+            ptr,
+            _p: PhantomData,
+        })
     }
 
     fn raw(&self) -> *mut bindings::scsi_cmnd {
@@ -440,24 +473,34 @@ impl<T: HostOperations> Command<T> {
 
     /// Copies `src` into the data buffer at byte `offset`; returns the bytes copied.
     pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
+        // An offset `off_t` cannot hold is past the end of any buffer.
+        let Ok(skip) = bindings::off_t::try_from(offset) else {
+            return 0;
+        };
         let (sgl, nents) = self.sg_table();
         // SAFETY: The command's scatterlist is valid while it is owned; the
         // copy is bounded by both the buffer and `src`.
-        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), offset as isize) }
+        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), skip) }
     }
 
     /// Copies the data buffer from byte `offset` into `dst`; returns the bytes copied.
     pub fn copy_from_sg(&self, offset: usize, dst: &mut [u8]) -> usize {
+        // As for `copy_to_sg`.
+        let Ok(skip) = bindings::off_t::try_from(offset) else {
+            return 0;
+        };
         let (sgl, nents) = self.sg_table();
         // SAFETY: As for `copy_to_sg`, reading instead.
-        unsafe { bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), offset as isize) }
+        unsafe {
+            bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), skip)
+        }
     }
 
     fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
-        let cmd = self.raw();
         // SAFETY: By the type invariant the command is live and owned; its
         // data buffer table does not change while it is.
-        unsafe { ((*cmd).sdb.table.sgl, (*cmd).sdb.table.nents) }
+        let table = unsafe { (*self.raw()).sdb.table };
+        (table.sgl, table.nents)
     }
 
     /// Walks the data buffer, mapped chunk by chunk, starting at byte `skip`.
@@ -487,13 +530,22 @@ impl<T: HostOperations> Command<T> {
         let mut offset = skip;
         // SAFETY: The command's scatterlist is valid while it is owned.
         unsafe { bindings::sg_miter_start(&mut miter, sgl, nents, flags) };
-        // SAFETY: The iterator was started above.
-        let skipped = skip == 0 || unsafe { bindings::sg_miter_skip(&mut miter, skip as _) };
+        // An offset `off_t` cannot hold is past the end of any buffer: the
+        // walk stops as when `sg_miter_skip` runs out of chunks.
+        let skipped = skip == 0
+            || bindings::off_t::try_from(skip).is_ok_and(|skip| {
+                // SAFETY: The iterator was started above.
+                unsafe { bindings::sg_miter_skip(&mut miter, skip) }
+            });
         // SAFETY: As above; each call maps the next chunk (unmapping the last).
         while skipped && unsafe { bindings::sg_miter_next(&mut miter) } {
             // INVARIANT: `sg_miter_next` mapped `length` bytes at `addr`,
             // until the next iterator call.
-            let mut chunk = SgChunk { addr: miter.addr.cast(), len: miter.length, _p: PhantomData };
+            let mut chunk = SgChunk {
+                addr: miter.addr.cast(),
+                len: miter.length,
+                _p: PhantomData,
+            };
             if let Err(e) = f(offset, &mut chunk) {
                 ret = Err(e);
                 break;
@@ -523,7 +575,11 @@ impl<T: HostOperations> Command<T> {
         if left > 0 {
             self.priv_().dma_mapped.store(1, Relaxed);
         }
-        Ok(DmaSegments { sg: self.sg_table().0, left, _cmd: PhantomData })
+        Ok(DmaSegments {
+            sg: self.sg_table().0,
+            left,
+            _cmd: PhantomData,
+        })
     }
 
     fn finished(&self) {
@@ -692,14 +748,16 @@ impl Iterator for DmaSegments<'_> {
         self.left = self.left.saturating_sub(1);
         // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
         // borrowed token owns.
-        let seg = unsafe { (bindings::orion_helper_sg_dma_address(sg), bindings::orion_helper_sg_dma_len(sg)) };
+        let addr = unsafe { bindings::orion_helper_sg_dma_address(sg) };
+        // SAFETY: As above.
+        let len = unsafe { bindings::orion_helper_sg_dma_len(sg) };
         self.sg = if self.left > 0 {
             // SAFETY: More mapped segments follow `sg` in its table.
             unsafe { bindings::orion_helper_sg_next(sg) }
         } else {
             core::ptr::null_mut()
         };
-        Some(seg)
+        Some((addr, len))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -761,7 +819,10 @@ impl<T: HostOperations> EhCommand<'_, T> {
     pub fn give_back(self, status: CmdStatus) {
         let timed_out = self.timed_out();
         // INVARIANT: The token moves into `owned`; `self` is forgotten.
-        let mut owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        let mut owned = Command::<T> {
+            ptr: self.ptr,
+            _p: PhantomData,
+        };
         core::mem::forget(self);
         if timed_out {
             owned.finished();
@@ -778,7 +839,10 @@ impl<T: HostOperations> Drop for EhCommand<'_, T> {
     fn drop(&mut self) {
         // INVARIANT: The token moves into the `Command`, whose drop fails
         // the command loudly (it was not given back explicitly).
-        let owned = Command::<T> { ptr: self.ptr, _p: PhantomData };
+        let owned = Command::<T> {
+            ptr: self.ptr,
+            _p: PhantomData,
+        };
         if self.timed_out() {
             owned.finished();
             owned.priv_().state.store(MIDLAYER, Release);
@@ -868,7 +932,10 @@ impl<T: HostOperations> CommandRef<T> {
         }
         self.claim_parked()?;
         // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
-        Some(Command { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+        Some(Command {
+            ptr: NonNull::from(&self.0).cast(),
+            _p: PhantomData,
+        })
     }
 
     /// Reclaims a parked command from an error-handler callback, whether the
@@ -876,7 +943,10 @@ impl<T: HostOperations> CommandRef<T> {
     pub fn take_parked_eh<'e>(&self, _eh: &'e EhContext) -> Option<EhCommand<'e, T>> {
         self.claim_parked()?;
         // INVARIANT: We moved the state to CLAIMED, so we are the only owner.
-        Some(EhCommand { ptr: NonNull::from(&self.0).cast(), _p: PhantomData })
+        Some(EhCommand {
+            ptr: NonNull::from(&self.0).cast(),
+            _p: PhantomData,
+        })
     }
 
     /// Moves the state from parked to `CLAIMED`, cancelling the completion

@@ -57,7 +57,7 @@ impl<T: HostOperations> Device<T> {
     /// Current queue depth.
     pub fn queue_depth(&self) -> u32 {
         // SAFETY: The device is live; a racy read of an integer is fine here.
-        unsafe { core::ptr::read_volatile(&raw const (*self.raw()).queue_depth) as u32 }
+        u32::from(unsafe { core::ptr::read_volatile(&raw const (*self.raw()).queue_depth) })
     }
 
     /// Sets the queue depth (from `sdev_configure`).

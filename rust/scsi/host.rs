@@ -8,9 +8,9 @@ use super::{
     operations::{HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
 };
-use kernel::sync::atomic::{Acquire, Release};
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
+use kernel::sync::atomic::{Acquire, Release};
 use kernel::{
     device,
     error::to_result,
@@ -135,7 +135,14 @@ impl<T: HostOperations> Template<T> {
             Err(_) => return Err(EBUSY),
         }
         let filled = self.fill(module, name, proc_name, defaults);
-        self.state.store(if filled.is_ok() { TEMPLATE_READY } else { TEMPLATE_NEW }, Release);
+        self.state.store(
+            if filled.is_ok() {
+                TEMPLATE_READY
+            } else {
+                TEMPLATE_NEW
+            },
+            Release,
+        );
         filled
     }
 
@@ -148,26 +155,33 @@ impl<T: HostOperations> Template<T> {
     ) -> Result {
         // SAFETY: `FILLING` gives us exclusive access; the tables are in
         // static storage, so they keep their address.
-        let shost_groups =
-            unsafe { AttributeTable::init::<T, HostAttrs<T>>(self.host_attrs.get(), T::HOST_ATTRIBUTES)? };
+        let shost_groups = unsafe {
+            AttributeTable::init::<T, HostAttrs<T>>(self.host_attrs.get(), T::HOST_ATTRIBUTES)?
+        };
         // SAFETY: As above.
-        let sdev_groups =
-            unsafe { AttributeTable::init::<T, DeviceAttrs<T>>(self.device_attrs.get(), T::DEVICE_ATTRIBUTES)? };
-        let mut t = bindings::scsi_host_template::default();
-        t.module = module.as_ptr();
-        t.name = name.as_char_ptr();
-        t.proc_name = proc_name.as_char_ptr();
-        t.can_queue = i32::try_from(d.can_queue).map_err(|_| EINVAL)?;
-        t.cmd_per_lun = i16::try_from(d.cmd_per_lun).map_err(|_| EINVAL)?;
-        t.sg_tablesize = d.sg_tablesize;
-        t.max_sectors = d.max_sectors;
-        t.max_segment_size = d.max_segment_size;
-        t.dma_boundary = usize::try_from(d.dma_boundary).unwrap_or(usize::MAX);
-        t.this_id = d.this_id;
+        let sdev_groups = unsafe {
+            AttributeTable::init::<T, DeviceAttrs<T>>(
+                self.device_attrs.get(),
+                T::DEVICE_ATTRIBUTES,
+            )?
+        };
+        let mut t = bindings::scsi_host_template {
+            module: module.as_ptr(),
+            name: name.as_char_ptr(),
+            proc_name: proc_name.as_char_ptr(),
+            can_queue: i32::try_from(d.can_queue).map_err(|_| EINVAL)?,
+            cmd_per_lun: i16::try_from(d.cmd_per_lun).map_err(|_| EINVAL)?,
+            sg_tablesize: d.sg_tablesize,
+            max_sectors: d.max_sectors,
+            max_segment_size: d.max_segment_size,
+            dma_boundary: usize::try_from(d.dma_boundary).unwrap_or(usize::MAX),
+            this_id: d.this_id,
+            shost_groups,
+            sdev_groups,
+            ..Default::default()
+        };
         t.set_host_tagset(u32::from(d.host_tagset));
         t.set_track_queue_depth(1);
-        t.shost_groups = shost_groups;
-        t.sdev_groups = sdev_groups;
         OperationsVTable::<T>::fill(&mut t);
         // SAFETY: `FILLING` gives us exclusive access to the C template.
         unsafe { self.sht.get().write(t) };
@@ -264,7 +278,11 @@ impl<T: HostOperations> Host<T> {
         }
         // INVARIANT: Allocated from a filled static template, data
         // initialised, added.
-        Ok(Self { shost, removed: Atomic::new(0), _p: PhantomData })
+        Ok(Self {
+            shost,
+            removed: Atomic::new(0),
+            _p: PhantomData,
+        })
     }
 
     /// Like [`Self::new`], with host data that is already constructed.
@@ -301,6 +319,8 @@ impl<T: HostOperations> Drop for Host<T> {
     fn drop(&mut self) {
         self.remove();
         let raw = self.shost.as_ptr();
+        // SAFETY: By the type invariant the host is live (we hold a reference).
+        let data = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
         // SAFETY: By the type invariant the host was added and its data
         // initialised. Removing it removed its devices, which waited for
         // their commands; afterwards no callback that gets the host data
@@ -308,7 +328,7 @@ impl<T: HostOperations> Drop for Host<T> {
         // finds it deleted), so the data can be dropped. Callbacks that may
         // still run (sdev_destroy for a device someone holds,
         // exit_cmd_priv) do not touch the host data.
-        unsafe { core::ptr::drop_in_place(bindings::orion_helper_shost_priv(raw).cast::<T::HostData>()) };
+        unsafe { core::ptr::drop_in_place(data) };
         // SAFETY: Our reference; the template it points to is static.
         unsafe { bindings::scsi_host_put(raw) };
     }
@@ -337,8 +357,10 @@ impl<T: HostOperations> HostRef<T> {
 
     /// The driver's data.
     pub fn data(&self) -> &T::HostData {
+        // SAFETY: By the type invariant the host is live.
+        let data = unsafe { bindings::orion_helper_shost_priv(self.raw()) }.cast::<T::HostData>();
         // SAFETY: By the type invariant the private area holds the data.
-        unsafe { &*bindings::orion_helper_shost_priv(self.raw()).cast::<T::HostData>() }
+        unsafe { &*data }
     }
 
     /// The host's device (`hostN`), for `dev_*` logging: messages read
@@ -379,13 +401,16 @@ impl<T: HostOperations> HostRef<T> {
     /// Spreads CPUs over the hardware queues of every map of the tag set
     /// (the default mapping), for [`HostOperations::map_queues`].
     pub fn map_queues_default(&self) {
+        let shost = self.raw();
         // SAFETY: The host is live; `map_queues` runs while the tag set is
         // being set up and has `nr_maps` maps.
-        unsafe {
-            let shost = self.raw();
-            for map in (*shost).tag_set.map.iter_mut().take((*shost).tag_set.nr_maps as usize) {
-                bindings::blk_mq_map_queues(map);
-            }
+        let nr_maps = unsafe { (*shost).tag_set.nr_maps } as usize;
+        // SAFETY: As above.
+        let maps = unsafe { &mut (*shost).tag_set.map };
+        for map in maps.iter_mut().take(nr_maps) {
+            // SAFETY: `map` is one of the `nr_maps` maps of the tag set being
+            // set up.
+            unsafe { bindings::blk_mq_map_queues(map) };
         }
     }
 
@@ -393,7 +418,8 @@ impl<T: HostOperations> HostRef<T> {
     pub fn take_parked(&self, unique_tag: u32) -> Option<Command<T>> {
         // SAFETY: The host is live; the midlayer returns null for a tag that
         // is not in flight.
-        let cmd = unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
+        let cmd =
+            unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
         if cmd.is_null() {
             return None;
         }
@@ -403,22 +429,27 @@ impl<T: HostOperations> HostRef<T> {
 
     /// Calls `f` for every command the host is processing. `f` must not sleep.
     pub fn for_each_busy<F: FnMut(&CommandRef<T>)>(&self, mut f: F) {
+        /// Calls the closure for one busy command.
+        ///
+        /// # Safety
+        ///
+        /// `data` must point to a live `F`, not otherwise in use during the
+        /// call, and `cmd` must be a live command of a host of `T`: only
+        /// `scsi_host_busy_iter` below calls this.
         unsafe extern "C" fn visit<T: HostOperations, F: FnMut(&CommandRef<T>)>(
             cmd: *mut bindings::scsi_cmnd,
             data: *mut c_void,
         ) -> bool {
             // SAFETY: `data` is the `&mut F` passed below, alive for the
-            // iteration; the midlayer passes live commands of this host.
-            unsafe { (*data.cast::<F>())(CommandRef::from_raw(cmd)) };
+            // iteration.
+            let f = unsafe { &mut *data.cast::<F>() };
+            // SAFETY: The midlayer passes live commands of this host.
+            f(unsafe { CommandRef::from_raw(cmd) });
             true
         }
         // SAFETY: The host is live; the callback and its data outlive the call.
         unsafe {
-            bindings::scsi_host_busy_iter(
-                self.raw(),
-                Some(visit::<T, F>),
-                (&raw mut f).cast(),
-            )
+            bindings::scsi_host_busy_iter(self.raw(), Some(visit::<T, F>), (&raw mut f).cast())
         };
     }
 }

@@ -73,7 +73,10 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
 
     /// Starts a command. A driver that cannot take it now gives it back with
     /// [`NewCommand::requeue`]; only this call's command can be given back.
-    fn queue_command<'q>(host: &Self::HostData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>>;
+    fn queue_command<'q>(
+        host: &Self::HostData,
+        cmd: NewCommand<'q, Self>,
+    ) -> Result<(), Requeue<'q>>;
 
     /// Kicks the hardware after a batch of commands was queued without the
     /// last one (blk-mq `commit_rqs`).
@@ -175,7 +178,11 @@ impl<T: HostOperations> OperationsVTable<T> {
     /// Fills the callback pointers of `sht`.
     pub(crate) fn fill(sht: &mut bindings::scsi_host_template) {
         sht.queuecommand = Some(Self::queuecommand);
-        sht.commit_rqs = if T::HAS_COMMIT_RQS { Some(Self::commit_rqs) } else { None };
+        sht.commit_rqs = if T::HAS_COMMIT_RQS {
+            Some(Self::commit_rqs)
+        } else {
+            None
+        };
         sht.init_cmd_priv = Some(Self::init_cmd_priv);
         sht.exit_cmd_priv = Some(Self::exit_cmd_priv);
         // The private area follows `struct scsi_cmnd` directly, so it is
@@ -184,21 +191,54 @@ impl<T: HostOperations> OperationsVTable<T> {
         const { assert!(size_of::<CmdPriv<T>>() <= u32::MAX as usize) };
         sht.cmd_size = size_of::<CmdPriv<T>>() as u32;
         sht.sdev_init = Some(Self::sdev_init);
-        sht.sdev_configure = if T::HAS_SDEV_CONFIGURE { Some(Self::sdev_configure) } else { None };
+        sht.sdev_configure = if T::HAS_SDEV_CONFIGURE {
+            Some(Self::sdev_configure)
+        } else {
+            None
+        };
         sht.sdev_destroy = Some(Self::sdev_destroy);
-        sht.target_alloc = if T::HAS_TARGET_ALLOC { Some(Self::target_alloc) } else { None };
-        sht.target_destroy = if T::HAS_TARGET_DESTROY { Some(Self::target_destroy) } else { None };
+        sht.target_alloc = if T::HAS_TARGET_ALLOC {
+            Some(Self::target_alloc)
+        } else {
+            None
+        };
+        sht.target_destroy = if T::HAS_TARGET_DESTROY {
+            Some(Self::target_destroy)
+        } else {
+            None
+        };
         sht.change_queue_depth = Some(Self::change_queue_depth);
-        sht.map_queues = if T::HAS_MAP_QUEUES { Some(Self::map_queues) } else { None };
-        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT { Some(Self::eh_timed_out) } else { None };
+        sht.map_queues = if T::HAS_MAP_QUEUES {
+            Some(Self::map_queues)
+        } else {
+            None
+        };
+        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT {
+            Some(Self::eh_timed_out)
+        } else {
+            None
+        };
         sht.eh_abort_handler = Some(Self::eh_abort);
-        sht.eh_device_reset_handler =
-            if T::HAS_EH_DEVICE_RESET { Some(Self::eh_device_reset) } else { None };
-        sht.eh_target_reset_handler =
-            if T::HAS_EH_TARGET_RESET { Some(Self::eh_target_reset) } else { None };
-        sht.eh_bus_reset_handler = if T::HAS_EH_BUS_RESET { Some(Self::eh_bus_reset) } else { None };
-        sht.eh_host_reset_handler =
-            if T::HAS_EH_HOST_RESET { Some(Self::eh_host_reset) } else { None };
+        sht.eh_device_reset_handler = if T::HAS_EH_DEVICE_RESET {
+            Some(Self::eh_device_reset)
+        } else {
+            None
+        };
+        sht.eh_target_reset_handler = if T::HAS_EH_TARGET_RESET {
+            Some(Self::eh_target_reset)
+        } else {
+            None
+        };
+        sht.eh_bus_reset_handler = if T::HAS_EH_BUS_RESET {
+            Some(Self::eh_bus_reset)
+        } else {
+            None
+        };
+        sht.eh_host_reset_handler = if T::HAS_EH_HOST_RESET {
+            Some(Self::eh_host_reset)
+        } else {
+            None
+        };
     }
 
     /// # Safety
@@ -218,6 +258,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { Self::host_data((*sdev).host) }
     }
 
+    /// `queuecommand`: the midlayer hands a command to the driver.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`,
+    /// and `cmd` a command of that host just handed to the driver, with its
+    /// private area initialised by [`Self::init_cmd_priv`].
     unsafe extern "C" fn queuecommand(
         shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -237,12 +284,24 @@ impl<T: HostOperations> OperationsVTable<T> {
         }
     }
 
+    /// `commit_rqs`: the midlayer ends a batch without a last command.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
     unsafe extern "C" fn commit_rqs(shost: *mut bindings::Scsi_Host, hwq: u16) {
         // SAFETY: The midlayer passes a live host of `T`.
         let host = unsafe { HostRef::<T>::from_raw(shost) };
         T::commit_rqs(host.data(), host, hwq)
     }
 
+    /// `init_cmd_priv`: a command allocation of the host is set up.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a newly allocated command of a host of `T` whose private
+    /// area (`cmd_size` bytes) is not initialised yet; called once per
+    /// allocation, before any other use of the command.
     unsafe extern "C" fn init_cmd_priv(
         _shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -253,6 +312,12 @@ impl<T: HostOperations> OperationsVTable<T> {
         0
     }
 
+    /// `exit_cmd_priv`: a command allocation of the host is freed.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a command whose private area was initialised by
+    /// [`Self::init_cmd_priv`], no longer in flight and not used afterwards.
     unsafe extern "C" fn exit_cmd_priv(
         _shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
@@ -263,10 +328,18 @@ impl<T: HostOperations> OperationsVTable<T> {
         0
     }
 
+    /// `sdev_init`: a device (LUN) is about to be scanned.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T` whose `hostdata`
+    /// is not in use.
     unsafe extern "C" fn sdev_init(sdev: *mut bindings::scsi_device) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let host = unsafe { Self::host_data_of_sdev(sdev) };
+            // SAFETY: As above.
+            let dev = unsafe { Device::<T>::from_raw(sdev) };
             let data = KBox::new(T::sdev_init(host, dev)?, GFP_KERNEL)?;
             // SAFETY: `hostdata` belongs to the driver; it is freed by sdev_destroy.
             unsafe { (*sdev).hostdata = KBox::into_raw(data).cast() };
@@ -274,22 +347,38 @@ impl<T: HostOperations> OperationsVTable<T> {
         })
     }
 
+    /// `sdev_configure`: the device answered INQUIRY.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T`.
     unsafe extern "C" fn sdev_configure(
         sdev: *mut bindings::scsi_device,
         _lim: *mut bindings::queue_limits,
     ) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live device of a host of `T`.
-            let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+            let host = unsafe { Self::host_data_of_sdev(sdev) };
+            // SAFETY: As above.
+            let dev = unsafe { Device::<T>::from_raw(sdev) };
             T::sdev_configure(host, dev)?;
             Ok(0)
         })
     }
 
+    /// `sdev_destroy`: the device is going away.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a host of `T` whose `hostdata` is null
+    /// or was set by [`Self::sdev_init`], and no callback may use `hostdata`
+    /// after this one.
     unsafe extern "C" fn sdev_destroy(sdev: *mut bindings::scsi_device) {
-        // SAFETY: The midlayer passes a live device; `hostdata` is null or was
-        // set by `sdev_init` from `KBox::into_raw`.
-        let (dev, data) = unsafe { (Device::<T>::from_raw(sdev), (*sdev).hostdata) };
+        // SAFETY: The midlayer passes a live device of a host of `T`.
+        let dev = unsafe { Device::<T>::from_raw(sdev) };
+        // SAFETY: The device is live; `hostdata` is null or was set by
+        // `sdev_init` from `KBox::into_raw`.
+        let data = unsafe { (*sdev).hostdata };
         if data.is_null() {
             return;
         }
@@ -300,44 +389,77 @@ impl<T: HostOperations> OperationsVTable<T> {
         unsafe { (*sdev).hostdata = core::ptr::null_mut() };
     }
 
+    /// `target_alloc`: a target is about to be scanned.
+    ///
+    /// # Safety
+    ///
+    /// `starget` must be a live target whose parent device is the
+    /// `shost_gendev` of a live host of `T`.
     unsafe extern "C" fn target_alloc(starget: *mut bindings::scsi_target) -> c_int {
         from_result(|| {
             // SAFETY: The midlayer passes a live target whose parent device
             // is the host's `shost_gendev`.
-            let (shost, target) = unsafe {
-                (
-                    bindings::orion_helper_dev_to_shost((*starget).dev.parent),
-                    Target::from_raw(starget),
-                )
-            };
+            let shost = unsafe { bindings::orion_helper_dev_to_shost((*starget).dev.parent) };
+            // SAFETY: The midlayer passes a live target.
+            let target = unsafe { Target::from_raw(starget) };
             // SAFETY: The target belongs to a live host of `T`.
             T::target_alloc(unsafe { Self::host_data(shost) }, target)?;
             Ok(0)
         })
     }
 
+    /// `target_destroy`: a target is going away.
+    ///
+    /// # Safety
+    ///
+    /// `starget` must be a live target of a host of `T`.
     unsafe extern "C" fn target_destroy(starget: *mut bindings::scsi_target) {
         // SAFETY: The midlayer passes a live target.
         T::target_destroy(unsafe { Target::from_raw(starget) })
     }
 
-    unsafe extern "C" fn change_queue_depth(sdev: *mut bindings::scsi_device, depth: c_int) -> c_int {
+    /// `change_queue_depth`: a new queue depth is asked for.
+    ///
+    /// # Safety
+    ///
+    /// `sdev` must be a live device of a live host of `T`.
+    unsafe extern "C" fn change_queue_depth(
+        sdev: *mut bindings::scsi_device,
+        depth: c_int,
+    ) -> c_int {
         // SAFETY: The midlayer passes a live device of a host of `T`.
-        let (host, dev) = unsafe { (Self::host_data_of_sdev(sdev), Device::<T>::from_raw(sdev)) };
+        let host = unsafe { Self::host_data_of_sdev(sdev) };
+        // SAFETY: As above.
+        let dev = unsafe { Device::<T>::from_raw(sdev) };
         let depth = T::change_queue_depth(host, dev, depth.max(1) as u32);
         // SAFETY: `sdev` is live.
         unsafe { bindings::scsi_change_queue_depth(sdev, depth.min(i32::MAX as u32) as c_int) }
     }
 
+    /// `map_queues`: the tag set of the host is being set up.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
     unsafe extern "C" fn map_queues(shost: *mut bindings::Scsi_Host) {
         // SAFETY: The midlayer passes a live host of `T`.
         let host = unsafe { HostRef::<T>::from_raw(shost) };
         T::map_queues(host.data(), host)
     }
 
-    unsafe extern "C" fn eh_timed_out(cmd: *mut bindings::scsi_cmnd) -> bindings::scsi_timeout_action {
+    /// `eh_timed_out`: a command of the host timed out.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a live command of a live host of `T`, allocated by the
+    /// block layer (its private area initialised), with a live device.
+    unsafe extern "C" fn eh_timed_out(
+        cmd: *mut bindings::scsi_cmnd,
+    ) -> bindings::scsi_timeout_action {
         // SAFETY: The midlayer passes a live command of a host of `T`.
-        let (host, cmd) = unsafe { (Self::host_data_of_sdev((*cmd).device), CommandRef::<T>::from_raw(cmd)) };
+        let host = unsafe { Self::host_data_of_sdev((*cmd).device) };
+        // SAFETY: As above.
+        let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
         match T::eh_timed_out(host, cmd) {
             TimeoutAction::NotHandled => bindings::scsi_timeout_action_SCSI_EH_NOT_HANDLED,
             TimeoutAction::ResetTimer => bindings::scsi_timeout_action_SCSI_EH_RESET_TIMER,
@@ -375,6 +497,13 @@ impl<T: HostOperations> OperationsVTable<T> {
         result.to_c()
     }
 
+    /// `eh_abort_handler`: the error handler aborts a command.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` must be a live command of a live host of `T`, allocated by the
+    /// block layer (its private area initialised; not the `SG_SCSI_RESET`
+    /// stand-in), with a live device. Called from the error handler only.
     unsafe extern "C" fn eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler aborts real commands of this host.
         let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
@@ -391,24 +520,48 @@ impl<T: HostOperations> OperationsVTable<T> {
         result.to_c()
     }
 
+    /// `eh_device_reset_handler`: the error handler or `SG_SCSI_RESET` resets
+    /// a logical unit.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device`]: `cmd` must be a command of a host of `T`
+    /// with a live device (a real command or the `SG_SCSI_RESET` stand-in).
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler or the reset ioctl passes a command with a live device.
         let dev = unsafe { Self::eh_device(cmd) };
         Self::reset(dev, |host, eh| T::eh_device_reset(host, dev, eh))
     }
 
+    /// `eh_target_reset_handler`: resets the target of the command's device.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
         Self::reset(dev, |host, eh| T::eh_target_reset(host, dev, eh))
     }
 
+    /// `eh_bus_reset_handler`: resets the bus of the command's device.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, |host, eh| T::eh_bus_reset(host, dev.host(), dev.channel(), eh))
+        Self::reset(dev, |host, eh| {
+            T::eh_bus_reset(host, dev.host(), dev.channel(), eh)
+        })
     }
 
+    /// `eh_host_reset_handler`: resets the whole host.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::eh_device_reset`].
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };

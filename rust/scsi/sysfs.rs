@@ -16,8 +16,15 @@ pub struct SysfsWriter<'a> {
 
 impl fmt::Write for SysfsWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).filter(|&e| e <= self.buf.len()).ok_or(fmt::Error)?;
-        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        let end = self
+            .len
+            .checked_add(s.len())
+            .filter(|&e| e <= self.buf.len())
+            .ok_or(fmt::Error)?;
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
@@ -120,7 +127,8 @@ impl<O: ?Sized + 'static> AttributeTable<O> {
         unsafe { core::ptr::write_bytes(this, 0, 1) };
         // SAFETY: Initialised (zeroed) above and not shared yet.
         let table = unsafe { &mut *this };
-        for ((slot, attr_ptr), attr) in table.slots.iter_mut().zip(table.attrs.iter_mut()).zip(list) {
+        for ((slot, attr_ptr), attr) in table.slots.iter_mut().zip(table.attrs.iter_mut()).zip(list)
+        {
             slot.dev_attr.attr.name = attr.name.as_char_ptr();
             slot.dev_attr.attr.mode = if attr.store.is_some() { 0o644 } else { 0o444 };
             slot.dev_attr.__bindgen_anon_1.show = Some(show::<T, K>);
@@ -142,11 +150,21 @@ impl<O: ?Sized + 'static> AttributeTable<O> {
 /// # Safety
 ///
 /// `attr` must be the `dev_attr` of a `Slot<O>` filled by [`AttributeTable::init`].
-unsafe fn slot_attr<O: ?Sized>(attr: *mut bindings::device_attribute) -> Option<&'static Attribute<O>> {
+unsafe fn slot_attr<O: ?Sized>(
+    attr: *mut bindings::device_attribute,
+) -> Option<&'static Attribute<O>> {
     // SAFETY: `dev_attr` is the first field of a `repr(C)` slot.
     unsafe { (*attr.cast::<Slot<O>>()).attr }
 }
 
+/// The `show` callback of every attribute, installed by [`AttributeTable::init`].
+///
+/// # Safety
+///
+/// Only sysfs calls this, for an attribute of a table built by
+/// [`AttributeTable::init`] for `T` and `K`: `dev` must be the live device
+/// of an object of `K`'s kind, `attr` a slot of that table, and `buf` a
+/// `PAGE_SIZE` buffer writable for the duration of the call.
 unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
@@ -167,6 +185,15 @@ unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
     }
 }
 
+/// The `store` callback of writable attributes, installed by
+/// [`AttributeTable::init`].
+///
+/// # Safety
+///
+/// Only sysfs calls this, for an attribute of a table built by
+/// [`AttributeTable::init`] for `T` and `K`: `dev` must be the live device
+/// of an object of `K`'s kind, `attr` a slot of that table, and `buf` must
+/// point to `count` bytes readable for the duration of the call.
 unsafe extern "C" fn store<T: HostOperations, K: AttrObject<T>>(
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,

@@ -119,7 +119,13 @@ impl SparsePages {
 
     /// Copies the first `len` bytes of a command's data chunk (at most its
     /// length) into the store at byte `pos`, like [`Self::write`].
-    pub fn write_chunk(&self, pos: u64, chunk: &mut SgChunk<'_>, len: usize, flags: Flags) -> Result {
+    pub fn write_chunk(
+        &self,
+        pos: u64,
+        chunk: &mut SgChunk<'_>,
+        len: usize,
+        flags: Flags,
+    ) -> Result {
         let len = len.min(chunk.len());
         // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
         unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags) }
@@ -150,7 +156,10 @@ impl SparsePages {
     /// Forgets `[pos, pos + len)`: whole pages are freed, partial pages are
     /// zeroed, so later reads return zeros.
     pub fn discard(&self, pos: u64, len: u64) -> Result {
-        let end = pos.checked_add(len).filter(|&e| e <= self.size).ok_or(ERANGE)?;
+        let end = pos
+            .checked_add(len)
+            .filter(|&e| e <= self.size)
+            .ok_or(ERANGE)?;
         let mut at = pos;
         while at < end {
             let index = (at / PAGE_SIZE as u64) as usize;

@@ -27,7 +27,12 @@ impl HostOperations for Ops {
         EhResult::Failed
     }
 
-    fn eh_device_reset(_host: &(), cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult { // ~ERROR E0053
+    // The marker names the line of the mismatching parameter:
+    fn eh_device_reset(
+        _host: &(),
+        cmd: &CommandRef<Self>, // ~ERROR E0053
+        _eh: &EhContext,
+    ) -> EhResult {
         let _ = cmd.unique_tag();
         EhResult::Success
     }
