@@ -6,7 +6,7 @@
 #   make                 build orion_scsi.ko (KDIR=<tree> for another kernel)
 #   make run             boot the VM with the default adapters and show the disks
 #   make check           all tests: host cargo tests + VM kselftests (KTAP)
-#   make check T=group   one VM test group (see tests/README.rst)
+#   make check T=group   one test group (see Documentation/testing.rst)
 #   make check FLAVOUR=debug  ... on the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
