@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Inside the VM: runs the benchmark jobs on each device kind (see bench.sh).
 # usage: bench-guest.sh [seconds per job]
 set -euo pipefail
@@ -12,13 +13,15 @@ jobs=$(nproc)
 : > /tmp/bench.results
 insmod "$ORION_TOP/orion_scsi.ko" virt_targets=1 virt_luns=1 virt_capacity_mb=$size_mb
 udevadm settle
-orion=/dev/$(ls /sys/class/scsi_host/host*/device/target*/*/block 2>/dev/null | head -1)
+orion=/dev/$(find /sys/class/scsi_host/host*/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
+	sed 's|.*/||' | head -1)
 run_jobs orion "$orion" $size_mb "$secs"
 rmmod orion_scsi
 
 modprobe scsi_debug delay=0 dev_size_mb=$size_mb max_luns=1 num_tgts=1
 udevadm settle
-sdebug=/dev/$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block | head -1)
+sdebug=/dev/$(find /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ -mindepth 1 -maxdepth 1 |
+	sed 's|.*/||' | head -1)
 run_jobs scsi_debug "$sdebug" $size_mb "$secs"
 rmmod scsi_debug
 

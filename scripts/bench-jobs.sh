@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Sourced by the benchmark guest scripts: the fio jobs every device runs.
 # shellcheck shell=bash
 #
@@ -13,6 +14,7 @@ run_jobs() {
 	fio --name=fill --filename="$dev" --rw=write --bs=1M --size="${size_mb}M" --direct=1 \
 		--ioengine=libaio --iodepth=8 --output=/dev/null
 	for job in "randread 4k" "randwrite 4k" "read 128k"; do
+		# shellcheck disable=SC2086 # "rw bs": split into $1 and $2
 		set -- $job
 		fio --name="$1-$2" --filename="$dev" --rw="$1" --bs="$2" --size="${size_mb}M" --direct=1 \
 			--ioengine=libaio --iodepth=32 --numjobs="$jobs" --group_reporting \

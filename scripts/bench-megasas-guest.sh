@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Inside the VM: the benchmark jobs on the megasas disk, first through
 # megaraid_sas (bound at boot), then through orion_scsi (see bench-megasas.sh).
 # usage: bench-megasas-guest.sh [seconds per job]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Benchmark (not a test): orion's MegaRAID driver against the kernel's
 # megaraid_sas on the same QEMU megasas controller and disk, in one VM boot,
 # each driver bound in turn, same fio jobs. Prints IOPS, MB/s and ratios.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Benchmark (figures, not a test): in one VM boot, the same fio jobs on the
 # orion virtual adapter, scsi_debug (delay=0) and null_blk (memory backed).
 # Prints IOPS and MB/s per device and job, and the orion ratios.

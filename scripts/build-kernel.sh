@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Builds the reference kernel (flavour "ref", default) or the reliability
 # flavour ("debug") into $ORION_CACHE/kernel/<flavour>-<key>, where the key
 # hashes the kernel and toolchain versions, the config fragments and this

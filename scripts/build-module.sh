@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Builds orion_scsi.ko in the checkout against KDIR (default: the cached
 # reference kernel, set up and built first when missing). Prints the path of
 # the module on stdout.
@@ -7,8 +8,9 @@ set -euo pipefail
 
 bash "$ORION_TOP/scripts/setup-toolchain.sh" >&2
 kdir=${KDIR:-$(bash "$ORION_TOP/scripts/build-kernel.sh" ref)}
-[ -f "$kdir/Module.symvers" ] && [ -f "$kdir/include/config/auto.conf" ] ||
+if [ ! -f "$kdir/Module.symvers" ] || [ ! -f "$kdir/include/config/auto.conf" ]; then
 	die "KDIR=$kdir is not a built kernel tree (no Module.symvers)"
+fi
 grep -q '^CONFIG_RUST=y' "$kdir/include/config/auto.conf" ||
 	die "KDIR=$kdir was built without CONFIG_RUST"
 

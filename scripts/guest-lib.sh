@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Sourced by scripts that run inside the VM.
 # shellcheck shell=bash
 
@@ -7,7 +8,8 @@ host_disk() {
 	local h
 	for h in /sys/class/scsi_host/host*; do
 		[ "$(cat "$h/proc_name")" = "$1" ] || continue
-		ls -d "$h"/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|' | sort | head -1
+		find "$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
+			sed 's|.*/|/dev/|' | sort | head -1
 		return
 	done
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Prints the clang flags the kernel in $1 used for its own Rust bindings
 # (taken from its saved bindgen command line), so orion_scsi's SCSI bindings
 # are generated exactly as the kernel's are. Called from Kbuild.

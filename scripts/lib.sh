@@ -1,4 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0
 # Shared settings for orion_scsi scripts. Source it; do not run it.
+# shellcheck shell=bash
+# The settings are for the scripts that source this file:
+# shellcheck disable=SC2034
 # Everything built or downloaded lives under $ORION_CACHE, outside the checkout,
 # so that CI runs and later sessions on the same machine reuse it.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Inside the VM: load orion_scsi with its defaults (the virtual adapter and
 # the MegaRAID driver, which takes over QEMU's megasas controller from the
 # built-in megaraid_sas) and show the disks of both working.
@@ -19,11 +20,11 @@ for kind in orion_virt orion_megasas; do
 	dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none
 	cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
 	s=/sys/block/${d#/dev/}/device
-	echo "statistics: $(cat $s/orion_writes) writes, $(cat $s/orion_reads) reads, peak outstanding $(cat $s/orion_peak_outstanding)"
+	echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
 done
 echo "== virtual adapter statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
 echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
-	[ "$(cat $h/proc_name)" = orion_megasas ] && echo "${h##*/}: $(cat $h/orion_model), $(cat $h/orion_irq_mode), $(cat $h/orion_logical_drives) logical drives, can_queue $(cat $h/can_queue), firmware $(cat $h/orion_fw_state)"
+	[ "$(cat "$h/proc_name")" = orion_megasas ] && echo "${h##*/}: $(cat "$h/orion_model"), $(cat "$h/orion_irq_mode"), $(cat "$h/orion_logical_drives") logical drives, can_queue $(cat "$h/can_queue"), firmware $(cat "$h/orion_fw_state")"
 done
 echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|scsi host|scsi [0-9]|sd [0-9]' | grep -vi 'command line\|virtme' || true
 rmmod orion_scsi

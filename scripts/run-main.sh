@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The main job: set everything up, boot the test VM with the default
 # adapters, load orion_scsi and show what it found (scripts/main-guest.sh).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Installs, as root on Debian 12, everything orion_scsi needs to build and test:
 # build packages, clang 19, QEMU 10 (bookworm-backports), the guest tools, and,
 # unpacked into $ORION_CACHE rather than installed, linux-source-7.3 and the

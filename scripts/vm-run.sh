@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Boots a kernel under QEMU (virtme-ng: the guest sees the host's files over
 # 9p, read-only with a tmpfs overlay) with a chosen set of emulated SCSI
 # adapters, runs a command inside, and exits with the command's status.
 #
 # The run FAILS (exit 1) when the command fails, when the guest log shows an
-# oops, BUG, WARNING, KASAN/UBSAN report, lockdep splat or hung task, or when
-# the guest does not finish within --timeout seconds. The whole guest console
+# oops, BUG, WARNING, KASAN/UBSAN report, lockdep splat, hung task or IOMMU
+# fault (scripts/splat.sh), or when the guest does not finish within
+# --timeout seconds. The whole guest console
 # goes to --log; on failure an excerpt is printed.
 #
 # usage: vm-run.sh [options] -- command [args...]
@@ -13,27 +15,50 @@
 #                     mptsas1068, virtio-scsi, none (default: none)
 #   --disks N         disks per adapter (default 1), at scsi-id 0..N-1
 #   --disk-size SIZE  size of each disk image (default 256M)
+#   --disk-opts [N:]O extra ",key=val" -drive options for disk N (scsi-id N)
+#                     of every adapter, or for every disk without "N:";
+#                     repeatable (e.g. 1:,throttling.bps-total=65536)
 #   --adapter-opts O  extra ",key=val" options for every adapter (e.g. ,msix=off)
+#   --iommu           an emulated Intel IOMMU (QEMU intel-iommu on q35, no
+#                     interrupt remapping); the guest kernel gets
+#                     intel_iommu=on iommu.strict=1, so every DMA of the
+#                     emulated adapters is translated and an access to
+#                     unmapped memory faults (a DMAR fault fails the run)
+#   --qemu-opt ARG    one more QEMU argument (no spaces), e.g. --qemu-opt -trace
+#                     --qemu-opt megasas_qf_map_failed (repeatable; QEMU's stderr
+#                     goes to the --log file)
 #   --flavour F       ref (default) or debug kernel; --kdir DIR for any other
 #   --rwdir DIR       a host directory the guest may write (repeatable)
 #   --cpus N --memory M --append "ARGS" --timeout S --log FILE
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=splat.sh
+. "$(dirname "$0")/splat.sh"
 
 adapters=none disks=1 disk_size=256M adapter_opts="" flavour=ref kdir=${KDIR:-}
-cpus=2 memory=2G append="" timeout=900 logfile="" rwdirs=()
+cpus=2 memory=2G append="" timeout=900 timeout_given="" logfile="" rwdirs=() iommu=0
+disk_opts_all="" disk_opts=() extra_qemu=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--adapters) adapters=$2; shift 2;;
 	--disks) disks=$2; shift 2;;
 	--disk-size) disk_size=$2; shift 2;;
 	--adapter-opts) adapter_opts=$2; shift 2;;
+	--disk-opts)
+		if [[ $2 =~ ^([0-9]+):(.*)$ ]]; then
+			disk_opts[BASH_REMATCH[1]]="${disk_opts[BASH_REMATCH[1]]:-}${BASH_REMATCH[2]}"
+		else
+			disk_opts_all+=$2
+		fi
+		shift 2;;
+	--iommu) iommu=1; shift;;
+	--qemu-opt) extra_qemu+=("$2"); shift 2;;
 	--flavour) flavour=$2; shift 2;;
 	--kdir) kdir=$2; shift 2;;
 	--cpus) cpus=$2; shift 2;;
 	--memory) memory=$2; shift 2;;
 	--append) append="$append $2"; shift 2;;
-	--timeout) timeout=$2; shift 2;;
+	--timeout) timeout=$2; timeout_given=1; shift 2;;
 	--log) logfile=$2; shift 2;;
 	--rwdir) rwdirs+=(--rwdir "$2"); shift 2;;
 	--) shift; break;;
@@ -42,6 +67,8 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || die "vm-run: no command given"
 [ -n "$kdir" ] || kdir=$(bash "$ORION_TOP/scripts/build-kernel.sh" "$flavour")
+# KASAN and lockdep make a guest several times slower under TCG.
+[ -n "$timeout_given" ] || { [ "$flavour" = debug ] && timeout=2400; }
 export PATH=$ORION_CACHE/venv/bin:$PATH
 vng=$ORION_CACHE/venv/bin/vng
 [ -x "$vng" ] || die "virtme-ng missing: run scripts/setup-toolchain.sh"
@@ -53,6 +80,15 @@ mkdir -p "$(dirname "$logfile")"
 
 # Emulated adapters, each with its own disks (sparse raw images).
 qemu_opts=()
+if [ $iommu = 1 ]; then
+	# Interrupt remapping is not needed to catch stray DMA, and with KVM it
+	# would need kernel-irqchip=split; caching-mode only matters for
+	# assigned (vfio) devices. QEMU sets up the translated address spaces
+	# of cold-plugged devices once the machine is complete, so the order of
+	# -device options does not matter; the IOMMU goes first all the same.
+	qemu_opts+=(-device "intel-iommu,intremap=off")
+	append="$append intel_iommu=on iommu.strict=1"
+fi
 n=0
 IFS=, read -ra list <<< "$adapters"
 for a in "${list[@]}"; do
@@ -66,11 +102,13 @@ for a in "${list[@]}"; do
 	for ((d = 0; d < disks; d++)); do
 		img=$work/hba$n-disk$d.img
 		truncate -s "$disk_size" "$img"
-		qemu_opts+=(-drive "if=none,id=hba$n-d$d,file=$img,format=raw,cache=writeback"
+		qemu_opts+=(-drive "if=none,id=hba$n-d$d,file=$img,format=raw,cache=writeback$disk_opts_all${disk_opts[d]:-}"
 			-device "scsi-hd,bus=hba$n$bus,drive=hba$n-d$d,scsi-id=$d,lun=0,serial=orion$n$d")
 	done
 	n=$((n + 1))
 done
+
+qemu_opts+=(${extra_qemu[@]+"${extra_qemu[@]}"})
 
 # KVM only when it demonstrably works: on some hosts /dev/kvm exists but
 # QEMU aborts or hangs with it. The probe boots the kernel with no init (it
@@ -91,7 +129,8 @@ fi
 guest_cmd="env ORION_TOP=$ORION_TOP KERNEL_SRC=$KERNEL_SRC ORION_CACHE=$ORION_CACHE bash $ORION_TOP/scripts/vm-guest.sh $(printf '%q ' "$@")"
 start=$SECONDS
 set +e
-ORION_TOP=$ORION_TOP timeout --foreground -k 10 "$timeout" \
+export ORION_TOP
+timeout --foreground -k 10 "$timeout" \
 	"$vng" --run "$kdir" "${accel[@]}" --disable-microvm --verbose \
 	--cpus "$cpus" --memory "$memory" --cwd "$ORION_TOP" ${rwdirs[@]+"${rwdirs[@]}"} \
 	--append "panic_on_warn=0 softlockup_panic=0 hung_task_timeout_secs=120 $append" \
@@ -104,7 +143,7 @@ cat "$work/stdout"
 { echo "---- command output ----"; cat "$work/stdout"; } >> "$logfile"
 dur=$((SECONDS - start))
 
-splat='(BUG:|Oops|WARNING:|general protection fault|Kernel panic|KASAN:|UBSAN:|kmemleak:.*new suspected|possible recursive locking|circular locking dependency|INFO: task .* blocked|Call Trace:|RUST PANIC|panicked at)'
+splat=$ORION_SPLAT_RE
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "vm-run: guest timed out after ${timeout}s; console: $logfile" >&2
 	tail -40 "$logfile" | sed 's/^/  | /' >&2

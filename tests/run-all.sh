@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Runs the whole test suite, or the groups named on the command line:
 #   host          cargo test of the pure-logic (no_std) code on the host
 #   compile_fail  misuses of the SCSI abstractions must not compile

@@ -1,27 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
 # Sourced by the VM test programs: KTAP output through the kernel's own
 # kselftest helpers, plus small orion_scsi helpers.
 # shellcheck shell=bash
 : "${ORION_TOP:?}" "${KERNEL_SRC:?}"
+# shellcheck source=/dev/null
 . "$KERNEL_SRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
+# shellcheck source=../../scripts/splat.sh
+. "$ORION_TOP/scripts/splat.sh"
 
 ORION_KO=$ORION_TOP/orion_scsi.ko
 
 # check "description" command...: one KTAP result from a command's status.
-# On failure the command's output is shown as KTAP diagnostics.
+# On failure the command's output is shown as KTAP diagnostics; lines the
+# command prints starting with "note:" are shown either way.
 check() {
 	local desc=$1 out; shift
 	if out=$("$@" 2>&1); then
 		ktap_test_pass "$desc"
+		printf '%s\n' "$out" | grep '^note:' | sed 's/^/# /'
 	else
 		ktap_test_fail "$desc"
 		printf '%s\n' "$out" | tail -15 | sed 's/^/# /'
 	fi
+	return 0
 }
 
-# Fails the test when the kernel log, since the last call, has a splat.
-dmesg_mark() { dmesg --clear 2>/dev/null || true; }
+# The kernel log from a mark: dmesg_mark writes a unique line into the log
+# (it does not clear it, so a splat stays visible to the dmesg_clean of an
+# earlier mark and to the VM-wide check); dmesg_since_mark prints what came
+# after the latest mark, or the whole log when there is none.
+dmesg_mark() {
+	local m
+	m="orion-test-mark ${1:-$(basename "$0")} $$.$RANDOM.$SECONDS"
+	echo "$m" > /tmp/orion-dmesg-mark
+	echo "$m" > /dev/kmsg
+}
+dmesg_since_mark() {
+	local m
+	m=$(cat /tmp/orion-dmesg-mark 2>/dev/null)
+	if [ -n "$m" ] && dmesg | grep -qF "$m"; then
+		dmesg | awk -v m="$m" 'seen { print } index($0, m) { seen = 1 }'
+	else
+		dmesg
+	fi
+}
+# Fails, printing the splat, when the kernel log since the mark has one
+# (the patterns of scripts/splat.sh).
 dmesg_clean() {
-	! dmesg | grep -Eq '(BUG:|Oops|WARNING:|KASAN:|UBSAN:|general protection|RUST PANIC|panicked at|circular locking)'
+	local hits
+	hits=$(dmesg_since_mark | grep -E -m1 -A12 "$ORION_SPLAT_RE") || return 0
+	printf '%s\n' "$hits"
+	return 1
+}
+
+# wait_until SECONDS command...: runs the command every 0.2 s until it
+# succeeds (status 0) or SECONDS have passed (status 1).
+wait_until() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
 }
 
 orion_loaded() { [ -d /sys/module/orion_scsi ]; }
@@ -39,8 +78,8 @@ virt_disk_count() { lsscsi -H | awk '$2 == "orion_virt" { print substr($1, 2, le
 virt_disks() {
 	local h
 	for h in /sys/class/scsi_host/host*; do
-		[ -e "$h/proc_name" ] && [ "$(cat "$h/proc_name")" = orion_virt ] || continue
-		ls -d "$h"/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|'
+		[ "$(cat "$h/proc_name" 2>/dev/null)" = orion_virt ] || continue
+		find "$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null | sed 's|.*/|/dev/|'
 	done | sort
 }
 
@@ -48,7 +87,7 @@ virt_disks() {
 virt_sg() {
 	local d
 	d=$(virt_disks | head -1)
-	ls "/sys/block/${d#/dev/}/device/scsi_generic" | sed 's|^|/dev/|'
+	sg_of "$d"
 }
 
 debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; }
@@ -56,6 +95,7 @@ debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/
 # MegaRAID (orion_megasas) helpers. The reference kernel has megaraid_sas
 # built in and it binds the controllers at boot: release_megaraid_sas (from
 # scripts/guest-lib.sh) hands them over first.
+# shellcheck source=../../scripts/guest-lib.sh
 . "$ORION_TOP/scripts/guest-lib.sh"
 
 # Host numbers of orion_megasas hosts, one per line.
@@ -70,15 +110,43 @@ megasas_hosts() {
 megasas_disks() {
 	local h
 	for h in ${1:-$(megasas_hosts)}; do
-		ls -d /sys/class/scsi_host/host$h/device/target*/*/block/* 2>/dev/null | sed 's|.*/|/dev/|'
+		find /sys/class/scsi_host/host"$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
+			sed 's|.*/|/dev/|'
 	done | sort
 }
 
+# Block device of the disk at target $2 (channel 0, LUN 0) of host $1.
+megasas_disk_at() {
+	find "/sys/class/scsi_device/$1:0:$2:0/device/block/" -mindepth 1 -maxdepth 1 2>/dev/null |
+		sed 's|.*/|/dev/|'
+}
+
 # sg device of a block device.
-sg_of() { ls "/sys/block/${1#/dev/}/device/scsi_generic" | sed 's|^|/dev/|'; }
+sg_of() {
+	find "/sys/block/${1#/dev/}/device/scsi_generic/" -mindepth 1 -maxdepth 1 | sed 's|.*/|/dev/|'
+}
 
 # PCI address of host $1.
-megasas_pci() { basename "$(readlink -f /sys/class/scsi_host/host$1/device/..)"; }
+megasas_pci() { basename "$(readlink -f "/sys/class/scsi_host/host$1/device/..")"; }
+
+# megasas_behind_iommu HOST...: each host's controller sits behind a DMA
+# remapping unit (it is in the unit's scope and in an IOMMU group) whose
+# default domain translates DMA with strict (immediate) invalidation: the
+# group type is "DMA", not "DMA-FQ" (lazy) or "identity" (pass-through).
+megasas_behind_iommu() {
+	local h pci g unit
+	for h in "$@"; do
+		pci=$(megasas_pci "$h")
+		unit=$(find /sys/class/iommu/*/devices/ -name "$pci" 2>/dev/null | head -1)
+		if ! g=$(readlink -e "/sys/bus/pci/devices/$pci/iommu_group") || [ -z "$unit" ]; then
+			echo "$pci (host$h) is not behind an IOMMU"
+			return 1
+		fi
+		unit=${unit%/devices/*}
+		echo "note: host$h ($pci): ${unit##*/}, IOMMU group ${g##*/}, domain type $(cat "$g/type")"
+		[ "$(cat "$g/type")" = DMA ] || { echo "$pci: domain type $(cat "$g/type"), expected DMA (strict)"; return 1; }
+	done
+}
 
 # Writes 32-bit $3 at register offset $2 of the controller at PCI address $1
 # (through its register BAR's sysfs resource file).
@@ -94,33 +162,111 @@ m[off:off + 4] = struct.pack('<I', val)
 PY
 }
 
-# fio_verify OUT SIZE DISK...: random 4k writes then crc32c verify, QD32 and
-# two jobs per disk (each on its own region); passes on zero errors.
+# fio_verify [--bs BS] [--max-lat-ms MS] OUT SIZE DISK...: random writes
+# (4k unless --bs) then a crc32c verify of all that was written, QD32, two
+# jobs per disk, each on its own SIZE region. Passes when fio exits 0, it
+# reports err= 0 and no error, and no verify: line appears; with
+# --max-lat-ms, also only when no command took MS or longer to complete
+# (fio's largest completion latency, printed as a note). The report (JSON,
+# then the normal text) goes to OUT, fio's stderr to OUT.err.
 fio_verify() {
-	local out=$1 size=$2 args=() d; shift 2
+	local bs=4k max_ms="" out size args=() d lat
+	while :; do
+		case $1 in
+		--bs) bs=$2; shift 2;;
+		--max-lat-ms) max_ms=$2; shift 2;;
+		*) break;;
+		esac
+	done
+	out=$1 size=$2; shift 2
 	for d in "$@"; do args+=(--name="${d##*/}" --filename="$d"); done
-	fio --ioengine=libaio --direct=1 --rw=randwrite --bs=4k --size="$size" --iodepth=32 \
-		--numjobs=2 --offset_increment=64M --verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--verify_state_save=0 --randrepeat=0 --group_reporting --output="$out" "${args[@]}" &&
-		grep -q 'err= 0' "$out" && ! grep -q 'verify:' "$out"
+	fio --ioengine=libaio --direct=1 --rw=randwrite --bs="$bs" --size="$size" --iodepth=32 \
+		--numjobs=2 --offset_increment="$size" --verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--verify_state_save=0 --randrepeat=0 --group_reporting --output-format=normal,json \
+		--output="$out" "${args[@]}" 2> "$out.err" ||
+		{ echo "fio failed:"; tail -5 "$out.err"; grep -h 'verify:' "$out"; return 1; }
+	if ! grep -q 'err= 0' "$out" || grep -qE 'err= *[1-9]' "$out"; then
+		echo "fio reports errors:"; grep 'err=' "$out"; return 1
+	fi
+	! grep -h 'verify:' "$out" "$out.err" || return 1
+	[ -n "$max_ms" ] || return 0
+	lat=$(fio_max_lat_ms "$out") || { echo "no completion latency in $out"; return 1; }
+	echo "note: max completion latency $lat ms (limit $max_ms ms)"
+	[ "$lat" -lt "$max_ms" ]
+}
+
+# fio_max_lat_ms OUT: the largest completion latency, in whole ms, of any
+# job and direction in a fio report holding JSON output (fio_verify's OUT).
+fio_max_lat_ms() {
+	python3 - "$1" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+report, _ = json.JSONDecoder().raw_decode(text[text.index('{'):])
+print(int(max(job[d]['clat_ns']['max'] for job in report['jobs']
+              for d in ('read', 'write', 'trim')) / 1e6))
+PY
+}
+
+# io_reset_during_fio KIND SG OUT SIZE DISK: fio_verify on DISK in the
+# background and, once commands are in flight on it, sg_reset -KIND on SG.
+# Passes when sg_reset succeeded, fio_verify passed (data intact), and the
+# commands caught by the reset were completed or retried at once rather
+# than left to time out: fio's largest completion latency is under 5 s plus
+# the time sg_reset itself took. (After a successful bus or host reset the
+# midlayer holds the host for a 10 s settle time, ssleep in
+# scsi_try_bus_reset/scsi_try_host_reset, unless the host template sets
+# skip_settle_delay; sg_reset returns after it, so it is not counted
+# against the driver. A command left to the block layer timeout shows up
+# as 30 s or more.)
+io_reset_during_fio() {
+	local kind=$1 sg=$2 out=$3 size=$4 disk=$5 pid rc=0 t reset_ms lat end r w n=0
+	local inflight=/sys/block/${5#/dev/}/inflight dev=/sys/block/${5#/dev/}/device
+	fio_verify "$out" "$size" "$disk" > "$out.verify" 2>&1 &
+	pid=$!
+	# Reset right after seeing 16 commands or more in flight (builtins only
+	# between the look and the reset).
+	end=$((SECONDS + 30))
+	while read -r r w < "$inflight" && n=$((r + w)) && [ "$n" -lt 16 ]; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$pid" 2>/dev/null; then
+			echo "not 16 commands in flight on $disk within 30 s (queue_depth $(cat "$dev/queue_depth"), device_blocked $(cat "$dev/device_blocked"), state $(cat "$dev/state"), fio $(kill -0 "$pid" 2>/dev/null && echo running || echo finished))"
+			rc=1
+			break
+		fi
+		sleep 0.05
+	done
+	t=${EPOCHREALTIME/[.,]/}
+	sg_reset "-$kind" "$sg" || { echo "sg_reset -$kind $sg failed"; rc=1; }
+	reset_ms=$(((${EPOCHREALTIME/[.,]/} - t) / 1000))
+	echo "note: $n commands in flight at sg_reset -$kind"
+	wait "$pid" || { echo "fio_verify failed:"; rc=1; }
+	cat "$out.verify"
+	lat=$(fio_max_lat_ms "$out") || { echo "no completion latency in $out"; return 1; }
+	echo "note: sg_reset -$kind took $reset_ms ms; max completion latency $lat ms (limit $((reset_ms + 5000)) ms)"
+	[ "$lat" -lt $((reset_ms + 5000)) ] || rc=1
+	return $rc
 }
 
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
 # The helpers are also used inside `bash -c` checks.
-export ORION_KO
-export -f fio_verify orion_loaded orion_unload release_megaraid_sas megasas_hosts megasas_disks sg_of megasas_pci megasas_load
+export ORION_KO ORION_SPLAT_RE
+export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload \
+	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at sg_of megasas_pci megasas_load \
+	megasas_behind_iommu
 
 # The body of the megasas_msi and megasas_intx groups: QEMU offers fewer
 # interrupt kinds, the driver picks the expected one by itself ($1: MSI or
 # INTx), and data stays intact on all disks.
 megasas_irq_fallback_test() {
-	local mode=$1
+	local mode=$1 hosts
 	ktap_print_header
-	ktap_set_plan 3
+	ktap_set_plan 4
 	dmesg_mark
 	megasas_load && settle
+	mapfile -t hosts < <(megasas_hosts)
+	check "both controllers are behind the IOMMU (strict DMA domains)" megasas_behind_iommu "${hosts[@]}"
 	check "both hosts use $mode" bash -c "[ \$(megasas_hosts | wc -l) = 2 ] &&
 		for h in \$(megasas_hosts); do [ \$(cat /sys/class/scsi_host/host\$h/orion_irq_mode) = $mode ] || exit 1; done"
+	# shellcheck disable=SC2046 # one argument per disk
 	check "fio verify on all four disks (QD32, 2 jobs each): 0 errors" \
 		fio_verify "/tmp/fio-$mode.out" 32M $(megasas_disks)
 	orion_unload

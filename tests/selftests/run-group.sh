@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM: every test program of one group, kselftest style.
 # Each program prints KTAP; its output is nested (indented) under one
 # top-level result line. Writes the whole KTAP stream to $2 and stdout.
 set -u
 group=$1 out=$2
 dir=$(cd "$(dirname "$0")/$group" && pwd)
-mapfile -t progs < <(cd "$dir" && ls -1 *.sh 2>/dev/null | sort)
+mapfile -t progs < <(cd "$dir" && find . -maxdepth 1 -name '*.sh' -printf '%f\n' | sort)
 {
 	echo "TAP version 13"
 	echo "1..${#progs[@]}"

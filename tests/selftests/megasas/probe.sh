@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # orion_megasas binds both QEMU models at once (megasas = SAS1078,
 # megasas-gen2 = SAS2108, three disks each at scsi-id 0..2): one host per
 # controller with limits from the firmware, exactly the attached disks, and
-# the sg3_utils basics through the driver. Parameters: megasas=0 and a bad
-# megasas_irq.
+# the sg3_utils basics through the driver, DMA through the (emulated)
+# IOMMU. Parameters: megasas=0 and a bad megasas_irq.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 19
 dmesg_mark
 
 megasas_load && settle
 mapfile -t hosts < <(megasas_hosts)
 check "two orion_megasas hosts (one per controller)" test "${#hosts[@]}" = 2
-models=$(for h in "${hosts[@]}"; do cat /sys/class/scsi_host/host$h/orion_model; done | sort | tr '\n' ' ')
+check "both controllers are behind the IOMMU (DMA remapping unit, strict DMA domain)" \
+	megasas_behind_iommu "${hosts[@]}"
+models=$(for h in "${hosts[@]}"; do cat "/sys/class/scsi_host/host$h/orion_model"; done | sort | tr '\n' ' ')
 check "models: SAS1078 and SAS2108 (got: $models)" test "$models" = "SAS1078 SAS2108 "
 check "lsscsi -H names them orion_megasas" bash -c "[ \$(lsscsi -H | grep -c orion_megasas) = 2 ]"
 check "six disks, 268435456 bytes each" bash -c '
@@ -48,7 +52,8 @@ orion_unload
 
 orion_unload; release_megaraid_sas
 check "megasas_irq=7 is refused with a message" \
-	bash -c "! insmod $ORION_KO megasas_irq=7 2>/dev/null && dmesg | grep -q 'invalid megasas_irq=7'"
+	bash -c "! insmod $ORION_KO megasas_irq=7 2>/dev/null && dmesg_since_mark | grep -q 'invalid megasas_irq=7'"
 check "megasas=0 leaves the controllers alone" \
-	bash -c "insmod $ORION_KO megasas=0 virt_adapters=0 && sleep 1 && [ -z \"\$(megasas_hosts)\" ] && rmmod orion_scsi"
+	bash -c "insmod $ORION_KO megasas=0 virt_adapters=0 && udevadm settle && [ -z \"\$(megasas_hosts)\" ] && rmmod orion_scsi"
+check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Module unload with disks in use is refused, then clean; reload finds the
-# disks again; PCI remove through sysfs detaches one controller while the
-# other keeps working; kmemleak finds nothing.
+# disks again; PCI remove through sysfs of a controller while /dev/sdX and
+# /dev/sgN of one of its disks are held open (closed after the remove: the
+# last references to its SCSI devices go then), the other controller keeps
+# working and is then removed too; kmemleak finds nothing.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 10
 dmesg_mark
 
 megasas_load && settle
@@ -14,16 +18,30 @@ mkfs.ext4 -q -F "$d" && mount "$d" "$m"
 check "rmmod is refused while a disk is mounted" bash -c "! rmmod orion_scsi 2>/dev/null && orion_loaded"
 umount "$m"
 check "rmmod succeeds once the disk is free (cache flushed, firmware shut down)" orion_unload
-check "reload finds the six disks again" bash -c "megasas_load && sleep 1 && [ \$(megasas_disks | wc -l) = 6 ]"
+megasas_load && settle
+check "reload finds the six disks again" wait_until 30 bash -c '[ "$(megasas_disks | wc -l)" = 6 ]'
+
 h=$(megasas_hosts | head -1); pci=$(megasas_pci "$h"); other=$(megasas_hosts | tail -1)
-echo 1 > /sys/bus/pci/devices/$pci/remove
+d=$(megasas_disks "$h" | head -1); sg=$(sg_of "$d")
+dmesg_mark "megasas unload: PCI remove with $d and $sg open"
+exec 3<"$d" 4<"$sg"
+echo 1 > "/sys/bus/pci/devices/$pci/remove"
 settle
-check "PCI remove through sysfs detaches that controller's host" \
-	bash -c "[ \$(megasas_hosts | wc -l) = 1 ] && [ \$(megasas_disks | wc -l) = 3 ]"
+exec 3<&- 4<&-
+settle
+check "PCI remove with $d and $sg held open detaches that controller's host" \
+	wait_until 30 bash -c '[ "$(megasas_hosts | wc -l)" = 1 ] && [ "$(megasas_disks | wc -l)" = 3 ]'
+check "the kernel log has no warning or oops once the files are closed" dmesg_clean
 check "the other controller still does I/O" \
 	bash -c "dd if=\$(megasas_disks $other | head -1) of=/dev/null bs=64k count=100 iflag=direct status=none"
-orion_unload
+pci2=$(megasas_pci "$other")
+echo 1 > "/sys/bus/pci/devices/$pci2/remove"
+settle
+check "PCI remove of the other controller (nothing open) detaches its host" \
+	wait_until 30 bash -c '[ -z "$(megasas_hosts)" ]'
+check "rmmod succeeds with no controller left" orion_unload
 echo 1 > /sys/bus/pci/rescan
+settle
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan > /sys/kernel/debug/kmemleak; sleep 6; echo scan > /sys/kernel/debug/kmemleak
 	check "kmemleak: no leak after load/unload/PCI remove" bash -c "! grep -q unreferenced /sys/kernel/debug/kmemleak"

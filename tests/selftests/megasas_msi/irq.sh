@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Both controller models with MSI-X switched off in QEMU: the driver falls
 # back to MSI by itself, and data is intact.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 megasas_irq_fallback_test MSI

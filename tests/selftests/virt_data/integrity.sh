@@ -1,28 +1,24 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Data integrity: fio random writes with crc32c verify on several LUNs at
 # once (several jobs, queue depth 32), and ext4 mkfs + mount + write + fsck.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 7
+dmesg_mark
 
 orion_load virt_targets=2 virt_luns=2 virt_capacity_mb=128 && settle
 mapfile -t disks < <(virt_disks)
 check "4 disks present" test "${#disks[@]}" = 4
 
-fio_verify() {  # bs disk...
-	local bs=$1 args=() i=0 d; shift
-	for d in "$@"; do args+=(--name=j$i --filename="$d"); i=$((i + 1)); done
-	fio --ioengine=libaio --direct=1 --rw=randwrite --bs="$bs" --size=32M --iodepth=32 \
-		--numjobs=2 --verify=crc32c --verify_fatal=1 --do_verify=1 --randrepeat=0 \
-		--offset_increment=48M --group_reporting --output=/tmp/fio.out "${args[@]}" &&
-	grep -q 'err= 0' /tmp/fio.out && ! grep -qi 'verify:.*bad\|crc32c.*mismatch' /tmp/fio.out
-}
-check "fio 4k randwrite+verify crc32c, QD32, 2 jobs x 4 LUNs: 0 errors" fio_verify 4k "${disks[@]}"
+check "fio 4k randwrite+verify crc32c, QD32, 2 jobs x 4 LUNs: 0 errors" \
+	fio_verify /tmp/fio-4k.out 32M "${disks[@]}"
 orion_load virt_targets=2 virt_luns=2 virt_capacity_mb=128 virt_doorbell=1 && settle
 mapfile -t disks < <(virt_disks)
 check "with doorbell batching: fio 64k randwrite+verify crc32c, QD32, 2 jobs x 2 LUNs: 0 errors" \
-	fio_verify 64k "${disks[0]}" "${disks[3]}"
+	fio_verify --bs 64k /tmp/fio-64k.out 32M "${disks[0]}" "${disks[3]}"
 
 d=${disks[1]}
 check "mkfs.ext4 on an orion disk" mkfs.ext4 -q -F "$d"
@@ -32,4 +28,5 @@ check "mount, write 20 MiB, umount, remount, contents intact" bash -c "mount $d 
 	umount $m && mount $d $m && sha1sum -c /tmp/sum >/dev/null && umount $m"
 check "fsck.ext4 -fn: clean" fsck.ext4 -fn "$d"
 orion_unload
+check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

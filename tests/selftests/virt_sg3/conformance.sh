@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # SPC-4/SBC-3 conformance of the virtual LUNs through sg3_utils and sdparm:
 # returned data is checked, and malformed CDBs get the right sense.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
 ktap_set_plan 30
+dmesg_mark
 
 orion_load virt_capacity_mb=64 && settle
 sg=$(virt_sg)
@@ -77,5 +80,5 @@ check "MODE SENSE page 0x1C: INVALID FIELD IN CDB (24/00)" sense_is "Invalid fie
 check "NACA bit set in CONTROL: INVALID FIELD IN CDB (24/00)" sense_is "Invalid field in cdb" 00 00 00 00 00 04
 check "REPORT LUNS with reserved SELECT REPORT 0x7: INVALID FIELD IN CDB" sense_is "Invalid field in cdb" -r 64 a0 00 07 00 00 00 00 00 00 40 00 00
 orion_unload
-check "kernel log clean" dmesg_clean
+check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

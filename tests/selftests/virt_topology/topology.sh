@@ -1,36 +1,38 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Module parameters give exactly the hosts, targets and LUNs asked for, with
 # the right sizes and block sizes; bad values are refused with a message.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
+dmesg_mark
 
 # load PARAMS...; then expect HOSTS DISKS
 topology_is() {
-	local hosts=$1 disks=$2
-	[ "$(lsscsi -H | grep -c orion_virt)" = "$hosts" ] && [ "$(virt_disks | wc -l)" = "$disks" ]
+	local want_hosts=$1 want_disks=$2
+	[ "$(lsscsi -H | grep -c orion_virt)" = "$want_hosts" ] && [ "$(virt_disks | wc -l)" = "$want_disks" ]
 }
 
 orion_load && settle
 check "defaults: 1 orion_virt host with 2 disks" topology_is 1 2
 d=$(virt_disks | head -1)
 check "defaults: 256 MiB of 512-byte blocks" \
-	test "$(cat /sys/block/${d#/dev/}/size)" = 524288 -a "$(cat /sys/block/${d#/dev/}/queue/logical_block_size)" = 512
+	test "$(cat "/sys/block/${d#/dev/}/size")" = 524288 -a "$(cat "/sys/block/${d#/dev/}/queue/logical_block_size")" = 512
 check "defaults: vendor ORION, model VIRTUAL DISK" \
 	bash -c "lsscsi | grep -q 'ORION    VIRTUAL DISK'"
 
 orion_load virt_adapters=2 virt_targets=4 virt_luns=2 virt_capacity_mb=64 virt_block_size=4096 && settle
 check "2x4x2: 2 hosts, 16 disks" topology_is 2 16
 d=$(virt_disks | tail -1)
-check "4096-byte blocks reported by sd" test "$(cat /sys/block/${d#/dev/}/queue/logical_block_size)" = 4096
-check "64 MiB capacity" test "$(cat /sys/block/${d#/dev/}/size)" = 131072
+check "4096-byte blocks reported by sd" test "$(cat "/sys/block/${d#/dev/}/queue/logical_block_size")" = 4096
+check "64 MiB capacity" test "$(cat "/sys/block/${d#/dev/}/size")" = 131072
 check "LUN 1 of target 3 exists" bash -c "lsscsi | grep -qE '\\[[0-9]+:0:3:1\\]'"
 unique_vpd() {  # page: every disk has one, and no two are equal
-	local n u
-	n=$(cat /sys/class/scsi_disk/*/device/vpd_pg$1 | tr -d '\0' | wc -l)
-	u=$(for f in /sys/class/scsi_disk/*/device/vpd_pg$1; do od -An -tx1 "$f" | tr -d ' \n'; echo; done | sort -u | wc -l)
-	[ "$u" = 16 ] && [ "$(ls /sys/class/scsi_disk | wc -l)" = 16 ]
+	local u f
+	u=$(for f in /sys/class/scsi_disk/*/device/"vpd_pg$1"; do od -An -tx1 "$f" | tr -d ' \n'; echo; done | sort -u | wc -l)
+	[ "$u" = 16 ] && [ "$(find /sys/class/scsi_disk/ -mindepth 1 -maxdepth 1 | wc -l)" = 16 ]
 }
 check "unique serials (VPD 0x80) on all 16 disks" unique_vpd 80
 check "unique NAA designators (VPD 0x83) on all 16 disks" unique_vpd 83
@@ -44,12 +46,13 @@ orion_unload
 orion_load virt_adapters=0 && settle
 check "virt_adapters=0 loads with no virtual host" topology_is 0 0
 orion_unload
+check "kernel log has no warning or oops" dmesg_clean
 
 # Bad values: the load fails and the log names the parameter.
 refused() {
 	local param=$1; shift
-	dmesg --clear
-	! insmod "$ORION_KO" "$@" 2>/dev/null && dmesg | grep -q "invalid $param" && ! orion_loaded
+	dmesg_mark "virt_topology: $*"
+	! insmod "$ORION_KO" "$@" 2>/dev/null && dmesg_since_mark | grep -q "invalid $param" && ! orion_loaded
 }
 check "virt_targets=17 refused" refused virt_targets virt_targets=17
 check "virt_luns=0 refused" refused virt_luns virt_luns=0
