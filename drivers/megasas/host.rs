@@ -151,6 +151,10 @@ impl HostOperations for MegasasOps {
     type CmdData = SubmitTime;
     type DeviceData = IoStats;
 
+    // A controller reset already waited for READY and re-sent INIT; the
+    // logical drives need no bus settle time.
+    const SKIP_RESET_SETTLE: bool = true;
+
     const HOST_ATTRIBUTES: &'static [Attribute<MegasasHost>] = &[
         Attribute {
             name: c"orion_model",

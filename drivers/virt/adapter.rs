@@ -192,6 +192,9 @@ impl HostOperations for VirtAdapter {
     type CmdData = SubmitTime;
     type DeviceData = usize;
 
+    // A RAM disk has nothing to settle.
+    const SKIP_RESET_SETTLE: bool = true;
+
     const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[
         Attribute {
             name: c"orion_luns",

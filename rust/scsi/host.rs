@@ -182,6 +182,7 @@ impl<T: HostOperations> Template<T> {
         };
         t.set_host_tagset(u32::from(d.host_tagset));
         t.set_track_queue_depth(1);
+        t.set_skip_settle_delay(u32::from(T::SKIP_RESET_SETTLE));
         OperationsVTable::<T>::fill(&mut t);
         // SAFETY: `FILLING` gives us exclusive access to the C template.
         unsafe { self.sht.get().write(t) };

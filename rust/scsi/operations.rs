@@ -68,6 +68,12 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
 
     /// Attributes in each host's sysfs directory.
     const HOST_ATTRIBUTES: &'static [Attribute<Self::HostData>] = &[];
+    /// The devices need no settle time after a bus or host reset the driver
+    /// reported successful. Otherwise the midlayer sleeps 10 s after each
+    /// (`skip_settle_delay`), a delay meant for parallel SCSI buses, during
+    /// which the retried commands wait.
+    const SKIP_RESET_SETTLE: bool = false;
+
     /// Attributes in each device's sysfs directory.
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &[];
 

@@ -4,12 +4,13 @@
 # disks again; PCI remove through sysfs of a controller while /dev/sdX and
 # /dev/sgN of one of its disks are held open (closed after the remove: the
 # last references to its SCSI devices go then), the other controller keeps
-# working and is then removed too; kmemleak finds nothing.
+# working and is then removed too; SG_SCSI_RESET on the files held open is
+# refused; kmemleak finds nothing.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 dmesg_mark
 
 megasas_load && settle
@@ -27,6 +28,22 @@ dmesg_mark "megasas unload: PCI remove with $d and $sg open"
 exec 3<"$d" 4<"$sg"
 echo 1 > "/sys/bus/pci/devices/$pci/remove"
 settle
+# SG_SCSI_RESET (device, target, bus, host) on the files still open: the
+# devices are deleted and the driver's host data gone, so every reset must
+# be refused; it used to reach the driver's reset callbacks.
+check "SG_SCSI_RESET on $d and $sg held open after the remove is refused" python3 -c '
+import fcntl, struct, sys
+SG_SCSI_RESET = 0x2284
+accepted = []
+for fd in (3, 4):
+    for kind in (1, 4, 2, 3):
+        try:
+            fcntl.ioctl(fd, SG_SCSI_RESET, struct.pack("i", kind))
+            accepted.append((fd, kind))
+        except OSError:
+            pass
+print("accepted:", accepted)
+sys.exit(1 if accepted else 0)'
 exec 3<&- 4<&-
 settle
 check "PCI remove with $d and $sg held open detaches that controller's host" \
