@@ -262,7 +262,7 @@ io_reset_during_fio() {
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
 # The helpers are also used inside `bash -c` checks.
 export ORION_KO ORION_SPLAT_RE
-export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload \
+export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
 	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at sg_of megasas_pci megasas_load \
 	megasas_behind_iommu
 
