@@ -322,13 +322,13 @@ impl<T: HostOperations> Drop for Host<T> {
         let raw = self.shost.as_ptr();
         // SAFETY: By the type invariant the host is live (we hold a reference).
         let data = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
-        // SAFETY: By the type invariant the host was added and its data
-        // initialised. Removing it removed its devices, which waited for
-        // their commands; afterwards no callback that gets the host data
-        // runs (sysfs files are gone, the reset ioctl of a device held open
-        // finds it deleted), so the data can be dropped. Callbacks that may
-        // still run (sdev_destroy for a device someone holds,
-        // exit_cmd_priv) do not touch the host data.
+        // Removing the host removed its devices, which waited for their
+        // commands; afterwards no callback that gets the host data runs
+        // (sysfs files are gone, a reset ioctl on a device file held open is
+        // refused: the device is deleted). Callbacks that may still run
+        // (sdev_destroy for a device someone holds, exit_cmd_priv) do not
+        // touch the host data.
+        // SAFETY: The data was initialised by `new` and is unused from here.
         unsafe { core::ptr::drop_in_place(data) };
         // SAFETY: Our reference; the template it points to is static.
         unsafe { bindings::scsi_host_put(raw) };

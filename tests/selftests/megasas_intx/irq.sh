@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Both controller models with MSI and MSI-X switched off in QEMU: the driver
 # falls back to (shared) INTx by itself, and data is intact.
 # shellcheck source=../lib.sh
