@@ -6,6 +6,10 @@
 set -u
 group=$1 out=$2
 dir=$(cd "$(dirname "$0")/$group" && pwd)
+# Time limit per program; the debug kernel (vm-run.sh --flavour debug) is
+# several times slower.
+limit=600
+[ "${ORION_FLAVOUR:-ref}" != debug ] || limit=1800
 mapfile -t progs < <(cd "$dir" && find . -maxdepth 1 -name '*.sh' -printf '%f\n' | sort)
 {
 	echo "TAP version 13"
@@ -14,7 +18,7 @@ mapfile -t progs < <(cd "$dir" && find . -maxdepth 1 -name '*.sh' -printf '%f\n'
 	for p in "${progs[@]}"; do
 		n=$((n + 1))
 		echo "# selftests: orion_scsi/$group: $p"
-		(cd "$dir" && timeout 600 bash "./$p" 2>&1) > /tmp/orion-prog.out
+		(cd "$dir" && timeout "$limit" bash "./$p" 2>&1) > /tmp/orion-prog.out
 		rc=$?
 		sed 's/^/  /' /tmp/orion-prog.out
 		# "# died" marks a program that failed without a failing subtest
