@@ -38,7 +38,7 @@ echo 60 > "/sys/block/${d#/dev/}/device/timeout"
 for kind in d t b H; do
 	dmesg_mark "virt_eh: sg_reset -$kind during fio"
 	check "sg_reset -$kind with commands in flight (20 ms each, 60 s timeout): completed or retried at once (max latency < sg_reset time + 5 s), fio verify 0 errors" \
-		io_reset_during_fio "$kind" "$sg" "/tmp/fio-eh-$kind.out" 8M "$d"
+		io_reset_during_fio "$kind" "$sg" "/tmp/fio-eh-$kind.out" 2M "$d"
 	check "the kernel log shows the reset ('Power-on or device reset occurred') and no warning or oops" \
 		bash -c "dmesg_since_mark | grep -q 'Power-on or device reset occurred' || { echo 'no reset unit attention logged'; exit 1; }
 			! dmesg_since_mark | grep -E -A12 \"\$ORION_SPLAT_RE\""
