@@ -26,6 +26,7 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        barrier::{dma_mb, Read},
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
         Mutex, SpinLockIrq,
     },
@@ -509,6 +510,9 @@ impl Controller {
         else {
             return 0;
         };
+        // The firmware writes the entries (and their frames) before it
+        // moves the producer: read them only after the producer.
+        dma_mb(Read);
         let Ok(drain) = self.ring_geom.drain(producer, consumer) else {
             dev_err!(
                 self.dev,

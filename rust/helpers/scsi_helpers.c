@@ -69,6 +69,17 @@ bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd)
 }
 
 /*
+ * Whether the host's tag set is being freed: the midlayer frees it when
+ * tagset_refcnt drops to zero (scsi_mq_free_tags()). Every other request
+ * teardown that calls exit_cmd_priv (a device's flush request, its I/O
+ * scheduler's requests) happens while the device still holds its reference.
+ */
+bool orion_helper_shost_tagset_freeing(struct Scsi_Host *shost)
+{
+	return kref_read(&shost->tagset_refcnt) == 0;
+}
+
+/*
  * Reset callbacks run under the device's state mutex unless the device is
  * being deleted: __scsi_remove_device() moves it to SDEV_DEL under that
  * mutex before sdev_destroy() and before the host goes, and SG_SCSI_RESET

@@ -29,6 +29,7 @@ void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev);
 struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);
 bool orion_helper_scsi_cmd_timed_out(struct scsi_cmnd *cmd);
+bool orion_helper_shost_tagset_freeing(struct Scsi_Host *shost);
 bool orion_helper_sdev_enter_reset(struct scsi_device *sdev);
 void orion_helper_sdev_exit_reset(struct scsi_device *sdev);
 void orion_helper_sdev_err_still_held(struct scsi_device *sdev);

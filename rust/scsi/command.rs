@@ -963,6 +963,15 @@ impl<T: HostOperations> CommandRef<T> {
         Some(())
     }
 
+    /// Whether the midlayer timed the command out (the error handler owns
+    /// it) while the driver still holds it: after a successful recovery
+    /// step covering it, the midlayer retries or fails it.
+    pub(crate) fn timed_out_and_held(&self) -> bool {
+        // SAFETY: The command is live.
+        let timed_out = unsafe { eh_owned(self.raw()) };
+        timed_out && self.is_held()
+    }
+
     /// Whether the driver still holds the command (parked, or a token
     /// exists somewhere).
     pub(crate) fn is_held(&self) -> bool {

@@ -16,6 +16,7 @@ use kernel::{
     error::to_result,
     prelude::*,
     sync::atomic::{Atomic, Full},
+    sync::rcu,
     types::Opaque,
 };
 
@@ -198,6 +199,52 @@ impl<T: HostOperations> Template<T> {
     }
 }
 
+/// The host's private area (`shost->hostdata`): the abstraction's own
+/// state, then the driver's data.
+#[repr(C)]
+pub(crate) struct HostPriv<T: HostOperations> {
+    /// Set once the midlayer starts freeing the host's tag set (at the end
+    /// of `scsi_remove_host`); see [`HostPriv::tags_freed`].
+    tags_freed: Atomic<i32>,
+    data: T::HostData,
+}
+
+impl<T: HostOperations> HostPriv<T> {
+    /// # Safety
+    ///
+    /// `shost` must be a host allocated by [`Host::new`] for `T` that has
+    /// not been freed (its data may have been dropped already).
+    unsafe fn of(shost: *mut bindings::Scsi_Host) -> *mut Self {
+        // SAFETY: The host is allocated (safety requirements).
+        unsafe { bindings::orion_helper_shost_priv(shost) }.cast::<Self>()
+    }
+
+    /// Called from `exit_cmd_priv`, in process context. When the host's tag
+    /// set is being freed (the block layer tears down its requests, calling
+    /// `exit_cmd_priv` for each, before it frees the tag maps), records it
+    /// and waits until no reader that saw the tag set live
+    /// ([`HostRef::tags_live`]) is still running.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::of`].
+    pub(crate) unsafe fn mark_tags_freed(shost: *mut bindings::Scsi_Host) {
+        // SAFETY: The host is allocated (safety requirements).
+        if !unsafe { bindings::orion_helper_shost_tagset_freeing(shost) } {
+            // A device's flush or scheduler requests, not the tag set's.
+            return;
+        }
+        // SAFETY: By the safety requirements the private area exists; the
+        // flag was initialised by `Host::new` before the tag set existed.
+        let flag = unsafe { &(*Self::of(shost)).tags_freed };
+        if flag.xchg(1, Full) == 0 {
+            // SAFETY: Process context (the tag set is freed by
+            // `scsi_remove_host` or a host or device release, all may sleep).
+            unsafe { kernel::bindings::synchronize_rcu() };
+        }
+    }
+}
+
 /// A registered SCSI host, owned by its driver. Dropping it removes the host
 /// (its devices first) and frees it.
 ///
@@ -229,9 +276,9 @@ impl<T: HostOperations> Host<T> {
         parent: Option<&device::Device>,
         data: impl PinInit<T::HostData, Error>,
     ) -> Result<Self> {
-        const { assert!(align_of::<T::HostData>() <= align_of::<u64>()) };
+        const { assert!(align_of::<HostPriv<T>>() <= align_of::<u64>()) };
         let sht = template.ready()?;
-        let priv_size = i32::try_from(size_of::<T::HostData>()).map_err(|_| EINVAL)?;
+        let priv_size = i32::try_from(size_of::<HostPriv<T>>()).map_err(|_| EINVAL)?;
         let can_queue = i32::try_from(cfg.can_queue).map_err(|_| EINVAL)?;
         let cmd_per_lun = i16::try_from(cfg.cmd_per_lun).map_err(|_| EINVAL)?;
         // SAFETY: The template is filled and static: it outlives the host.
@@ -255,11 +302,15 @@ impl<T: HostOperations> Host<T> {
             h.nr_hw_queues = cfg.nr_hw_queues.max(1);
             h.set_host_tagset(u32::from(cfg.host_tagset));
         }
-        // SAFETY: The host is live.
-        let slot = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
-        // SAFETY: The private area is `size_of::<T::HostData>()` bytes,
+        // SAFETY: The host is allocated.
+        let hp = unsafe { HostPriv::<T>::of(raw) };
+        // SAFETY: The private area is `size_of::<HostPriv<T>>()` bytes,
         // aligned for `unsigned long` (enough: checked above), and not
-        // initialised yet; on error `__pinned_init` leaves it uninitialised.
+        // initialised yet.
+        unsafe { (&raw mut (*hp).tags_freed).write(Atomic::new(0)) };
+        // SAFETY: As above; the field is in bounds.
+        let slot = unsafe { &raw mut (*hp).data };
+        // SAFETY: As above; on error `__pinned_init` leaves it uninitialised.
         if let Err(e) = unsafe { pin_init::raw_try_init(slot, data) } {
             // SAFETY: The host was never added; this drops the only reference.
             unsafe { bindings::scsi_host_put(raw) };
@@ -321,7 +372,7 @@ impl<T: HostOperations> Drop for Host<T> {
         self.remove();
         let raw = self.shost.as_ptr();
         // SAFETY: By the type invariant the host is live (we hold a reference).
-        let data = unsafe { bindings::orion_helper_shost_priv(raw) }.cast::<T::HostData>();
+        let data = unsafe { &raw mut (*HostPriv::<T>::of(raw)).data };
         // Removing the host removed its devices, which waited for their
         // commands; afterwards no callback that gets the host data runs
         // (sysfs files are gone, a reset ioctl on a device file held open is
@@ -358,10 +409,20 @@ impl<T: HostOperations> HostRef<T> {
 
     /// The driver's data.
     pub fn data(&self) -> &T::HostData {
+        // SAFETY: By the type invariant the host is live and its private
+        // area holds the data.
+        unsafe { &(*HostPriv::<T>::of(self.raw())).data }
+    }
+
+    /// Whether the host's tag set still exists, read inside an RCU read-side
+    /// section `_rcu`: if so, it is not freed before the section ends
+    /// ([`HostPriv::mark_tags_freed`] waits for it). The tag set goes at the
+    /// end of `scsi_remove_host`, while a hardware driver may still be
+    /// handling interrupts (`Host::remove` runs with them live).
+    fn tags_live(&self, _rcu: &rcu::Guard) -> bool {
         // SAFETY: By the type invariant the host is live.
-        let data = unsafe { bindings::orion_helper_shost_priv(self.raw()) }.cast::<T::HostData>();
-        // SAFETY: By the type invariant the private area holds the data.
-        unsafe { &*data }
+        let flag = unsafe { &(*HostPriv::<T>::of(self.raw())).tags_freed };
+        flag.load(Acquire) == 0
     }
 
     /// The host's device (`hostN`), for `dev_*` logging: messages read
@@ -416,9 +477,14 @@ impl<T: HostOperations> HostRef<T> {
     }
 
     /// Reclaims a parked command by its unique tag (see [`Command::park`]).
+    /// `None` once the host was removed (its tag set is gone).
     pub fn take_parked(&self, unique_tag: u32) -> Option<Command<T>> {
-        // SAFETY: The host is live; the midlayer returns null for a tag that
-        // is not in flight.
+        let rcu = rcu::read_lock();
+        if !self.tags_live(&rcu) {
+            return None;
+        }
+        // SAFETY: The host and its tag set are live (checked under `rcu`);
+        // the midlayer returns null for a tag that is not in flight.
         let cmd =
             unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
         if cmd.is_null() {
@@ -428,7 +494,8 @@ impl<T: HostOperations> HostRef<T> {
         unsafe { CommandRef::<T>::from_raw(cmd) }.take_parked()
     }
 
-    /// Calls `f` for every command the host is processing. `f` must not sleep.
+    /// Calls `f` for every command the host is processing (none once the
+    /// host was removed). `f` must not sleep.
     pub fn for_each_busy<F: FnMut(&CommandRef<T>)>(&self, mut f: F) {
         /// Calls the closure for one busy command.
         ///
@@ -448,7 +515,12 @@ impl<T: HostOperations> HostRef<T> {
             f(unsafe { CommandRef::from_raw(cmd) });
             true
         }
-        // SAFETY: The host is live; the callback and its data outlive the call.
+        let rcu = rcu::read_lock();
+        if !self.tags_live(&rcu) {
+            return;
+        }
+        // SAFETY: The host and its tag set are live (checked under `rcu`);
+        // the callback and its data outlive the call.
         unsafe {
             bindings::scsi_host_busy_iter(self.raw(), Some(visit::<T, F>), (&raw mut f).cast())
         };

@@ -6,7 +6,7 @@
 use super::{
     command::{CmdPriv, CommandRef, NewCommand, QueueBusy, Requeue},
     device::{Device, Target},
-    host::HostRef,
+    host::{HostPriv, HostRef},
     sysfs::Attribute,
 };
 use crate::bindings;
@@ -322,12 +322,16 @@ impl<T: HostOperations> OperationsVTable<T> {
     ///
     /// # Safety
     ///
-    /// `cmd` must be a command whose private area was initialised by
+    /// `shost` must be a host allocated by [`super::Host::new`] for `T`, and
+    /// `cmd` one of its commands whose private area was initialised by
     /// [`Self::init_cmd_priv`], no longer in flight and not used afterwards.
     unsafe extern "C" fn exit_cmd_priv(
-        _shost: *mut bindings::Scsi_Host,
+        shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
     ) -> c_int {
+        // SAFETY: The block layer frees the commands of a host's tag set
+        // only when the tag set goes; the host is allocated.
+        unsafe { HostPriv::<T>::mark_tags_freed(shost) };
         // SAFETY: Called once when the command allocation is freed, after
         // `init_cmd_priv`; no command is in flight then.
         unsafe { CmdPriv::<T>::exit(cmd) };
@@ -491,16 +495,52 @@ impl<T: HostOperations> OperationsVTable<T> {
     /// (which drops the device data) and the host's removal come after the
     /// state moves to SDEV_DEL under that mutex, and `SG_SCSI_RESET` on a
     /// device file held open across a PCI unbind arrives after them.
-    fn reset(dev: &Device<T>, f: impl FnOnce(&T::HostData, &EhContext) -> EhResult) -> c_int {
+    ///
+    /// A success is turned into a failure while the driver still holds a
+    /// timed-out command in the reset's `scope`: the midlayer would retry
+    /// or fail it (its request reused) with the device still working on it.
+    fn reset(
+        dev: &Device<T>,
+        scope: ResetScope,
+        f: impl FnOnce(&T::HostData, &EhContext) -> EhResult,
+    ) -> c_int {
         // SAFETY: The device is live (its caller holds a reference).
         if !unsafe { bindings::orion_helper_sdev_enter_reset(dev.raw()) } {
             return EhResult::Failed.to_c();
         }
         let eh = EhContext { _private: () };
-        let result = f(dev.host().data(), &eh);
+        let mut result = f(dev.host().data(), &eh);
+        if result == EhResult::Success && Self::holds_timed_out(dev, scope) {
+            dev_warn!(
+                dev.as_dev(),
+                "{} reset reported success with a timed-out command still held by the driver: failing it\n",
+                scope.name()
+            );
+            result = EhResult::Failed;
+        }
         // SAFETY: Entered above.
         unsafe { bindings::orion_helper_sdev_exit_reset(dev.raw()) };
         result.to_c()
+    }
+
+    /// Whether the driver holds a timed-out command that a successful reset
+    /// of `scope` (asked through `dev`) hands back to the midlayer: the
+    /// commands `scsi_eh_bus_device_reset`, `scsi_eh_target_reset`,
+    /// `scsi_eh_bus_reset` and `scsi_eh_host_reset` then finish.
+    fn holds_timed_out(dev: &Device<T>, scope: ResetScope) -> bool {
+        let mut held = false;
+        dev.host().for_each_busy(|cmd| {
+            let other = cmd.device();
+            let in_scope = match scope {
+                ResetScope::Device => core::ptr::eq(other, dev),
+                // The midlayer matches the target id only.
+                ResetScope::Target => other.id() == dev.id(),
+                ResetScope::Bus => other.channel() == dev.channel(),
+                ResetScope::Host => true,
+            };
+            held |= in_scope && cmd.timed_out_and_held();
+        });
+        held
     }
 
     /// `eh_abort_handler`: the error handler aborts a command.
@@ -536,7 +576,7 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler or the reset ioctl passes a command with a live device.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, |host, eh| T::eh_device_reset(host, dev, eh))
+        Self::reset(dev, ResetScope::Device, |host, eh| T::eh_device_reset(host, dev, eh))
     }
 
     /// `eh_target_reset_handler`: resets the target of the command's device.
@@ -547,7 +587,7 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, |host, eh| T::eh_target_reset(host, dev, eh))
+        Self::reset(dev, ResetScope::Target, |host, eh| T::eh_target_reset(host, dev, eh))
     }
 
     /// `eh_bus_reset_handler`: resets the bus of the command's device.
@@ -558,7 +598,7 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_bus_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, |host, eh| {
+        Self::reset(dev, ResetScope::Bus, |host, eh| {
             T::eh_bus_reset(host, dev.host(), dev.channel(), eh)
         })
     }
@@ -571,7 +611,27 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, |host, eh| T::eh_host_reset(host, dev.host(), eh))
+        Self::reset(dev, ResetScope::Host, |host, eh| T::eh_host_reset(host, dev.host(), eh))
+    }
+}
+
+/// What a reset covers.
+#[derive(Clone, Copy)]
+enum ResetScope {
+    Device,
+    Target,
+    Bus,
+    Host,
+}
+
+impl ResetScope {
+    fn name(self) -> &'static str {
+        match self {
+            ResetScope::Device => "device",
+            ResetScope::Target => "target",
+            ResetScope::Bus => "bus",
+            ResetScope::Host => "host",
+        }
     }
 }
 

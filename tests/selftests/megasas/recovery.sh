@@ -34,7 +34,7 @@ done
 for kind in d t b H; do
 	before=$(cat "$hs/orion_resets")
 	check "sg_reset -$kind with commands in flight: completed or retried at once (max latency < sg_reset time + 5 s), fio verify 0 errors" \
-		io_reset_during_fio "$kind" "$sg" "/tmp/fio-eh-$kind.out" 16M "$d"
+		io_reset_during_fio "$kind" "$sg" "/tmp/fio-eh-$kind.out" 2M "$d"
 	check "sg_reset -$kind during I/O reset the controller once (orion_resets +1)" \
 		test "$(cat "$hs/orion_resets")" = $((before + 1))
 done
