@@ -11,6 +11,7 @@
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
+#include <scsi/scsi_transport_spi.h>
 #include "scsi_helpers.h"
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd)
@@ -163,3 +164,18 @@ struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)
 	return to_delayed_work(work);
 }
 
+
+struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev)
+{
+	return scsi_target(sdev);
+}
+
+struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget)
+{
+	return (struct spi_transport_attrs *)&starget->starget_data;
+}
+
+void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig)
+{
+	spi_signalling(shost) = sig;
+}

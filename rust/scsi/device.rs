@@ -48,6 +48,14 @@ impl<T: HostOperations> Device<T> {
         unsafe { (*self.raw()).id }
     }
 
+    /// Whether the midlayer tags the device's commands (it supports tagged
+    /// command queueing: `simple_tags`).
+    pub fn tagged(&self) -> bool {
+        // SAFETY: By the type invariant the device is live; the flag is set
+        // at scan, before the device gets commands.
+        unsafe { (*self.raw()).simple_tags() != 0 }
+    }
+
     /// Logical unit number.
     pub fn lun(&self) -> u64 {
         // SAFETY: As for `channel`.

@@ -97,6 +97,9 @@ pub struct Template<T: HostOperations> {
     host_attrs: Opaque<AttributeTable<T::HostData>>,
     device_attrs: Opaque<AttributeTable<super::Device<T>>>,
     state: Atomic<i32>,
+    /// The transport class template hosts get (`shost->transportt`), set
+    /// by a transport's `attach` (e.g. [`super::spi::SpiTransport`]).
+    transport: Atomic<*mut bindings::scsi_transport_template>,
     _p: PhantomData<T>,
 }
 
@@ -115,6 +118,7 @@ impl<T: HostOperations> Template<T> {
             host_attrs: Opaque::uninit(),
             device_attrs: Opaque::uninit(),
             state: Atomic::new(TEMPLATE_NEW),
+            transport: Atomic::new(core::ptr::null_mut()),
             _p: PhantomData,
         }
     }
@@ -188,6 +192,19 @@ impl<T: HostOperations> Template<T> {
         // SAFETY: `FILLING` gives us exclusive access to the C template.
         unsafe { self.sht.get().write(t) };
         Ok(())
+    }
+
+    /// Makes hosts created from now on members of transport class `tt`.
+    pub(crate) fn set_transport(&self, tt: *mut bindings::scsi_transport_template) -> Result {
+        self.transport
+            .cmpxchg(core::ptr::null_mut(), tt, Full)
+            .map(|_| ())
+            .map_err(|_| EBUSY)
+    }
+
+    /// Undoes [`Self::set_transport`] (at module exit).
+    pub(crate) fn clear_transport(&self) {
+        self.transport.store(core::ptr::null_mut(), Release);
     }
 
     /// The C template, once filled.
@@ -301,6 +318,8 @@ impl<T: HostOperations> Host<T> {
             h.max_cmd_len = cfg.max_cmd_len;
             h.nr_hw_queues = cfg.nr_hw_queues.max(1);
             h.set_host_tagset(u32::from(cfg.host_tagset));
+            // Before `scsi_add_host`, which adds the host to the class.
+            h.transportt = template.transport.load(Acquire);
         }
         // SAFETY: The host is allocated.
         let hp = unsafe { HostPriv::<T>::of(raw) };

@@ -56,6 +56,7 @@ pub mod command;
 pub mod device;
 pub mod host;
 pub mod operations;
+pub mod spi;
 pub mod sysfs;
 
 pub use command::{
