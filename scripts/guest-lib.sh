@@ -14,12 +14,18 @@ host_disk() {
 	done
 }
 
-# release_megaraid_sas: unbinds the built-in megaraid_sas from every
-# controller so orion_scsi can take them.
-release_megaraid_sas() {
+# release_pci_driver DRIVER: unbinds the C driver DRIVER (built in or a
+# module) from every device it drives, so orion_scsi can take them.
+release_pci_driver() {
 	local d
-	for d in /sys/bus/pci/drivers/megaraid_sas/0000:*; do
-		[ -e "$d" ] && echo "${d##*/}" > /sys/bus/pci/drivers/megaraid_sas/unbind
+	for d in /sys/bus/pci/drivers/"$1"/0000:*; do
+		[ -e "$d" ] && echo "${d##*/}" > "/sys/bus/pci/drivers/$1/unbind"
 	done
 	return 0
 }
+
+# release_megaraid_sas: hands every MegaRAID controller to orion_scsi.
+release_megaraid_sas() { release_pci_driver megaraid_sas; }
+
+# release_sym53c8xx: hands every LSI 53C8xx chip to orion_scsi.
+release_sym53c8xx() { release_pci_driver sym53c8xx; }

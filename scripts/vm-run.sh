@@ -12,8 +12,10 @@
 #
 # usage: vm-run.sh [options] -- command [args...]
 #   --adapters LIST   comma list of megasas, megasas-gen2, lsi53c895a,
-#                     mptsas1068, virtio-scsi, none (default: none)
+#                     lsi53c810, mptsas1068, virtio-scsi, none (default: none)
 #   --disks N         disks per adapter (default 1), at scsi-id 0..N-1
+#   --scsi-ids LIST   comma list of the disks' scsi-ids instead (e.g. 0,2,5;
+#                     sets --disks)
 #   --disk-size SIZE  size of each disk image (default 256M)
 #   --disk-opts [N:]O extra ",key=val" -drive options for disk N (scsi-id N)
 #                     of every adapter, or for every disk without "N:";
@@ -37,11 +39,12 @@ set -euo pipefail
 
 adapters=none disks=1 disk_size=256M adapter_opts="" flavour=ref kdir=${KDIR:-}
 cpus=2 memory=2G append="" timeout=900 timeout_given="" logfile="" rwdirs=() iommu=0
-disk_opts_all="" disk_opts=() extra_qemu=()
+disk_opts_all="" disk_opts=() extra_qemu=() scsi_ids=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--adapters) adapters=$2; shift 2;;
 	--disks) disks=$2; shift 2;;
+	--scsi-ids) IFS=, read -ra scsi_ids <<< "$2"; disks=${#scsi_ids[@]}; shift 2;;
 	--disk-size) disk_size=$2; shift 2;;
 	--adapter-opts) adapter_opts=$2; shift 2;;
 	--disk-opts)
@@ -94,7 +97,7 @@ IFS=, read -ra list <<< "$adapters"
 for a in "${list[@]}"; do
 	case $a in
 	none|"") continue;;
-	megasas|megasas-gen2|lsi53c895a|mptsas1068) dev=$a; bus=.0;;
+	megasas|megasas-gen2|lsi53c895a|lsi53c810|mptsas1068) dev=$a; bus=.0;;
 	virtio-scsi) dev=virtio-scsi-pci; bus=.0;;
 	*) die "vm-run: unknown adapter '$a'";;
 	esac
@@ -103,7 +106,7 @@ for a in "${list[@]}"; do
 		img=$work/hba$n-disk$d.img
 		truncate -s "$disk_size" "$img"
 		qemu_opts+=(-drive "if=none,id=hba$n-d$d,file=$img,format=raw,cache=writeback$disk_opts_all${disk_opts[d]:-}"
-			-device "scsi-hd,bus=hba$n$bus,drive=hba$n-d$d,scsi-id=$d,lun=0,serial=orion$n$d")
+			-device "scsi-hd,bus=hba$n$bus,drive=hba$n-d$d,scsi-id=${scsi_ids[d]:-$d},lun=0,serial=orion$n$d")
 	done
 	n=$((n + 1))
 done

@@ -111,22 +111,34 @@ debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/
 # shellcheck source=../../scripts/guest-lib.sh
 . "$ORION_TOP/scripts/guest-lib.sh"
 
-# Host numbers of orion_megasas hosts, one per line.
-megasas_hosts() {
+# hba_hosts PROC_NAME: host numbers of the SCSI hosts named PROC_NAME, one
+# per line.
+hba_hosts() {
 	local h
 	for h in /sys/class/scsi_host/host*; do
-		[ "$(cat "$h/proc_name" 2>/dev/null)" = orion_megasas ] && echo "${h##*host}"
+		[ "$(cat "$h/proc_name" 2>/dev/null)" = "$1" ] && echo "${h##*host}"
 	done
 }
 
-# Block devices of orion_megasas hosts (optionally of host $1), sorted.
-megasas_disks() {
+# hba_disks PROC_NAME [HOST]: block devices of those hosts (or of HOST),
+# sorted.
+hba_disks() {
 	local h
-	for h in ${1:-$(megasas_hosts)}; do
+	for h in ${2:-$(hba_hosts "$1")}; do
 		find /sys/class/scsi_host/host"$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
 			sed 's|.*/|/dev/|'
 	done | sort
 }
+
+# Host numbers of orion_megasas hosts, one per line.
+megasas_hosts() { hba_hosts orion_megasas; }
+
+# Block devices of orion_megasas hosts (optionally of host $1), sorted.
+megasas_disks() { hba_disks orion_megasas "${1:-}"; }
+
+# The same for orion_lsi hosts.
+lsi_hosts() { hba_hosts orion_lsi; }
+lsi_disks() { hba_disks orion_lsi "${1:-}"; }
 
 # Block device of the disk at target $2 (channel 0, LUN 0) of host $1.
 megasas_disk_at() {
@@ -260,11 +272,13 @@ io_reset_during_fio() {
 }
 
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
+lsi_load() { orion_unload && release_sym53c8xx && insmod "$ORION_KO" virt_adapters=0 megasas=0 "$@"; }
 # The helpers are also used inside `bash -c` checks.
 export ORION_KO ORION_SPLAT_RE
 export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
 	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at sg_of megasas_pci megasas_load \
-	megasas_behind_iommu
+	megasas_behind_iommu hba_hosts hba_disks lsi_hosts lsi_disks lsi_load release_pci_driver \
+	release_sym53c8xx
 
 # The body of the megasas_msi and megasas_intx groups: QEMU offers fewer
 # interrupt kinds, the driver picks the expected one by itself ($1: MSI or
