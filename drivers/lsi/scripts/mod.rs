@@ -3,7 +3,7 @@
 //! SCRIPTS for the LSI53C895A (QEMU's `lsi53c895a`): the instruction
 //! encoders ([`insn`]), a compile-time assembler with labels and load-time
 //! relocation ([`asm`]), the register map and interrupt decoding
-//! ([`regs`]).
+//! ([`regs`]), and the SCSI messages the SCRIPTS exchange ([`msg`]).
 //!
 //! Pure logic only (`core`, no allocation, no panics outside const
 //! evaluation), shared by the kernel driver and the host tests.
@@ -25,6 +25,7 @@
 
 pub mod asm;
 pub mod insn;
+pub mod msg;
 pub mod regs;
 
 pub use asm::{Addr, Asm, AsmError, AsmErrorKind, Extern, Label, LoadError, Program, Reloc};
