@@ -120,7 +120,7 @@ pub enum Reloc {
 pub enum AsmErrorKind {
     /// The program does not fit its `N` dwords.
     Overflow,
-    /// `N` is too large for 32-bit program offsets.
+    /// `N` is above [`MAX_DWORDS`] or `L` above [`MAX_LABELS`].
     TooLarge,
     /// A label number is not below `L`.
     BadLabel(Label),
@@ -153,7 +153,7 @@ impl AsmError {
     pub const fn message(&self) -> &'static str {
         match self.kind {
             AsmErrorKind::Overflow => "SCRIPTS program does not fit its array",
-            AsmErrorKind::TooLarge => "SCRIPTS program array too large",
+            AsmErrorKind::TooLarge => "SCRIPTS program or label array too large",
             AsmErrorKind::BadLabel(_) => "SCRIPTS label number out of range",
             AsmErrorKind::DuplicateLabel(_) => "SCRIPTS label bound twice",
             AsmErrorKind::UnboundLabel(_) => "SCRIPTS label never bound",
@@ -195,6 +195,9 @@ const UNBOUND: u32 = u32::MAX;
 /// offset and relative displacement in range of the arithmetic here.
 pub const MAX_DWORDS: usize = 1 << 22;
 
+/// Most labels a program can have (label numbers are `u16`).
+pub const MAX_LABELS: usize = 1 << 16;
+
 /// Largest block or memory move count.
 const MAX_COUNT: u32 = 0x00ff_ffff;
 
@@ -218,7 +221,7 @@ impl<const N: usize, const L: usize> Asm<N, L> {
     /// An empty program whose jumps, calls and alternate addresses to
     /// labels are absolute (relocated by the base at load time).
     pub const fn new() -> Self {
-        let error = if N > MAX_DWORDS {
+        let error = if N > MAX_DWORDS || L > MAX_LABELS {
             Some(AsmError {
                 kind: AsmErrorKind::TooLarge,
                 at: 0,
@@ -718,8 +721,9 @@ impl<const N: usize, const L: usize> Asm<N, L> {
     }
 }
 
-/// The offset of a label; labels were checked against `L` when emitted,
-/// so `None` cannot happen but is not worth a panic path.
+/// The offset of `label`, `None` if its number is not below `L` (`finish`
+/// checked every label it resolves when it was emitted, so there it is
+/// only a panic-free index).
 const fn label_offset<const L: usize>(labels: &[u32; L], label: Label) -> Option<u32> {
     let i = label.0 as usize;
     if i < L {
@@ -776,12 +780,7 @@ impl<const N: usize, const L: usize> Program<N, L> {
     /// Byte offset of `label` from the program base; `None` if the label
     /// number is not below `L`.
     pub const fn offset(&self, label: Label) -> Option<u32> {
-        let i = label.0 as usize;
-        if i < L {
-            Some(self.labels[i])
-        } else {
-            None
-        }
+        label_offset(&self.labels, label)
     }
 
     /// Bus address of `label` in a program loaded at `base`.

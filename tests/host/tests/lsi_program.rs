@@ -17,13 +17,13 @@ use orion_scsi_host_tests::lsi::scripts::{
 /// Per-command block the host builds; DSA points at it.
 mod ccb {
     /// SELECT table entry (ID, SXFER, SCNTL3).
-    pub const SELECT: i32 = 0x00;
-    /// Table entries (count, address) for each phase.
-    pub const MSG_OUT: i32 = 0x08;
-    pub const COMMAND: i32 = 0x10;
-    pub const DATA: i32 = 0x18;
-    pub const STATUS: i32 = 0x20;
-    pub const MSG_IN: i32 = 0x28;
+    pub(super) const SELECT: i32 = 0x00;
+    // Table-indirect move entries (count, address), one per phase.
+    pub(super) const MSG_OUT: i32 = 0x08;
+    pub(super) const COMMAND: i32 = 0x10;
+    pub(super) const DATA: i32 = 0x18;
+    pub(super) const STATUS: i32 = 0x20;
+    pub(super) const MSG_IN: i32 = 0x28;
 }
 
 // Entry points and branch targets.

@@ -7,7 +7,7 @@
 //! definitions; `^` is the XOR the sym scripts use to combine an opcode
 //! with IFTRUE/IFFALSE and phases.
 use orion_scsi_host_tests::lsi::scripts::{
-    asm::MAX_DWORDS,
+    asm::{MAX_DWORDS, MAX_LABELS},
     insn::{self, Kind, MoveKind, Target},
     regs, Addr, Asm, AsmError, AsmErrorKind, Cond, Extern, Flags, Label, LoadError, Op, Phase,
     Prefetch, Program, Reloc,
@@ -590,8 +590,13 @@ fn assembly_errors_are_reported_not_panicked() {
         }
     );
 
-    // Arrays past MAX_DWORDS are refused up front.
-    assert_eq!(MAX_DWORDS, 1 << 22);
+    // Arrays past MAX_DWORDS or MAX_LABELS are refused up front.
+    assert_eq!((MAX_DWORDS, MAX_LABELS), (1 << 22, 1 << 16));
+    let a = Asm::<0, { MAX_LABELS + 1 }>::new();
+    assert_eq!(err(a.finish()).kind, AsmErrorKind::TooLarge);
+    assert!(Asm::<0, MAX_LABELS>::new()
+        .finish()
+        .is_err_and(|e| e.kind != AsmErrorKind::TooLarge));
     assert!(insn::fits_i24((1 << 23) - 1) && !insn::fits_i24(1 << 23));
     assert!(insn::fits_i24(-(1 << 23)) && !insn::fits_i24(-(1 << 23) - 1));
 }
