@@ -7,8 +7,8 @@
 //!
 //! * `drivers/proto/mod.rs` is the module `crate::proto`,
 //! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`,
-//!   and
-//! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`.
+//! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`, and
+//! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`.
 //!
 //! Those files name each other only through `super::` or through
 //! `crate::proto::...`, so the kernel crate root must provide the same
@@ -16,15 +16,17 @@
 //! `#[path = "drivers/virt/mod.rs"] pub mod virt;` with `drivers/virt/mod.rs`
 //! declaring `pub mod emulation;`, and likewise
 //! `#[path = "drivers/megasas/mod.rs"] pub mod megasas;` with
-//! `drivers/megasas/mod.rs` declaring `pub mod mfi;`. Keep them `pub` there
-//! too: the kernel warns about `unreachable_pub` and dead code otherwise.
-//! The files themselves carry no crate-level attributes and use only
-//! `core`; this crate is `#![no_std]` to prove it (tests may use std).
+//! `drivers/megasas/mod.rs` declaring `pub mod mfi;` and
+//! `#[path = "drivers/lsi/mod.rs"] pub mod lsi;` with `drivers/lsi/mod.rs`
+//! declaring `pub mod scripts;`. Keep them `pub` there too: the kernel
+//! warns about `unreachable_pub` and dead code otherwise. The files
+//! themselves carry no crate-level attributes and use only `core`; this
+//! crate is `#![no_std]` to prove it (tests may use std).
 //!
-//! `virt` and `megasas` live in `src/virt.rs` and `src/megasas.rs` rather
-//! than inline `mod virt { .. }`: a `#[path]` inside an inline module
-//! resolves against `src/virt/`, a directory that would have to exist just
-//! for the lookup.
+//! `virt`, `megasas` and `lsi` live in `src/virt.rs`, `src/megasas.rs` and
+//! `src/lsi.rs` rather than inline `mod virt { .. }`: a `#[path]` inside an
+//! inline module resolves against `src/virt/`, a directory that would have
+//! to exist just for the lookup.
 
 #![no_std]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms, non_ascii_idents)]
@@ -32,5 +34,6 @@
 #[path = "../../../drivers/proto/mod.rs"]
 pub mod proto;
 
+pub mod lsi;
 pub mod megasas;
 pub mod virt;
