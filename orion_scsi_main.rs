@@ -22,6 +22,9 @@ pub mod storage;
 #[path = "drivers/common/mod.rs"]
 pub mod common;
 #[forbid(unsafe_code)]
+#[path = "drivers/lsi/mod.rs"]
+pub mod lsi;
+#[forbid(unsafe_code)]
 #[path = "drivers/megasas/mod.rs"]
 pub mod megasas;
 #[forbid(unsafe_code)]
@@ -94,6 +97,18 @@ module! {
             default: true,
             description: "Drive LSI MegaRAID SAS (MFI) controllers, 1000:0060 and 1000:0079",
         },
+        lsi: bool {
+            default: true,
+            description: "Drive LSI 53C895A/53C810 parallel SCSI chips, 1000:0012 and 1000:0001",
+        },
+        target_disconnect_enabled: bool {
+            default: true,
+            description: "SPI (orion_lsi): targets may disconnect (IDENTIFY grants the privilege)",
+        },
+        target_sync_transfer_enabled: bool {
+            default: true,
+            description: "SPI (orion_lsi): negotiate synchronous transfers (SDTR) and run domain validation",
+        },
         megasas_irq: u32 {
             default: 0,
             description: "MegaRAID interrupt kind: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx",
@@ -105,6 +120,7 @@ struct OrionScsi {
     // Dropped in order: drivers and adapters (hosts) before their debugfs
     // directory.
     _megasas: Option<Pin<KBox<megasas::Registration>>>,
+    _lsi: Option<lsi::Registration>,
     _virt: virt::VirtAdapters,
     _debugfs: debugfs::Dir,
 }
@@ -143,17 +159,29 @@ impl kernel::Module for OrionScsi {
         } else {
             None
         };
+        let lsi = if module_parameters::lsi.value() {
+            let lcfg = lsi::LsiConfig {
+                settings: lsi::LsiSettings {
+                    disconnect: module_parameters::target_disconnect_enabled.value(),
+                    sync: module_parameters::target_sync_transfer_enabled.value(),
+                    queue_depth: cfg.queue_depth,
+                    timeout_ms: cfg.timeout_ms,
+                },
+            };
+            Some(lsi::register(lcfg, module)?)
+        } else {
+            None
+        };
+        let on = |r: bool| if r { "registered" } else { "off" };
         pr_info!(
-            "loaded: {} virtual adapter(s), MegaRAID driver {}\n",
+            "loaded: {} virtual adapter(s), MegaRAID driver {}, LSI SPI driver {}\n",
             virt.count(),
-            if megasas.is_some() {
-                "registered"
-            } else {
-                "off"
-            }
+            on(megasas.is_some()),
+            on(lsi.is_some())
         );
         Ok(OrionScsi {
             _megasas: megasas,
+            _lsi: lsi,
             _virt: virt,
             _debugfs: debugfs,
         })

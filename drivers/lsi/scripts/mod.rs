@@ -3,7 +3,9 @@
 //! SCRIPTS for the LSI53C895A (QEMU's `lsi53c895a`): the instruction
 //! encoders ([`insn`]), a compile-time assembler with labels and load-time
 //! relocation ([`asm`]), the register map and interrupt decoding
-//! ([`regs`]), and the SCSI messages the SCRIPTS exchange ([`msg`]).
+//! ([`regs`]), the SCSI messages the SCRIPTS exchange ([`msg`]), and
+//! orion_lsi's own program ([`program`]) with the memory layout it shares
+//! with the driver ([`layout`]).
 //!
 //! Pure logic only (`core`, no allocation, no panics outside const
 //! evaluation), shared by the kernel driver and the host tests.
@@ -25,7 +27,9 @@
 
 pub mod asm;
 pub mod insn;
+pub mod layout;
 pub mod msg;
+pub mod program;
 pub mod regs;
 
 pub use asm::{Addr, Asm, AsmError, AsmErrorKind, Extern, Label, LoadError, Program, Reloc};

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One LSI 53C8xx chip: its registers, the SCRIPTS program in on-chip RAM,
+//! the host control block and the command control blocks in coherent
+//! memory, and the start queue the driver feeds.
+//!
+//! On-chip SCRIPTS RAM (BAR2) rather than host memory: instruction fetches
+//! then stay inside the chip (QEMU reads them from its RAM array instead of
+//! doing a DMA per instruction), and the SCRIPTS tables the CPU writes stay
+//! in host memory where the CPU writes them with plain stores.
+
+use super::scripts::{
+    layout::{self as l, SLOTS},
+    program::{self, Labels},
+    regs as r,
+};
+use super::window::Window;
+use crate::dma::{DmaSlots, SlotMut};
+use kernel::{
+    device::{self, Bound},
+    dma::Coherent,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{Atomic, Relaxed},
+        barrier::{dma_mb, Write},
+        SpinLockIrq,
+    },
+    time::delay::udelay,
+    time::Delta,
+};
+
+/// Counters shown in sysfs.
+pub(super) struct ChipStats {
+    pub(super) interrupts: Atomic<u64>,
+    pub(super) resets: Atomic<u64>,
+    pub(super) aborts: Atomic<u64>,
+    pub(super) selection_timeouts: Atomic<u64>,
+    /// Most commands outstanding on the bus at once, and now.
+    pub(super) peak_outstanding: Atomic<u32>,
+}
+
+impl ChipStats {
+    fn new() -> Self {
+        Self {
+            interrupts: Atomic::new(0),
+            resets: Atomic::new(0),
+            aborts: Atomic::new(0),
+            selection_timeouts: Atomic::new(0),
+            peak_outstanding: Atomic::new(0),
+        }
+    }
+}
+
+/// What the CPU tracks of the start queue and the outstanding CCBs.
+pub(super) struct Queue {
+    /// The start queue entry the next job goes into (holds the idle CCB).
+    next: usize,
+    /// Bit `i`: CCB `i` is posted (started, disconnected or connected).
+    pub(super) outstanding: u64,
+}
+
+/// A chip with its program loaded.
+pub(super) struct Chip {
+    pub(super) dev: ARef<device::Device>,
+    pub(super) win: Window,
+    hcb: Coherent<[u32]>,
+    hcb_bus: u32,
+    ccbs: DmaSlots,
+    pub(super) labels: Labels,
+    program: KVec<u32>,
+    /// Serialises the start queue, the interrupt handler and resets.
+    pub(super) queue: Pin<KBox<SpinLockIrq<Queue>>>,
+    pub(super) stats: ChipStats,
+    /// Set once the chip failed to come back from a reset.
+    dead: Atomic<i32>,
+}
+
+impl Chip {
+    /// Allocates the shared memory, builds the program for SCRIPTS RAM at
+    /// bus address `ram_bus`, and brings the chip up.
+    pub(super) fn new(dev: &device::Device<Bound>, win: Window, ram_bus: u32) -> Result<Self> {
+        let hcb = Coherent::<u32>::zeroed_slice(dev, l::HCB_SIZE / 4, GFP_KERNEL)?;
+        let hcb_bus = u32::try_from(hcb.dma_address()).map_err(|_| EINVAL)?;
+        if hcb_bus % 256 != 0 {
+            return Err(EINVAL);
+        }
+        let ccbs = DmaSlots::new(dev, SLOTS, l::CCB_SIZE, 16 * 1024)?;
+        for i in 0..SLOTS {
+            let a = ccbs.dma_address(i).ok_or(EINVAL)?;
+            if a.checked_add(l::CCB_SIZE as u64).is_none_or(|end| end > 1 << 32) {
+                return Err(EINVAL);
+            }
+        }
+        let mut program = KVec::with_capacity(program::LEN, GFP_KERNEL)?;
+        program.resize(program::LEN, 0, GFP_KERNEL)?;
+        let labels = program::build(ram_bus, hcb_bus, &mut program).map_err(|_| EINVAL)?;
+        let chip = Self {
+            dev: dev.into(),
+            win,
+            hcb,
+            hcb_bus,
+            ccbs,
+            labels,
+            program,
+            queue: KBox::pin_init(
+                kernel::new_spinlock_irq!(Queue {
+                    next: 0,
+                    outstanding: 0,
+                }),
+                GFP_KERNEL,
+            )?,
+            stats: ChipStats::new(),
+            dead: Atomic::new(0),
+        };
+        chip.reset_chip(&mut chip.queue.lock())?;
+        Ok(chip)
+    }
+
+    pub(super) fn ccbs(&self) -> &DmaSlots {
+        &self.ccbs
+    }
+
+    pub(super) fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed) != 0
+    }
+
+    /// Bus address of CCB `idx`.
+    pub(super) fn ccb_bus(&self, idx: usize) -> u32 {
+        self.ccbs
+            .dma_address(idx)
+            .and_then(|a| u32::try_from(a).ok())
+            .unwrap_or(0)
+    }
+
+    /// The CCB index of bus address `dsa`, if it is one.
+    pub(super) fn ccb_index(&self, dsa: u32) -> Option<usize> {
+        (0..SLOTS).find(|&i| self.ccb_bus(i) == dsa)
+    }
+
+    fn hcb_write(&self, off: u32, val: u32) {
+        let _ = (|| -> Result {
+            kernel::io::io_write!(self.hcb, [try: off as usize / 4], val);
+            Ok(())
+        })();
+    }
+
+    /// Writes the host control block from scratch: tag table, untagged
+    /// table, empty start queue, the idle and bad-nexus CCBs.
+    fn init_hcb(&self) {
+        for i in 0..SLOTS {
+            self.hcb_write(l::HCB_TAG_TABLE + 4 * i as u32, self.ccb_bus(i));
+        }
+        let bad = self.hcb_bus + l::HCB_BAD_CCB;
+        for t in 0..16u32 {
+            self.hcb_write(l::HCB_UNTAGGED_TABLE + 4 * t, bad);
+        }
+        let idle = self.hcb_bus + l::HCB_IDLE_CCB;
+        let entry = |i: usize| self.hcb_bus + l::HCB_START_QUEUE + 8 * (i % l::START_QUEUE_LEN) as u32;
+        for i in 0..l::START_QUEUE_LEN {
+            let off = l::HCB_START_QUEUE + 8 * i as u32;
+            self.hcb_write(off, idle);
+            self.hcb_write(off + 4, entry(i + 1));
+        }
+        self.hcb_write(l::HCB_START_POS, entry(0));
+        self.hcb_write(l::HCB_PRIO_FLAG, 0);
+        self.hcb_write(l::HCB_PRIO_DSA, 0);
+        self.hcb_write(l::HCB_SELF, self.hcb_bus + l::HCB_TAG_TABLE);
+        self.hcb_write(l::HCB_SELF_UNTAGGED, self.hcb_bus + l::HCB_UNTAGGED_TABLE);
+        self.hcb_write(l::HCB_IDLE_CCB + l::CCB_GO_START, self.labels.idle);
+        self.hcb_write(l::HCB_IDLE_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
+        self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_START, self.labels.idle);
+        self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
+    }
+
+    /// Soft-resets the chip (QEMU also resets its disks then), programs its
+    /// registers, loads the SCRIPTS and starts them idle. Every CCB is
+    /// forgotten: the caller, holding the queue lock (`q`), gives their
+    /// commands back before it lets go of the lock.
+    pub(super) fn reset_chip(&self, q: &mut Queue) -> Result {
+        let w = &self.win;
+        w.write8(r::ISTAT0, r::ISTAT0_SRST);
+        udelay(Delta::from_micros(100));
+        w.write8(r::ISTAT0, 0);
+        // Interrupt state the reset left behind (nothing should be pending).
+        let _ = w.read8(r::SIST0);
+        let _ = w.read8(r::SIST1);
+        let _ = w.read8(r::DSTAT);
+        if w.read8(r::SCID) == u8::MAX {
+            self.dead.store(1, Relaxed);
+            return Err(ENODEV);
+        }
+        w.write8(r::SCNTL0, r::SCNTL0_ARB_FULL);
+        w.write8(r::SCNTL1, 0);
+        w.write8(r::SCNTL3, 0);
+        w.write8(r::SXFER, 0);
+        // Our id 7, answering reselection.
+        w.write8(r::SCID, r::SCID_RRE | 7);
+        w.write8(r::RESPID0, 1 << 7);
+        w.write8(r::RESPID1, 0);
+        w.write8(r::DMODE, 0);
+        // COM: the 53C8xx (not 53C700-compatible) behaviour the register
+        // and table-indirect instructions need on a real chip.
+        w.write8(r::DCNTL, r::DCNTL_COM);
+        w.write8(r::STIME0, r::STIME0_SEL_204MS);
+        // No general purpose timer: QEMU raises GEN at once when it is set.
+        w.write8(r::STIME1, 0);
+        // Stop on phase mismatch, bus reset, unexpected disconnect, gross
+        // error, parity, selection timeout; no reselection/selection/
+        // function-complete interrupts (the SCRIPTS wait for those).
+        w.write8(
+            r::SIEN0,
+            r::SIST0_MA | r::SIST0_SGE | r::SIST0_UDC | r::SIST0_RST | r::SIST0_PAR,
+        );
+        w.write8(r::SIEN1, r::SIST1_STO);
+        w.write8(
+            r::DIEN,
+            r::DSTAT_MDPE | r::DSTAT_BF | r::DSTAT_ABRT | r::DSTAT_SIR | r::DSTAT_IID,
+        );
+        w.load_scripts(&self.program)?;
+        let loaded = self
+            .program
+            .iter()
+            .enumerate()
+            .all(|(i, &word)| w.scripts_word(i) == Some(word));
+        if !loaded {
+            dev_err!(self.dev, "SCRIPTS RAM does not hold the program\n");
+            self.dead.store(1, Relaxed);
+            return Err(EIO);
+        }
+        self.init_hcb();
+        self.ccbs.reset_device_owned();
+        q.next = 0;
+        q.outstanding = 0;
+        // The shared memory is written before the SCRIPTS start.
+        dma_mb(Write);
+        self.dead.store(0, Relaxed);
+        w.write32(r::DSP, self.labels.start);
+        Ok(())
+    }
+
+    /// Claims CCB `idx` for a new command.
+    pub(super) fn claim(&self, idx: usize) -> Option<SlotMut<'_>> {
+        self.ccbs.claim(idx)
+    }
+
+    /// Hands a filled CCB to the chip: it goes into the start queue entry
+    /// holding the idle CCB, the next entry becomes the idle one, and SIGP
+    /// wakes the SCRIPTS if they wait for reselection.
+    /// The caller holds the queue lock (`q`) from before it parked the
+    /// command: a reset cannot give the command back between the two.
+    pub(super) fn post(&self, q: &mut Queue, slot: SlotMut<'_>) {
+        let bus = u32::try_from(slot.dma_address()).unwrap_or(0);
+        let idx = slot.to_device();
+        let this = q.next;
+        let next = (this + 1) % l::START_QUEUE_LEN;
+        self.hcb_write(l::HCB_START_QUEUE + 8 * next as u32, self.hcb_bus + l::HCB_IDLE_CCB);
+        dma_mb(Write);
+        self.hcb_write(l::HCB_START_QUEUE + 8 * this as u32, bus);
+        dma_mb(Write);
+        q.next = next;
+        q.outstanding |= 1u64 << (idx % 64);
+        let n = q.outstanding.count_ones();
+        if n > self.stats.peak_outstanding.load(Relaxed) {
+            self.stats.peak_outstanding.store(n, Relaxed);
+        }
+        self.win.write8(r::ISTAT0, r::ISTAT0_SIGP);
+    }
+
+    /// Makes CCB `bus` the priority job (taken before the start queue) and
+    /// restarts the SCRIPTS at the start code. Only while they are stopped.
+    pub(super) fn post_priority_and_restart(&self, bus: u32) {
+        self.hcb_write(l::HCB_PRIO_DSA, bus);
+        self.hcb_write(l::HCB_PRIO_FLAG, 1);
+        dma_mb(Write);
+        self.restart_at(self.labels.start);
+    }
+
+    /// Restarts the stopped SCRIPTS processor at `addr`.
+    pub(super) fn restart_at(&self, addr: u32) {
+        self.win.write32(r::DSP, addr);
+    }
+
+    /// Records an untagged command of target `id` for reselection (or
+    /// clears it with `None`).
+    pub(super) fn set_untagged(&self, id: u32, ccb: Option<u32>) {
+        let v = ccb.unwrap_or(self.hcb_bus + l::HCB_BAD_CCB);
+        self.hcb_write(l::HCB_UNTAGGED_TABLE + 4 * (id & 15), v);
+    }
+
+    /// Clears the priority flag the SCRIPTS would otherwise take again.
+    pub(super) fn clear_priority(&self) {
+        self.hcb_write(l::HCB_PRIO_FLAG, 0);
+    }
+}
+
+impl Chip {
+    /// Stops the chip for good (unbind): interrupts masked, SCRIPTS and
+    /// bus state reset.
+    pub(super) fn stop(&self) {
+        let w = &self.win;
+        w.write8(r::DIEN, 0);
+        w.write8(r::SIEN0, 0);
+        w.write8(r::SIEN1, 0);
+        w.write8(r::ISTAT0, r::ISTAT0_SRST);
+        udelay(Delta::from_micros(100));
+        w.write8(r::ISTAT0, 0);
+        self.dead.store(1, Relaxed);
+    }
+}
