@@ -2,17 +2,20 @@
 
 //! An example SCRIPTS program written with the assembler (select, message
 //! out, command, data, status, message in, disconnect/reselect, a new
-//! command signalled by the host), run on a small SCRIPTS interpreter
-//! against a scripted target. The interpreter follows the 53C8xx manual's
-//! instruction semantics for the instructions the example uses; it checks
-//! that labels, relocation, externs and conditions fit together, both in
-//! absolute and in relative mode.
+//! command signalled by the host), run on the test SCRIPTS processor
+//! (`common/scripts_sim.rs`, QEMU's instruction semantics) against a
+//! scripted target; it checks that labels, relocation, externs and
+//! conditions fit together, both in absolute and in relative mode.
 use std::collections::VecDeque;
 
 use orion_scsi_host_tests::lsi::scripts::{
-    insn::{self, Kind},
-    msg, regs, Asm, AsmError, Cond, Extern, Flags, Label, Op, Phase, Program,
+    insn, msg, regs, Asm, AsmError, Cond, Extern, Flags, Label, Op, Phase, Program,
 };
+
+#[path = "common/scripts_sim.rs"]
+mod scripts_sim;
+
+use scripts_sim::{Bus, Scripts, Stop};
 
 /// Per-command block the host builds; DSA points at it.
 mod ccb {
@@ -163,70 +166,42 @@ enum Step {
     Reselect(u8),
 }
 
-#[derive(Debug, PartialEq)]
-enum Stop {
-    Int(u32),
-    /// WAIT RESELECT with nothing to do.
-    Idle,
-    PhaseMismatch,
-    /// The interpreter met something the example does not use.
-    Unsupported(u32),
-}
-
-struct Chip {
-    mem: Vec<u8>,
-    regs: [u8; 256],
-    dsp: u32,
-    temp: u32,
-    carry: bool,
-    connected: bool,
-    sigp: bool,
-    selected: Option<u8>,
+/// A target following a script of steps.
+#[derive(Default)]
+struct Scripted {
     target: VecDeque<Step>,
+    connected: bool,
+    selected: Option<u8>,
     received: Vec<(Phase, Vec<u8>)>,
-    int_fly: Vec<u32>,
 }
 
-impl Chip {
-    fn new(target: Vec<Step>) -> Self {
-        Chip {
-            mem: vec![0; 0x10000],
-            regs: [0; 256],
-            dsp: 0,
-            temp: 0,
-            carry: false,
-            connected: false,
-            sigp: false,
-            selected: None,
-            target: target.into(),
-            received: Vec::new(),
-            int_fly: Vec::new(),
+impl Scripted {
+    fn take_out(&mut self, phase: Phase, bytes: &[u8]) -> usize {
+        match self.target.pop_front() {
+            Some(Step::Out(p, len)) if p == phase => {
+                assert_eq!(len, bytes.len(), "{phase:?}");
+                self.received.push((phase, bytes.to_vec()));
+                len
+            }
+            s => panic!("{phase:?} move but the target does {s:?}"),
         }
     }
 
-    fn rd32(&self, a: u32) -> u32 {
-        let a = a as usize;
-        u32::from_le_bytes(self.mem[a..a + 4].try_into().unwrap())
+    fn take_in(&mut self, phase: Phase, max: usize) -> Vec<u8> {
+        match self.target.front_mut() {
+            Some(Step::In(p, bytes)) if *p == phase => {
+                let out: Vec<u8> = bytes.drain(..max.min(bytes.len())).collect();
+                if bytes.is_empty() {
+                    self.target.pop_front();
+                }
+                out
+            }
+            s => panic!("{phase:?} move but the target does {s:?}"),
+        }
     }
+}
 
-    fn wr32(&mut self, a: u32, v: u32) {
-        let a = a as usize;
-        self.mem[a..a + 4].copy_from_slice(&v.to_le_bytes());
-    }
-
-    fn dsa(&self) -> u32 {
-        u32::from_le_bytes(self.regs[0x10..0x14].try_into().unwrap())
-    }
-
-    fn set_dsa(&mut self, v: u32) {
-        self.regs[0x10..0x14].copy_from_slice(&v.to_le_bytes());
-    }
-
-    fn sfbr(&self) -> u8 {
-        self.regs[regs::SFBR.offset()]
-    }
-
-    /// The phase the target drives, if connected and requesting.
+impl Bus for Scripted {
     fn phase(&self) -> Option<Phase> {
         match self.target.front() {
             Some(Step::Out(p, _) | Step::In(p, _)) if self.connected => Some(*p),
@@ -234,199 +209,87 @@ impl Chip {
         }
     }
 
-    fn cond(&self, insn: u32) -> bool {
-        let if_true = insn & 1 << 19 != 0;
-        let mut ok = true;
-        if insn & 1 << 21 != 0 {
-            ok &= self.carry;
-        }
-        if insn & 1 << 17 != 0 {
-            ok &= self.phase().map(|p| u32::from(p.bits())) == Some((insn >> 24) & 7);
-        }
-        if insn & 1 << 18 != 0 {
-            let mask = !(insn >> 8) as u8;
-            ok &= self.sfbr() & mask == insn as u8 & mask;
-        }
-        // No compare at all: "true".
-        ok == if_true
+    fn connected(&self) -> bool {
+        self.connected
     }
 
-    fn reg_read(&mut self, r: u8) -> u8 {
-        if r == regs::CTEST2.addr() {
-            let sigp = std::mem::take(&mut self.sigp);
-            return if sigp { regs::CTEST2_SIGP } else { 0 };
-        }
-        self.regs[usize::from(r)]
+    fn ssid(&self) -> u8 {
+        unimplemented!()
     }
 
-    fn target_addr(&self, insn: u32, second: u32, rel_bit: u32) -> u32 {
-        if insn & rel_bit != 0 {
-            // 24-bit signed displacement from the next instruction.
-            let disp = ((second << 8) as i32) >> 8;
-            self.dsp.wrapping_add(disp as u32)
-        } else {
-            second
+    fn select(&mut self, id: u8, _atn: bool) -> bool {
+        self.selected = Some(id);
+        self.connected = true;
+        true
+    }
+
+    fn data_out(&mut self, data: &[u8]) -> usize {
+        self.take_out(Phase::DataOut, data)
+    }
+
+    fn data_in(&mut self, max: usize) -> Vec<u8> {
+        self.take_in(Phase::DataIn, max)
+    }
+
+    fn command(&mut self, cdb: &[u8]) {
+        self.take_out(Phase::Command, cdb);
+    }
+
+    fn status(&mut self) -> u8 {
+        self.take_in(Phase::Status, 1)[0]
+    }
+
+    fn msg_out(&mut self, bytes: &[u8]) {
+        self.take_out(Phase::MsgOut, bytes);
+    }
+
+    fn msg_in(&mut self, max: usize) -> Vec<u8> {
+        self.take_in(Phase::MsgIn, max)
+    }
+
+    fn wait_disconnect(&mut self) {
+        match self.target.pop_front() {
+            Some(Step::Disconnect) => self.connected = false,
+            s => panic!("WAIT DISCONNECT but the target does {s:?}"),
         }
     }
 
+    fn wait_reselect(&mut self) -> bool {
+        if let Some(Step::Reselect(id)) = self.target.front() {
+            let id = *id;
+            self.target.pop_front();
+            self.target.push_front(Step::In(Phase::MsgIn, vec![id]));
+            self.connected = true;
+        }
+        self.connected
+    }
+
+    fn set_atn(&mut self) {
+        unimplemented!()
+    }
+}
+
+/// The processor and the scripted target.
+struct Chip {
+    cpu: Scripts,
+    bus: Scripted,
+}
+
+impl Chip {
     fn run(&mut self) -> Stop {
-        for _ in 0..10_000 {
-            let insn = self.rd32(self.dsp);
-            let second = self.rd32(self.dsp + 4);
-            let at = self.dsp;
-            self.dsp += 8;
-            match Kind::of(insn) {
-                Kind::BlockMove => {
-                    let (count, addr) = if insn & 1 << 28 != 0 {
-                        let t = self.dsa().wrapping_add(second);
-                        (self.rd32(t) & 0xff_ffff, self.rd32(t + 4))
-                    } else if insn & 1 << 29 != 0 {
-                        (insn & 0xff_ffff, self.rd32(second))
-                    } else {
-                        (insn & 0xff_ffff, second)
-                    };
-                    let want = Phase::from_bits((insn >> 24) as u8);
-                    if self.phase() != want {
-                        self.dsp = at;
-                        return Stop::PhaseMismatch;
-                    }
-                    let want = want.unwrap();
-                    let count = count as usize;
-                    match self.target.front_mut() {
-                        Some(Step::In(_, bytes)) => {
-                            let n = count.min(bytes.len());
-                            let a = addr as usize;
-                            self.mem[a..a + n].copy_from_slice(&bytes[..n]);
-                            self.regs[regs::SFBR.offset()] = bytes[0];
-                            bytes.drain(..n);
-                            if bytes.is_empty() {
-                                self.target.pop_front();
-                            }
-                        }
-                        Some(Step::Out(_, len)) => {
-                            assert_eq!(*len, count, "{want:?}");
-                            let a = addr as usize;
-                            self.received.push((want, self.mem[a..a + count].to_vec()));
-                            self.target.pop_front();
-                        }
-                        _ => unreachable!(),
-                    }
-                }
-                Kind::Io => {
-                    let alt = self.target_addr(insn, second, 1 << 26);
-                    match (insn >> 27) & 7 {
-                        0 => {
-                            if self.connected {
-                                self.dsp = alt;
-                                continue;
-                            }
-                            let entry = self.rd32(self.dsa().wrapping_add(insn & 0xff_ffff));
-                            self.selected = Some((entry >> 16) as u8 & 0xf);
-                            self.connected = true;
-                        }
-                        1 => match self.target.pop_front() {
-                            Some(Step::Disconnect) => self.connected = false,
-                            s => panic!("WAIT DISCONNECT but the target does {s:?}"),
-                        },
-                        2 => match self.target.front() {
-                            Some(Step::Reselect(id)) => {
-                                let id = *id;
-                                self.target.pop_front();
-                                self.target.push_front(Step::In(Phase::MsgIn, vec![id]));
-                                self.connected = true;
-                            }
-                            _ if self.sigp => self.dsp = alt,
-                            _ => {
-                                self.dsp = at;
-                                return Stop::Idle;
-                            }
-                        },
-                        3 | 4 => {
-                            let set = (insn >> 27) & 7 == 3;
-                            if insn & Flags::CARRY.bits() != 0 {
-                                self.carry = set;
-                            }
-                        }
-                        _ => return Stop::Unsupported(insn),
-                    }
-                }
-                Kind::ReadWrite => {
-                    let reg = (((insn >> 16) & 0x7f) | (insn & 0x80)) as u8;
-                    let data = (insn >> 8) as u8;
-                    let op = (insn >> 24) & 7;
-                    let opcode = (insn >> 27) & 7;
-                    let (a, b) = match opcode {
-                        5 => (self.sfbr(), data),
-                        6 => (self.reg_read(reg), data),
-                        _ => {
-                            let b = if insn & 1 << 23 != 0 {
-                                self.sfbr()
-                            } else {
-                                data
-                            };
-                            (self.reg_read(reg), b)
-                        }
-                    };
-                    let r = match op {
-                        0 => b,
-                        2 => a | b,
-                        3 => a ^ b,
-                        4 => a & b,
-                        6 => {
-                            let (r, c) = a.overflowing_add(b);
-                            self.carry = c;
-                            r
-                        }
-                        _ => return Stop::Unsupported(insn),
-                    };
-                    if opcode == 6 {
-                        self.regs[regs::SFBR.offset()] = r;
-                    } else {
-                        self.regs[usize::from(reg)] = r;
-                    }
-                }
-                Kind::TransferControl => {
-                    if !self.cond(insn) {
-                        continue;
-                    }
-                    let to = self.target_addr(insn, second, 1 << 23);
-                    match (insn >> 27) & 7 {
-                        0 => self.dsp = to,
-                        1 => {
-                            self.temp = self.dsp;
-                            self.dsp = to;
-                        }
-                        2 => self.dsp = self.temp,
-                        _ if insn & 1 << 20 != 0 => self.int_fly.push(second),
-                        _ => return Stop::Int(second),
-                    }
-                }
-                Kind::MemoryMove => {
-                    let dst = self.rd32(self.dsp);
-                    self.dsp += 4;
-                    for i in 0..(insn & 0xff_ffff) {
-                        self.mem[(dst + i) as usize] = self.mem[(second + i) as usize];
-                    }
-                }
-                Kind::LoadStore => {
-                    let addr = if insn & 1 << 28 != 0 {
-                        self.dsa().wrapping_add(second)
-                    } else {
-                        second
-                    };
-                    let reg = ((insn >> 16) & 0xff) as usize;
-                    let n = (insn & 7) as usize;
-                    let a = addr as usize;
-                    if insn & 1 << 24 != 0 {
-                        self.regs[reg..reg + n].copy_from_slice(&self.mem[a..a + n]);
-                    } else {
-                        self.mem[a..a + n].copy_from_slice(&self.regs[reg..reg + n]);
-                    }
-                }
-                Kind::IllegalTransfer => return Stop::Unsupported(insn),
-            }
-        }
-        panic!("runaway SCRIPTS");
+        self.cpu.run(&mut self.bus)
+    }
+
+    fn wr32(&mut self, a: u32, v: u32) {
+        self.cpu.mem.wr32(a, v);
+    }
+
+    fn rd32(&self, a: u32) -> u32 {
+        self.cpu.mem.rd32(a)
+    }
+
+    fn mem(&self, a: u32, len: usize) -> Vec<u8> {
+        self.cpu.mem.read(a, len)
     }
 }
 
@@ -455,20 +318,25 @@ fn build_ccb(c: &mut Chip, ccb: u32, target: u8, cdb: &[u8], data_len: u32) {
         c.wr32(ccb + off as u32, w0);
         c.wr32(ccb + off as u32 + 4, w1);
     }
-    c.mem[buf as usize] = msg::identify(0, true).unwrap();
-    let cdb_at = (buf + 0x10) as usize;
-    c.mem[cdb_at..cdb_at + cdb.len()].copy_from_slice(cdb);
-    c.mem[(buf + 0x20) as usize] = 0xff;
+    c.cpu.mem.write(buf, &[msg::identify(0, true).unwrap()]);
+    c.cpu.mem.write(buf + 0x10, cdb);
+    c.cpu.mem.write(buf + 0x20, &[0xff]);
 }
 
 fn boot(p: &Program<WORDS, LABELS>, target: Vec<Step>) -> Chip {
-    let mut c = Chip::new(target);
+    let mut c = Chip {
+        cpu: Scripts::new(),
+        bus: Scripted {
+            target: target.into(),
+            ..Default::default()
+        },
+    };
     let mut words = [0u32; WORDS];
     let n = p.load(BASE, &[DONE_AT, MAILBOX], &mut words).unwrap();
     for (i, w) in words[..n].iter().enumerate() {
         c.wr32(BASE + 4 * i as u32, *w);
     }
-    c.dsp = p.address(START, BASE).unwrap();
+    c.cpu.dsp = p.address(START, BASE).unwrap();
     c
 }
 
@@ -514,24 +382,25 @@ fn untagged_command_without_disconnect() {
             ],
         );
         build_ccb(&mut c, CCB, 3, &INQUIRY, 36);
-        c.set_dsa(CCB);
-        assert_eq!(c.run(), Stop::Idle);
-        assert_eq!(c.selected, Some(3));
+        c.cpu.set_dsa(CCB);
+        assert_eq!(c.run(), Stop::Parked);
+        assert_eq!(c.bus.selected, Some(3));
         assert_eq!(
-            c.received,
+            c.bus.received,
             [
                 (Phase::MsgOut, vec![0xc0]),
                 (Phase::Command, INQUIRY.to_vec())
             ]
         );
-        assert_eq!(c.mem[0x8140..0x8164], inquiry[..]);
-        assert_eq!(c.mem[0x8120], 0x00, "status byte");
-        assert_eq!(c.regs[regs::SCRATCHA.offset()], 0x00);
+        assert_eq!(c.mem(0x8140, 36), inquiry[..]);
+        assert_eq!(c.mem(0x8120, 1), [0x00], "status byte");
+        assert_eq!(c.cpu.reg(regs::SCRATCHA), 0x00);
         assert_eq!(c.rd32(DONE_AT), CCB);
-        assert_eq!(c.int_fly, [INTFLY_DONE]);
-        assert_eq!(c.regs[regs::SCNTL2.offset()] & regs::SCNTL2_SDU, 0);
-        // Parked on WAIT RESELECT.
-        assert_eq!(Some(c.dsp), p.address(IDLE, BASE));
+        assert_eq!(c.cpu.intfly, [INTFLY_DONE]);
+        assert_eq!(c.cpu.reg(regs::SCNTL2) & regs::SCNTL2_SDU, 0);
+        // Parked on WAIT RESELECT (QEMU leaves DSP past it).
+        assert!(c.cpu.is_parked());
+        assert_eq!(Some(c.cpu.dsp), p.address(IDLE, BASE).map(|a| a + 8));
     }
 }
 
@@ -553,34 +422,36 @@ fn disconnect_reselect_then_a_signalled_command() {
             ],
         );
         build_ccb(&mut c, CCB, 2, &INQUIRY, 36);
-        c.set_dsa(CCB);
-        c.regs[regs::SCNTL2.offset()] = regs::SCNTL2_SDU;
-        assert_eq!(c.run(), Stop::Idle);
-        assert_eq!(c.mem[0x8140..0x8164], [0x5a; 36]);
-        assert_eq!(c.mem[0x8120], 0x02, "CHECK CONDITION");
-        assert_eq!(c.regs[regs::SCRATCHA.offset()], 0x02);
+        c.cpu.set_dsa(CCB);
+        c.cpu.set_reg(regs::SCNTL2, regs::SCNTL2_SDU);
+        assert_eq!(c.run(), Stop::Parked);
+        assert_eq!(c.mem(0x8140, 36), [0x5a; 36]);
+        assert_eq!(c.mem(0x8120, 1), [0x02], "CHECK CONDITION");
+        assert_eq!(c.cpu.reg(regs::SCRATCHA), 0x02);
         assert_eq!(c.rd32(DONE_AT), CCB);
-        assert_eq!(c.int_fly, [INTFLY_DONE]);
+        assert_eq!(c.cpu.intfly, [INTFLY_DONE]);
 
         // The host queues TEST UNIT READY: mailbox, then SIGP.
         build_ccb(&mut c, CCB2, 5, &TEST_UNIT_READY, 0);
         c.wr32(MAILBOX, CCB2);
-        c.sigp = true;
-        c.target.extend([
+        c.bus.target.extend([
             Step::Out(Phase::MsgOut, 1),
             Step::Out(Phase::Command, 6),
             Step::In(Phase::Status, vec![0x00]),
             Step::In(Phase::MsgIn, vec![msg::COMMAND_COMPLETE]),
             Step::Disconnect,
         ]);
-        assert_eq!(c.run(), Stop::Idle);
-        assert!(!c.sigp, "CTEST2 read acknowledges SIGP");
-        assert_eq!(c.dsa(), CCB2);
-        assert_eq!(c.selected, Some(5));
+        assert_eq!(c.cpu.signal(&mut c.bus), Some(Stop::Parked));
+        assert!(!c.cpu.sigp, "CTEST2 read acknowledges SIGP");
+        assert_eq!(c.cpu.dsa(), CCB2);
+        assert_eq!(c.bus.selected, Some(5));
         assert_eq!(c.rd32(DONE_AT), CCB2);
-        assert_eq!(c.int_fly, [INTFLY_DONE, INTFLY_DONE]);
-        assert_eq!(c.received.len(), 4);
-        assert_eq!(c.received[3], (Phase::Command, TEST_UNIT_READY.to_vec()));
+        assert_eq!(c.cpu.intfly, [INTFLY_DONE, INTFLY_DONE]);
+        assert_eq!(c.bus.received.len(), 4);
+        assert_eq!(
+            c.bus.received[3],
+            (Phase::Command, TEST_UNIT_READY.to_vec())
+        );
     }
 }
 
@@ -596,15 +467,15 @@ fn unexpected_messages_and_phases_reach_the_driver() {
             ],
         );
         build_ccb(&mut c, CCB, 1, &INQUIRY, 36);
-        c.set_dsa(CCB);
+        c.cpu.set_dsa(CCB);
         assert_eq!(c.run(), Stop::Int(INT_MSG_IN));
-        assert_eq!(c.sfbr(), msg::EXTENDED);
+        assert_eq!(c.cpu.sfbr, msg::EXTENDED);
 
         // Reselection without IDENTIFY.
         let mut c = boot(p, vec![Step::Reselect(0x00)]);
         build_ccb(&mut c, CCB, 1, &INQUIRY, 36);
-        c.set_dsa(CCB);
-        c.dsp = p.address(IDLE, BASE).unwrap();
+        c.cpu.set_dsa(CCB);
+        c.cpu.dsp = p.address(IDLE, BASE).unwrap();
         assert_eq!(c.run(), Stop::Int(INT_NO_IDENTIFY));
 
         // The target goes quiet after a phase: no dispatcher branch
@@ -618,18 +489,21 @@ fn unexpected_messages_and_phases_reach_the_driver() {
             ],
         );
         build_ccb(&mut c, CCB, 1, &INQUIRY, 36);
-        c.set_dsa(CCB);
+        c.cpu.set_dsa(CCB);
         assert_eq!(c.run(), Stop::Int(INT_BAD_PHASE));
-        assert_eq!(c.received[2], (Phase::DataOut, vec![0; 36]));
+        assert_eq!(c.bus.received[2], (Phase::DataOut, vec![0; 36]));
 
         // A block move in the wrong phase is a phase mismatch.
         let mut c = boot(p, vec![Step::In(Phase::Status, vec![0])]);
         build_ccb(&mut c, CCB, 1, &INQUIRY, 36);
-        c.set_dsa(CCB);
-        c.connected = true;
-        c.dsp = p.address(COMMAND, BASE).unwrap();
+        c.cpu.set_dsa(CCB);
+        c.bus.connected = true;
+        c.cpu.dsp = p.address(COMMAND, BASE).unwrap();
         assert_eq!(c.run(), Stop::PhaseMismatch);
-        assert_eq!(Some(c.dsp), p.address(COMMAND, BASE));
+        // DSP past the move, DBC its count (QEMU).
+        assert_eq!(Some(c.cpu.dsp), p.address(COMMAND, BASE).map(|a| a + 8));
+        assert_eq!(c.cpu.dbc(), 6);
+        assert_eq!(c.cpu.sist0, regs::SIST0_MA);
     }
 }
 
@@ -646,12 +520,12 @@ fn reselected_before_selection_takes_the_alternate_address() {
             ],
         );
         build_ccb(&mut c, CCB, 1, &INQUIRY, 36);
-        c.set_dsa(CCB);
+        c.cpu.set_dsa(CCB);
         // The bus is already ours (a target won arbitration first).
-        c.connected = true;
-        assert_eq!(c.run(), Stop::Idle);
-        assert_eq!(c.selected, None);
-        assert_eq!(c.int_fly, [INTFLY_DONE]);
+        c.bus.connected = true;
+        assert_eq!(c.run(), Stop::Parked);
+        assert_eq!(c.bus.selected, None);
+        assert_eq!(c.cpu.intfly, [INTFLY_DONE]);
     }
 }
 
@@ -670,11 +544,11 @@ fn a_raw_encoder_patches_a_running_program() {
         insn::Target::Absolute(ABSOLUTE.address(IDLE, BASE).unwrap()),
     );
     c.wr32(jump_at + 4, to);
-    c.set_dsa(CCB);
+    c.cpu.set_dsa(CCB);
     c.wr32(MAILBOX, CCB2);
-    c.sigp = true;
-    c.dsp = ABSOLUTE.address(IDLE, BASE).unwrap();
-    assert_eq!(c.run(), Stop::Idle);
-    assert_eq!(c.dsa(), CCB2);
-    assert_eq!(c.selected, None);
+    c.cpu.sigp = true;
+    c.cpu.dsp = ABSOLUTE.address(IDLE, BASE).unwrap();
+    assert_eq!(c.run(), Stop::Parked);
+    assert_eq!(c.cpu.dsa(), CCB2);
+    assert_eq!(c.bus.selected, None);
 }
