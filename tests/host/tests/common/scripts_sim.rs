@@ -41,6 +41,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "qemu_scsi.rs"]
+pub mod qemu;
+
 use orion_scsi_host_tests::lsi::scripts::{
     insn::{Kind, Phase},
     regs,
@@ -165,8 +168,8 @@ pub struct Scripts {
     pub intfly: Vec<u32>,
     /// Alternate address of the WAIT RESELECT the processor is parked in.
     parked: Option<u32>,
-    /// Instructions executed so far.
-    pub executed: usize,
+    /// Address and DSA of every instruction executed, in order.
+    pub trace: Vec<(u32, u32)>,
 }
 
 impl Scripts {
@@ -188,7 +191,7 @@ impl Scripts {
             sist1: 0,
             intfly: Vec::new(),
             parked: None,
-            executed: 0,
+            trace: Vec::new(),
         }
     }
 
@@ -359,7 +362,7 @@ impl Scripts {
     pub fn run(&mut self, bus: &mut impl Bus) -> Stop {
         assert!(self.parked.is_none(), "run while parked");
         for _ in 0..LIMIT {
-            self.executed += 1;
+            self.trace.push((self.dsp, self.dsa()));
             if let Some(stop) = self.step(bus) {
                 return stop;
             }
