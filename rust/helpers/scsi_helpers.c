@@ -3,7 +3,9 @@
  * Out-of-line wrappers for static inline SCSI midlayer functions, for the
  * orion_scsi Rust abstractions. See scsi_helpers.h.
  */
+#include <linux/blk-mq.h>
 #include <linux/ratelimit.h>
+#include <linux/srcu.h>
 #include <linux/scatterlist.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -115,11 +117,6 @@ void orion_helper_sdev_warn_dropped(struct scsi_device *sdev)
 	sdev_printk(KERN_WARNING, sdev, "command dropped without completion, failing it\n");
 }
 
-struct scsi_cmnd *orion_helper_scsi_host_find_tag(struct Scsi_Host *shost, int tag)
-{
-	return scsi_host_find_tag(shost, tag);
-}
-
 struct Scsi_Host *orion_helper_class_to_shost(struct device *dev)
 {
 	return class_to_shost(dev);
@@ -178,4 +175,45 @@ struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget)
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig)
 {
 	spi_signalling(shost) = sig;
+}
+
+/*
+ * A driver's lookup of a command by tag: inside the tag set's SRCU read
+ * section (the block layer frees request pages through it), with the
+ * tag map read once and checked, since blk_mq_free_tag_set() clears the
+ * maps before it frees the requests.
+ */
+int orion_helper_tags_read_lock(struct Scsi_Host *shost)
+{
+	return srcu_read_lock(&shost->tag_set.tags_srcu);
+}
+
+void orion_helper_tags_read_unlock(struct Scsi_Host *shost, int idx)
+{
+	srcu_read_unlock(&shost->tag_set.tags_srcu, idx);
+}
+
+struct scsi_cmnd *orion_helper_find_started_cmd(struct Scsi_Host *shost, u32 unique_tag)
+{
+	struct blk_mq_tags **maps = READ_ONCE(shost->tag_set.tags);
+	u16 hwq = blk_mq_unique_tag_to_hwq(unique_tag);
+	u16 tag = blk_mq_unique_tag_to_tag(unique_tag);
+	struct blk_mq_tags *tags;
+	struct request *rq;
+
+	if (!maps || hwq >= shost->tag_set.nr_hw_queues)
+		return NULL;
+	tags = READ_ONCE(maps[hwq]);
+	if (!tags || tag >= tags->nr_tags)
+		return NULL;
+	rq = READ_ONCE(tags->rqs[tag]);
+	if (!rq || !blk_mq_request_started(rq))
+		return NULL;
+	return blk_mq_rq_to_pdu(rq);
+}
+
+/* A command the error handler sent itself (TEST UNIT READY, REQUEST SENSE). */
+bool orion_helper_scsi_cmd_from_eh(struct scsi_cmnd *cmd)
+{
+	return cmd->submitter == SUBMITTED_BY_SCSI_ERROR_HANDLER;
 }

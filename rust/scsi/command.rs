@@ -966,10 +966,16 @@ impl<T: HostOperations> CommandRef<T> {
     /// Whether the midlayer timed the command out (the error handler owns
     /// it) while the driver still holds it: after a successful recovery
     /// step covering it, the midlayer retries or fails it.
+    ///
+    /// A command the error handler sent itself (TEST UNIT READY after a
+    /// reset) and the driver still holds when a reset runs was abandoned by
+    /// the error handler (its wait timed out): it counts too.
     pub(crate) fn timed_out_and_held(&self) -> bool {
         // SAFETY: The command is live.
         let timed_out = unsafe { eh_owned(self.raw()) };
-        timed_out && self.is_held()
+        // SAFETY: As above.
+        let from_eh = unsafe { bindings::orion_helper_scsi_cmd_from_eh(self.raw()) };
+        (timed_out || from_eh) && self.is_held()
     }
 
     /// Whether the driver still holds the command (parked, or a token

@@ -318,8 +318,12 @@ impl<T: HostOperations> Host<T> {
             h.max_cmd_len = cfg.max_cmd_len;
             h.nr_hw_queues = cfg.nr_hw_queues.max(1);
             h.set_host_tagset(u32::from(cfg.host_tagset));
-            // Before `scsi_add_host`, which adds the host to the class.
-            h.transportt = template.transport.load(Acquire);
+            // Before `scsi_add_host`, which adds the host to the class. A
+            // template without a transport keeps the midlayer's blank one.
+            let tt = template.transport.load(Acquire);
+            if !tt.is_null() {
+                h.transportt = tt;
+            }
         }
         // SAFETY: The host is allocated.
         let hp = unsafe { HostPriv::<T>::of(raw) };
@@ -347,6 +351,11 @@ impl<T: HostOperations> Host<T> {
             unsafe { bindings::scsi_host_put(raw) };
             return Err(e);
         }
+        // Setting the tag set up may have freed requests of a first,
+        // larger attempt (`exit_cmd_priv` with the reference count still 0).
+        // SAFETY: The private area was initialised above and the host is
+        // live; no tag set teardown has begun.
+        unsafe { &(*hp).tags_freed }.store(0, Release);
         // INVARIANT: Allocated from a filled static template, data
         // initialised, added.
         Ok(Self {
@@ -502,15 +511,24 @@ impl<T: HostOperations> HostRef<T> {
         if !self.tags_live(&rcu) {
             return None;
         }
-        // SAFETY: The host and its tag set are live (checked under `rcu`);
-        // the midlayer returns null for a tag that is not in flight.
-        let cmd =
-            unsafe { bindings::orion_helper_scsi_host_find_tag(self.raw(), unique_tag as i32) };
-        if cmd.is_null() {
-            return None;
-        }
-        // SAFETY: A command found by tag is a live command of this host.
-        unsafe { CommandRef::<T>::from_raw(cmd) }.take_parked()
+        // SAFETY: The tag set is live (checked under `rcu`, so its SRCU
+        // structure is too); unlocked below.
+        let idx = unsafe { bindings::orion_helper_tags_read_lock(self.raw()) };
+        // SAFETY: As above, inside the tag set's SRCU read section: the
+        // request a tag maps to is not freed before it ends. Null for a tag
+        // out of range, a hardware queue without tags, or a request that is
+        // not in flight.
+        let cmd = unsafe { bindings::orion_helper_find_started_cmd(self.raw(), unique_tag) };
+        let taken = if cmd.is_null() {
+            None
+        } else {
+            // SAFETY: A started request of this host's tag set is a live
+            // command of this host; once claimed it stays in flight.
+            unsafe { CommandRef::<T>::from_raw(cmd) }.take_parked()
+        };
+        // SAFETY: Locked above with this index.
+        unsafe { bindings::orion_helper_tags_read_unlock(self.raw(), idx) };
+        taken
     }
 
     /// Calls `f` for every command the host is processing (none once the
