@@ -288,16 +288,36 @@ impl Chip {
         self.hcb_write(l::HCB_UNTAGGED_TABLE + 4 * (id & 15), v);
     }
 
+    /// Whether target `id` has an untagged command outstanding (its
+    /// reselection entry names a CCB, not the bad-nexus one).
+    pub(super) fn untagged_in_use(&self, id: u32) -> bool {
+        let read = || -> Result<u32> {
+            let at = (l::HCB_UNTAGGED_TABLE + 4 * (id & 15)) as usize / 4;
+            Ok(kernel::io::io_read!(self.hcb, [try: at]))
+        };
+        read().is_ok_and(|v| v != self.hcb_bus + l::HCB_BAD_CCB)
+    }
+
     /// Clears the priority flag the SCRIPTS would otherwise take again.
     pub(super) fn clear_priority(&self) {
         self.hcb_write(l::HCB_PRIO_FLAG, 0);
     }
 }
 
+impl Drop for Chip {
+    /// The chip must not touch the shared memory once it is freed (the
+    /// fields drop after this): stop it, whatever path dropped it.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 impl Chip {
-    /// Stops the chip for good (unbind): interrupts masked, SCRIPTS and
-    /// bus state reset.
+    /// Stops the chip for good (unbind, drop): interrupts masked, SCRIPTS
+    /// and bus state reset. Under the queue lock, and marked dead, so an
+    /// interrupt handler running on another CPU cannot restart it.
     pub(super) fn stop(&self) {
+        let _q = self.queue.lock();
         let w = &self.win;
         w.write8(r::DIEN, 0);
         w.write8(r::SIEN0, 0);

@@ -25,7 +25,10 @@ use crate::scsi::{
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        barrier::{dma_mb, Read},
+    },
     time::{delay::udelay, Delta},
 };
 
@@ -105,6 +108,16 @@ impl LsiHost {
         let w = &self.chip.win;
         let mut claimed = false;
         let mut q = self.chip.queue.lock();
+        if self.chip.is_dead() {
+            // Stopped for good: quiet the line, touch nothing else.
+            let istat = w.read8(r::ISTAT0);
+            let ours = istat != u8::MAX && istat & (r::ISTAT0_INTF | r::ISTAT0_SIP | r::ISTAT0_DIP) != 0;
+            if ours {
+                w.write8(r::ISTAT0, r::ISTAT0_INTF);
+                let _ = (w.read8(r::SIST0), w.read8(r::SIST1), w.read8(r::DSTAT));
+            }
+            return ours;
+        }
         for _ in 0..16 {
             let istat = w.read8(r::ISTAT0);
             if istat == u8::MAX || istat & (r::ISTAT0_INTF | r::ISTAT0_SIP | r::ISTAT0_DIP) == 0 {
@@ -142,6 +155,8 @@ impl LsiHost {
                 .peek_u8(idx, l::CCB_STATUS as usize + 1)
                 .is_some_and(|hs| hs == l::HS_DONE);
             if done {
+                // The SCRIPTS wrote the CCB before its done byte.
+                dma_mb(Read);
                 self.finish_ccb(q, shost, idx, None);
             }
         }
@@ -172,7 +187,8 @@ impl LsiHost {
         // A command that carried SDTR ended: whether the target answered
         // (the driver then rejected or accepted asynchronous terms) or went
         // on without answering (QEMU never answers), the transfers are
-        // asynchronous and narrow. A command that never got through
+        // asynchronous and narrow (recorded for the SPI class in process
+        // context, see `sdev_configure`). A command that never got through
         // (selection timeout, reset) leaves the negotiation to the next.
         let agreed = flags & l::FLAG_NEGOTIATE != 0 && host.is_none();
         if flags & l::FLAG_NEGOTIATE != 0 {
@@ -193,12 +209,7 @@ impl LsiHost {
         let Some(mut cmd) = shost.take_parked(idx as u32) else {
             return;
         };
-        if agreed {
-            if let Some(t) = TRANSPORT.target_of(cmd.device()) {
-                t.set_agreement(Agreement::ASYNC_NARROW);
-                t.display_agreement();
-            }
-        }
+
         let status = match host {
             Some(h) => CmdStatus::host(h),
             None if flags & l::FLAG_SENSE != 0 => {
@@ -454,8 +465,13 @@ impl LsiHost {
         let id = (u32::from_le_bytes(sel) >> 16) & 0x0f;
         let mut ident = [0u8; 1];
         let _ = slot.read(l::CCB_MSGOUT as usize, &mut ident);
-        let lun = ident[0] & 0x07;
-        let built = write_sense_job(&mut slot, bus, &self.chip.labels, lun, flags);
+        let lun = ident.first().copied().unwrap_or(0) & 0x07;
+        // Untagged as SCSI-2 targets expect after a contingent allegiance,
+        // unless another untagged command of the target holds its
+        // reselection entry: then tagged, with the command's own tag.
+        let untagged = flags & l::FLAG_UNTAGGED != 0 || !self.chip.untagged_in_use(id);
+        let tag = if untagged { None } else { u8::try_from(idx).ok() };
+        let built = write_sense_job(&mut slot, bus, &self.chip.labels, lun, flags, tag);
         slot.to_device();
         if built.is_err() {
             self.mark_done(idx);
@@ -463,7 +479,9 @@ impl LsiHost {
             self.chip.restart_at(self.chip.labels.start);
             return;
         }
-        self.chip.set_untagged(id, Some(bus));
+        if untagged {
+            self.chip.set_untagged(id, Some(bus));
+        }
         self.chip.post_priority_and_restart(bus);
     }
 
@@ -491,6 +509,10 @@ impl LsiHost {
         eh: Option<&EhContext>,
         why: &str,
     ) {
+        if self.chip.is_dead() {
+            // Stopped for good (unbind): nothing to reset, nothing held.
+            return;
+        }
         self.chip.stats.resets.fetch_add(1, Relaxed);
         dev_warn!(shost.as_dev(), "resetting the chip and the SCSI bus ({})\n", why);
         let w = &self.chip.win;
@@ -533,6 +555,7 @@ fn write_sense_job(
     labels: &super::scripts::program::Labels,
     lun: u8,
     flags: u32,
+    tag: Option<u8>,
 ) -> Result {
     let mut hdr = [0u8; l::CCB_SG as usize];
     slot.read(0, &mut hdr)?;
@@ -545,19 +568,33 @@ fn write_sense_job(
     put(&mut hdr, l::CCB_LASTP, first);
     put(&mut hdr, l::CCB_GOALP, labels.overrun);
     put(&mut hdr, l::CCB_STATUS, 0);
-    put(&mut hdr, l::CCB_MSGOUT_TBL, 1);
-    put(&mut hdr, l::CCB_CMD_TBL, 6);
+    let ident = msg::identify(lun, false).unwrap_or(msg::IDENTIFY);
     let msgout = l::CCB_MSGOUT as usize;
-    if let Some(b) = hdr.get_mut(msgout) {
-        *b = msg::identify(lun, false).unwrap_or(msg::IDENTIFY);
-    }
+    let n = match tag {
+        Some(t) => {
+            if let Some(b) = hdr.get_mut(msgout..msgout + 3) {
+                b.copy_from_slice(&[ident, msg::SIMPLE_QUEUE_TAG, t]);
+            }
+            3
+        }
+        None => {
+            if let Some(b) = hdr.get_mut(msgout) {
+                *b = ident;
+            }
+            1
+        }
+    };
+    put(&mut hdr, l::CCB_MSGOUT_TBL, n);
+    put(&mut hdr, l::CCB_CMD_TBL, 6);
     let cdb = l::CCB_CDB as usize;
     if let Some(d) = hdr.get_mut(cdb..cdb + 6) {
         d.copy_from_slice(&[0x03, 0, 0, 0, l::SENSE_LEN as u8, 0]);
     }
     put(&mut hdr, l::CCB_STATUS_BYTE, 0xff);
-    let keep = flags & !(l::FLAG_NEGOTIATE | l::FLAG_NEGO_ANSWERED | l::FLAG_OVERRUN);
-    put(&mut hdr, l::CCB_FLAGS, keep | l::FLAG_SENSE | l::FLAG_UNTAGGED);
+    let keep = flags
+        & !(l::FLAG_NEGOTIATE | l::FLAG_NEGO_ANSWERED | l::FLAG_OVERRUN | l::FLAG_UNTAGGED);
+    let untagged = if tag.is_none() { l::FLAG_UNTAGGED } else { 0 };
+    put(&mut hdr, l::CCB_FLAGS, keep | l::FLAG_SENSE | untagged);
     put(&mut hdr, l::CCB_XFER_LEN, l::SENSE_LEN as u32);
     slot.write(0, &hdr)?;
     let mut e = [0u8; 8];
@@ -726,14 +763,20 @@ impl HostOperations for LsiOps {
             drop(slot);
             return finish_early(cmd, CmdStatus::host(HostByte::Error));
         }
+        let mut q = chip.queue.lock();
+        if flags & l::FLAG_UNTAGGED != 0 {
+            // One untagged command per target: reselection finds it by id.
+            if chip.untagged_in_use(id) {
+                drop(q);
+                drop(slot);
+                return Err(cmd.requeue(QueueBusy::Target));
+            }
+            chip.set_untagged(id, Some(bus));
+        }
+        cmd.data().mark(&host.clock);
         if let Some(stats) = cmd.device().data() {
             stats.start();
             stats.count(kind, u64::from(xfer));
-        }
-        cmd.data().mark(&host.clock);
-        let mut q = chip.queue.lock();
-        if flags & l::FLAG_UNTAGGED != 0 {
-            chip.set_untagged(id, Some(bus));
         }
         cmd.accept().park();
         chip.post(&mut q, slot);
@@ -762,9 +805,14 @@ impl HostOperations for LsiOps {
         dev.set_queue_depth(depth);
         dev.set_timeout_ms(host.settings.timeout_ms);
         if let Some(t) = TRANSPORT.target_of(dev) {
+            // Recorded here, in process context like the SPI class's own
+            // writes to these fields: the only terms the driver programs.
             t.set_limits(MIN_PERIOD, MAX_OFFSET, false);
+            t.set_agreement(Agreement::ASYNC_NARROW);
             if !t.initial_dv_done() && host.settings.sync {
                 dev.spi_domain_validation(&TRANSPORT);
+            } else {
+                t.display_agreement();
             }
         }
         Ok(())
@@ -778,12 +826,21 @@ impl HostOperations for LsiOps {
         }
     }
 
-    fn eh_abort(_host: &LsiHost, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        // A command the chip still holds is taken back by a reset.
-        if cmd.device().data().is_some() {
+    fn eh_abort(host: &LsiHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let q = host.chip.queue.lock();
+        if host.chip.ccbs().is_with_device(tag) {
+            // The chip still holds the CCB: the reset the midlayer
+            // escalates to takes it back (no ABORT TASK message yet).
             return EhResult::Failed;
         }
-        EhResult::Failed
+        // The CCB finished after the timeout: nothing on the bus.
+        if let Some(c) = cmd.take_parked_eh(eh) {
+            c.give_back(CmdStatus::host(HostByte::Reset));
+        }
+        drop(q);
+        host.chip.stats.aborts.fetch_add(1, Relaxed);
+        EhResult::Success
     }
 
     fn eh_device_reset(host: &LsiHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {

@@ -41,7 +41,8 @@ pub const CCB_SAVEP: u32 = 8;
 pub const CCB_LASTP: u32 = 12;
 /// Data pointer of a complete transfer (end of the array in use).
 pub const CCB_GOALP: u32 = 16;
-/// Byte 0: SCSI status; byte 1: [`HS_DONE`] etc. Written by the SCRIPTS.
+/// Byte 1: [`HS_DONE`], written by the SCRIPTS once the command completed
+/// with GOOD status (the status byte itself is at [`CCB_STATUS_BYTE`]).
 pub const CCB_STATUS: u32 = 20;
 /// Select table: `scntl3 << 24 | id << 16 | sxfer << 8 | scntl4`.
 pub const CCB_SELECT: u32 = 24;
@@ -127,11 +128,8 @@ pub const HCB_SCRATCH: u32 = HCB_BAD_CCB + 32;
 /// Size of the host control block.
 pub const HCB_SIZE: usize = HCB_SCRATCH as usize + 32;
 
-/// `CCB_STATUS` byte 1 values.
-/// The command reached COMMAND COMPLETE.
+/// `CCB_STATUS` byte 1: the command reached COMMAND COMPLETE with GOOD.
 pub const HS_DONE: u8 = 1;
-/// The target disconnected; the command waits for reselection.
-pub const HS_DISCONNECTED: u8 = 2;
 
 /// Writes a little-endian dword at `off` of `buf`; `false` if out of range.
 pub fn put_u32(buf: &mut [u8], off: u32, v: u32) -> bool {
