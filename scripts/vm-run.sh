@@ -152,9 +152,17 @@ if [ $rc = 124 ] || [ $rc = 137 ]; then
 	tail -40 "$logfile" | sed 's/^/  | /' >&2
 	exit 1
 fi
-if grep -Eq "$splat" "$logfile"; then
+# Splats after the guest's start marker (scripts/vm-guest.sh); a guest
+# that never got there (a boot failure) is checked whole.
+marker="orion: test command starts"
+if grep -q "$marker" "$logfile"; then
+	after=$(sed -n "/$marker/,\$p" "$logfile")
+else
+	after=$(cat "$logfile")
+fi
+if grep -Eq "$splat" <<< "$after"; then
 	echo "vm-run: kernel splat in the guest log ($logfile):" >&2
-	grep -E -m1 -B5 -A25 "$splat" "$logfile" | sed 's/^/  | /' >&2
+	grep -E -m1 -B5 -A25 "$splat" <<< "$after" | sed 's/^/  | /' >&2
 	exit 1
 fi
 if [ $rc != 0 ]; then
