@@ -8,5 +8,5 @@ set -euo pipefail
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
 mkdir -p "$ORION_TOP/out"
 bash "$ORION_TOP/scripts/vm-run.sh" --log "$ORION_TOP/out/main-console.log" \
-	--adapters megasas --disks 2 \
+	--adapters megasas,lsi53c895a --disks 2 \
 	-- bash "$ORION_TOP/scripts/main-guest.sh"

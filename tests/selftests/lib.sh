@@ -141,10 +141,11 @@ lsi_hosts() { hba_hosts orion_lsi; }
 lsi_disks() { hba_disks orion_lsi "${1:-}"; }
 
 # Block device of the disk at target $2 (channel 0, LUN 0) of host $1.
-megasas_disk_at() {
+disk_at() {
 	find "/sys/class/scsi_device/$1:0:$2:0/device/block/" -mindepth 1 -maxdepth 1 2>/dev/null |
 		sed 's|.*/|/dev/|'
 }
+megasas_disk_at() { disk_at "$@"; }
 
 # sg device of a block device.
 sg_of() {
@@ -195,18 +196,23 @@ PY
 # (fio's largest completion latency, printed as a note). The report (JSON,
 # then the normal text) goes to OUT, fio's stderr to OUT.err.
 fio_verify() {
-	local bs=4k max_ms="" out size args=() d lat
+	local bs=4k max_ms="" out size args=() d lat mode=(--do_verify=1) rw=randwrite
 	while :; do
 		case $1 in
 		--bs) bs=$2; shift 2;;
 		--max-lat-ms) max_ms=$2; shift 2;;
+		# Write only (with verify headers), or random reads that check
+		# what such a run wrote: a read-only load, for adapters that
+		# serve writes one at a time.
+		--write-only) mode=(--do_verify=0); shift;;
+		--read-verify) rw=randread mode=(); shift;;
 		*) break;;
 		esac
 	done
 	out=$1 size=$2; shift 2
 	for d in "$@"; do args+=(--name="${d##*/}" --filename="$d"); done
-	fio --ioengine=libaio --direct=1 --rw=randwrite --bs="$bs" --size="$size" --iodepth=32 \
-		--numjobs=2 --offset_increment="$size" --verify=crc32c --verify_fatal=1 --do_verify=1 \
+	fio --ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --size="$size" --iodepth=32 \
+		--numjobs=2 --offset_increment="$size" --verify=crc32c --verify_fatal=1 ${mode[@]+"${mode[@]}"} \
 		--verify_state_save=0 --randrepeat=0 --group_reporting --output-format=normal,json \
 		--output="$out" "${args[@]}" 2> "$out.err" ||
 		{ echo "fio failed:"; tail -5 "$out.err"; grep -h 'verify:' "$out"; return 1; }
@@ -244,16 +250,25 @@ PY
 # against the driver. A command left to the block layer timeout shows up
 # as 30 s or more.)
 io_reset_during_fio() {
-	local kind=$1 sg=$2 out=$3 size=$4 disk=$5 pid rc=0 t reset_ms lat end r w n=0
+	local kind=$1 sg=$2 out=$3 size=$4 disk=$5 pid rc=0 t reset_ms lat end r w n=0 load=()
 	local inflight=/sys/block/${5#/dev/}/inflight dev=/sys/block/${5#/dev/}/device
-	fio_verify "$out" "$size" "$disk" > "$out.verify" 2>&1 &
+	# A sixth argument "read": fill the disk first, then keep a read-only
+	# verify load in flight (QEMU's lsi serves writes one at a time).
+	if [ "${6:-}" = read ]; then
+		fio_verify --write-only "$out.fill" "$size" "$disk" > "$out.fill.log" 2>&1 ||
+			{ echo "fio fill failed:"; cat "$out.fill.log"; return 1; }
+		load=(--read-verify)
+	fi
+	fio_verify ${load[@]+"${load[@]}"} "$out" "$size" "$disk" > "$out.verify" 2>&1 &
 	pid=$!
 	# Reset right after seeing 16 commands or more in flight (builtins only
-	# between the look and the reset).
-	end=$((SECONDS + 30))
+	# between the look and the reset). fio starts slowly on the debug kernel.
+	local wait=30
+	[ "${ORION_FLAVOUR:-ref}" != debug ] || wait=120
+	end=$((SECONDS + wait))
 	while read -r r w < "$inflight" && n=$((r + w)) && [ "$n" -lt 16 ]; do
 		if [ $SECONDS -ge $end ] || ! kill -0 "$pid" 2>/dev/null; then
-			echo "not 16 commands in flight on $disk within 30 s (queue_depth $(cat "$dev/queue_depth"), device_blocked $(cat "$dev/device_blocked"), state $(cat "$dev/state"), fio $(kill -0 "$pid" 2>/dev/null && echo running || echo finished))"
+			echo "not 16 commands in flight on $disk within $wait s (queue_depth $(cat "$dev/queue_depth"), device_blocked $(cat "$dev/device_blocked"), state $(cat "$dev/state"), fio $(kill -0 "$pid" 2>/dev/null && echo running || echo finished))"
 			rc=1
 			break
 		fi
@@ -276,7 +291,7 @@ lsi_load() { orion_unload && release_sym53c8xx && insmod "$ORION_KO" virt_adapte
 # The helpers are also used inside `bash -c` checks.
 export ORION_KO ORION_SPLAT_RE
 export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
-	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at sg_of megasas_pci megasas_load \
+	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at disk_at sg_of megasas_pci megasas_load \
 	megasas_behind_iommu hba_hosts hba_disks lsi_hosts lsi_disks lsi_load release_pci_driver \
 	release_sym53c8xx
 
