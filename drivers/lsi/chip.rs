@@ -88,7 +88,9 @@ impl Chip {
         let ccbs = DmaSlots::new(dev, SLOTS, l::CCB_SIZE, 16 * 1024)?;
         for i in 0..SLOTS {
             let a = ccbs.dma_address(i).ok_or(EINVAL)?;
-            if a.checked_add(l::CCB_SIZE as u64).is_none_or(|end| end > 1 << 32) {
+            if a.checked_add(l::CCB_SIZE as u64)
+                .is_none_or(|end| end > 1 << 32)
+            {
                 return Err(EINVAL);
             }
         }
@@ -156,7 +158,8 @@ impl Chip {
             self.hcb_write(l::HCB_UNTAGGED_TABLE + 4 * t, bad);
         }
         let idle = self.hcb_bus + l::HCB_IDLE_CCB;
-        let entry = |i: usize| self.hcb_bus + l::HCB_START_QUEUE + 8 * (i % l::START_QUEUE_LEN) as u32;
+        let entry =
+            |i: usize| self.hcb_bus + l::HCB_START_QUEUE + 8 * (i % l::START_QUEUE_LEN) as u32;
         for i in 0..l::START_QUEUE_LEN {
             let off = l::HCB_START_QUEUE + 8 * i as u32;
             self.hcb_write(off, idle);
@@ -254,7 +257,10 @@ impl Chip {
         let idx = slot.to_device();
         let this = q.next;
         let next = (this + 1) % l::START_QUEUE_LEN;
-        self.hcb_write(l::HCB_START_QUEUE + 8 * next as u32, self.hcb_bus + l::HCB_IDLE_CCB);
+        self.hcb_write(
+            l::HCB_START_QUEUE + 8 * next as u32,
+            self.hcb_bus + l::HCB_IDLE_CCB,
+        );
         dma_mb(Write);
         self.hcb_write(l::HCB_START_QUEUE + 8 * this as u32, bus);
         dma_mb(Write);

@@ -9,8 +9,7 @@
 use super::chip::{Chip, Queue};
 use super::scripts::{
     layout::{self as l, sir, SLOTS},
-    msg,
-    regs as r,
+    msg, regs as r,
 };
 use crate::common::{
     latency::{Clock, SubmitTime},
@@ -111,7 +110,8 @@ impl LsiHost {
         if self.chip.is_dead() {
             // Stopped for good: quiet the line, touch nothing else.
             let istat = w.read8(r::ISTAT0);
-            let ours = istat != u8::MAX && istat & (r::ISTAT0_INTF | r::ISTAT0_SIP | r::ISTAT0_DIP) != 0;
+            let ours =
+                istat != u8::MAX && istat & (r::ISTAT0_INTF | r::ISTAT0_SIP | r::ISTAT0_DIP) != 0;
             if ours {
                 w.write8(r::ISTAT0, r::ISTAT0_INTF);
                 let _ = (w.read8(r::SIST0), w.read8(r::SIST1), w.read8(r::DSTAT));
@@ -130,9 +130,21 @@ impl LsiHost {
                 self.complete_done(&mut q, shost);
             }
             if istat & (r::ISTAT0_SIP | r::ISTAT0_DIP) != 0 {
-                let sist0 = if istat & r::ISTAT0_SIP != 0 { w.read8(r::SIST0) } else { 0 };
-                let sist1 = if istat & r::ISTAT0_SIP != 0 { w.read8(r::SIST1) } else { 0 };
-                let dstat = if istat & r::ISTAT0_DIP != 0 { w.read8(r::DSTAT) } else { 0 };
+                let sist0 = if istat & r::ISTAT0_SIP != 0 {
+                    w.read8(r::SIST0)
+                } else {
+                    0
+                };
+                let sist1 = if istat & r::ISTAT0_SIP != 0 {
+                    w.read8(r::SIST1)
+                } else {
+                    0
+                };
+                let dstat = if istat & r::ISTAT0_DIP != 0 {
+                    w.read8(r::DSTAT)
+                } else {
+                    0
+                };
                 self.stopped(&mut q, shost, sist0, sist1, dstat);
             }
         }
@@ -179,7 +191,10 @@ impl LsiHost {
         let _ = slot.read(0, &mut hdr);
         let word = |off: u32| l::get_u32(&hdr, off).unwrap_or(0);
         let flags = word(l::CCB_FLAGS);
-        let scsi_status = hdr.get(l::CCB_STATUS_BYTE as usize).copied().unwrap_or(0xff);
+        let scsi_status = hdr
+            .get(l::CCB_STATUS_BYTE as usize)
+            .copied()
+            .unwrap_or(0xff);
         let id = (word(l::CCB_SELECT) >> 16) & 0x0f;
         if flags & l::FLAG_UNTAGGED != 0 {
             self.chip.set_untagged(id, None);
@@ -248,11 +263,13 @@ impl LsiHost {
     /// the remainder of a split entry in it).
     fn residual(&self, slot: &crate::dma::SlotMut<'_>, lastp: u32, xfer: u32) -> u32 {
         let labels = &self.chip.labels;
-        let entry = [labels.data_in, labels.data_out].into_iter().find_map(|base| {
-            let off = lastp.checked_sub(base)?;
-            let i = off / 8;
-            (off % 8 == 0 && (i as usize) < l::SG_ENTRIES).then_some(i)
-        });
+        let entry = [labels.data_in, labels.data_out]
+            .into_iter()
+            .find_map(|base| {
+                let off = lastp.checked_sub(base)?;
+                let i = off / 8;
+                (off % 8 == 0 && (i as usize) < l::SG_ENTRIES).then_some(i)
+            });
         let Some(first) = entry else {
             // Past the arrays (done) or a command without data.
             return 0;
@@ -317,10 +334,12 @@ impl LsiHost {
         let labels = &self.chip.labels;
         let insn = dsp.wrapping_sub(8);
         let left = w.read32(r::DBC) & l::MAX_SEGMENT;
-        let entry = [labels.data_in, labels.data_out].into_iter().find_map(|base| {
-            let off = insn.checked_sub(base)?;
-            (off % 8 == 0 && ((off / 8) as usize) < l::SG_ENTRIES).then_some((base, off / 8))
-        });
+        let entry = [labels.data_in, labels.data_out]
+            .into_iter()
+            .find_map(|base| {
+                let off = insn.checked_sub(base)?;
+                (off % 8 == 0 && ((off / 8) as usize) < l::SG_ENTRIES).then_some((base, off / 8))
+            });
         if let (Some((base, i)), Some(idx)) = (entry, idx) {
             if let Some(mut slot) = self.chip.ccbs().reclaim(idx) {
                 let at = l::CCB_SG + 8 * i;
@@ -337,7 +356,11 @@ impl LsiHost {
                 slot.to_device();
             }
         } else if idx.is_none() {
-            dev_err!(shost.as_dev(), "phase mismatch without a command (DSP {:#x})\n", dsp);
+            dev_err!(
+                shost.as_dev(),
+                "phase mismatch without a command (DSP {:#x})\n",
+                dsp
+            );
             self.recover_locked(q, shost, None, "phase mismatch");
             return;
         }
@@ -354,14 +377,22 @@ impl LsiHost {
     ) {
         let labels = &self.chip.labels;
         let Some(idx) = idx else {
-            dev_err!(shost.as_dev(), "SCRIPTS interrupt {} without a command\n", code);
+            dev_err!(
+                shost.as_dev(),
+                "SCRIPTS interrupt {} without a command\n",
+                code
+            );
             self.recover_locked(q, shost, None, "SCRIPTS interrupt");
             return;
         };
         match code {
             sir::BAD_STATUS => self.bad_status(q, shost, idx),
             sir::EXT_MSG => {
-                let len = self.chip.ccbs().peek_u8(idx, l::CCB_MSGIN as usize + 1).unwrap_or(0);
+                let len = self
+                    .chip
+                    .ccbs()
+                    .peek_u8(idx, l::CCB_MSGIN as usize + 1)
+                    .unwrap_or(0);
                 let len = u32::from(len).min(l::MSGIN_LEN as u32 - 2);
                 if let Some(mut slot) = self.chip.ccbs().reclaim(idx) {
                     let mut tbl = [0u8; 8];
@@ -415,8 +446,16 @@ impl LsiHost {
                 self.chip.restart_at(labels.overrun);
             }
             sir::MSG_WEIRD => {
-                let m = self.chip.ccbs().peek_u8(idx, l::CCB_MSGIN as usize).unwrap_or(0);
-                dev_warn!(shost.as_dev(), "unexpected message {:#04x}: rejecting it\n", m);
+                let m = self
+                    .chip
+                    .ccbs()
+                    .peek_u8(idx, l::CCB_MSGIN as usize)
+                    .unwrap_or(0);
+                dev_warn!(
+                    shost.as_dev(),
+                    "unexpected message {:#04x}: rejecting it\n",
+                    m
+                );
                 if let Some(mut slot) = self.chip.ccbs().reclaim(idx) {
                     let _ = slot.write(l::CCB_MSGOUT as usize, &[msg::MESSAGE_REJECT]);
                     let mut tbl = [0u8; 4];
@@ -427,7 +466,12 @@ impl LsiHost {
                 self.chip.restart_at(labels.reject_out);
             }
             _ => {
-                dev_err!(shost.as_dev(), "SCRIPTS interrupt {} on tag {}\n", code, idx);
+                dev_err!(
+                    shost.as_dev(),
+                    "SCRIPTS interrupt {} on tag {}\n",
+                    code,
+                    idx
+                );
                 self.recover_locked(q, shost, None, "SCRIPTS interrupt");
             }
         }
@@ -445,7 +489,9 @@ impl LsiHost {
     /// sense data first; any other status completes the command.
     fn bad_status(&self, q: &mut Queue, shost: &HostRef<LsiOps>, idx: usize) {
         let ccbs = self.chip.ccbs();
-        let status = ccbs.peek_u8(idx, l::CCB_STATUS_BYTE as usize).unwrap_or(0xff);
+        let status = ccbs
+            .peek_u8(idx, l::CCB_STATUS_BYTE as usize)
+            .unwrap_or(0xff);
         let mut f = [0u8; 4];
         let _ = ccbs.read(idx, l::CCB_FLAGS as usize, &mut f);
         let flags = u32::from_le_bytes(f);
@@ -470,7 +516,11 @@ impl LsiHost {
         // unless another untagged command of the target holds its
         // reselection entry: then tagged, with the command's own tag.
         let untagged = flags & l::FLAG_UNTAGGED != 0 || !self.chip.untagged_in_use(id);
-        let tag = if untagged { None } else { u8::try_from(idx).ok() };
+        let tag = if untagged {
+            None
+        } else {
+            u8::try_from(idx).ok()
+        };
         let built = write_sense_job(&mut slot, bus, &self.chip.labels, lun, flags, tag);
         slot.to_device();
         if built.is_err() {
@@ -514,7 +564,11 @@ impl LsiHost {
             return;
         }
         self.chip.stats.resets.fetch_add(1, Relaxed);
-        dev_warn!(shost.as_dev(), "resetting the chip and the SCSI bus ({})\n", why);
+        dev_warn!(
+            shost.as_dev(),
+            "resetting the chip and the SCSI bus ({})\n",
+            why
+        );
         let w = &self.chip.win;
         // Stop the SCRIPTS, pulse RST on the bus.
         w.write8(r::ISTAT0, r::ISTAT0_ABRT);
@@ -591,8 +645,8 @@ fn write_sense_job(
         d.copy_from_slice(&[0x03, 0, 0, 0, l::SENSE_LEN as u8, 0]);
     }
     put(&mut hdr, l::CCB_STATUS_BYTE, 0xff);
-    let keep = flags
-        & !(l::FLAG_NEGOTIATE | l::FLAG_NEGO_ANSWERED | l::FLAG_OVERRUN | l::FLAG_UNTAGGED);
+    let keep =
+        flags & !(l::FLAG_NEGOTIATE | l::FLAG_NEGO_ANSWERED | l::FLAG_OVERRUN | l::FLAG_UNTAGGED);
     let untagged = if tag.is_none() { l::FLAG_UNTAGGED } else { 0 };
     put(&mut hdr, l::CCB_FLAGS, keep | l::FLAG_SENSE | untagged);
     put(&mut hdr, l::CCB_XFER_LEN, l::SENSE_LEN as u32);
@@ -690,7 +744,11 @@ impl HostOperations for LsiOps {
         let cdb_len = cdb.len().min(l::CDB_LEN);
         let kind = classify(cdb);
         let dir = cmd.data_direction();
-        let xfer = if dir == DataDirection::None { 0 } else { cmd.transfer_len() };
+        let xfer = if dir == DataDirection::None {
+            0
+        } else {
+            cmd.transfer_len()
+        };
         let mut hdr = [0u8; l::CCB_SG as usize];
         let labels = &chip.labels;
         let put = |h: &mut [u8], off: u32, v: u32| l::put_u32(h, off, v);

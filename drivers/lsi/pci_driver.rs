@@ -5,7 +5,7 @@
 //! SCSI host (an SPI host) and wires the interrupt (INTx, shared).
 
 use super::chip::Chip;
-use super::host::{LsiHost, LsiOps, LsiSettings, TRANSPORT, TEMPLATE};
+use super::host::{LsiHost, LsiOps, LsiSettings, TEMPLATE, TRANSPORT};
 use super::scripts::{
     layout::{self as l, SLOTS},
     regs::{REGS_SIZE, SCRIPTS_RAM_SIZE},
@@ -16,8 +16,8 @@ use crate::hw::{IrqMode, PciIrq};
 use crate::scsi::{spi::SpiRegistration, Host, HostConfig};
 use kernel::{
     device::Core,
-    io::Io,
     dma::DmaMask,
+    io::Io,
     irq::{Handler, IrqReturn},
     pci,
     prelude::*,

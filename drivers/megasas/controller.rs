@@ -26,8 +26,8 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        barrier::{dma_mb, Read},
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
+        barrier::{dma_mb, Read},
         Mutex, SpinLockIrq,
     },
     time::{delay::fsleep, Delta, Instant, Monotonic},

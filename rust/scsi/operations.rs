@@ -576,7 +576,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_device_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: The error handler or the reset ioctl passes a command with a live device.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, ResetScope::Device, |host, eh| T::eh_device_reset(host, dev, eh))
+        Self::reset(dev, ResetScope::Device, |host, eh| {
+            T::eh_device_reset(host, dev, eh)
+        })
     }
 
     /// `eh_target_reset_handler`: resets the target of the command's device.
@@ -587,7 +589,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_target_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, ResetScope::Target, |host, eh| T::eh_target_reset(host, dev, eh))
+        Self::reset(dev, ResetScope::Target, |host, eh| {
+            T::eh_target_reset(host, dev, eh)
+        })
     }
 
     /// `eh_bus_reset_handler`: resets the bus of the command's device.
@@ -611,7 +615,9 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, ResetScope::Host, |host, eh| T::eh_host_reset(host, dev.host(), eh))
+        Self::reset(dev, ResetScope::Host, |host, eh| {
+            T::eh_host_reset(host, dev.host(), eh)
+        })
     }
 }
 

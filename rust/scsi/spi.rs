@@ -184,10 +184,10 @@ impl<T: SpiOperations> SpiTransport<T> {
         if T::HAS_SET_DT {
             ft.set_dt = Some(set_dt::<T>);
         }
-        ft.set_show_period(u64::from(T::SHOW.period) as _);
-        ft.set_show_offset(u64::from(T::SHOW.offset) as _);
-        ft.set_show_width(u64::from(T::SHOW.width) as _);
-        ft.set_show_dt(u64::from(T::SHOW.dt) as _);
+        ft.set_show_period(usize::from(T::SHOW.period));
+        ft.set_show_offset(usize::from(T::SHOW.offset));
+        ft.set_show_width(usize::from(T::SHOW.width));
+        ft.set_show_dt(usize::from(T::SHOW.dt));
         // SAFETY: `ATTACHING` gives us exclusive access; nothing reads the
         // table before `spi_attach_transport` below.
         unsafe { self.ft.get().write(ft) };

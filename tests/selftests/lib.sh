@@ -196,7 +196,7 @@ PY
 # (fio's largest completion latency, printed as a note). The report (JSON,
 # then the normal text) goes to OUT, fio's stderr to OUT.err.
 fio_verify() {
-	local bs=4k max_ms="" out size args=() d lat mode=(--do_verify=1) rw=randwrite
+	local bs=4k max_ms="" out size args=() d lat verify_mode=(--do_verify=1) rw=randwrite
 	while :; do
 		case $1 in
 		--bs) bs=$2; shift 2;;
@@ -204,15 +204,15 @@ fio_verify() {
 		# Write only (with verify headers), or random reads that check
 		# what such a run wrote: a read-only load, for adapters that
 		# serve writes one at a time.
-		--write-only) mode=(--do_verify=0); shift;;
-		--read-verify) rw=randread mode=(); shift;;
+		--write-only) verify_mode=(--do_verify=0); shift;;
+		--read-verify) rw=randread verify_mode=(); shift;;
 		*) break;;
 		esac
 	done
 	out=$1 size=$2; shift 2
 	for d in "$@"; do args+=(--name="${d##*/}" --filename="$d"); done
 	fio --ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --size="$size" --iodepth=32 \
-		--numjobs=2 --offset_increment="$size" --verify=crc32c --verify_fatal=1 ${mode[@]+"${mode[@]}"} \
+		--numjobs=2 --offset_increment="$size" --verify=crc32c --verify_fatal=1 ${verify_mode[@]+"${verify_mode[@]}"} \
 		--verify_state_save=0 --randrepeat=0 --group_reporting --output-format=normal,json \
 		--output="$out" "${args[@]}" 2> "$out.err" ||
 		{ echo "fio failed:"; tail -5 "$out.err"; grep -h 'verify:' "$out"; return 1; }

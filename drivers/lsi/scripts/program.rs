@@ -189,7 +189,10 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     a.label(DATA_IN);
     let mut i = 0;
     while i < l::SG_ENTRIES {
-        a.chmov_tbl(Phase::DataIn, (l::CCB_SG + i as u32 * l::SG_ENTRY_LEN) as i32);
+        a.chmov_tbl(
+            Phase::DataIn,
+            (l::CCB_SG + i as u32 * l::SG_ENTRY_LEN) as i32,
+        );
         i += 1;
     }
     a.label(DATA_IN_END);
@@ -198,7 +201,10 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     a.label(DATA_OUT);
     let mut i = 0;
     while i < l::SG_ENTRIES {
-        a.chmov_tbl(Phase::DataOut, (l::CCB_SG + i as u32 * l::SG_ENTRY_LEN) as i32);
+        a.chmov_tbl(
+            Phase::DataOut,
+            (l::CCB_SG + i as u32 * l::SG_ENTRY_LEN) as i32,
+        );
         i += 1;
     }
     a.label(DATA_OUT_END);
@@ -283,7 +289,10 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     a.label(RESELECTED);
     a.int_if(Cond::when(Phase::MsgIn).negate(), sir::RESEL_NO_MSGIN);
     a.move_abs(Phase::MsgIn, 1, hcb(l::HCB_SCRATCH));
-    a.int_if(Cond::data_masked(0x80, 0x80).negate(), sir::RESEL_NO_IDENTIFY);
+    a.int_if(
+        Cond::data_masked(0x80, 0x80).negate(),
+        sir::RESEL_NO_IDENTIFY,
+    );
     a.clear(Flags::ACK);
     a.jump_if(Cond::when(Phase::MsgIn).negate(), RESEL_UNTAGGED);
     // SIMPLE QUEUE TAG and the tag: SIDL holds the tag (the last byte).
