@@ -869,9 +869,8 @@ impl HostOperations for LsiOps {
             t.set_agreement(Agreement::ASYNC_NARROW);
             if !t.initial_dv_done() && host.settings.sync {
                 dev.spi_domain_validation(&TRANSPORT);
-            } else {
-                t.display_agreement();
             }
+            t.display_agreement();
         }
         Ok(())
     }
