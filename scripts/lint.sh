@@ -17,6 +17,11 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # KDIR may be relative to the caller's directory.
+# On a fresh machine (CI with a cold cache runs lint first) the toolchain and
+# the reference kernel come first.
+if [ -z "${KDIR:-}" ]; then
+	bash "$ORION_TOP/scripts/setup-toolchain.sh" >&2 || die "toolchain setup failed"
+fi
 kdir=${KDIR:-$(bash "$ORION_TOP/scripts/build-kernel.sh" ref)} || die "no kernel tree to lint against"
 kdir=$(cd "$kdir" && pwd) || die "KDIR=$kdir does not exist"
 cd "$ORION_TOP" || exit 1
