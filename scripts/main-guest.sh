@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Inside the VM: load orion_scsi with its defaults (the virtual adapter, the
 # MegaRAID driver, which takes over QEMU's megasas controller from
-# megaraid_sas, and the LSI SPI driver, which takes the lsi53c895a from
-# sym53c8xx) and show the disks of all three working.
+# megaraid_sas, and the LSI SPI driver for the lsi53c895a, which sym53c8xx
+# was kept from binding) and show the disks of all three working.
 set -euo pipefail
 : "${ORION_TOP:?}"
 . "$ORION_TOP/scripts/guest-lib.sh"
@@ -33,7 +33,8 @@ echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 	n=${h##*host}
 	echo "${h##*/}: can_queue $(cat "$h/can_queue"), interrupts $(cat "$h/orion_interrupts"), peak commands on the bus $(cat "$h/orion_peak_outstanding")"
 	for t in /sys/class/spi_transport/target"$n":*; do
-		echo "${t##*/}: offset $(cat "$t/offset"), width $(cat "$t/width") (asynchronous narrow: QEMU does not answer SDTR)"
+		# width is shown only for targets that report wide support.
+		echo "${t##*/}: offset $(cat "$t/offset"), width $(cat "$t/width" 2>/dev/null || echo 0) (asynchronous narrow: QEMU does not answer SDTR)"
 	done
 done
 echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]' | grep -vi 'command line\|virtme' || true

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The main job: set everything up, boot the test VM with the default
 # adapters, load orion_scsi and show what it found (scripts/main-guest.sh).
+# sym53c8xx is kept from binding the LSI chip at boot: unbinding it warns in
+# 7.3 (dma_free_attrs with interrupts disabled, in sym_hcb_free), and such a
+# kernel warning fails the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -9,4 +12,5 @@ bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
 mkdir -p "$ORION_TOP/out"
 bash "$ORION_TOP/scripts/vm-run.sh" --log "$ORION_TOP/out/main-console.log" \
 	--adapters megasas,lsi53c895a --disks 2 \
+	--append modprobe.blacklist=sym53c8xx \
 	-- bash "$ORION_TOP/scripts/main-guest.sh"
