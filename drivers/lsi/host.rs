@@ -12,6 +12,7 @@ use super::scripts::{
     msg, regs as r,
 };
 use crate::common::{
+    early::finish_early,
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
@@ -958,13 +959,4 @@ impl SpiOperations for LsiOps {
         let a = target.agreement();
         target.set_agreement(Agreement { wide: false, ..a });
     }
-}
-
-/// Completes a command that never reached the chip.
-fn finish_early<'q>(cmd: NewCommand<'q, LsiOps>, status: CmdStatus) -> Result<(), Requeue<'q>> {
-    if let Some(stats) = cmd.device().data() {
-        stats.start();
-    }
-    cmd.accept().complete(status);
-    Ok(())
 }

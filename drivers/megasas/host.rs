@@ -17,6 +17,7 @@ use super::mfi::{
     reply::encode_context,
 };
 use crate::common::{
+    early::finish_early,
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
@@ -361,16 +362,6 @@ impl HostOperations for MegasasOps {
     fn eh_host_reset(host: &MegasasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
         eh_reset(host, shost, eh, "host")
     }
-}
-
-/// Completes a command that never reached the firmware (counted like any
-/// other: started and finished).
-fn finish_early<'q>(cmd: NewCommand<'q, MegasasOps>, status: CmdStatus) -> Result<(), Requeue<'q>> {
-    if let Some(stats) = cmd.device().data() {
-        stats.start();
-    }
-    cmd.accept().complete(status);
-    Ok(())
 }
 
 /// Builds an LD SCSI IO frame on the stack and copies it into its slot;
