@@ -2,6 +2,7 @@
 
 //! Core shared by every orion_scsi adapter: statistics and configuration checks.
 
+pub mod counters;
 pub mod early;
 pub mod latency;
 pub mod stats;

@@ -15,6 +15,7 @@ use super::scripts::{
     regs as r,
 };
 use super::window::Window;
+use crate::common::counters::HbaCounters;
 use crate::dma::{DmaSlots, SlotMut};
 use kernel::{
     device::{self, Bound},
@@ -32,20 +33,17 @@ use kernel::{
 
 /// Counters shown in sysfs.
 pub(super) struct ChipStats {
-    pub(super) interrupts: Atomic<u64>,
-    pub(super) resets: Atomic<u64>,
-    pub(super) aborts: Atomic<u64>,
+    /// Interrupts, resets, aborts (shared host attributes).
+    pub(super) hba: HbaCounters,
     pub(super) selection_timeouts: Atomic<u64>,
-    /// Most commands outstanding on the bus at once, and now.
+    /// Most commands outstanding on the bus at once.
     pub(super) peak_outstanding: Atomic<u32>,
 }
 
 impl ChipStats {
     fn new() -> Self {
         Self {
-            interrupts: Atomic::new(0),
-            resets: Atomic::new(0),
-            aborts: Atomic::new(0),
+            hba: HbaCounters::new(),
             selection_timeouts: Atomic::new(0),
             peak_outstanding: Atomic::new(0),
         }

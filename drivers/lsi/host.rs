@@ -12,6 +12,7 @@ use super::scripts::{
     msg, regs as r,
 };
 use crate::common::{
+    counters::{CounterAttributes, HasCounters, HbaCounters},
     early::finish_early,
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
@@ -150,7 +151,7 @@ impl LsiHost {
             }
         }
         if claimed {
-            self.chip.stats.interrupts.fetch_add(1, Relaxed);
+            self.chip.stats.hba.interrupts.fetch_add(1, Relaxed);
         }
         claimed
     }
@@ -564,7 +565,7 @@ impl LsiHost {
             // Stopped for good (unbind): nothing to reset, nothing held.
             return;
         }
-        self.chip.stats.resets.fetch_add(1, Relaxed);
+        self.chip.stats.hba.resets.fetch_add(1, Relaxed);
         dev_warn!(
             shost.as_dev(),
             "resetting the chip and the SCSI bus ({})\n",
@@ -581,21 +582,9 @@ impl LsiHost {
             t.nego.store(NEGO_NEEDED, Relaxed);
         }
         let result = self.chip.reset_chip(q);
-        let reset = CmdStatus::host(HostByte::Reset);
         // Every command the chip held was dropped by the reset; the queue
         // lock keeps new ones from being posted meanwhile.
-        shost.for_each_busy(|c| match eh {
-            Some(eh) => {
-                if let Some(cmd) = c.take_parked_eh(eh) {
-                    cmd.give_back(reset);
-                }
-            }
-            None => {
-                if let Some(cmd) = c.take_parked() {
-                    cmd.complete(reset);
-                }
-            }
-        });
+        shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset));
         if let Err(e) = result {
             dev_err!(shost.as_dev(), "chip reset failed: {:?}\n", e);
         }
@@ -665,28 +654,19 @@ impl StatsDevice for LsiOps {
     }
 }
 
-#[vtable]
-impl HostOperations for LsiOps {
-    type HostData = LsiHost;
-    type CmdData = SubmitTime;
-    type DeviceData = IoStats;
+impl HasCounters for LsiHost {
+    fn counters(&self) -> &HbaCounters {
+        &self.chip.stats.hba
+    }
+}
 
-    const HOST_ATTRIBUTES: &'static [Attribute<LsiHost>] = &[
-        Attribute {
-            name: c"orion_interrupts",
-            show: |h, w| writeln!(w, "{}", h.chip.stats.interrupts.load(Relaxed)),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_resets",
-            show: |h, w| writeln!(w, "{}", h.chip.stats.resets.load(Relaxed)),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_aborts",
-            show: |h, w| writeln!(w, "{}", h.chip.stats.aborts.load(Relaxed)),
-            store: None,
-        },
+/// The shared counters plus the chip's own.
+const HOST_ATTRS: [Attribute<LsiHost>; 5] = {
+    let c = CounterAttributes::<LsiHost>::LIST;
+    [
+        c[0],
+        c[1],
+        c[2],
         Attribute {
             name: c"orion_selection_timeouts",
             show: |h, w| writeln!(w, "{}", h.chip.stats.selection_timeouts.load(Relaxed)),
@@ -697,7 +677,16 @@ impl HostOperations for LsiOps {
             show: |h, w| writeln!(w, "{}", h.chip.stats.peak_outstanding.load(Relaxed)),
             store: None,
         },
-    ];
+    ]
+};
+
+#[vtable]
+impl HostOperations for LsiOps {
+    type HostData = LsiHost;
+    type CmdData = SubmitTime;
+    type DeviceData = IoStats;
+
+    const HOST_ATTRIBUTES: &'static [Attribute<LsiHost>] = &HOST_ATTRS;
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &StatsAttributes::<Self>::LIST;
 
@@ -897,7 +886,7 @@ impl HostOperations for LsiOps {
             c.give_back(CmdStatus::host(HostByte::Reset));
         }
         drop(q);
-        host.chip.stats.aborts.fetch_add(1, Relaxed);
+        host.chip.stats.hba.aborts.fetch_add(1, Relaxed);
         EhResult::Success
     }
 

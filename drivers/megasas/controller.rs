@@ -19,6 +19,7 @@ use super::mfi::{
     MfiError,
 };
 use super::regs::Regs;
+use crate::common::counters::HbaCounters;
 use crate::dma::{DmaSlots, SlotMut};
 use kernel::{
     device::{self, Bound},
@@ -103,19 +104,16 @@ impl Model {
 
 /// Counters shown in sysfs.
 pub(super) struct CtrlStats {
-    pub(super) aborts: Atomic<u32>,
-    pub(super) resets: Atomic<u32>,
+    /// Interrupts, resets, aborts (shared host attributes).
+    pub(super) hba: HbaCounters,
     pub(super) faults: Atomic<u32>,
-    pub(super) interrupts: Atomic<u64>,
 }
 
 impl CtrlStats {
     fn new() -> Self {
         Self {
-            aborts: Atomic::new(0),
-            resets: Atomic::new(0),
+            hba: HbaCounters::new(),
             faults: Atomic::new(0),
-            interrupts: Atomic::new(0),
         }
     }
 }
@@ -490,7 +488,7 @@ impl Controller {
         let _g = self.internal.lock();
         let status =
             self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
-        self.stats.aborts.fetch_add(1, Relaxed);
+        self.stats.hba.aborts.fetch_add(1, Relaxed);
         match status {
             fr::STAT_OK => Ok(()),
             _ => Err(EIO),
@@ -571,7 +569,7 @@ impl Controller {
         while self.submitting.load(Relaxed) != 0 {
             fsleep(Delta::from_micros(50));
         }
-        self.stats.resets.fetch_add(1, Relaxed);
+        self.stats.hba.resets.fetch_add(1, Relaxed);
         // IDB READY: QEMU cancels everything and drops to READY; masking
         // interrupts afterwards keeps the old ring quiet.
         self.regs.write(r::IDB, r::IDB_READY);

@@ -17,6 +17,7 @@ use super::mfi::{
     reply::encode_context,
 };
 use crate::common::{
+    counters::{CounterAttributes, HasCounters, HbaCounters},
     early::finish_early,
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
@@ -102,21 +103,8 @@ impl MegasasHost {
     /// handler. Without `eh` (health check) timed-out commands stay parked
     /// for the error handler, whose abort then finds their frames free.
     pub(crate) fn reset(&self, shost: &HostRef<MegasasOps>, eh: Option<&EhContext>) -> Result {
-        let reset = CmdStatus::host(HostByte::Reset);
-        self.ctrl.reset(|| {
-            shost.for_each_busy(|c| match eh {
-                Some(eh) => {
-                    if let Some(cmd) = c.take_parked_eh(eh) {
-                        cmd.give_back(reset);
-                    }
-                }
-                None => {
-                    if let Some(cmd) = c.take_parked() {
-                        cmd.complete(reset);
-                    }
-                }
-            });
-        })
+        self.ctrl
+            .reset(|| shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset)))
     }
 }
 
@@ -146,17 +134,16 @@ const DEVICE_ATTRS: [Attribute<Device<MegasasOps>>; 8] = {
     ]
 };
 
-#[vtable]
-impl HostOperations for MegasasOps {
-    type HostData = MegasasHost;
-    type CmdData = SubmitTime;
-    type DeviceData = IoStats;
+impl HasCounters for MegasasHost {
+    fn counters(&self) -> &HbaCounters {
+        &self.ctrl.stats.hba
+    }
+}
 
-    // A controller reset already waited for READY and re-sent INIT; the
-    // logical drives need no bus settle time.
-    const SKIP_RESET_SETTLE: bool = true;
-
-    const HOST_ATTRIBUTES: &'static [Attribute<MegasasHost>] = &[
+/// The controller's own files plus the shared counters.
+const HOST_ATTRS: [Attribute<MegasasHost>; 8] = {
+    let c = CounterAttributes::<MegasasHost>::LIST;
+    [
         Attribute {
             name: c"orion_model",
             show: |h, w| writeln!(w, "{}", h.ctrl.model.name()),
@@ -173,23 +160,8 @@ impl HostOperations for MegasasOps {
             store: None,
         },
         Attribute {
-            name: c"orion_resets",
-            show: |h, w| writeln!(w, "{}", h.ctrl.stats.resets.load(Relaxed)),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_aborts",
-            show: |h, w| writeln!(w, "{}", h.ctrl.stats.aborts.load(Relaxed)),
-            store: None,
-        },
-        Attribute {
             name: c"orion_faults",
             show: |h, w| writeln!(w, "{}", h.ctrl.stats.faults.load(Relaxed)),
-            store: None,
-        },
-        Attribute {
-            name: c"orion_interrupts",
-            show: |h, w| writeln!(w, "{}", h.ctrl.stats.interrupts.load(Relaxed)),
             store: None,
         },
         Attribute {
@@ -197,7 +169,23 @@ impl HostOperations for MegasasOps {
             show: |h, w| writeln!(w, "{}", h.ctrl.ld_count()),
             store: None,
         },
-    ];
+        c[0],
+        c[1],
+        c[2],
+    ]
+};
+
+#[vtable]
+impl HostOperations for MegasasOps {
+    type HostData = MegasasHost;
+    type CmdData = SubmitTime;
+    type DeviceData = IoStats;
+
+    // A controller reset already waited for READY and re-sent INIT; the
+    // logical drives need no bus settle time.
+    const SKIP_RESET_SETTLE: bool = true;
+
+    const HOST_ATTRIBUTES: &'static [Attribute<MegasasHost>] = &HOST_ATTRS;
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 

@@ -88,7 +88,7 @@ impl Handler for MegasasIrq {
             }
             ctrl.regs().write(super::mfi::regs::ODCR0, osts);
         }
-        ctrl.stats.interrupts.fetch_add(1, Relaxed);
+        ctrl.stats.hba.interrupts.fetch_add(1, Relaxed);
         ctrl.drain_replies(|idx| data.complete(shost, idx));
         IrqReturn::Handled
     }

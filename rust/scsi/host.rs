@@ -4,8 +4,8 @@
 //! adapter, and the borrowed [`HostRef`].
 
 use super::{
-    command::{Command, CommandRef},
-    operations::{HostOperations, OperationsVTable},
+    command::{CmdStatus, Command, CommandRef},
+    operations::{EhContext, HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
 };
 use crate::bindings;
@@ -529,6 +529,27 @@ impl<T: HostOperations> HostRef<T> {
         // SAFETY: Locked above with this index.
         unsafe { bindings::orion_helper_tags_read_unlock(self.raw(), idx) };
         taken
+    }
+
+    /// Gives back every command parked with the driver, after a reset after
+    /// which the device no longer touches any of them: inside an
+    /// error-handler callback (`eh`) through [`super::EhCommand::give_back`]
+    /// (timed-out commands to the error handler, the others completed with
+    /// `status` for a retry); outside (a health check) completed with
+    /// `status`, timed-out ones left parked for the error handler.
+    pub fn give_back_parked(&self, eh: Option<&EhContext>, status: CmdStatus) {
+        self.for_each_busy(|c| match eh {
+            Some(eh) => {
+                if let Some(cmd) = c.take_parked_eh(eh) {
+                    cmd.give_back(status);
+                }
+            }
+            None => {
+                if let Some(cmd) = c.take_parked() {
+                    cmd.complete(status);
+                }
+            }
+        });
     }
 
     /// Calls `f` for every command the host is processing (none once the
