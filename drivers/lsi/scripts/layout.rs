@@ -15,6 +15,10 @@
 //! the interrupt handler looks at the CCBs it has outstanding (at most
 //! [`SLOTS`], so a scan is cheaper than a done ring the SCRIPTS would have
 //! to index with self-modifying code).
+//!
+//! To edit the start queue (or the priority job) while the SCRIPTS run,
+//! the CPU first stops them at their `start` code with ISTAT0.SEM: see
+//! [`sir::STOPPED`] and `program.rs`.
 
 /// Number of command slots per host. A slot's index is also its SCSI tag
 /// (SIMPLE QUEUE TAG message byte), and reselection finds the CCB with
@@ -205,4 +209,11 @@ pub mod sir {
     pub const BAD_PHASE: u32 = 10;
     /// The target sent or asked for more data than the command has.
     pub const OVERRUN: u32 = 11;
+    /// The CPU's stop request: `start` found ISTAT0.SEM set and halted
+    /// before taking a job (DSP = `start` + 24, DSA stale). The CPU set
+    /// SEM | SIGP in one ISTAT0 write (and keeps SEM in every ISTAT0 write
+    /// until it gets here); now the start queue from `HCB_START_POS` on
+    /// and the priority job are its to edit. It resumes with ISTAT0 = 0
+    /// (SEM cleared), then DSP = `start`. See `program.rs`.
+    pub const STOPPED: u32 = 12;
 }

@@ -24,6 +24,36 @@
 //!    tag table (or the target id in the untagged table); `resume`
 //!    restores the data pointer and dispatches.
 //!
+//! Stopping the SCRIPTS (so the CPU can edit the start queue and the
+//! priority job, e.g. to drop a target's unstarted jobs or to post a
+//! message job): `start` checks ISTAT0.SEM after its CTEST2 read and, if
+//! set, stops with [`sir::STOPPED`] before taking a job. The CPU:
+//!
+//! 1. writes ISTAT0 = SEM | SIGP in one write. SIGP wakes parked SCRIPTS
+//!    (WAIT RESELECT's alternate is `start`) and stays set for running
+//!    ones, so the next WAIT RESELECT leads to `start` too. An ISTAT0
+//!    write replaces bits 7:4: until the stop is over every ISTAT0 write
+//!    (posting's SIGP, acknowledging INTF) must carry SEM, or it takes
+//!    the request back.
+//! 2. waits for the SIR interrupt with DSPS = [`sir::STOPPED`] (DSP is
+//!    `start` + 24; DSA is stale: the last job's CCB or the idle CCB).
+//!    Running SCRIPTS get there when the job on the bus ends (completion,
+//!    disconnection, or given back after a lost selection); other stops
+//!    (BAD_STATUS, phase mismatch, selection timeout...) may come first
+//!    and are handled and restarted as usual, SEM kept.
+//! 3. while stopped, no job is in progress; `HCB_START_POS` is the entry
+//!    the SCRIPTS take next (not taken yet); `HCB_PRIO_FLAG` may still be
+//!    1 (a priority job whose selection lost to a reselection). The CPU
+//!    may rewrite entries from there on and the priority job; an entry is
+//!    dropped by pointing it at a CCB whose `CCB_GO_START` is `start` (the
+//!    SCRIPTS take it and go on with the next one). A reselection may
+//!    already hold the bus (QEMU reselects at the last WAIT DISCONNECT) or
+//!    come while stopped: it is not lost, the restart serves it (SELECT's
+//!    alternate, or WAIT RESELECT goes on at once).
+//! 4. reads DSTAT (clears SIR), writes ISTAT0 = 0 (clears SEM; a SIGP
+//!    dropped with it does not matter, `start` reads the queue anyway),
+//!    then DSP = `start`.
+//!
 //! What QEMU's model needs (see the notes in Documentation/lsi53c895a.rst):
 //! the program idles only in WAIT RESELECT, reads CTEST2 first when it
 //! wakes (the SIGP that woke it stays set otherwise), waits for a no-data
@@ -72,7 +102,7 @@ const BAD_NEXUS: Label = Label::new(29);
 const SEL_NO_CMD: Label = Label::new(30);
 const LABELS: usize = 31;
 
-/// Dwords the program may take (it uses a bit over 700).
+/// Dwords the program may take (it uses a bit over 750).
 const WORDS: usize = 800;
 
 /// The assembled program.
@@ -112,6 +142,11 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     // Reading CTEST2 clears SIGP, so the SIGP that woke us cannot end the
     // next WAIT RESELECT at once.
     a.move_to_sfbr(r::CTEST2);
+    // The CPU's stop request (ISTAT0.SEM, see `sir::STOPPED`): halt before
+    // taking a job, so the start queue and the priority job are the CPU's.
+    // AND, not MOV: QEMU reads the register only for an operator.
+    a.to_sfbr(r::ISTAT0, Op::And, r::ISTAT0_SEM);
+    a.int_if(Cond::data(r::ISTAT0_SEM), sir::STOPPED);
     a.load(r::SFBR, 1, hcb(l::HCB_PRIO_FLAG));
     a.jump_if(Cond::data(1), TAKE_PRIO);
     a.load(r::SCRATCHA, 4, hcb(l::HCB_START_POS));

@@ -25,7 +25,7 @@ mod scripts_sim;
 
 use scripts_sim::{
     qemu::{Data, Event, QemuBus, Reply},
-    Scripts, Stop,
+    Bus, Scripts, Stop,
 };
 
 /// SCRIPTS RAM (BAR 2) bus address.
@@ -288,6 +288,28 @@ impl Host {
 
     fn data_ready(&mut self, id: u8, tag: Option<u8>) -> Option<Stop> {
         self.bus.data_ready(id, tag, &mut self.cpu)
+    }
+
+    /// The CPU's stop request: ISTAT0 = SEM | SIGP. `Some` with where
+    /// parked SCRIPTS stop.
+    fn request_stop(&mut self) -> Option<Stop> {
+        self.cpu
+            .write_istat0(&mut self.bus, regs::ISTAT0_SEM | regs::ISTAT0_SIGP)
+    }
+
+    /// The end of a stop: ISTAT0 = 0 (SEM cleared), restart at `start`.
+    fn resume_after_stop(&mut self) -> Stop {
+        assert!(self.cpu.write_istat0(&mut self.bus, 0).is_none());
+        self.restart(self.labels.start)
+    }
+
+    /// Asserts the SCRIPTS stopped for the CPU's request at `start`.
+    fn assert_stopped(&self, stop: Option<Stop>) {
+        assert_eq!(stop, Some(Stop::Int(sir::STOPPED)));
+        assert_eq!(self.cpu.dstat, regs::DSTAT_SIR);
+        assert_eq!(self.cpu.dsp, self.labels.start + 24);
+        assert!(self.cpu.sem);
+        assert!(!self.cpu.sigp, "read CTEST2 before stopping");
     }
 
     /// The data-move array entry a SCRIPTS address is, if any.
@@ -1140,6 +1162,175 @@ fn reselection_while_stopped_preempts_the_next_selection() {
     }
     assert_eq!(h.mem(BUF, 512), a);
     assert_eq!(h.mem(BUF + 0x1000, 36), inq);
+    assert_eq!(h.cpu.intfly, [0, 0, 0]);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
+    assert!(h.bus.idle());
+}
+
+/// A READ of one block at `lba` whose data (`bytes`) is ready or not.
+fn read_reply(lba: u32, bytes: &[u8], ready: bool) -> Reply {
+    Reply {
+        cdb: read10(lba, 1),
+        data: Data::In {
+            bytes: bytes.to_vec(),
+            ready,
+        },
+        status: GOOD,
+    }
+}
+
+fn tur_reply() -> Reply {
+    Reply {
+        cdb: TEST_UNIT_READY.to_vec(),
+        data: Data::None,
+        status: GOOD,
+    }
+}
+
+/// Stop protocol, idle: SEM alone does not wake the SCRIPTS parked in
+/// WAIT RESELECT; SEM | SIGP does, and `start` (CTEST2 read, then SEM)
+/// stops with STOPPED before taking a job. A reselection that becomes due
+/// while they are stopped waits and is served after the restart, as is a
+/// job the CPU queued meanwhile.
+#[test]
+fn stop_from_idle_halts_at_start_and_keeps_a_reselection() {
+    let mut h = Host::boot(&[1, 2]);
+    let a = pattern(11, 512);
+    h.bus.expect(1, read_reply(4, &a, false));
+    h.submit(&Cmd::new(3, 1, &read10(4, 1), Dir::In, &[(BUF, 512)]));
+    assert_eq!(h.post(3), Some(Stop::Parked));
+    let events = h.bus.events.len();
+
+    assert_eq!(h.cpu.write_istat0(&mut h.bus, regs::ISTAT0_SEM), None);
+    assert!(h.cpu.is_parked());
+    let stop = h.request_stop();
+    h.assert_stopped(stop);
+    assert_eq!(h.cpu.dsa(), HCB + l::HCB_IDLE_CCB);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(1));
+    assert_eq!(h.bus.events.len(), events);
+
+    // While stopped: target 1's data is ready (it cannot reselect), and
+    // the CPU queues a job without SIGP (the restart reads the queue).
+    assert_eq!(h.data_ready(1, Some(3)), None);
+    h.bus.expect(2, tur_reply());
+    h.submit(&Cmd::new(4, 2, &TEST_UNIT_READY, Dir::None, &[]));
+    h.enqueue(4);
+    assert_eq!(h.bus.events.len(), events);
+
+    assert_eq!(h.resume_after_stop(), Stop::Parked);
+    assert!(!h.cpu.sem);
+    assert_eq!(
+        h.bus.events[events..],
+        [
+            Event::Selected(2),
+            Event::Command {
+                id: 2,
+                lun: 0,
+                tag: Some(4),
+                msg_out: vec![0xc0, msg::SIMPLE_QUEUE_TAG, 4],
+                cdb: TEST_UNIT_READY.to_vec(),
+            },
+            Event::Complete {
+                id: 2,
+                tag: Some(4),
+                status: GOOD
+            },
+            Event::Reselected {
+                id: 1,
+                tag: Some(3)
+            },
+            Event::Complete {
+                id: 1,
+                tag: Some(3),
+                status: GOOD
+            },
+        ]
+    );
+    assert!(h.done(3) && h.done(4));
+    assert_eq!(h.mem(BUF, 512), a);
+    assert_eq!(h.cpu.intfly, [0, 0]);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(2));
+    assert!(h.bus.idle());
+}
+
+/// Stop protocol, busy: SEM | SIGP while a command holds the bus (here
+/// stopped by a short read's phase mismatch, handled as usual) only
+/// latches; the SCRIPTS finish that command and stop at `start` before
+/// taking the next queued job. The reselection QEMU makes at that
+/// command's WAIT DISCONNECT holds the bus during the stop and is not
+/// lost: after the restart the next job's SELECT gives way to it, then
+/// the job runs.
+#[test]
+fn stop_while_busy_finishes_the_command_then_halts_before_the_next_job() {
+    let mut h = Host::boot(&[1, 2]);
+    let r = pattern(12, 512);
+    let a = pattern(13, 300);
+    h.bus.expect(1, read_reply(8, &r, false));
+    h.bus.expect(2, read_reply(9, &a, true));
+    h.bus.expect(2, tur_reply());
+    h.submit(&Cmd::new(3, 1, &read10(8, 1), Dir::In, &[(BUF, 512)]));
+    h.submit(&Cmd::new(
+        4,
+        2,
+        &read10(9, 1),
+        Dir::In,
+        &[(BUF + 0x1000, 512)],
+    ));
+    h.submit(&Cmd::new(5, 2, &TEST_UNIT_READY, Dir::None, &[]));
+    for idx in [3, 4, 5] {
+        h.enqueue(idx);
+    }
+    assert_eq!(h.signal(), Some(Stop::PhaseMismatch));
+    assert_eq!(h.cpu.dsa(), ccb(4));
+
+    assert_eq!(h.request_stop(), None);
+    assert!(h.cpu.sigp && h.cpu.sem);
+    assert_eq!(h.data_ready(1, Some(3)), None);
+    let stop = h.phase_mismatch(4);
+    h.assert_stopped(Some(stop));
+    assert_eq!(h.cpu.dsa(), ccb(4), "stale: the last job");
+    assert!(h.done(4));
+    assert_eq!(h.mem(BUF + 0x1000, 300), a);
+    assert_eq!(h.residual(4), 512 - 300);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(2), "job 5 not taken");
+    assert_eq!(
+        h.commands(),
+        [(1, Some(3), read10(8, 1)), (2, Some(4), read10(9, 1))]
+    );
+    assert!(h.bus.connected(), "reselected at WAIT DISCONNECT");
+    assert_eq!(
+        h.bus.events.last(),
+        Some(&Event::Reselected {
+            id: 1,
+            tag: Some(3)
+        })
+    );
+    assert!(!h.done(3) && !h.done(5));
+    assert_eq!(h.cpu.intfly, [0]);
+
+    assert_eq!(h.resume_after_stop(), Stop::Parked);
+    assert!(h.done(3) && h.done(5));
+    assert_eq!(h.mem(BUF, 512), r);
+    let resel_done = h.when(|e| {
+        matches!(
+            e,
+            Event::Complete {
+                id: 1,
+                tag: Some(3),
+                ..
+            }
+        )
+    });
+    let tur = h.when(|e| matches!(e, Event::Command { tag: Some(5), .. }));
+    assert!(resel_done < tur);
+    // Job 5 met SELECT twice: the first time the bus was taken.
+    let selects = h
+        .cpu
+        .trace
+        .iter()
+        .filter(|&&t| t == (h.labels.select, ccb(5)))
+        .count();
+    assert_eq!(selects, 2);
     assert_eq!(h.cpu.intfly, [0, 0, 0]);
     assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
     assert!(h.bus.idle());
