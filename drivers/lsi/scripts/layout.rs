@@ -15,6 +15,13 @@
 //! the interrupt handler looks at the CCBs it has outstanding (at most
 //! [`SLOTS`], so a scan is cheaper than a done ring the SCRIPTS would have
 //! to index with self-modifying code).
+//!
+//! To edit the start queue (or the priority job) while the SCRIPTS run,
+//! the CPU first stops them at their `start` code with ISTAT0.SEM: see
+//! [`sir::STOPPED`] and `program.rs`. A message job (BUS DEVICE RESET,
+//! ABORT) is a CCB whose `CCB_GO_START` is the program's `bdr` label, its
+//! message-out table holding IDENTIFY and the message
+//! ([`sir::MSG_JOB_DONE`]).
 
 /// Number of command slots per host. A slot's index is also its SCSI tag
 /// (SIMPLE QUEUE TAG message byte), and reselection finds the CCB with
@@ -128,7 +135,8 @@ pub const HCB_SCRATCH: u32 = HCB_BAD_CCB + 32;
 /// Size of the host control block.
 pub const HCB_SIZE: usize = HCB_SCRATCH as usize + 32;
 
-/// `CCB_STATUS` byte 1: the command reached COMMAND COMPLETE with GOOD.
+/// `CCB_STATUS` byte 1: the command reached COMMAND COMPLETE with GOOD,
+/// or a message job's message was sent and the target freed the bus.
 pub const HS_DONE: u8 = 1;
 
 /// Writes a little-endian dword at `off` of `buf`; `false` if out of range.
@@ -205,4 +213,17 @@ pub mod sir {
     pub const BAD_PHASE: u32 = 10;
     /// The target sent or asked for more data than the command has.
     pub const OVERRUN: u32 = 11;
+    /// The CPU's stop request: `start` found ISTAT0.SEM set and halted
+    /// before taking a job (DSP = `start` + 24, DSA stale). The CPU set
+    /// SEM | SIGP in one ISTAT0 write (and keeps SEM in every ISTAT0 write
+    /// until it gets here); now the start queue from `HCB_START_POS` on
+    /// and the priority job are its to edit. It resumes with ISTAT0 = 0
+    /// (SEM cleared), then DSP = `start`. See `program.rs`.
+    pub const STOPPED: u32 = 12;
+    /// A message job (started at the program's `bdr` label) sent its
+    /// IDENTIFY and BUS DEVICE RESET or ABORT, and the target went bus
+    /// free: DSA is the job's CCB, marked [`super::HS_DONE`]. The target's
+    /// disconnected commands are gone (QEMU: all of them, for either
+    /// message); the CPU restarts at `start`.
+    pub const MSG_JOB_DONE: u32 = 13;
 }

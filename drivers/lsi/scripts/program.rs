@@ -24,6 +24,50 @@
 //!    tag table (or the target id in the untagged table); `resume`
 //!    restores the data pointer and dispatches.
 //!
+//! Stopping the SCRIPTS (so the CPU can edit the start queue and the
+//! priority job, e.g. to drop a target's unstarted jobs or to post a
+//! message job): `start` checks ISTAT0.SEM after its CTEST2 read and, if
+//! set, stops with [`sir::STOPPED`] before taking a job. The CPU:
+//!
+//! 1. writes ISTAT0 = SEM | SIGP in one write. SIGP wakes parked SCRIPTS
+//!    (WAIT RESELECT's alternate is `start`) and stays set for running
+//!    ones, so the next WAIT RESELECT leads to `start` too. An ISTAT0
+//!    write replaces bits 7:4: until the stop is over every ISTAT0 write
+//!    (posting's SIGP, acknowledging INTF) must carry SEM, or it takes
+//!    the request back.
+//! 2. waits for the SIR interrupt with DSPS = [`sir::STOPPED`] (DSP is
+//!    `start` + 24; DSA is stale: the last job's CCB or the idle CCB).
+//!    Running SCRIPTS get there when the job on the bus ends (completion,
+//!    disconnection, or given back after a lost selection); other stops
+//!    (BAD_STATUS, phase mismatch, selection timeout...) may come first
+//!    and are handled and restarted as usual, SEM kept.
+//! 3. while stopped, no job is in progress; `HCB_START_POS` is the entry
+//!    the SCRIPTS take next (not taken yet); `HCB_PRIO_FLAG` may still be
+//!    1 (a priority job whose selection lost to a reselection). The CPU
+//!    may rewrite entries from there on and the priority job; an entry is
+//!    dropped by pointing it at a CCB whose `CCB_GO_START` is `start` (the
+//!    SCRIPTS take it and go on with the next one). A reselection may
+//!    already hold the bus (QEMU reselects at the last WAIT DISCONNECT) or
+//!    come while stopped: it is not lost, the restart serves it (SELECT's
+//!    alternate, or WAIT RESELECT goes on at once).
+//! 4. reads DSTAT (clears SIR), writes ISTAT0 = 0 (clears SEM; a SIGP
+//!    dropped with it does not matter, `start` reads the queue anyway),
+//!    then DSP = `start`.
+//!
+//! Message jobs: a CCB whose `CCB_GO_START` is the `bdr` label, with the
+//! select table and a message-out table of IDENTIFY (no disconnect
+//! privilege) plus BUS DEVICE RESET (0x0c) or ABORT (0x06). Posted as the
+//! priority job while stopped, or through the start queue. The SCRIPTS
+//! select with ATN (a reselection first: given back as a command is),
+//! send the bytes, wait for the bus free the target answers with, mark
+//! the CCB done ([`super::layout::HS_DONE`]) and stop with
+//! [`sir::MSG_JOB_DONE`], DSA = the CCB; the CPU forgets the target's
+//! disconnected commands (QEMU cancels all of them for either message,
+//! they never reselect or complete) and restarts at `start`. A selection
+//! timeout stops as for a command (SIST1.STO, DSP = `bdr` + 16, DSA = the
+//! CCB). ABORT TAG is no use on QEMU outside a reconnection: it picks its
+//! victim before reading the tag bytes of the same MESSAGE OUT.
+//!
 //! What QEMU's model needs (see the notes in Documentation/lsi53c895a.rst):
 //! the program idles only in WAIT RESELECT, reads CTEST2 first when it
 //! wakes (the SIGP that woke it stays set otherwise), waits for a no-data
@@ -70,10 +114,11 @@ const RESEL_UNTAGGED: Label = Label::new(27);
 const RESUME: Label = Label::new(28);
 const BAD_NEXUS: Label = Label::new(29);
 const SEL_NO_CMD: Label = Label::new(30);
-const LABELS: usize = 31;
+const BDR_SELECT: Label = Label::new(31);
+const LABELS: usize = 32;
 
-/// Dwords the program may take (it uses a bit over 700).
-const WORDS: usize = 800;
+/// Dwords the program may take (it uses under 800).
+const WORDS: usize = 896;
 
 /// The assembled program.
 pub static PROGRAM: Program<WORDS, LABELS> = match assemble() {
@@ -112,6 +157,11 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     // Reading CTEST2 clears SIGP, so the SIGP that woke us cannot end the
     // next WAIT RESELECT at once.
     a.move_to_sfbr(r::CTEST2);
+    // The CPU's stop request (ISTAT0.SEM, see `sir::STOPPED`): halt before
+    // taking a job, so the start queue and the priority job are the CPU's.
+    // AND, not MOV: QEMU reads the register only for an operator.
+    a.to_sfbr(r::ISTAT0, Op::And, r::ISTAT0_SEM);
+    a.int_if(Cond::data(r::ISTAT0_SEM), sir::STOPPED);
     a.load(r::SFBR, 1, hcb(l::HCB_PRIO_FLAG));
     a.jump_if(Cond::data(1), TAKE_PRIO);
     a.load(r::SCRATCHA, 4, hcb(l::HCB_START_POS));
@@ -157,6 +207,28 @@ const fn assemble() -> Result<Program<WORDS, LABELS>, AsmError> {
     a.label(RESEL_IN_SELECT);
     a.store(r::SCRATCHA, 4, hcb(l::HCB_START_POS));
     a.jump(RESELECTED);
+
+    // A message job (BUS DEVICE RESET or ABORT): select as for a command,
+    // send the CCB's message-out bytes (IDENTIFY and the message); the
+    // target drops the bus without a status. The CPU is told with an INT,
+    // not INTFLY: it must forget the target's commands (they never come
+    // back) before the SCRIPTS take another job, maybe for that target,
+    // and DSA tells it which job this was without a scan.
+    a.label(BDR_SELECT);
+    a.select_atn(l::CCB_SELECT as i32, RESEL_IN_SELECT);
+    // A selection timeout stops here too, as for a command.
+    a.int_if(Cond::when(Phase::MsgOut).negate(), sir::SEL_NO_MSGOUT);
+    a.move_imm(r::SCRATCHB, 0);
+    a.store(r::SCRATCHB, 1, hcb(l::HCB_PRIO_FLAG));
+    // The target frees the bus once it has the last byte, inside the
+    // move: SCNTL2.SDU (disconnect unexpected) is cleared before it.
+    a.reg_op(r::SCNTL2, Op::And, 0x7f);
+    a.move_tbl(Phase::MsgOut, l::CCB_MSGOUT_TBL as i32);
+    a.clear(Flags::ACK.with(Flags::ATN));
+    a.wait_disconnect();
+    a.move_imm(r::SCRATCHB, l::HS_DONE);
+    a.store_dsa(r::SCRATCHB, 1, (l::CCB_STATUS + 1) as i32);
+    a.int(sir::MSG_JOB_DONE);
 
     // 3. Phases.
     a.label(DISPATCH);
@@ -336,6 +408,9 @@ pub struct Labels {
     pub resume: u32,
     /// The bad-nexus CCB's restart.
     pub bad_nexus: u32,
+    /// A message job's start: select, send IDENTIFY and BUS DEVICE RESET
+    /// or ABORT, wait for bus free, stop with [`sir::MSG_JOB_DONE`].
+    pub bdr: u32,
     /// Phase dispatch (after a phase mismatch).
     pub dispatch: u32,
     /// First entry of the DATA IN array.
@@ -375,6 +450,7 @@ pub fn build(base: u32, hcb: u32, out: &mut [u32]) -> Result<Labels, BuildError>
         select: at(SELECT)?,
         resume: at(RESUME)?,
         bad_nexus: at(BAD_NEXUS)?,
+        bdr: at(BDR_SELECT)?,
         dispatch: at(DISPATCH)?,
         data_in: at(DATA_IN)?,
         data_in_end: at(DATA_IN_END)?,

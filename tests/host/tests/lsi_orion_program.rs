@@ -25,7 +25,7 @@ mod scripts_sim;
 
 use scripts_sim::{
     qemu::{Data, Event, QemuBus, Reply},
-    Scripts, Stop,
+    Bus, Scripts, Stop,
 };
 
 /// SCRIPTS RAM (BAR 2) bus address.
@@ -290,6 +290,46 @@ impl Host {
         self.bus.data_ready(id, tag, &mut self.cpu)
     }
 
+    /// The CPU's stop request: ISTAT0 = SEM | SIGP. `Some` with where
+    /// parked SCRIPTS stop.
+    fn request_stop(&mut self) -> Option<Stop> {
+        self.cpu
+            .write_istat0(&mut self.bus, regs::ISTAT0_SEM | regs::ISTAT0_SIGP)
+    }
+
+    /// The end of a stop: ISTAT0 = 0 (SEM cleared), restart at `start`.
+    fn resume_after_stop(&mut self) -> Stop {
+        assert!(self.cpu.write_istat0(&mut self.bus, 0).is_none());
+        self.restart(self.labels.start)
+    }
+
+    /// Asserts the SCRIPTS stopped for the CPU's request at `start`.
+    fn assert_stopped(&self, stop: Option<Stop>) {
+        assert_eq!(stop, Some(Stop::Int(sir::STOPPED)));
+        assert_eq!(self.cpu.dstat, regs::DSTAT_SIR);
+        assert_eq!(self.cpu.dsp, self.labels.start + 24);
+        assert!(self.cpu.sem);
+        assert!(!self.cpu.sigp, "read CTEST2 before stopping");
+    }
+
+    /// A message job in CCB `idx`: IDENTIFY (LUN 0, no disconnect), then
+    /// `msgs` (the last one ABORT or BUS DEVICE RESET), to target `id`.
+    fn msg_job(&mut self, idx: usize, id: u8, msgs: &[u8]) {
+        let bus = ccb(idx);
+        let mut out = vec![msg::identify(0, false).unwrap()];
+        out.extend(msgs);
+        let lb = self.labels;
+        let w = |h: &mut Host, off: u32, v: u32| h.cpu.mem.wr32(bus + off, v);
+        w(self, l::CCB_GO_START, lb.bdr);
+        // A message job never reconnects.
+        w(self, l::CCB_GO_RESTART, lb.bad_nexus);
+        w(self, l::CCB_STATUS, 0);
+        w(self, l::CCB_SELECT, l::select_dword(id, 0, 0));
+        w(self, l::CCB_MSGOUT_TBL, out.len() as u32);
+        w(self, l::CCB_MSGOUT_TBL + 4, bus + l::CCB_MSGOUT);
+        self.cpu.mem.write(bus + l::CCB_MSGOUT, &out);
+    }
+
     /// The data-move array entry a SCRIPTS address is, if any.
     fn array_entry(&self, addr: u32) -> Option<(u32, u32)> {
         [self.labels.data_in, self.labels.data_out]
@@ -392,6 +432,7 @@ fn the_program_fits_and_relocates() {
         lb.resume,
         lb.dispatch,
         lb.overrun,
+        lb.bdr,
     ] {
         assert!((PROG..PROG + 4 * program::LEN as u32).contains(&a));
     }
@@ -1142,5 +1183,434 @@ fn reselection_while_stopped_preempts_the_next_selection() {
     assert_eq!(h.mem(BUF + 0x1000, 36), inq);
     assert_eq!(h.cpu.intfly, [0, 0, 0]);
     assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
+    assert!(h.bus.idle());
+}
+
+/// A READ of one block at `lba` whose data (`bytes`) is ready or not.
+fn read_reply(lba: u32, bytes: &[u8], ready: bool) -> Reply {
+    Reply {
+        cdb: read10(lba, 1),
+        data: Data::In {
+            bytes: bytes.to_vec(),
+            ready,
+        },
+        status: GOOD,
+    }
+}
+
+fn tur_reply() -> Reply {
+    Reply {
+        cdb: TEST_UNIT_READY.to_vec(),
+        data: Data::None,
+        status: GOOD,
+    }
+}
+
+/// Stop protocol, idle: SEM alone does not wake the SCRIPTS parked in
+/// WAIT RESELECT; SEM | SIGP does, and `start` (CTEST2 read, then SEM)
+/// stops with STOPPED before taking a job. A reselection that becomes due
+/// while they are stopped waits and is served after the restart, as is a
+/// job the CPU queued meanwhile.
+#[test]
+fn stop_from_idle_halts_at_start_and_keeps_a_reselection() {
+    let mut h = Host::boot(&[1, 2]);
+    let a = pattern(11, 512);
+    h.bus.expect(1, read_reply(4, &a, false));
+    h.submit(&Cmd::new(3, 1, &read10(4, 1), Dir::In, &[(BUF, 512)]));
+    assert_eq!(h.post(3), Some(Stop::Parked));
+    let events = h.bus.events.len();
+
+    assert_eq!(h.cpu.write_istat0(&mut h.bus, regs::ISTAT0_SEM), None);
+    assert!(h.cpu.is_parked());
+    let stop = h.request_stop();
+    h.assert_stopped(stop);
+    assert_eq!(h.cpu.dsa(), HCB + l::HCB_IDLE_CCB);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(1));
+    assert_eq!(h.bus.events.len(), events);
+
+    // While stopped: target 1's data is ready (it cannot reselect), and
+    // the CPU queues a job without SIGP (the restart reads the queue).
+    assert_eq!(h.data_ready(1, Some(3)), None);
+    h.bus.expect(2, tur_reply());
+    h.submit(&Cmd::new(4, 2, &TEST_UNIT_READY, Dir::None, &[]));
+    h.enqueue(4);
+    assert_eq!(h.bus.events.len(), events);
+
+    assert_eq!(h.resume_after_stop(), Stop::Parked);
+    assert!(!h.cpu.sem);
+    assert_eq!(
+        h.bus.events[events..],
+        [
+            Event::Selected(2),
+            Event::Command {
+                id: 2,
+                lun: 0,
+                tag: Some(4),
+                msg_out: vec![0xc0, msg::SIMPLE_QUEUE_TAG, 4],
+                cdb: TEST_UNIT_READY.to_vec(),
+            },
+            Event::Complete {
+                id: 2,
+                tag: Some(4),
+                status: GOOD
+            },
+            Event::Reselected {
+                id: 1,
+                tag: Some(3)
+            },
+            Event::Complete {
+                id: 1,
+                tag: Some(3),
+                status: GOOD
+            },
+        ]
+    );
+    assert!(h.done(3) && h.done(4));
+    assert_eq!(h.mem(BUF, 512), a);
+    assert_eq!(h.cpu.intfly, [0, 0]);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(2));
+    assert!(h.bus.idle());
+}
+
+/// Stop protocol, busy: SEM | SIGP while a command holds the bus (here
+/// stopped by a short read's phase mismatch, handled as usual) only
+/// latches; the SCRIPTS finish that command and stop at `start` before
+/// taking the next queued job. The reselection QEMU makes at that
+/// command's WAIT DISCONNECT holds the bus during the stop and is not
+/// lost: after the restart the next job's SELECT gives way to it, then
+/// the job runs.
+#[test]
+fn stop_while_busy_finishes_the_command_then_halts_before_the_next_job() {
+    let mut h = Host::boot(&[1, 2]);
+    let r = pattern(12, 512);
+    let a = pattern(13, 300);
+    h.bus.expect(1, read_reply(8, &r, false));
+    h.bus.expect(2, read_reply(9, &a, true));
+    h.bus.expect(2, tur_reply());
+    h.submit(&Cmd::new(3, 1, &read10(8, 1), Dir::In, &[(BUF, 512)]));
+    h.submit(&Cmd::new(
+        4,
+        2,
+        &read10(9, 1),
+        Dir::In,
+        &[(BUF + 0x1000, 512)],
+    ));
+    h.submit(&Cmd::new(5, 2, &TEST_UNIT_READY, Dir::None, &[]));
+    for idx in [3, 4, 5] {
+        h.enqueue(idx);
+    }
+    assert_eq!(h.signal(), Some(Stop::PhaseMismatch));
+    assert_eq!(h.cpu.dsa(), ccb(4));
+
+    assert_eq!(h.request_stop(), None);
+    assert!(h.cpu.sigp && h.cpu.sem);
+    assert_eq!(h.data_ready(1, Some(3)), None);
+    let stop = h.phase_mismatch(4);
+    h.assert_stopped(Some(stop));
+    assert_eq!(h.cpu.dsa(), ccb(4), "stale: the last job");
+    assert!(h.done(4));
+    assert_eq!(h.mem(BUF + 0x1000, 300), a);
+    assert_eq!(h.residual(4), 512 - 300);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(2), "job 5 not taken");
+    assert_eq!(
+        h.commands(),
+        [(1, Some(3), read10(8, 1)), (2, Some(4), read10(9, 1))]
+    );
+    assert!(h.bus.connected(), "reselected at WAIT DISCONNECT");
+    assert_eq!(
+        h.bus.events.last(),
+        Some(&Event::Reselected {
+            id: 1,
+            tag: Some(3)
+        })
+    );
+    assert!(!h.done(3) && !h.done(5));
+    assert_eq!(h.cpu.intfly, [0]);
+
+    assert_eq!(h.resume_after_stop(), Stop::Parked);
+    assert!(h.done(3) && h.done(5));
+    assert_eq!(h.mem(BUF, 512), r);
+    let resel_done = h.when(|e| {
+        matches!(
+            e,
+            Event::Complete {
+                id: 1,
+                tag: Some(3),
+                ..
+            }
+        )
+    });
+    let tur = h.when(|e| matches!(e, Event::Command { tag: Some(5), .. }));
+    assert!(resel_done < tur);
+    // Job 5 met SELECT twice: the first time the bus was taken.
+    let selects = h
+        .cpu
+        .trace
+        .iter()
+        .filter(|&&t| t == (h.labels.select, ccb(5)))
+        .count();
+    assert_eq!(selects, 2);
+    assert_eq!(h.cpu.intfly, [0, 0, 0]);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
+    assert!(h.bus.idle());
+}
+
+/// BUS DEVICE RESET job (a device reset): target 1 has two tagged READs
+/// disconnected and a job not started yet. The CPU stops the SCRIPTS,
+/// drops that job from the start queue (its entry gets a CCB that starts
+/// at `start`), posts the BDR job as the priority job and restarts. The
+/// SCRIPTS select, send IDENTIFY + BDR, wait for the bus free and stop
+/// with MSG_JOB_DONE, the job's CCB done. The READs never reselect; target
+/// 2's READ, whose data came during the stop, reselects at the job's WAIT
+/// DISCONNECT and is served after the restart; a new command to target 1
+/// runs.
+#[test]
+fn bdr_job_cancels_the_targets_disconnected_commands() {
+    let mut h = Host::boot(&[1, 2]);
+    let mut data = Vec::new();
+    for (i, (idx, id)) in [(5, 1), (6, 1), (9, 2)].into_iter().enumerate() {
+        let d = pattern(20 + i as u8, 512);
+        let at = BUF + 0x1000 * i as u32;
+        h.bus.expect(id, read_reply(i as u32, &d, false));
+        h.submit(&Cmd::new(
+            idx,
+            id,
+            &read10(i as u32, 1),
+            Dir::In,
+            &[(at, 512)],
+        ));
+        assert_eq!(h.post(idx), Some(Stop::Parked));
+        data.push((at, d));
+    }
+    // Queued (no SIGP yet) as the CPU asks for the stop; no reply is
+    // expected: the target must never see it.
+    h.submit(&Cmd::new(7, 1, &TEST_UNIT_READY, Dir::None, &[]));
+    h.enqueue(7);
+    let stop = h.request_stop();
+    h.assert_stopped(stop);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
+
+    let skip = ccb(100);
+    h.cpu.mem.wr32(skip + l::CCB_GO_START, h.labels.start);
+    h.hcb_wr(l::HCB_START_QUEUE + 8 * 3, skip);
+    h.msg_job(20, 1, &[msg::BUS_DEVICE_RESET]);
+    h.hcb_wr(l::HCB_PRIO_DSA, ccb(20));
+    h.hcb_wr(l::HCB_PRIO_FLAG, 1);
+    assert_eq!(h.data_ready(2, Some(9)), None);
+    let events = h.bus.events.len();
+    assert_eq!(h.resume_after_stop(), Stop::Int(sir::MSG_JOB_DONE));
+    assert_eq!(h.cpu.dstat, regs::DSTAT_SIR);
+    assert_eq!(h.cpu.dsa(), ccb(20));
+    assert!(h.done(20));
+    assert_eq!(h.hcb(l::HCB_PRIO_FLAG), 0);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(3), "queue untouched");
+    assert_eq!(
+        h.bus.events[events..],
+        [
+            Event::Selected(1),
+            Event::Cancelled {
+                id: 1,
+                tag: Some(5)
+            },
+            Event::Cancelled {
+                id: 1,
+                tag: Some(6)
+            },
+            Event::Released {
+                id: 1,
+                msg_out: vec![0x80, msg::BUS_DEVICE_RESET],
+            },
+            Event::Reselected {
+                id: 2,
+                tag: Some(9)
+            },
+        ]
+    );
+    assert!(h.bus.connected());
+    assert!(h.cpu.intfly.is_empty());
+
+    // The SCRIPTS pass the dropped entry, serve target 2 and wait.
+    assert_eq!(h.restart(h.labels.start), Stop::Parked);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(4));
+    assert_eq!(
+        h.bus.events[events + 5..],
+        [Event::Complete {
+            id: 2,
+            tag: Some(9),
+            status: GOOD
+        }]
+    );
+    assert!(h.done(9));
+    assert_eq!(h.cpu.intfly, [0]);
+
+    // The READs' data never comes.
+    assert_eq!(h.data_ready(1, Some(5)), None);
+    assert_eq!(h.data_ready(1, Some(6)), None);
+    assert!(h.cpu.is_parked());
+    assert_eq!(h.mem(data[2].0, 512), data[2].1);
+    for (idx, (at, _)) in [5, 6].into_iter().zip(&data) {
+        assert!(!h.done(idx));
+        assert_eq!(h.mem(*at, 512), [0; 512]);
+    }
+    assert!(!h.done(7));
+
+    // Target 1 serves a new command.
+    let d = pattern(30, 512);
+    h.bus.expect(1, read_reply(40, &d, true));
+    h.submit(&Cmd::new(
+        8,
+        1,
+        &read10(40, 1),
+        Dir::In,
+        &[(BUF + 0x8000, 512)],
+    ));
+    assert_eq!(h.post(8), Some(Stop::Parked));
+    assert!(h.done(8));
+    assert_eq!(h.mem(BUF + 0x8000, 512), d);
+    assert!(!h
+        .bus
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Reselected { id: 1, .. })));
+    assert_eq!(h.bus.cancelled.len(), 2);
+    assert!(h.bus.idle());
+}
+
+/// ABORT job through the start queue, the message that aborts a
+/// disconnected command on QEMU (ABORT TAG cannot reach it, see below):
+/// QEMU cancels every disconnected command of the target, as for BDR. The
+/// job took its queue entry; the freed slots serve new commands.
+#[test]
+fn abort_job_through_the_queue_cancels_the_targets_disconnected_commands() {
+    let mut h = Host::boot(&[3]);
+    for idx in [1, 2] {
+        let lba = idx as u32;
+        h.bus.expect(3, read_reply(lba, &pattern(40, 512), false));
+        h.submit(&Cmd::new(
+            idx,
+            3,
+            &read10(lba, 1),
+            Dir::In,
+            &[(BUF + 0x1000 * lba, 512)],
+        ));
+        assert_eq!(h.post(idx), Some(Stop::Parked));
+    }
+    let events = h.bus.events.len();
+    h.msg_job(30, 3, &[msg::ABORT]);
+    assert_eq!(h.post(30), Some(Stop::Int(sir::MSG_JOB_DONE)));
+    assert_eq!(h.cpu.dsa(), ccb(30));
+    assert!(h.done(30));
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(3));
+    assert_eq!(
+        h.bus.events[events..],
+        [
+            Event::Selected(3),
+            Event::Cancelled {
+                id: 3,
+                tag: Some(1)
+            },
+            Event::Cancelled {
+                id: 3,
+                tag: Some(2)
+            },
+            Event::Released {
+                id: 3,
+                msg_out: vec![0x80, msg::ABORT],
+            },
+        ]
+    );
+    assert_eq!(h.restart(h.labels.start), Stop::Parked);
+    assert_eq!(h.data_ready(3, Some(1)), None);
+    assert_eq!(h.data_ready(3, Some(2)), None);
+    assert!(!h.done(1) && !h.done(2));
+
+    // Slot 1 again, for a WRITE.
+    let out = pattern(41, 512);
+    h.cpu.mem.write(BUF + 0x8000, &out);
+    h.bus.expect(
+        3,
+        Reply {
+            cdb: write10(5, 1),
+            data: Data::Out(512),
+            status: GOOD,
+        },
+    );
+    h.submit(&Cmd::new(
+        1,
+        3,
+        &write10(5, 1),
+        Dir::Out,
+        &[(BUF + 0x8000, 512)],
+    ));
+    assert_eq!(h.post(1), Some(Stop::Parked));
+    assert!(h.done(1));
+    assert_eq!(h.bus.done.last().unwrap().written, out);
+    assert!(h.bus.idle());
+}
+
+/// QEMU's ABORT TAG picks its victim before reading the tag bytes of the
+/// same MESSAGE OUT: IDENTIFY + SIMPLE QUEUE TAG + tag + ABORT TAG after a
+/// selection cancels nothing when the target has no untagged command, and
+/// the tagged command still completes. (Why the abort job sends ABORT.)
+#[test]
+fn abort_tag_in_the_selection_move_misses_the_tagged_command() {
+    let mut h = Host::boot(&[3]);
+    let d = pattern(42, 512);
+    h.bus.expect(3, read_reply(7, &d, false));
+    h.submit(&Cmd::new(4, 3, &read10(7, 1), Dir::In, &[(BUF, 512)]));
+    assert_eq!(h.post(4), Some(Stop::Parked));
+    let events = h.bus.events.len();
+    h.msg_job(31, 3, &[msg::SIMPLE_QUEUE_TAG, 4, msg::ABORT_TAG]);
+    assert_eq!(h.post(31), Some(Stop::Int(sir::MSG_JOB_DONE)));
+    assert!(h.done(31));
+    assert_eq!(
+        h.bus.events[events..],
+        [
+            Event::Selected(3),
+            Event::Released {
+                id: 3,
+                msg_out: vec![0x80, msg::SIMPLE_QUEUE_TAG, 4, msg::ABORT_TAG],
+            },
+        ]
+    );
+    assert_eq!(h.restart(h.labels.start), Stop::Parked);
+    assert_eq!(h.data_ready(3, Some(4)), Some(Stop::Parked));
+    assert!(h.done(4));
+    assert_eq!(h.mem(BUF, 512), d);
+    assert!(h.bus.idle());
+}
+
+/// A message job to a missing target stops with a selection timeout at
+/// the instruction after SELECT, DSA = the job, as a command does; as the
+/// priority job it keeps its flag (the CPU clears it).
+#[test]
+fn bdr_job_to_a_missing_target_times_out() {
+    let mut h = Host::boot(&[1]);
+    h.msg_job(11, 5, &[msg::BUS_DEVICE_RESET]);
+    assert_eq!(h.post(11), Some(Stop::SelectionTimeout));
+    assert_eq!(h.cpu.sist1, regs::SIST1_STO);
+    assert_eq!(h.cpu.dsa(), ccb(11));
+    assert_eq!(h.cpu.dsp, h.labels.bdr + 16);
+    assert!(!h.done(11));
+    assert_eq!(h.bus.events, [Event::SelectionTimeout(5)]);
+    assert_eq!(h.hcb(l::HCB_START_POS), entry(1));
+    assert_eq!(h.restart(h.labels.start), Stop::Parked);
+
+    let stop = h.request_stop();
+    h.assert_stopped(stop);
+    h.msg_job(12, 6, &[msg::BUS_DEVICE_RESET]);
+    h.hcb_wr(l::HCB_PRIO_DSA, ccb(12));
+    h.hcb_wr(l::HCB_PRIO_FLAG, 1);
+    assert_eq!(h.resume_after_stop(), Stop::SelectionTimeout);
+    assert_eq!(h.cpu.dsa(), ccb(12));
+    assert_eq!(h.cpu.dsp, h.labels.bdr + 16);
+    assert_eq!(h.hcb(l::HCB_PRIO_FLAG), 1);
+    assert!(!h.done(12));
+    h.hcb_wr(l::HCB_PRIO_FLAG, 0);
+    assert_eq!(h.restart(h.labels.start), Stop::Parked);
+    assert_eq!(
+        h.bus.events,
+        [Event::SelectionTimeout(5), Event::SelectionTimeout(6)]
+    );
     assert!(h.bus.idle());
 }

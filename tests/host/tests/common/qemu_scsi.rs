@@ -9,6 +9,13 @@
 //!   TAG (`0x20`, tag) tags the command, SDTR/WDTR/PPR are consumed and
 //!   ignored (no reply), anything else is answered with MESSAGE REJECT,
 //!   then COMMAND;
+//! - MESSAGE OUT ABORT, CLEAR QUEUE or BUS DEVICE RESET cancels the command
+//!   on the bus and every disconnected command of that ID, then the bus is
+//!   free (no status, no unit attention); ABORT TAG cancels the command on
+//!   the bus, or else the disconnected one whose tag the selection had
+//!   when the move began (so a tag sent in the same move is not seen: the
+//!   untagged command or nothing), then the bus is free. Cancelled
+//!   commands never reselect or complete, even once their data is ready;
 //! - COMMAND: a data-in command whose data is not ready disconnects (MESSAGE
 //!   IN SAVE DATA POINTER, DISCONNECT, then the bus is free); data-in
 //!   commands with their data ready, data-out commands and commands
@@ -113,6 +120,18 @@ pub enum Event {
         tag: Option<u8>,
         status: u8,
     },
+    /// A command cancelled by ABORT, ABORT TAG, CLEAR QUEUE or BUS DEVICE
+    /// RESET.
+    Cancelled {
+        id: u8,
+        tag: Option<u8>,
+    },
+    /// The target freed the bus after these message-out bytes (the last
+    /// one an abort or reset message).
+    Released {
+        id: u8,
+        msg_out: Vec<u8>,
+    },
 }
 
 /// The bus and its targets.
@@ -133,6 +152,8 @@ pub struct QemuBus {
     pub events: Vec<Event>,
     /// Commands that reached COMMAND COMPLETE.
     pub done: Vec<Exchange>,
+    /// Commands cancelled by a message.
+    pub cancelled: Vec<Exchange>,
 }
 
 impl QemuBus {
@@ -167,8 +188,13 @@ impl QemuBus {
     /// The data of disconnected command (`id`, `tag`) is ready. With the
     /// SCRIPTS parked in WAIT RESELECT the target reselects at once and
     /// they run (`Some` with where they stop); otherwise the reselection
-    /// waits for their next WAIT RESELECT or WAIT DISCONNECT.
+    /// waits for their next WAIT RESELECT or WAIT DISCONNECT. A cancelled
+    /// command's data never comes (QEMU cancelled the request with its
+    /// I/O): `None`.
     pub fn data_ready(&mut self, id: u8, tag: Option<u8>, cpu: &mut Scripts) -> Option<Stop> {
+        if self.cancelled.iter().any(|x| x.id == id && x.tag == tag) {
+            return None;
+        }
         let x = self
             .queue
             .iter_mut()
@@ -228,6 +254,44 @@ impl QemuBus {
         self.msg = [msg::MESSAGE_REJECT].into();
         self.after = Some(After::Command);
         self.phase = Some(Phase::MsgIn);
+    }
+
+    /// Cancels `x` (never to complete).
+    fn cancel(&mut self, x: Exchange) {
+        self.events.push(Event::Cancelled {
+            id: x.id,
+            tag: x.tag,
+        });
+        self.cancelled.push(x);
+    }
+
+    /// An abort or reset message (the last of `bytes`): cancels what
+    /// `victim` (ABORT TAG) or the message selects, frees the bus.
+    fn kill(&mut self, id: u8, m: u8, victim: Option<usize>, bytes: &[u8]) {
+        if let Some(x) = self.current.take() {
+            self.cancel(x);
+        }
+        if m == msg::ABORT_TAG {
+            if let Some(i) = victim {
+                let x = self.queue.remove(i);
+                self.cancel(x);
+            }
+        } else {
+            // QEMU ignores the LUN: every disconnected request of the ID.
+            while let Some(i) = self.queue.iter().position(|x| x.id == id) {
+                let x = self.queue.remove(i);
+                self.cancel(x);
+            }
+        }
+        self.selecting = None;
+        self.msg.clear();
+        self.connected = false;
+        self.phase = Some(Phase::DataOut);
+        self.after = None;
+        self.events.push(Event::Released {
+            id,
+            msg_out: bytes.to_vec(),
+        });
     }
 
     /// The data or the command ended: STATUS next.
@@ -349,13 +413,33 @@ impl Bus for QemuBus {
     }
 
     fn msg_out(&mut self, bytes: &[u8]) {
-        let x = self
-            .selecting
-            .as_mut()
-            .expect("MESSAGE OUT is modelled after selection only");
-        x.msg_out.extend_from_slice(bytes);
+        let (id, tag) = match (&self.selecting, &self.current) {
+            (Some(x), _) | (None, Some(x)) => (x.id, x.tag),
+            (None, None) => panic!("MESSAGE OUT without a nexus"),
+        };
+        // ABORT TAG's victim is chosen as the move starts: tag bytes in
+        // this move are not seen yet.
+        let victim = if self.current.is_some() {
+            None
+        } else {
+            self.queue.iter().position(|x| x.id == id && x.tag == tag)
+        };
+        if let Some(x) = self.selecting.as_mut() {
+            x.msg_out.extend_from_slice(bytes);
+        }
         let mut it = bytes.iter().copied();
         while let Some(m) = it.next() {
+            if matches!(
+                m,
+                msg::ABORT | msg::ABORT_TAG | msg::CLEAR_QUEUE | msg::BUS_DEVICE_RESET
+            ) {
+                assert!(it.next().is_none(), "bytes after message {m:#04x}");
+                return self.kill(id, m, victim, bytes);
+            }
+            let x = self
+                .selecting
+                .as_mut()
+                .expect("MESSAGE OUT on a reconnection: abort messages only");
             match m {
                 msg::EXTENDED => {
                     let _len = it.next();
@@ -371,7 +455,7 @@ impl Bus for QemuBus {
                 }
                 msg::SIMPLE_QUEUE_TAG => x.tag = it.next(),
                 // QEMU acts on these; no test sends them.
-                0x04 | 0x06 | 0x08 | 0x0c..=0x0e | 0x21 | 0x22 => {
+                0x04 | 0x08 | 0x21 | 0x22 => {
                     panic!("message {m:#04x} is not modelled")
                 }
                 m if m & msg::IDENTIFY != 0 => {

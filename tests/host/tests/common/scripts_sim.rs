@@ -9,8 +9,10 @@
 //!   (read-modify-write) reads the register only if the operator is not
 //!   MOV, with SFBR as the second operand if bit 23 is set. Register 0x08
 //!   read as a source returns 0 (QEMU decodes it as the revision ID);
-//!   reading CTEST2 clears ISTAT0.SIGP. SHL shifts the carry in at bit 0
-//!   and bit 7 out to the carry (SHR the other way round);
+//!   reading CTEST2 clears ISTAT0.SIGP; ISTAT0 reads without side
+//!   effects (SIGP, SEM, INTF, SIP, DIP; QEMU keeps no CON there). SHL
+//!   shifts the carry in at bit 0 and bit 7 out to the carry (SHR the
+//!   other way round);
 //! - LOAD writes registers byte by byte (a LOAD into SFBR sets SFBR),
 //!   STORE reads them the same way;
 //! - transfer control: neither a compare nor the true bit is a NOP;
@@ -30,7 +32,9 @@
 //! - WAIT RESELECT jumps to its alternate address if ISTAT0.SIGP is set
 //!   (and leaves SIGP set), goes on if the bus is or becomes connected,
 //!   and otherwise parks the processor until the CPU sets SIGP or a
-//!   target reselects.
+//!   target reselects;
+//! - a CPU write of ISTAT0 replaces SIGP and SEM (bits 7:4) and, with
+//!   SIGP, wakes parked SCRIPTS at the WAIT RESELECT's alternate address.
 //!
 //! What the SCSI side does is a [`Bus`]. The processor panics on what it
 //! does not model (other instructions, registers with side effects, DMA
@@ -159,6 +163,8 @@ pub struct Scripts {
     pub dsp: u32,
     /// ISTAT0.SIGP.
     pub sigp: bool,
+    /// ISTAT0.SEM.
+    pub sem: bool,
     /// ISTAT0.INTF.
     pub intf: bool,
     pub dstat: u8,
@@ -185,6 +191,7 @@ impl Scripts {
             carry: false,
             dsp: 0,
             sigp: false,
+            sem: false,
             intf: false,
             dstat: 0,
             sist0: 0,
@@ -303,6 +310,7 @@ impl Scripts {
             // QEMU decodes 0x08 as the revision ID.
             0x08 => 0,
             0x0a => bus.ssid(),
+            0x14 => self.istat0(),
             0x1a => {
                 let sigp = std::mem::take(&mut self.sigp);
                 if sigp {
@@ -325,6 +333,39 @@ impl Scripts {
         }
     }
 
+    /// ISTAT0 as a read shows it.
+    pub fn istat0(&self) -> u8 {
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        bit(self.sigp, regs::ISTAT0_SIGP)
+            | bit(self.sem, regs::ISTAT0_SEM)
+            | bit(self.intf, regs::ISTAT0_INTF)
+            | bit(self.sist0 | self.sist1 != 0, regs::ISTAT0_SIP)
+            | bit(self.dstat != 0, regs::ISTAT0_DIP)
+    }
+
+    /// The CPU writes ISTAT0 (QEMU's semantics): SIGP and SEM take the
+    /// written values, INTF is cleared if written 1, and SIGP wakes parked
+    /// SCRIPTS at the WAIT RESELECT's alternate address (`Some` with where
+    /// they stop next).
+    pub fn write_istat0(&mut self, bus: &mut impl Bus, v: u8) -> Option<Stop> {
+        assert_eq!(
+            v & (regs::ISTAT0_ABRT | regs::ISTAT0_SRST),
+            0,
+            "ABRT and SRST are not modelled"
+        );
+        self.sigp = v & regs::ISTAT0_SIGP != 0;
+        self.sem = v & regs::ISTAT0_SEM != 0;
+        if v & regs::ISTAT0_INTF != 0 {
+            self.intf = false;
+        }
+        if !self.sigp {
+            return None;
+        }
+        let alt = self.parked.take()?;
+        self.dsp = alt;
+        Some(self.run(bus))
+    }
+
     /// Whether the processor waits in WAIT RESELECT.
     pub fn is_parked(&self) -> bool {
         self.parked.is_some()
@@ -340,9 +381,9 @@ impl Scripts {
         self.dsp = addr;
     }
 
-    /// The CPU sets ISTAT0.SIGP: parked SCRIPTS go on at the WAIT
-    /// RESELECT's alternate address (`Some` with where they stop next);
-    /// running or stopped ones find the bit set later.
+    /// The CPU sets ISTAT0.SIGP (keeping SEM as it is): parked SCRIPTS go
+    /// on at the WAIT RESELECT's alternate address (`Some` with where they
+    /// stop next); running or stopped ones find the bit set later.
     pub fn signal(&mut self, bus: &mut impl Bus) -> Option<Stop> {
         self.sigp = true;
         let alt = self.parked.take()?;
