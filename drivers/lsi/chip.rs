@@ -50,12 +50,63 @@ impl ChipStats {
     }
 }
 
+/// The CCB slot of the message job (BUS DEVICE RESET, ABORT): after the
+/// command slots, so it has no tag and the completion scan never sees it.
+pub(super) const MSG_SLOT: usize = SLOTS;
+
+/// Where the SCRIPTS are in a stop the CPU asked for (`program.rs`: the
+/// stop request) or in a message job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Halt {
+    /// Running as usual.
+    Running,
+    /// ISTAT0.SEM is set: the SCRIPTS stop at `start`.
+    Requested,
+    /// Stopped at `start`: the start queue and the priority job are the
+    /// CPU's to edit.
+    Stopped,
+    /// The message job is posted and the SCRIPTS run.
+    MsgRunning,
+    /// The message job's target took the message and went bus free; the
+    /// SCRIPTS are stopped.
+    MsgDone,
+    /// The message job ended otherwise (selection timeout, the target did
+    /// not take the message); the SCRIPTS are stopped.
+    MsgFailed,
+}
+
 /// What the CPU tracks of the start queue and the outstanding CCBs.
 pub(super) struct Queue {
     /// The start queue entry the next job goes into (holds the idle CCB).
     next: usize,
     /// Bit `i`: CCB `i` is posted (started, disconnected or connected).
     pub(super) outstanding: u64,
+    /// The stop / message job protocol.
+    pub(super) halt: Halt,
+    /// Chip resets so far: a waiter for [`Halt`] whose reset count changed
+    /// knows the chip forgot everything.
+    pub(super) resets: u64,
+}
+
+impl Queue {
+    /// ISTAT0 bits every ISTAT0 write must keep: SEM while a stop is
+    /// requested or in progress (a write without it takes the request
+    /// back).
+    fn keep(&self) -> u8 {
+        match self.halt {
+            Halt::Requested | Halt::Stopped => r::ISTAT0_SEM,
+            _ => 0,
+        }
+    }
+}
+
+/// The CCBs that are posted but not taken by the SCRIPTS yet.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Unstarted {
+    /// Bit `i`: CCB `i` waits in the start queue.
+    pub(super) queued: u64,
+    /// The priority job's CCB if the SCRIPTS have not selected it yet.
+    pub(super) priority: Option<usize>,
 }
 
 /// A chip with its program loaded.
@@ -83,8 +134,8 @@ impl Chip {
         if hcb_bus % 256 != 0 {
             return Err(EINVAL);
         }
-        let ccbs = DmaSlots::new(dev, SLOTS, l::CCB_SIZE, 16 * 1024)?;
-        for i in 0..SLOTS {
+        let ccbs = DmaSlots::new(dev, SLOTS + 1, l::CCB_SIZE, 16 * 1024)?;
+        for i in 0..=MSG_SLOT {
             let a = ccbs.dma_address(i).ok_or(EINVAL)?;
             if a.checked_add(l::CCB_SIZE as u64)
                 .is_none_or(|end| end > 1 << 32)
@@ -107,6 +158,8 @@ impl Chip {
                 kernel::new_spinlock_irq!(Queue {
                     next: 0,
                     outstanding: 0,
+                    halt: Halt::Running,
+                    resets: 0,
                 }),
                 GFP_KERNEL,
             )?,
@@ -145,6 +198,13 @@ impl Chip {
         })();
     }
 
+    fn hcb_read(&self, off: u32) -> u32 {
+        let read = || -> Result<u32> {
+            Ok(kernel::io::io_read!(self.hcb, [try: off as usize / 4]))
+        };
+        read().unwrap_or(0)
+    }
+
     /// Writes the host control block from scratch: tag table, untagged
     /// table, empty start queue, the idle and bad-nexus CCBs.
     fn init_hcb(&self) {
@@ -172,6 +232,8 @@ impl Chip {
         self.hcb_write(l::HCB_IDLE_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
         self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_START, self.labels.idle);
         self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
+        self.hcb_write(l::HCB_SKIP_CCB + l::CCB_GO_START, self.labels.start);
+        self.hcb_write(l::HCB_SKIP_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
     }
 
     /// Soft-resets the chip (QEMU also resets its disks then), programs its
@@ -233,6 +295,8 @@ impl Chip {
         self.ccbs.reset_device_owned();
         q.next = 0;
         q.outstanding = 0;
+        q.halt = Halt::Running;
+        q.resets = q.resets.wrapping_add(1);
         // The shared memory is written before the SCRIPTS start.
         dma_mb(Write);
         self.dead.store(0, Relaxed);
@@ -268,16 +332,129 @@ impl Chip {
         if n > self.stats.peak_outstanding.load(Relaxed) {
             self.stats.peak_outstanding.store(n, Relaxed);
         }
-        self.win.write8(r::ISTAT0, r::ISTAT0_SIGP);
+        self.win.write8(r::ISTAT0, r::ISTAT0_SIGP | q.keep());
     }
 
-    /// Makes CCB `bus` the priority job (taken before the start queue) and
-    /// restarts the SCRIPTS at the start code. Only while they are stopped.
-    pub(super) fn post_priority_and_restart(&self, bus: u32) {
-        self.hcb_write(l::HCB_PRIO_DSA, bus);
-        self.hcb_write(l::HCB_PRIO_FLAG, 1);
+    /// Acknowledges INTF, keeping a pending SIGP (`istat` as read) and the
+    /// stop request: an ISTAT0 write replaces bits 7:4.
+    pub(super) fn ack_intf(&self, q: &Queue, istat: u8) {
+        self.win
+            .write8(r::ISTAT0, r::ISTAT0_INTF | (istat & r::ISTAT0_SIGP) | q.keep());
+    }
+
+    /// Makes CCB `bus` the job the SCRIPTS take first: the priority job,
+    /// or if that is taken (by a job whose selection lost to a
+    /// reselection), a start queue entry in front of the others. Only
+    /// while the SCRIPTS are stopped; the caller restarts them.
+    pub(super) fn post_first(&self, q: &Queue, bus: u32) -> Result {
+        if self.hcb_read(l::HCB_PRIO_FLAG) & 0xff == 0 {
+            self.hcb_write(l::HCB_PRIO_DSA, bus);
+            dma_mb(Write);
+            self.hcb_write(l::HCB_PRIO_FLAG, 1);
+            dma_mb(Write);
+            return Ok(());
+        }
+        // The entry before the SCRIPTS' position was taken already (its
+        // next pointer is that position) unless the ring is full: it is
+        // then the idle entry the next post fills.
+        let pos = self.entry_index(self.hcb_read(l::HCB_START_POS)).ok_or(EIO)?;
+        let before = (pos + l::START_QUEUE_LEN - 1) % l::START_QUEUE_LEN;
+        if before == q.next {
+            return Err(EBUSY);
+        }
+        self.hcb_write(l::HCB_START_QUEUE + 8 * before as u32, bus);
         dma_mb(Write);
+        self.hcb_write(l::HCB_START_POS, self.entry_bus(before));
+        dma_mb(Write);
+        Ok(())
+    }
+
+    /// Runs CCB `bus` first (see [`Self::post_first`]) and restarts the
+    /// stopped SCRIPTS at the start code.
+    pub(super) fn post_first_and_restart(&self, q: &Queue, bus: u32) -> Result {
+        let posted = self.post_first(q, bus);
         self.restart_at(self.labels.start);
+        posted
+    }
+
+    /// Bus address of start queue entry `i`.
+    fn entry_bus(&self, i: usize) -> u32 {
+        self.hcb_bus + l::HCB_START_QUEUE + 8 * (i % l::START_QUEUE_LEN) as u32
+    }
+
+    /// The index of the start queue entry at bus address `bus`.
+    fn entry_index(&self, bus: u32) -> Option<usize> {
+        let off = bus.checked_sub(self.hcb_bus + l::HCB_START_QUEUE)?;
+        let i = (off / 8) as usize;
+        (off % 8 == 0 && i < l::START_QUEUE_LEN).then_some(i)
+    }
+
+    /// Asks the SCRIPTS to stop at `start` (SEM, and SIGP to wake them
+    /// from WAIT RESELECT); the interrupt handler moves `q.halt` on to
+    /// [`Halt::Stopped`] when they do.
+    pub(super) fn request_stop(&self, q: &mut Queue) {
+        q.halt = Halt::Requested;
+        self.win.write8(r::ISTAT0, r::ISTAT0_SEM | r::ISTAT0_SIGP);
+    }
+
+    /// Ends a stop (or a message job): SEM cleared, the SCRIPTS restarted
+    /// at `start`, which reads the start queue afresh.
+    pub(super) fn resume(&self, q: &mut Queue) {
+        q.halt = Halt::Running;
+        self.win.write8(r::ISTAT0, 0);
+        self.restart_at(self.labels.start);
+    }
+
+    /// The CCBs posted but not taken yet. Only while the SCRIPTS are
+    /// stopped.
+    pub(super) fn unstarted(&self, q: &Queue) -> Unstarted {
+        let mut u = Unstarted::default();
+        self.walk_queue(q, |i, _| u.queued |= 1u64 << (i % 64));
+        if self.hcb_read(l::HCB_PRIO_FLAG) & 0xff != 0 {
+            u.priority = self.ccb_index(self.hcb_read(l::HCB_PRIO_DSA));
+        }
+        u
+    }
+
+    /// Calls `f(ccb, entry)` for each command CCB waiting in the start
+    /// queue, from the SCRIPTS' position to the idle entry.
+    fn walk_queue(&self, q: &Queue, mut f: impl FnMut(usize, usize)) {
+        let Some(mut pos) = self.entry_index(self.hcb_read(l::HCB_START_POS)) else {
+            return;
+        };
+        for _ in 0..l::START_QUEUE_LEN {
+            if pos == q.next {
+                break;
+            }
+            let ccb = self.hcb_read(l::HCB_START_QUEUE + 8 * pos as u32);
+            if let Some(i) = self.ccb_index(ccb) {
+                f(i, pos);
+            }
+            pos = (pos + 1) % l::START_QUEUE_LEN;
+        }
+    }
+
+    /// Drops the CCBs of `mask` from the start queue (their entries now
+    /// start the skip CCB) and from the priority job. Only while the
+    /// SCRIPTS are stopped; the caller takes the CCBs back.
+    pub(super) fn drop_unstarted(&self, q: &Queue, mask: u64) {
+        let skip = self.hcb_bus + l::HCB_SKIP_CCB;
+        self.walk_queue(q, |i, entry| {
+            if mask & (1u64 << (i % 64)) != 0 {
+                self.hcb_write(l::HCB_START_QUEUE + 8 * entry as u32, skip);
+            }
+        });
+        let prio = self.hcb_read(l::HCB_PRIO_DSA);
+        let prio_set = self.hcb_read(l::HCB_PRIO_FLAG) & 0xff != 0;
+        if prio_set && self.ccb_index(prio).is_some_and(|i| mask & (1u64 << (i % 64)) != 0) {
+            self.clear_priority();
+        }
+        dma_mb(Write);
+    }
+
+    /// Bus address of the message job's CCB.
+    pub(super) fn msg_ccb_bus(&self) -> u32 {
+        self.ccb_bus(MSG_SLOT)
     }
 
     /// Restarts the stopped SCRIPTS processor at `addr`.

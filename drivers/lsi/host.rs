@@ -6,7 +6,7 @@
 //! done and handles what they stop for (bad status, selection timeout,
 //! phase mismatch, messages they do not know).
 
-use super::chip::{Chip, Queue};
+use super::chip::{Chip, Halt, Queue};
 use super::scripts::{
     layout::{self as l, sir, SLOTS},
     msg, regs as r,
@@ -30,7 +30,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         barrier::{dma_mb, Read},
     },
-    time::{delay::udelay, Delta},
 };
 
 /// The orion_lsi host template operations.
@@ -104,6 +103,14 @@ impl LsiHost {
         self.targets.get(id as usize)
     }
 
+    /// The next command to target `id` negotiates again (after a reset, or
+    /// when the one that carried the negotiation was taken back).
+    pub(super) fn renegotiate(&self, id: u32) {
+        if let Some(t) = self.target(id) {
+            t.nego.store(NEGO_NEEDED, Relaxed);
+        }
+    }
+
     /// Handles the chip's interrupt; `false` if it was not ours.
     pub(crate) fn interrupt(&self, shost: &HostRef<LsiOps>) -> bool {
         let w = &self.chip.win;
@@ -127,8 +134,7 @@ impl LsiHost {
             }
             claimed = true;
             if istat & r::ISTAT0_INTF != 0 {
-                // Keep a pending SIGP: the write replaces bits 7:4.
-                w.write8(r::ISTAT0, r::ISTAT0_INTF | (istat & r::ISTAT0_SIGP));
+                self.chip.ack_intf(&q, istat);
                 self.complete_done(&mut q, shost);
             }
             if istat & (r::ISTAT0_SIP | r::ISTAT0_DIP) != 0 {
@@ -157,7 +163,7 @@ impl LsiHost {
     }
 
     /// Completes every outstanding CCB the SCRIPTS marked done.
-    fn complete_done(&self, q: &mut Queue, shost: &HostRef<LsiOps>) {
+    pub(super) fn complete_done(&self, q: &mut Queue, shost: &HostRef<LsiOps>) {
         let outstanding = q.outstanding;
         for idx in 0..SLOTS {
             if outstanding & (1u64 << idx) == 0 {
@@ -297,6 +303,40 @@ impl LsiHost {
             self.recover_locked(q, shost, None, "bus reset");
             return;
         }
+        let code = if dstat & r::DSTAT_SIR != 0 && sist0 == 0 && sist1 == 0 {
+            Some(w.read32(r::DSPS))
+        } else {
+            None
+        };
+        if code == Some(sir::STOPPED) {
+            if q.halt == Halt::Requested {
+                // Stopped at `start` for the error handler, which now
+                // edits the start queue and restarts the SCRIPTS.
+                q.halt = Halt::Stopped;
+            } else {
+                self.chip.win.write8(r::ISTAT0, 0);
+                self.chip.restart_at(self.chip.labels.start);
+            }
+            return;
+        }
+        if q.halt == Halt::MsgRunning && dsa == self.chip.msg_ccb_bus() {
+            // The message job ended; the error handler waiting for it
+            // takes the target's commands back, then restarts.
+            q.halt = if code == Some(sir::MSG_JOB_DONE) {
+                Halt::MsgDone
+            } else {
+                dev_warn!(
+                    shost.as_dev(),
+                    "message job failed: DSTAT {:#04x} SIST0 {:#04x} SIST1 {:#04x} DSP {:#x}\n",
+                    dstat,
+                    sist0,
+                    sist1,
+                    dsp
+                );
+                Halt::MsgFailed
+            };
+            return;
+        }
         if sist1 & r::SIST1_STO != 0 {
             self.chip.stats.selection_timeouts.fetch_add(1, Relaxed);
             self.chip.clear_priority();
@@ -310,8 +350,7 @@ impl LsiHost {
             self.phase_mismatch(q, shost, idx, dsp);
             return;
         }
-        if dstat & r::DSTAT_SIR != 0 && sist0 == 0 && sist1 == 0 {
-            let code = w.read32(r::DSPS);
+        if let Some(code) = code {
             self.script_interrupt(q, shost, idx, code);
             return;
         }
@@ -534,7 +573,9 @@ impl LsiHost {
         if untagged {
             self.chip.set_untagged(id, Some(bus));
         }
-        self.chip.post_priority_and_restart(bus);
+        if self.chip.post_first_and_restart(q, bus).is_err() {
+            self.recover_locked(q, shost, None, "no room for REQUEST SENSE");
+        }
     }
 
     /// Marks CCB `idx` done (byte 1 of its status word), as the SCRIPTS do.
@@ -542,51 +583,6 @@ impl LsiHost {
         if let Some(mut slot) = self.chip.ccbs().reclaim(idx) {
             let _ = slot.write(l::CCB_STATUS as usize + 1, &[l::HS_DONE]);
             slot.to_device();
-        }
-    }
-
-    /// Resets the chip (and, with QEMU, its disks) and the SCSI bus, and
-    /// gives every outstanding command back: with `eh`, through the error
-    /// handler (timed-out commands) or for a retry (the others); without,
-    /// completed for a retry. The bus is then usable again.
-    pub(crate) fn recover(&self, shost: &HostRef<LsiOps>, eh: Option<&EhContext>, why: &str) {
-        let mut q = self.chip.queue.lock();
-        self.recover_locked(&mut q, shost, eh, why);
-    }
-
-    fn recover_locked(
-        &self,
-        q: &mut Queue,
-        shost: &HostRef<LsiOps>,
-        eh: Option<&EhContext>,
-        why: &str,
-    ) {
-        if self.chip.is_dead() {
-            // Stopped for good (unbind): nothing to reset, nothing held.
-            return;
-        }
-        self.chip.stats.hba.resets.fetch_add(1, Relaxed);
-        dev_warn!(
-            shost.as_dev(),
-            "resetting the chip and the SCSI bus ({})\n",
-            why
-        );
-        let w = &self.chip.win;
-        // Stop the SCRIPTS, pulse RST on the bus.
-        w.write8(r::ISTAT0, r::ISTAT0_ABRT);
-        w.write8(r::ISTAT0, 0);
-        w.write8(r::SCNTL1, r::SCNTL1_RST);
-        udelay(Delta::from_micros(250));
-        w.write8(r::SCNTL1, 0);
-        for t in &self.targets {
-            t.nego.store(NEGO_NEEDED, Relaxed);
-        }
-        let result = self.chip.reset_chip(q);
-        // Every command the chip held was dropped by the reset; the queue
-        // lock keeps new ones from being posted meanwhile.
-        shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset));
-        if let Err(e) = result {
-            dev_err!(shost.as_dev(), "chip reset failed: {:?}\n", e);
         }
     }
 }
@@ -874,30 +870,15 @@ impl HostOperations for LsiOps {
     }
 
     fn eh_abort(host: &LsiHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        let tag = (cmd.unique_tag() & 0xffff) as usize;
-        let q = host.chip.queue.lock();
-        if host.chip.ccbs().is_with_device(tag) {
-            // The chip still holds the CCB: the reset the midlayer
-            // escalates to takes it back (no ABORT TASK message yet).
-            return EhResult::Failed;
-        }
-        // The CCB finished after the timeout: nothing on the bus.
-        if let Some(c) = cmd.take_parked_eh(eh) {
-            c.give_back(CmdStatus::host(HostByte::Reset));
-        }
-        drop(q);
-        host.chip.stats.hba.aborts.fetch_add(1, Relaxed);
-        EhResult::Success
+        host.abort(cmd.device().host(), cmd, eh)
     }
 
     fn eh_device_reset(host: &LsiHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
-        host.recover(dev.host(), Some(eh), "device reset");
-        EhResult::Success
+        host.reset_target(dev.host(), eh, dev.id())
     }
 
     fn eh_target_reset(host: &LsiHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
-        host.recover(dev.host(), Some(eh), "target reset");
-        EhResult::Success
+        host.reset_target(dev.host(), eh, dev.id())
     }
 
     fn eh_bus_reset(

@@ -9,6 +9,7 @@
 mod chip;
 mod host;
 mod pci_driver;
+mod recovery;
 pub mod scripts;
 mod window;
 

@@ -538,7 +538,20 @@ impl<T: HostOperations> HostRef<T> {
     /// `status` for a retry); outside (a health check) completed with
     /// `status`, timed-out ones left parked for the error handler.
     pub fn give_back_parked(&self, eh: Option<&EhContext>, status: CmdStatus) {
+        self.give_back_parked_if(eh, status, |_| true);
+    }
+
+    /// As [`Self::give_back_parked`], for the parked commands whose unique
+    /// tag `which` accepts (those of one target after a BUS DEVICE RESET,
+    /// say).
+    pub fn give_back_parked_if(
+        &self,
+        eh: Option<&EhContext>,
+        status: CmdStatus,
+        mut which: impl FnMut(u32) -> bool,
+    ) {
         self.for_each_busy(|c| match eh {
+            _ if !which(c.unique_tag()) => {}
             Some(eh) => {
                 if let Some(cmd) = c.take_parked_eh(eh) {
                     cmd.give_back(status);

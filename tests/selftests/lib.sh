@@ -286,6 +286,27 @@ io_reset_during_fio() {
 	return $rc
 }
 
+# throttled_disk DISK [PRIME]: QEMU throttles DISK (bps-total in the
+# group's vm.conf): a 4 KiB read right after a read of PRIME bytes (256k)
+# takes over 1.5 s (the first empties the throttle bucket).
+throttled_disk() {
+	local t
+	dd if="$1" of=/dev/null bs="${2:-256k}" count=1 iflag=direct status=none || return 1
+	t=$(date +%s%N)
+	dd if="$1" of=/dev/null bs=4k count=1 skip=2000 iflag=direct status=none || return 1
+	t=$((($(date +%s%N) - t) / 1000000))
+	echo "note: 4 KiB read after a ${2:-256k} read: $t ms"
+	[ "$t" -gt 1500 ]
+}
+
+# rw_ok DISK: 64 KiB written at 6.25 MiB into DISK read back equal.
+rw_ok() {
+	head -c 65536 /dev/urandom > /tmp/pattern &&
+		dd if=/tmp/pattern of="$1" bs=64k seek=100 count=1 oflag=direct status=none &&
+		dd if="$1" of=/tmp/back bs=64k skip=100 count=1 iflag=direct status=none &&
+		cmp /tmp/pattern /tmp/back
+}
+
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
 lsi_load() { orion_unload && release_sym53c8xx && insmod "$ORION_KO" virt_adapters=0 megasas=0 "$@"; }
 # The helpers are also used inside `bash -c` checks.
@@ -293,7 +314,7 @@ export ORION_KO ORION_SPLAT_RE
 export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
 	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at disk_at sg_of megasas_pci megasas_load \
 	megasas_behind_iommu hba_hosts hba_disks lsi_hosts lsi_disks lsi_load release_pci_driver \
-	release_sym53c8xx
+	release_sym53c8xx throttled_disk rw_ok
 
 # The body of the megasas_msi and megasas_intx groups: QEMU offers fewer
 # interrupt kinds, the driver picks the expected one by itself ($1: MSI or

@@ -130,8 +130,12 @@ pub const HCB_IDLE_CCB: u32 = HCB_SELF_UNTAGGED + 4;
 /// The bad-nexus CCB: reselection by a nexus with no command lands here
 /// (its `go_restart` is the program's bad-nexus handler).
 pub const HCB_BAD_CCB: u32 = HCB_IDLE_CCB + 32;
+/// The skip CCB: its `go_start` is the program's `start`, so a start queue
+/// entry the CPU drops (while the SCRIPTS are stopped) points here and the
+/// SCRIPTS go on with the next entry.
+pub const HCB_SKIP_CCB: u32 = HCB_BAD_CCB + 32;
 /// Scratch word for dummy moves.
-pub const HCB_SCRATCH: u32 = HCB_BAD_CCB + 32;
+pub const HCB_SCRATCH: u32 = HCB_SKIP_CCB + 32;
 /// Size of the host control block.
 pub const HCB_SIZE: usize = HCB_SCRATCH as usize + 32;
 

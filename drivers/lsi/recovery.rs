@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Error recovery of an LSI host, from the gentlest step up:
+//!
+//! - abort: a command not started yet leaves the start queue; a started
+//!   (disconnected) one is aborted on the bus with an ABORT message, which
+//!   ends every command of this initiator for the LUN (an ABORT TAG cannot
+//!   be aimed at one tag outside a reconnection on QEMU, see `program.rs`);
+//! - device and target reset: a BUS DEVICE RESET message to the target;
+//! - bus and host reset, and any chip state the driver cannot follow: the
+//!   bus reset line, a chip soft reset and the SCRIPTS reloaded.
+//!
+//! The first two edit the start queue, so they stop the SCRIPTS first with
+//! the stop request (ISTAT0.SEM, [`Halt`]) and send the message as a
+//! message job. Only error-handler callbacks do that (one at a time: each
+//! waits for the previous one's [`Halt::Running`]); they sleep while they
+//! wait, the interrupt handler moves [`Halt`] on. Whatever a step takes back
+//! from the chip it gives back to the midlayer: a timed-out command to the
+//! error handler, any other for a retry, each exactly once.
+
+use super::chip::{Halt, Queue, MSG_SLOT};
+use super::host::{LsiHost, LsiOps};
+use super::scripts::{
+    layout::{self as l, SLOTS},
+    msg, regs as r,
+};
+use crate::scsi::{CmdStatus, CommandRef, EhContext, EhResult, HostByte, HostRef};
+use kernel::{
+    prelude::*,
+    sync::atomic::Relaxed,
+    time::{
+        delay::{fsleep, udelay},
+        Delta, Instant, Monotonic,
+    },
+};
+
+/// How long a step waits for the SCRIPTS to stop (a command holding the
+/// bus finishes first) or for a message job to end, before it falls back
+/// to a chip and bus reset.
+const HALT_WAIT_MS: i64 = 5000;
+
+/// What the waiting step saw.
+enum Waited {
+    /// The wanted [`Halt`] state, with the queue lock held by the caller
+    /// again.
+    Reached,
+    /// The chip was reset meanwhile (it forgot every command).
+    Reset,
+    /// Neither within [`HALT_WAIT_MS`], or the chip is stopped for good.
+    TimedOut,
+}
+
+/// Which commands a step ends on the bus.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// One LUN of one target (ABORT).
+    Lun(u32, u8),
+    /// A whole target (BUS DEVICE RESET).
+    Target(u32),
+}
+
+impl Scope {
+    fn covers(self, id: u32, lun: u8) -> bool {
+        match self {
+            Scope::Lun(i, n) => i == id && n == lun,
+            Scope::Target(i) => i == id,
+        }
+    }
+}
+
+impl LsiHost {
+    /// The target id and LUN of CCB `idx` (from its select table and its
+    /// IDENTIFY byte).
+    pub(super) fn ccb_nexus(&self, idx: usize) -> (u32, u8) {
+        let ccbs = self.chip.ccbs();
+        let mut sel = [0u8; 4];
+        let _ = ccbs.read(idx, l::CCB_SELECT as usize, &mut sel);
+        let ident = ccbs.peek_u8(idx, l::CCB_MSGOUT as usize).unwrap_or(0);
+        (
+            (u32::from_le_bytes(sel) >> 16) & 0x0f,
+            ident & msg::IDENTIFY_LUN_MASK,
+        )
+    }
+
+    /// Takes CCB `idx` back from the chip without completing its command
+    /// (still parked: the caller gives it back): the reselection entry of
+    /// an untagged command and a negotiation in flight are undone.
+    fn release_ccb(&self, q: &mut Queue, idx: usize) -> bool {
+        let Some(slot) = self.chip.ccbs().reclaim(idx) else {
+            return false;
+        };
+        q.outstanding &= !(1u64 << (idx % 64));
+        let mut f = [0u8; 4];
+        let _ = slot.read(l::CCB_FLAGS as usize, &mut f);
+        let flags = u32::from_le_bytes(f);
+        drop(slot);
+        let (id, _) = self.ccb_nexus(idx);
+        if flags & l::FLAG_UNTAGGED != 0 {
+            self.chip.set_untagged(id, None);
+        }
+        if flags & l::FLAG_NEGOTIATE != 0 {
+            self.renegotiate(id);
+        }
+        true
+    }
+
+    /// Sleeps until `q.halt` is one of `want` (the interrupt handler moves
+    /// it on), or the chip is reset, or [`HALT_WAIT_MS`] passes.
+    fn wait_halt(&self, resets: u64, want: &[Halt]) -> Waited {
+        let start = Instant::<Monotonic>::now();
+        loop {
+            {
+                let q = self.chip.queue.lock();
+                if self.chip.is_dead() {
+                    return Waited::TimedOut;
+                }
+                if q.resets != resets {
+                    return Waited::Reset;
+                }
+                if want.contains(&q.halt) {
+                    return Waited::Reached;
+                }
+            }
+            if start.elapsed().as_millis() > HALT_WAIT_MS {
+                return Waited::TimedOut;
+            }
+            fsleep(Delta::from_millis(1));
+        }
+    }
+
+    /// Starts a stop of the SCRIPTS once no other step is in progress.
+    /// `None` (and nothing requested) if `settled(q)` holds first (the
+    /// step has nothing left to do), the chip is dead, or the previous
+    /// step does not end; else the reset count to wait with.
+    fn begin_stop(&self, mut settled: impl FnMut(&Queue) -> bool) -> Option<u64> {
+        let start = Instant::<Monotonic>::now();
+        loop {
+            {
+                let mut q = self.chip.queue.lock();
+                if self.chip.is_dead() || settled(&q) {
+                    return None;
+                }
+                if q.halt == Halt::Running {
+                    self.chip.request_stop(&mut q);
+                    return Some(q.resets);
+                }
+            }
+            if start.elapsed().as_millis() > HALT_WAIT_MS {
+                return None;
+            }
+            fsleep(Delta::from_millis(1));
+        }
+    }
+
+    /// Fills the message job's CCB (IDENTIFY for `lun` without the
+    /// disconnect privilege, then `message`) for target `id` and makes it
+    /// the next job. The SCRIPTS are stopped; the caller restarts them.
+    fn post_msg_job(&self, q: &mut Queue, id: u32, lun: u8, message: u8) -> Result {
+        let chip = &self.chip;
+        let mut slot = chip.claim(MSG_SLOT).ok_or(EBUSY)?;
+        let bus = chip.msg_ccb_bus();
+        let labels = &chip.labels;
+        let mut hdr = [0u8; l::CCB_SG as usize];
+        let put = |h: &mut [u8], off: u32, v: u32| l::put_u32(h, off, v);
+        put(&mut hdr, l::CCB_GO_START, labels.bdr);
+        put(&mut hdr, l::CCB_GO_RESTART, labels.bad_nexus);
+        put(&mut hdr, l::CCB_SELECT, l::select_dword(id as u8, 0, 0));
+        put(&mut hdr, l::CCB_MSGOUT_TBL, 2);
+        put(&mut hdr, l::CCB_MSGOUT_TBL + 4, bus + l::CCB_MSGOUT);
+        let ident = msg::identify(lun, false).unwrap_or(msg::IDENTIFY);
+        let mo = l::CCB_MSGOUT as usize;
+        if let Some(d) = hdr.get_mut(mo..mo + 2) {
+            d.copy_from_slice(&[ident, message]);
+        }
+        slot.write(0, &hdr)?;
+        slot.to_device();
+        let posted = chip.post_first(q, bus);
+        if posted.is_err() {
+            let _ = chip.ccbs().reclaim(MSG_SLOT);
+        }
+        posted
+    }
+
+    /// Runs a message job with the SCRIPTS stopped (`q.halt` is
+    /// [`Halt::Stopped`], lock released by the caller): sends `message` to
+    /// `scope`'s target, then takes back every started command in `scope`
+    /// and gives their commands back. `false` if the job failed (the chip
+    /// and the bus were reset instead, which gave everything back).
+    fn run_msg_job(
+        &self,
+        shost: &HostRef<LsiOps>,
+        eh: &EhContext,
+        scope: Scope,
+        message: u8,
+    ) -> bool {
+        let (id, lun) = match scope {
+            Scope::Lun(id, lun) => (id, lun),
+            Scope::Target(id) => (id, 0),
+        };
+        let resets = {
+            let mut q = self.chip.queue.lock();
+            if q.halt != Halt::Stopped {
+                // Reset meanwhile: nothing is held any more.
+                return true;
+            }
+            if self.post_msg_job(&mut q, id, lun, message).is_err() {
+                self.recover_locked(&mut q, shost, Some(eh), "no room for a message job");
+                return false;
+            }
+            q.halt = Halt::MsgRunning;
+            self.chip.win.write8(r::ISTAT0, 0);
+            self.chip.restart_at(self.chip.labels.start);
+            q.resets
+        };
+        let waited = self.wait_halt(resets, &[Halt::MsgDone, Halt::MsgFailed]);
+        let mut q = self.chip.queue.lock();
+        match waited {
+            Waited::Reset => return true,
+            Waited::TimedOut => {
+                self.recover_locked(&mut q, shost, Some(eh), "message job did not end");
+                return false;
+            }
+            Waited::Reached => {}
+        }
+        let _ = self.chip.ccbs().reclaim(MSG_SLOT);
+        if q.halt == Halt::MsgFailed {
+            self.recover_locked(&mut q, shost, Some(eh), "message job failed");
+            return false;
+        }
+        // Commands that completed before the message are completed as
+        // they ended; the rest of the scope's started ones are gone.
+        self.complete_done(&mut q, shost);
+        let unstarted = self.chip.unstarted(&q);
+        let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
+        let mut gone = 0u64;
+        for idx in 0..SLOTS {
+            let bit = 1u64 << idx;
+            if q.outstanding & bit == 0 || waiting & bit != 0 {
+                continue;
+            }
+            let (t, n) = self.ccb_nexus(idx);
+            if scope.covers(t, n) && self.release_ccb(&mut q, idx) {
+                gone |= bit;
+            }
+        }
+        self.chip.resume(&mut q);
+        give_back_tags(shost, eh, gone);
+        true
+    }
+
+    /// Aborts one command (error handler). Success once the chip no
+    /// longer holds it and it is given back.
+    pub(crate) fn abort(
+        &self,
+        shost: &HostRef<LsiOps>,
+        cmd: &CommandRef<LsiOps>,
+        eh: &EhContext,
+    ) -> EhResult {
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let ccbs = self.chip.ccbs();
+        let result = self.abort_on_chip(shost, eh, tag);
+        give_back_finished(self, shost, eh);
+        if ccbs.is_with_device(tag) {
+            return EhResult::Failed;
+        }
+        // The CCB is back (finished after the timeout, dropped, or ended
+        // on the bus): hand the command to the error handler.
+        if let Some(c) = cmd.take_parked_eh(eh) {
+            c.give_back(CmdStatus::host(HostByte::Reset));
+        }
+        self.chip.stats.hba.aborts.fetch_add(1, Relaxed);
+        result
+    }
+
+    fn abort_on_chip(&self, shost: &HostRef<LsiOps>, eh: &EhContext, tag: usize) -> EhResult {
+        let ccbs = self.chip.ccbs();
+        if tag >= SLOTS {
+            return EhResult::Failed;
+        }
+        let Some(resets) = self.begin_stop(|_| !ccbs.is_with_device(tag)) else {
+            dev_info!(shost.as_dev(), "abort of tag {}: finished already\n", tag);
+            return EhResult::Success;
+        };
+        match self.wait_halt(resets, &[Halt::Stopped]) {
+            Waited::Reached => {}
+            Waited::Reset => return EhResult::Success,
+            Waited::TimedOut => {
+                self.recover(shost, Some(eh), "the SCRIPTS did not stop for an abort");
+                return EhResult::Success;
+            }
+        }
+        let scope = {
+            let mut q = self.chip.queue.lock();
+            if q.halt != Halt::Stopped {
+                return EhResult::Success;
+            }
+            self.complete_done(&mut q, shost);
+            let unstarted = self.chip.unstarted(&q);
+            let bit = 1u64 << tag;
+            let waiting = unstarted.queued & bit != 0 || unstarted.priority == Some(tag);
+            if !ccbs.is_with_device(tag) || waiting {
+                // Finished meanwhile, or not started: out of the queue.
+                if waiting {
+                    self.chip.drop_unstarted(&q, bit);
+                    self.release_ccb(&mut q, tag);
+                    dev_info!(
+                        shost.as_dev(),
+                        "abort of tag {}: not started, taken off the start queue\n",
+                        tag
+                    );
+                } else {
+                    dev_info!(shost.as_dev(), "abort of tag {}: finished meanwhile\n", tag);
+                }
+                self.chip.resume(&mut q);
+                return EhResult::Success;
+            }
+            self.ccb_nexus(tag)
+        };
+        let (id, lun) = scope;
+        let scope = Scope::Lun(id, lun);
+        dev_info!(
+            shost.as_dev(),
+            "abort of tag {}: ABORT message to target {} LUN {}\n",
+            tag,
+            id,
+            lun
+        );
+        self.run_msg_job(shost, eh, scope, msg::ABORT);
+        EhResult::Success
+    }
+
+    /// Resets target `id` with a BUS DEVICE RESET message (device and
+    /// target reset): its commands not started yet leave the start queue,
+    /// the started ones end with the message; all of them are given back.
+    pub(crate) fn reset_target(&self, shost: &HostRef<LsiOps>, eh: &EhContext, id: u32) -> EhResult {
+        self.chip.stats.hba.resets.fetch_add(1, Relaxed);
+        dev_warn!(shost.as_dev(), "BUS DEVICE RESET to target {}\n", id);
+        let Some(resets) = self.begin_stop(|_| false) else {
+            self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
+            return EhResult::Success;
+        };
+        match self.wait_halt(resets, &[Halt::Stopped]) {
+            Waited::Reached => {}
+            Waited::Reset => return EhResult::Success,
+            Waited::TimedOut => {
+                self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
+                return EhResult::Success;
+            }
+        }
+        {
+            let mut q = self.chip.queue.lock();
+            if q.halt != Halt::Stopped {
+                return EhResult::Success;
+            }
+            self.complete_done(&mut q, shost);
+            let unstarted = self.chip.unstarted(&q);
+            let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
+            let mut dropped = 0u64;
+            for idx in 0..SLOTS {
+                let bit = 1u64 << idx;
+                if waiting & bit != 0 && self.ccb_nexus(idx).0 == id {
+                    dropped |= bit;
+                }
+            }
+            self.chip.drop_unstarted(&q, dropped);
+            for idx in 0..SLOTS {
+                if dropped & (1u64 << idx) != 0 {
+                    self.release_ccb(&mut q, idx);
+                }
+            }
+            give_back_tags(shost, eh, dropped);
+        }
+        self.renegotiate(id);
+        self.run_msg_job(shost, eh, Scope::Target(id), msg::BUS_DEVICE_RESET);
+        give_back_finished(self, shost, eh);
+        EhResult::Success
+    }
+
+    /// Resets the chip (and, with QEMU, its disks) and the SCSI bus, and
+    /// gives every outstanding command back: with `eh`, through the error
+    /// handler (timed-out commands) or for a retry (the others); without,
+    /// completed for a retry. The bus is then usable again.
+    pub(crate) fn recover(&self, shost: &HostRef<LsiOps>, eh: Option<&EhContext>, why: &str) {
+        let mut q = self.chip.queue.lock();
+        self.recover_locked(&mut q, shost, eh, why);
+    }
+
+    pub(super) fn recover_locked(
+        &self,
+        q: &mut Queue,
+        shost: &HostRef<LsiOps>,
+        eh: Option<&EhContext>,
+        why: &str,
+    ) {
+        if self.chip.is_dead() {
+            // Stopped for good (unbind): nothing to reset, nothing held.
+            return;
+        }
+        self.chip.stats.hba.resets.fetch_add(1, Relaxed);
+        dev_warn!(
+            shost.as_dev(),
+            "resetting the chip and the SCSI bus ({})\n",
+            why
+        );
+        let w = &self.chip.win;
+        // Stop the SCRIPTS, pulse RST on the bus.
+        w.write8(r::ISTAT0, r::ISTAT0_ABRT);
+        w.write8(r::ISTAT0, 0);
+        w.write8(r::SCNTL1, r::SCNTL1_RST);
+        udelay(Delta::from_micros(250));
+        w.write8(r::SCNTL1, 0);
+        for id in 0..16 {
+            self.renegotiate(id);
+        }
+        let result = self.chip.reset_chip(q);
+        // Every command the chip held was dropped by the reset; the queue
+        // lock keeps new ones from being posted meanwhile.
+        shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset));
+        if let Err(e) = result {
+            dev_err!(shost.as_dev(), "chip reset failed: {:?}\n", e);
+        }
+    }
+}
+
+/// Gives back the parked commands whose CCB the chip no longer holds: a
+/// timed-out command that completed on the bus while the error handler
+/// was on its way stays parked for it (`finish_ccb` may not complete it).
+fn give_back_finished(host: &LsiHost, shost: &HostRef<LsiOps>, eh: &EhContext) {
+    let _q = host.chip.queue.lock();
+    let ccbs = host.chip.ccbs();
+    shost.give_back_parked_if(Some(eh), CmdStatus::host(HostByte::Reset), |t| {
+        !ccbs.is_with_device((t & 0xffff) as usize)
+    });
+}
+
+/// Gives back the parked commands whose tags are in `mask` (their CCBs
+/// were taken back from the chip).
+fn give_back_tags(shost: &HostRef<LsiOps>, eh: &EhContext, mask: u64) {
+    if mask == 0 {
+        return;
+    }
+    shost.give_back_parked_if(Some(eh), CmdStatus::host(HostByte::Reset), |t| {
+        let tag = t & 0xffff;
+        tag < 64 && mask & (1u64 << tag) != 0
+    });
+}
