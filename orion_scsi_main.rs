@@ -83,7 +83,7 @@ module! {
         },
         target_max_cmds: u32 {
             default: 256,
-            description: "Commands outstanding per target before it reports busy, 1..=256",
+            description: "Commands outstanding per target before it reports busy, 1..=256 (orion_lsi: tags per target, at most 64)",
         },
         cmd_timeout_ms: u32 {
             default: 30000,
@@ -165,6 +165,7 @@ impl kernel::Module for OrionScsi {
                     disconnect: module_parameters::target_disconnect_enabled.value(),
                     sync: module_parameters::target_sync_transfer_enabled.value(),
                     queue_depth: cfg.queue_depth,
+                    target_tags: cfg.target_max_cmds,
                     timeout_ms: cfg.timeout_ms,
                 },
             };

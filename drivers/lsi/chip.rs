@@ -36,6 +36,8 @@ pub(super) struct ChipStats {
     /// Interrupts, resets, aborts (shared host attributes).
     pub(super) hba: HbaCounters,
     pub(super) selection_timeouts: Atomic<u64>,
+    /// Commands sent with a transfer negotiation (SDTR).
+    pub(super) negotiations: Atomic<u64>,
     /// Most commands outstanding on the bus at once.
     pub(super) peak_outstanding: Atomic<u32>,
 }
@@ -45,6 +47,7 @@ impl ChipStats {
         Self {
             hba: HbaCounters::new(),
             selection_timeouts: Atomic::new(0),
+            negotiations: Atomic::new(0),
             peak_outstanding: Atomic::new(0),
         }
     }

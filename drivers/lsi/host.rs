@@ -21,7 +21,7 @@ use crate::common::{
 use crate::scsi::{
     spi::{Agreement, SpiOperations, SpiShow, SpiTarget, SpiTransport},
     Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext, EhResult, HostByte,
-    HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
+    HostOperations, HostRef, NewCommand, NewTarget, QueueBusy, Requeue, Template,
 };
 use core::fmt::Write;
 use kernel::{
@@ -82,6 +82,9 @@ pub(crate) struct LsiSettings {
     /// Negotiate synchronous (and wide) transfers with each target.
     pub(crate) sync: bool,
     pub(crate) queue_depth: u32,
+    /// Commands outstanding per target, all LUNs together (the tags a
+    /// target gets out of the host's [`SLOTS`]).
+    pub(crate) target_tags: u32,
     pub(crate) timeout_ms: u32,
 }
 
@@ -657,7 +660,7 @@ impl HasCounters for LsiHost {
 }
 
 /// The shared counters plus the chip's own.
-const HOST_ATTRS: [Attribute<LsiHost>; 5] = {
+const HOST_ATTRS: [Attribute<LsiHost>; 6] = {
     let c = CounterAttributes::<LsiHost>::LIST;
     [
         c[0],
@@ -666,6 +669,11 @@ const HOST_ATTRS: [Attribute<LsiHost>; 5] = {
         Attribute {
             name: c"orion_selection_timeouts",
             show: |h, w| writeln!(w, "{}", h.chip.stats.selection_timeouts.load(Relaxed)),
+            store: None,
+        },
+        Attribute {
+            name: c"orion_negotiations",
+            show: |h, w| writeln!(w, "{}", h.chip.stats.negotiations.load(Relaxed)),
             store: None,
         },
         Attribute {
@@ -724,6 +732,7 @@ impl HostOperations for LsiOps {
                     push(b, &mut n);
                 }
                 flags |= l::FLAG_NEGOTIATE;
+                chip.stats.negotiations.fetch_add(1, Relaxed);
             }
         }
         let cdb = cmd.cdb();
@@ -831,6 +840,13 @@ impl HostOperations for LsiOps {
         if let Some(stats) = cmd.device().data() {
             stats.finish(cmd.data().latency_ns(&host.clock));
         }
+    }
+
+    fn target_alloc(host: &LsiHost, target: &NewTarget) -> Result {
+        // Per-target tag limit: the midlayer holds back commands past it
+        // (target busy), so one target cannot take every slot.
+        target.set_can_queue(host.settings.target_tags.clamp(1, SLOTS as u32));
+        Ok(())
     }
 
     fn sdev_init(_host: &LsiHost, dev: &Device<Self>) -> Result<IoStats> {

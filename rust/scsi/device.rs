@@ -128,3 +128,42 @@ impl Target {
         unsafe { (*self.0.get()).id }
     }
 }
+
+/// A target being set up (`target_alloc`): it has no devices yet, so
+/// nothing else reads the fields it may set.
+///
+/// # Invariants
+///
+/// The wrapped target is live and inside its `target_alloc` callback.
+#[repr(transparent)]
+pub struct NewTarget(Target);
+
+impl NewTarget {
+    /// # Safety
+    ///
+    /// `starget` must be live for `'a` and inside its `target_alloc`
+    /// callback for all of `'a`.
+    pub(crate) unsafe fn from_raw<'a>(starget: *mut bindings::scsi_target) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper of `Target`, itself one of
+        // the C target; the caller guarantees the rest.
+        unsafe { &*starget.cast::<Self>() }
+    }
+
+    /// Caps the commands the midlayer has outstanding to this target, all
+    /// its LUNs together (`starget->can_queue`; 0: no cap). Past it the
+    /// target reports busy to the block layer, which waits.
+    pub fn set_can_queue(&self, commands: u32) {
+        // SAFETY: By the type invariant the target is live and still in
+        // `target_alloc`: no device exists to dispatch through it, so no
+        // one reads `can_queue` concurrently.
+        unsafe { (*self.0 .0.get()).can_queue = commands };
+    }
+}
+
+impl core::ops::Deref for NewTarget {
+    type Target = Target;
+
+    fn deref(&self) -> &Target {
+        &self.0
+    }
+}

@@ -63,7 +63,7 @@ pub use command::{
     CmdStatus, Command, CommandRef, DataDirection, DmaSegments, EhCommand, HostByte, NewCommand,
     QueueBusy, Requeue, SgChunk, SgChunkDir,
 };
-pub use device::{Device, Target};
+pub use device::{Device, NewTarget, Target};
 pub use host::{Host, HostConfig, HostRef, Template};
 pub use operations::{EhContext, EhResult, HostOperations, TimeoutAction};
 pub use sysfs::{Attribute, SysfsWriter};

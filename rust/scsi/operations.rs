@@ -5,7 +5,7 @@
 
 use super::{
     command::{CmdPriv, CommandRef, NewCommand, QueueBusy, Requeue},
-    device::{Device, Target},
+    device::{Device, NewTarget, Target},
     host::{HostPriv, HostRef},
     sysfs::Attribute,
 };
@@ -103,8 +103,8 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// The host data may already be gone, so it is not passed.
     fn sdev_destroy(_dev: &Device<Self>, _data: &Self::DeviceData) {}
 
-    /// A target is about to be scanned.
-    fn target_alloc(_host: &Self::HostData, _target: &Target) -> Result {
+    /// A target is about to be scanned: set its limits.
+    fn target_alloc(_host: &Self::HostData, _target: &NewTarget) -> Result {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -410,8 +410,9 @@ impl<T: HostOperations> OperationsVTable<T> {
             // SAFETY: The midlayer passes a live target whose parent device
             // is the host's `shost_gendev`.
             let shost = unsafe { bindings::orion_helper_dev_to_shost((*starget).dev.parent) };
-            // SAFETY: The midlayer passes a live target.
-            let target = unsafe { Target::from_raw(starget) };
+            // SAFETY: The midlayer passes a live target, in `target_alloc`
+            // for this call.
+            let target = unsafe { NewTarget::from_raw(starget) };
             // SAFETY: The target belongs to a live host of `T`.
             T::target_alloc(unsafe { Self::host_data(shost) }, target)?;
             Ok(0)

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 23
 dmesg_mark
 
 lsi_load && settle
@@ -45,6 +45,11 @@ check "SPI transport attributes: offset 0 (asynchronous), narrow, limits shown" 
 check "domain validation ran and the agreement is logged as asynchronous" \
 	bash -c "dmesg_since_mark | grep -q 'target$h:0:0: Ending Domain Validation' &&
 		dmesg_since_mark | grep -q 'target$h:0:0: asynchronous'"
+check "an offset written through sysfs renegotiates (SDTR sent again), QEMU does not answer: offset stays 0" bash -c "
+	n=\$(cat /sys/class/scsi_host/host$h/orion_negotiations) && [ \$n -ge 1 ] &&
+	echo 16 > $t/offset && echo 12 > $t/period &&
+	dd if=\$(disk_at $h 0) of=/dev/null bs=4k count=1 skip=77 iflag=direct status=none &&
+	[ \$(cat /sys/class/scsi_host/host$h/orion_negotiations) -gt \$n ] && [ \$(cat $t/offset) = 0 ]"
 check "spi_host signalling is reported (LVD)" \
 	bash -c "[ \$(cat /sys/class/spi_host/host$h/signalling) = LVD ]"
 d=$(lsi_disks "$h" | head -1); sg=$(sg_of "$d")
@@ -69,6 +74,17 @@ check "target_sync_transfer_enabled=0: no negotiation, no domain validation; dis
 	lsi_load target_sync_transfer_enabled=0 target_disconnect_enabled=0 && udevadm settle &&
 	[ \$(lsi_disks | wc -l) = 6 ] && ! dmesg_since_mark | grep -q 'Domain Validation' &&
 	dd if=\$(lsi_disks | head -1) of=/dev/null bs=64k count=64 iflag=direct status=none"
+h=$(lsi_hosts | head -1)
+check "  ... and no command carried SDTR (orion_negotiations 0)" \
+	test "$(cat "/sys/class/scsi_host/host$h/orion_negotiations")" = 0
+orion_unload
+check "target_max_cmds=4: at most 4 tags per target, fio QD32 keeps 2 to 4 outstanding" bash -c "
+	lsi_load target_max_cmds=4 && udevadm settle && h=\$(lsi_hosts | head -1) && d=\$(disk_at \$h 0) &&
+	pk=/sys/block/\${d#/dev/}/device/orion_peak_outstanding && echo 0 > \$pk &&
+	fio --name=cap --filename=\$d --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 \
+		--runtime=3 --time_based --output=/dev/null &&
+	p=\$(cat \$pk) && echo \"note: peak outstanding \$p\" &&
+	[ \$p -gt 1 ] && [ \$p -le 4 ]"
 orion_unload
 check "lsi=0 leaves the chips alone" \
 	bash -c "insmod $ORION_KO lsi=0 megasas=0 virt_adapters=0 && udevadm settle && [ -z \"\$(lsi_hosts)\" ] && rmmod orion_scsi"
