@@ -235,8 +235,6 @@ impl Chip {
         self.hcb_write(l::HCB_IDLE_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
         self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_START, self.labels.idle);
         self.hcb_write(l::HCB_BAD_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
-        self.hcb_write(l::HCB_SKIP_CCB + l::CCB_GO_START, self.labels.start);
-        self.hcb_write(l::HCB_SKIP_CCB + l::CCB_GO_RESTART, self.labels.bad_nexus);
     }
 
     /// Soft-resets the chip (QEMU also resets its disks then), programs its
@@ -437,22 +435,51 @@ impl Chip {
         }
     }
 
-    /// Drops the CCBs of `mask` from the start queue (their entries now
-    /// start the skip CCB) and from the priority job. Only while the
-    /// SCRIPTS are stopped; the caller takes the CCBs back.
-    pub(super) fn drop_unstarted(&self, q: &Queue, mask: u64) {
-        let skip = self.hcb_bus + l::HCB_SKIP_CCB;
-        self.walk_queue(q, |i, entry| {
-            if mask & (1u64 << (i % 64)) != 0 {
-                self.hcb_write(l::HCB_START_QUEUE + 8 * entry as u32, skip);
+    /// Drops the CCBs of `mask` from the start queue and from the priority
+    /// job. The queue is compacted in place (the jobs kept move up to the
+    /// SCRIPTS' position, in order, the idle entry follows them), so a
+    /// dropped job takes no entry. Only while the SCRIPTS are stopped; the
+    /// caller takes the CCBs back.
+    pub(super) fn drop_unstarted(&self, q: &mut Queue, mask: u64) {
+        if let Some(mut to) = self.entry_index(self.hcb_read(l::HCB_START_POS)) {
+            let mut from = to;
+            for _ in 0..l::START_QUEUE_LEN {
+                if from == q.next {
+                    break;
+                }
+                let ccb = self.hcb_read(l::HCB_START_QUEUE + 8 * from as u32);
+                let dropped = self
+                    .ccb_index(ccb)
+                    .is_some_and(|i| mask & (1u64 << (i % 64)) != 0);
+                if !dropped {
+                    self.hcb_write(l::HCB_START_QUEUE + 8 * to as u32, ccb);
+                    to = (to + 1) % l::START_QUEUE_LEN;
+                }
+                from = (from + 1) % l::START_QUEUE_LEN;
             }
-        });
+            self.hcb_write(
+                l::HCB_START_QUEUE + 8 * to as u32,
+                self.hcb_bus + l::HCB_IDLE_CCB,
+            );
+            q.next = to;
+        }
         let prio = self.hcb_read(l::HCB_PRIO_DSA);
         let prio_set = self.hcb_read(l::HCB_PRIO_FLAG) & 0xff != 0;
         if prio_set && self.ccb_index(prio).is_some_and(|i| mask & (1u64 << (i % 64)) != 0) {
             self.clear_priority();
         }
         dma_mb(Write);
+    }
+
+    /// Whether the start queue has an entry for one more job besides the
+    /// idle one (it always should: see [`l::START_QUEUE_LEN`]).
+    pub(super) fn has_room(&self, q: &Queue) -> bool {
+        let Some(pos) = self.entry_index(self.hcb_read(l::HCB_START_POS)) else {
+            return false;
+        };
+        // Entries from the SCRIPTS' position to the idle one are pending.
+        let pending = (q.next + l::START_QUEUE_LEN - pos) % l::START_QUEUE_LEN;
+        pending + 2 < l::START_QUEUE_LEN
     }
 
     /// Bus address of the message job's CCB.

@@ -696,6 +696,8 @@ impl HostOperations for LsiOps {
 
     fn queue_command<'q>(host: &LsiHost, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let chip = &host.chip;
+        // One hardware queue (`nr_hw_queues` 1): the low 16 bits are the
+        // tag, which is the CCB slot.
         let tag = (cmd.unique_tag() & 0xffff) as usize;
         let dev = cmd.device();
         let (id, lun) = (dev.id(), dev.lun());
@@ -817,6 +819,11 @@ impl HostOperations for LsiOps {
             return finish_early(cmd, CmdStatus::host(HostByte::Error));
         }
         let mut q = chip.queue.lock();
+        if !chip.has_room(&q) {
+            drop(q);
+            drop(slot);
+            return Err(cmd.requeue(QueueBusy::Host));
+        }
         if flags & l::FLAG_UNTAGGED != 0 {
             // One untagged command per target: reselection finds it by id.
             if chip.untagged_in_use(id) {

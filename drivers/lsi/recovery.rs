@@ -27,7 +27,7 @@ use super::scripts::{
 use crate::scsi::{CmdStatus, CommandRef, EhContext, EhResult, HostByte, HostRef};
 use kernel::{
     prelude::*,
-    sync::atomic::Relaxed,
+    sync::{atomic::Relaxed, SpinLockIrqGuard},
     time::{
         delay::{fsleep, udelay},
         Delta, Instant, Monotonic,
@@ -39,15 +39,25 @@ use kernel::{
 /// to a chip and bus reset.
 const HALT_WAIT_MS: i64 = 5000;
 
-/// What the waiting step saw.
+/// The queue, locked.
+type QueueGuard<'a> = SpinLockIrqGuard<'a, Queue>;
+
+/// Why a wait for a [`Halt`] state ended without it.
 enum Waited {
-    /// The wanted [`Halt`] state, with the queue lock held by the caller
-    /// again.
-    Reached,
     /// The chip was reset meanwhile (it forgot every command).
     Reset,
-    /// Neither within [`HALT_WAIT_MS`], or the chip is stopped for good.
+    /// Not within [`HALT_WAIT_MS`], or the chip is stopped for good.
     TimedOut,
+}
+
+/// How [`LsiHost::begin_stop`] went.
+enum Begun {
+    /// Stop requested; the reset count to wait with.
+    Stopping(u64),
+    /// Nothing left to do.
+    Settled,
+    /// Another step does not end, or the chip is stopped for good.
+    Busy,
 }
 
 /// Which commands a step ends on the bus.
@@ -105,48 +115,50 @@ impl LsiHost {
     }
 
     /// Sleeps until `q.halt` is one of `want` (the interrupt handler moves
-    /// it on), or the chip is reset, or [`HALT_WAIT_MS`] passes.
-    fn wait_halt(&self, resets: u64, want: &[Halt]) -> Waited {
+    /// it on) and returns with the queue locked, the stop still the
+    /// caller's (no chip reset since `resets`); or says why not.
+    fn wait_halt(&self, resets: u64, want: &[Halt]) -> Result<QueueGuard<'_>, Waited> {
         let start = Instant::<Monotonic>::now();
         loop {
             {
                 let q = self.chip.queue.lock();
                 if self.chip.is_dead() {
-                    return Waited::TimedOut;
+                    return Err(Waited::TimedOut);
                 }
                 if q.resets != resets {
-                    return Waited::Reset;
+                    return Err(Waited::Reset);
                 }
                 if want.contains(&q.halt) {
-                    return Waited::Reached;
+                    return Ok(q);
                 }
             }
             if start.elapsed().as_millis() > HALT_WAIT_MS {
-                return Waited::TimedOut;
+                return Err(Waited::TimedOut);
             }
             fsleep(Delta::from_millis(1));
         }
     }
 
-    /// Starts a stop of the SCRIPTS once no other step is in progress.
-    /// `None` (and nothing requested) if `settled(q)` holds first (the
-    /// step has nothing left to do), the chip is dead, or the previous
-    /// step does not end; else the reset count to wait with.
-    fn begin_stop(&self, mut settled: impl FnMut(&Queue) -> bool) -> Option<u64> {
+    /// Starts a stop of the SCRIPTS once no other step is in progress,
+    /// unless `settled(q)` holds first (the step has nothing left to do).
+    fn begin_stop(&self, mut settled: impl FnMut(&Queue) -> bool) -> Begun {
         let start = Instant::<Monotonic>::now();
         loop {
             {
                 let mut q = self.chip.queue.lock();
-                if self.chip.is_dead() || settled(&q) {
-                    return None;
+                if self.chip.is_dead() {
+                    return Begun::Busy;
+                }
+                if settled(&q) {
+                    return Begun::Settled;
                 }
                 if q.halt == Halt::Running {
                     self.chip.request_stop(&mut q);
-                    return Some(q.resets);
+                    return Begun::Stopping(q.resets);
                 }
             }
             if start.elapsed().as_millis() > HALT_WAIT_MS {
-                return None;
+                return Begun::Busy;
             }
             fsleep(Delta::from_millis(1));
         }
@@ -181,51 +193,45 @@ impl LsiHost {
         posted
     }
 
-    /// Runs a message job with the SCRIPTS stopped (`q.halt` is
-    /// [`Halt::Stopped`], lock released by the caller): sends `message` to
-    /// `scope`'s target, then takes back every started command in `scope`
-    /// and gives their commands back. `false` if the job failed (the chip
-    /// and the bus were reset instead, which gave everything back).
+    /// Runs a message job with the SCRIPTS stopped by this step (`q`, at
+    /// [`Halt::Stopped`]): sends `message` to `scope`'s target, then takes
+    /// back every started command in `scope` and gives them back. If the
+    /// job cannot run or fails, the chip and the bus are reset instead,
+    /// which gives everything back.
     fn run_msg_job(
         &self,
+        mut q: QueueGuard<'_>,
         shost: &HostRef<LsiOps>,
         eh: &EhContext,
         scope: Scope,
         message: u8,
-    ) -> bool {
+    ) {
         let (id, lun) = match scope {
             Scope::Lun(id, lun) => (id, lun),
             Scope::Target(id) => (id, 0),
         };
-        let resets = {
-            let mut q = self.chip.queue.lock();
-            if q.halt != Halt::Stopped {
-                // Reset meanwhile: nothing is held any more.
-                return true;
-            }
-            if self.post_msg_job(&mut q, id, lun, message).is_err() {
-                self.recover_locked(&mut q, shost, Some(eh), "no room for a message job");
-                return false;
-            }
-            q.halt = Halt::MsgRunning;
-            self.chip.win.write8(r::ISTAT0, 0);
-            self.chip.restart_at(self.chip.labels.start);
-            q.resets
-        };
-        let waited = self.wait_halt(resets, &[Halt::MsgDone, Halt::MsgFailed]);
-        let mut q = self.chip.queue.lock();
-        match waited {
-            Waited::Reset => return true,
-            Waited::TimedOut => {
-                self.recover_locked(&mut q, shost, Some(eh), "message job did not end");
-                return false;
-            }
-            Waited::Reached => {}
+        if self.post_msg_job(&mut q, id, lun, message).is_err() {
+            self.recover_locked(&mut q, shost, Some(eh), "no room for a message job");
+            return;
         }
+        q.halt = Halt::MsgRunning;
+        self.chip.win.write8(r::ISTAT0, 0);
+        self.chip.restart_at(self.chip.labels.start);
+        let resets = q.resets;
+        drop(q);
+        let mut q = match self.wait_halt(resets, &[Halt::MsgDone, Halt::MsgFailed]) {
+            Ok(q) => q,
+            // Reset meanwhile: the chip holds nothing any more.
+            Err(Waited::Reset) => return,
+            Err(Waited::TimedOut) => {
+                self.recover(shost, Some(eh), "message job did not end");
+                return;
+            }
+        };
         let _ = self.chip.ccbs().reclaim(MSG_SLOT);
         if q.halt == Halt::MsgFailed {
             self.recover_locked(&mut q, shost, Some(eh), "message job failed");
-            return false;
+            return;
         }
         // Commands that completed before the message are completed as
         // they ended; the rest of the scope's started ones are gone.
@@ -245,7 +251,6 @@ impl LsiHost {
         }
         self.chip.resume(&mut q);
         give_back_tags(shost, eh, gone);
-        true
     }
 
     /// Aborts one command (error handler). Success once the chip no
@@ -257,67 +262,71 @@ impl LsiHost {
         eh: &EhContext,
     ) -> EhResult {
         let tag = (cmd.unique_tag() & 0xffff) as usize;
-        let ccbs = self.chip.ccbs();
-        let result = self.abort_on_chip(shost, eh, tag);
-        give_back_finished(self, shost, eh);
-        if ccbs.is_with_device(tag) {
-            return EhResult::Failed;
-        }
-        // The CCB is back (finished after the timeout, dropped, or ended
-        // on the bus): hand the command to the error handler.
-        if let Some(c) = cmd.take_parked_eh(eh) {
-            c.give_back(CmdStatus::host(HostByte::Reset));
-        }
-        self.chip.stats.hba.aborts.fetch_add(1, Relaxed);
-        result
-    }
-
-    fn abort_on_chip(&self, shost: &HostRef<LsiOps>, eh: &EhContext, tag: usize) -> EhResult {
-        let ccbs = self.chip.ccbs();
         if tag >= SLOTS {
             return EhResult::Failed;
         }
-        let Some(resets) = self.begin_stop(|_| !ccbs.is_with_device(tag)) else {
-            dev_info!(shost.as_dev(), "abort of tag {}: finished already\n", tag);
-            return EhResult::Success;
-        };
-        match self.wait_halt(resets, &[Halt::Stopped]) {
-            Waited::Reached => {}
-            Waited::Reset => return EhResult::Success,
-            Waited::TimedOut => {
-                self.recover(shost, Some(eh), "the SCRIPTS did not stop for an abort");
-                return EhResult::Success;
-            }
+        self.abort_on_chip(shost, eh, tag);
+        give_back_finished(self, shost, eh);
+        // Under the queue lock: the interrupt handler moves a slot through
+        // the CPU state only while it holds it.
+        let q = self.chip.queue.lock();
+        if self.chip.ccbs().is_with_device(tag) {
+            // Still on the chip (the previous step did not end, or the chip
+            // is stopped for good): the midlayer escalates.
+            return EhResult::Failed;
         }
-        let scope = {
-            let mut q = self.chip.queue.lock();
-            if q.halt != Halt::Stopped {
-                return EhResult::Success;
+        // The CCB is back (finished after the timeout, dropped, or ended
+        // on the bus): the command goes to the error handler.
+        if let Some(c) = cmd.take_parked_eh(eh) {
+            c.give_back(CmdStatus::host(HostByte::Reset));
+        }
+        drop(q);
+        self.chip.stats.hba.aborts.fetch_add(1, Relaxed);
+        EhResult::Success
+    }
+
+    fn abort_on_chip(&self, shost: &HostRef<LsiOps>, eh: &EhContext, tag: usize) {
+        let ccbs = self.chip.ccbs();
+        let resets = match self.begin_stop(|_| !ccbs.is_with_device(tag)) {
+            Begun::Stopping(resets) => resets,
+            Begun::Settled => {
+                dev_info!(shost.as_dev(), "abort of tag {}: finished already\n", tag);
+                return;
             }
-            self.complete_done(&mut q, shost);
-            let unstarted = self.chip.unstarted(&q);
-            let bit = 1u64 << tag;
-            let waiting = unstarted.queued & bit != 0 || unstarted.priority == Some(tag);
-            if !ccbs.is_with_device(tag) || waiting {
-                // Finished meanwhile, or not started: out of the queue.
-                if waiting {
-                    self.chip.drop_unstarted(&q, bit);
-                    self.release_ccb(&mut q, tag);
-                    dev_info!(
-                        shost.as_dev(),
-                        "abort of tag {}: not started, taken off the start queue\n",
-                        tag
-                    );
-                } else {
-                    dev_info!(shost.as_dev(), "abort of tag {}: finished meanwhile\n", tag);
-                }
-                self.chip.resume(&mut q);
-                return EhResult::Success;
+            Begun::Busy => {
+                dev_warn!(shost.as_dev(), "abort of tag {}: another recovery step does not end\n", tag);
+                return;
             }
-            self.ccb_nexus(tag)
         };
-        let (id, lun) = scope;
-        let scope = Scope::Lun(id, lun);
+        let mut q = match self.wait_halt(resets, &[Halt::Stopped]) {
+            Ok(q) => q,
+            Err(Waited::Reset) => return,
+            Err(Waited::TimedOut) => {
+                self.recover(shost, Some(eh), "the SCRIPTS did not stop for an abort");
+                return;
+            }
+        };
+        self.complete_done(&mut q, shost);
+        let unstarted = self.chip.unstarted(&q);
+        let bit = 1u64 << tag;
+        let waiting = unstarted.queued & bit != 0 || unstarted.priority == Some(tag);
+        if waiting {
+            self.chip.drop_unstarted(&mut q, bit);
+            self.release_ccb(&mut q, tag);
+            self.chip.resume(&mut q);
+            dev_info!(
+                shost.as_dev(),
+                "abort of tag {}: not started, taken off the start queue\n",
+                tag
+            );
+            return;
+        }
+        if !ccbs.is_with_device(tag) {
+            self.chip.resume(&mut q);
+            dev_info!(shost.as_dev(), "abort of tag {}: finished meanwhile\n", tag);
+            return;
+        }
+        let (id, lun) = self.ccb_nexus(tag);
         dev_info!(
             shost.as_dev(),
             "abort of tag {}: ABORT message to target {} LUN {}\n",
@@ -325,8 +334,7 @@ impl LsiHost {
             id,
             lun
         );
-        self.run_msg_job(shost, eh, scope, msg::ABORT);
-        EhResult::Success
+        self.run_msg_job(q, shost, eh, Scope::Lun(id, lun), msg::ABORT);
     }
 
     /// Resets target `id` with a BUS DEVICE RESET message (device and
@@ -335,45 +343,43 @@ impl LsiHost {
     pub(crate) fn reset_target(&self, shost: &HostRef<LsiOps>, eh: &EhContext, id: u32) -> EhResult {
         self.chip.stats.hba.resets.fetch_add(1, Relaxed);
         dev_warn!(shost.as_dev(), "BUS DEVICE RESET to target {}\n", id);
-        let Some(resets) = self.begin_stop(|_| false) else {
-            self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
-            return EhResult::Success;
-        };
-        match self.wait_halt(resets, &[Halt::Stopped]) {
-            Waited::Reached => {}
-            Waited::Reset => return EhResult::Success,
-            Waited::TimedOut => {
-                self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
-                return EhResult::Success;
-            }
-        }
-        {
-            let mut q = self.chip.queue.lock();
-            if q.halt != Halt::Stopped {
-                return EhResult::Success;
-            }
-            self.complete_done(&mut q, shost);
-            let unstarted = self.chip.unstarted(&q);
-            let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
-            let mut dropped = 0u64;
-            for idx in 0..SLOTS {
-                let bit = 1u64 << idx;
-                if waiting & bit != 0 && self.ccb_nexus(idx).0 == id {
-                    dropped |= bit;
-                }
-            }
-            self.chip.drop_unstarted(&q, dropped);
-            for idx in 0..SLOTS {
-                if dropped & (1u64 << idx) != 0 {
-                    self.release_ccb(&mut q, idx);
-                }
-            }
-            give_back_tags(shost, eh, dropped);
-        }
-        self.renegotiate(id);
-        self.run_msg_job(shost, eh, Scope::Target(id), msg::BUS_DEVICE_RESET);
+        self.reset_target_on_chip(shost, eh, id);
         give_back_finished(self, shost, eh);
         EhResult::Success
+    }
+
+    fn reset_target_on_chip(&self, shost: &HostRef<LsiOps>, eh: &EhContext, id: u32) {
+        let Begun::Stopping(resets) = self.begin_stop(|_| false) else {
+            self.recover(shost, Some(eh), "another recovery step does not end");
+            return;
+        };
+        let mut q = match self.wait_halt(resets, &[Halt::Stopped]) {
+            Ok(q) => q,
+            Err(Waited::Reset) => return,
+            Err(Waited::TimedOut) => {
+                self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
+                return;
+            }
+        };
+        self.complete_done(&mut q, shost);
+        let unstarted = self.chip.unstarted(&q);
+        let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
+        let mut dropped = 0u64;
+        for idx in 0..SLOTS {
+            let bit = 1u64 << idx;
+            if waiting & bit != 0 && self.ccb_nexus(idx).0 == id {
+                dropped |= bit;
+            }
+        }
+        self.chip.drop_unstarted(&mut q, dropped);
+        for idx in 0..SLOTS {
+            if dropped & (1u64 << idx) != 0 {
+                self.release_ccb(&mut q, idx);
+            }
+        }
+        give_back_tags(shost, eh, dropped);
+        self.renegotiate(id);
+        self.run_msg_job(q, shost, eh, Scope::Target(id), msg::BUS_DEVICE_RESET);
     }
 
     /// Resets the chip (and, with QEMU, its disks) and the SCSI bus, and

@@ -106,9 +106,10 @@ pub const HCB_UNTAGGED_TABLE: u32 = 256;
 /// Start queue: [`START_QUEUE_LEN`] entries of {CCB address, address of
 /// the next entry}; a free entry holds the idle CCB.
 pub const HCB_START_QUEUE: u32 = 320;
-/// Entries in the start queue (one more than the slots, so it never
-/// fills).
-pub const START_QUEUE_LEN: usize = SLOTS + 1;
+/// Entries in the start queue: room for every slot, the message job and
+/// the idle entry, plus a spare (the CPU compacts the queue when it drops
+/// jobs, so only live jobs take entries).
+pub const START_QUEUE_LEN: usize = SLOTS + 4;
 /// The SCRIPTS' start queue position: the address of the next entry to
 /// look at.
 pub const HCB_START_POS: u32 = HCB_START_QUEUE + START_QUEUE_LEN as u32 * 8;
@@ -130,12 +131,8 @@ pub const HCB_IDLE_CCB: u32 = HCB_SELF_UNTAGGED + 4;
 /// The bad-nexus CCB: reselection by a nexus with no command lands here
 /// (its `go_restart` is the program's bad-nexus handler).
 pub const HCB_BAD_CCB: u32 = HCB_IDLE_CCB + 32;
-/// The skip CCB: its `go_start` is the program's `start`, so a start queue
-/// entry the CPU drops (while the SCRIPTS are stopped) points here and the
-/// SCRIPTS go on with the next entry.
-pub const HCB_SKIP_CCB: u32 = HCB_BAD_CCB + 32;
 /// Scratch word for dummy moves.
-pub const HCB_SCRATCH: u32 = HCB_SKIP_CCB + 32;
+pub const HCB_SCRATCH: u32 = HCB_BAD_CCB + 32;
 /// Size of the host control block.
 pub const HCB_SIZE: usize = HCB_SCRATCH as usize + 32;
 

@@ -44,9 +44,11 @@
 //! 3. while stopped, no job is in progress; `HCB_START_POS` is the entry
 //!    the SCRIPTS take next (not taken yet); `HCB_PRIO_FLAG` may still be
 //!    1 (a priority job whose selection lost to a reselection). The CPU
-//!    may rewrite entries from there on and the priority job; an entry is
-//!    dropped by pointing it at a CCB whose `CCB_GO_START` is `start` (the
-//!    SCRIPTS take it and go on with the next one). A reselection may
+//!    may rewrite entries from there on and the priority job; the driver
+//!    drops jobs by compacting the pending entries in place (the idle CCB
+//!    after the last one kept); pointing an entry at a CCB whose
+//!    `CCB_GO_START` is `start` works too (the SCRIPTS go on with the next
+//!    one) but keeps the entry taken. A reselection may
 //!    already hold the bus (QEMU reselects at the last WAIT DISCONNECT) or
 //!    come while stopped: it is not lost, the restart serves it (SELECT's
 //!    alternate, or WAIT RESELECT goes on at once).

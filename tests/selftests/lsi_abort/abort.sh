@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # eh_abort on the LSI chip, both ways a command can be held. QEMU throttles
-# disk 1 to 64 KiB/s (vm.conf) and moves data in 128 KiB pieces, so a 4 KiB
-# command right after a 128 KiB read waits about 2 s inside QEMU, and each
-# further 128 KiB of a command about 2 s more. Timeouts are set in ms
+# disk 1 to 32 KiB/s (vm.conf) and moves data in 128 KiB pieces, so a 4 KiB
+# command right after a 128 KiB read waits about 4 s inside QEMU, and each
+# further 128 KiB of a command about 4 s more (the module's command timeout
+# is 60 s so that udev's first reads of the disk do not time out). Timeouts are set in ms
 # (queue/io_timeout); the block layer's timer fires on the next whole
 # second after a deadline.
 # 1. A READ disconnects while QEMU holds it: with a 0.5 s timeout the
@@ -11,7 +12,7 @@
 #    message job (QEMU cancels the request); the read is retried and
 #    completes, with no chip or bus reset.
 # 2. A WRITE holds the bus while QEMU works on it (QEMU's lsi does not
-#    disconnect on writes; 256 KiB: about 4 s). A read to disk 0 issued
+#    disconnect on writes; 128 KiB: about 4 s). A read to disk 0 issued
 #    meanwhile waits in the start queue and times out (0.5 s); the
 #    midlayer's abort work asks for an abort while the WRITE still runs:
 #    the driver stops the SCRIPTS (they stop once the WRITE is done) and
@@ -23,14 +24,14 @@ ktap_print_header
 ktap_set_plan 11
 dmesg_mark
 
-lsi_load && settle
+lsi_load cmd_timeout_ms=60000 && settle
 h=$(lsi_hosts | head -1); hs=/sys/class/scsi_host/host$h
 fast=$(disk_at "$h" 0); slow=$(disk_at "$h" 1)
 fq=/sys/block/${fast#/dev/}/queue; sq=/sys/block/${slow#/dev/}/queue
 tmo=$(cat "$sq/io_timeout")
 check "QEMU throttles disk 1 ($slow) so a command can wait seconds" throttled_disk "$slow"
 
-settle; sleep 4   # udev is done with the disk, the throttle bucket drains
+settle; sleep 5   # udev is done with the disk, the throttle bucket drains
 aborts=$(cat "$hs/orion_aborts")
 dmesg_mark "lsi abort of a disconnected read"
 dd if="$slow" of=/dev/null bs=128k count=1 iflag=direct status=none
@@ -46,13 +47,13 @@ check "the driver aborted it with an ABORT message (orion_aborts $aborts -> $(ca
 check "no chip or bus reset was needed" bash -c "! dmesg_since_mark | grep -q 'resetting the chip'"
 check "the throttled disk reads and writes afterwards" rw_ok "$slow"
 
-settle; sleep 4
+settle; sleep 5
 aborts=$(cat "$hs/orion_aborts")
 dmesg_mark "lsi abort of a command not started"
 dd if="$slow" of=/dev/null bs=128k count=1 iflag=direct status=none
 echo 500 > "$fq/io_timeout"
 start=$SECONDS
-timeout 120 dd if=/dev/zero of="$slow" bs=256k count=1 seek=40 oflag=direct status=none &
+timeout 120 dd if=/dev/zero of="$slow" bs=128k count=1 seek=80 oflag=direct status=none &
 wpid=$!
 sleep 0.3
 echo "# note: the WRITE holds the bus: disk 1 inflight $(cat /sys/block/${slow#/dev/}/inflight)"
