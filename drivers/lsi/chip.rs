@@ -202,9 +202,8 @@ impl Chip {
     }
 
     fn hcb_read(&self, off: u32) -> u32 {
-        let read = || -> Result<u32> {
-            Ok(kernel::io::io_read!(self.hcb, [try: off as usize / 4]))
-        };
+        let read =
+            || -> Result<u32> { Ok(kernel::io::io_read!(self.hcb, [try: off as usize / 4])) };
         read().unwrap_or(0)
     }
 
@@ -339,8 +338,10 @@ impl Chip {
     /// Acknowledges INTF, keeping a pending SIGP (`istat` as read) and the
     /// stop request: an ISTAT0 write replaces bits 7:4.
     pub(super) fn ack_intf(&self, q: &Queue, istat: u8) {
-        self.win
-            .write8(r::ISTAT0, r::ISTAT0_INTF | (istat & r::ISTAT0_SIGP) | q.keep());
+        self.win.write8(
+            r::ISTAT0,
+            r::ISTAT0_INTF | (istat & r::ISTAT0_SIGP) | q.keep(),
+        );
     }
 
     /// Makes CCB `bus` the job the SCRIPTS take first: the priority job,
@@ -358,7 +359,9 @@ impl Chip {
         // The entry before the SCRIPTS' position was taken already (its
         // next pointer is that position) unless the ring is full: it is
         // then the idle entry the next post fills.
-        let pos = self.entry_index(self.hcb_read(l::HCB_START_POS)).ok_or(EIO)?;
+        let pos = self
+            .entry_index(self.hcb_read(l::HCB_START_POS))
+            .ok_or(EIO)?;
         let before = (pos + l::START_QUEUE_LEN - 1) % l::START_QUEUE_LEN;
         if before == q.next {
             return Err(EBUSY);
@@ -465,7 +468,11 @@ impl Chip {
         }
         let prio = self.hcb_read(l::HCB_PRIO_DSA);
         let prio_set = self.hcb_read(l::HCB_PRIO_FLAG) & 0xff != 0;
-        if prio_set && self.ccb_index(prio).is_some_and(|i| mask & (1u64 << (i % 64)) != 0) {
+        if prio_set
+            && self
+                .ccb_index(prio)
+                .is_some_and(|i| mask & (1u64 << (i % 64)) != 0)
+        {
             self.clear_priority();
         }
         dma_mb(Write);

@@ -294,7 +294,11 @@ impl LsiHost {
                 return;
             }
             Begun::Busy => {
-                dev_warn!(shost.as_dev(), "abort of tag {}: another recovery step does not end\n", tag);
+                dev_warn!(
+                    shost.as_dev(),
+                    "abort of tag {}: another recovery step does not end\n",
+                    tag
+                );
                 return;
             }
         };
@@ -340,7 +344,12 @@ impl LsiHost {
     /// Resets target `id` with a BUS DEVICE RESET message (device and
     /// target reset): its commands not started yet leave the start queue,
     /// the started ones end with the message; all of them are given back.
-    pub(crate) fn reset_target(&self, shost: &HostRef<LsiOps>, eh: &EhContext, id: u32) -> EhResult {
+    pub(crate) fn reset_target(
+        &self,
+        shost: &HostRef<LsiOps>,
+        eh: &EhContext,
+        id: u32,
+    ) -> EhResult {
         self.chip.stats.hba.resets.fetch_add(1, Relaxed);
         dev_warn!(shost.as_dev(), "BUS DEVICE RESET to target {}\n", id);
         self.reset_target_on_chip(shost, eh, id);
@@ -357,7 +366,11 @@ impl LsiHost {
             Ok(q) => q,
             Err(Waited::Reset) => return,
             Err(Waited::TimedOut) => {
-                self.recover(shost, Some(eh), "the SCRIPTS did not stop for a device reset");
+                self.recover(
+                    shost,
+                    Some(eh),
+                    "the SCRIPTS did not stop for a device reset",
+                );
                 return;
             }
         };

@@ -56,7 +56,7 @@ start=$SECONDS
 timeout 120 dd if=/dev/zero of="$slow" bs=128k count=1 seek=80 oflag=direct status=none &
 wpid=$!
 sleep 0.3
-echo "# note: the WRITE holds the bus: disk 1 inflight $(cat /sys/block/${slow#/dev/}/inflight)"
+echo "# note: the WRITE holds the bus: disk 1 inflight $(cat "/sys/block/${slow#/dev/}/inflight")"
 timeout 120 dd if="$fast" of=/dev/null bs=4k count=1 skip=10 iflag=direct status=none
 rc=$?
 wait "$wpid"; wrc=$?
