@@ -112,6 +112,13 @@ pub(super) struct Unstarted {
     pub(super) priority: Option<usize>,
 }
 
+impl Unstarted {
+    /// Every unstarted CCB, as a bit mask.
+    pub(super) fn mask(&self) -> u64 {
+        self.queued | self.priority.map_or(0, |i| 1u64 << (i % 64))
+    }
+}
+
 /// A chip with its program loaded.
 pub(super) struct Chip {
     pub(super) dev: ARef<device::Device>,

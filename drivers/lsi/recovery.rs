@@ -92,6 +92,18 @@ impl LsiHost {
         )
     }
 
+    /// The CCBs of `mask` whose command is in `scope`.
+    fn in_scope(&self, mask: u64, scope: Scope) -> u64 {
+        let mut hit = 0u64;
+        for_each_bit(mask, |idx| {
+            let (id, lun) = self.ccb_nexus(idx);
+            if scope.covers(id, lun) {
+                hit |= 1u64 << idx;
+            }
+        });
+        hit
+    }
+
     /// Takes CCB `idx` back from the chip without completing its command
     /// (still parked: the caller gives it back): the reselection entry of
     /// an untagged command and a negotiation in flight are undone.
@@ -236,19 +248,11 @@ impl LsiHost {
         // Commands that completed before the message are completed as
         // they ended; the rest of the scope's started ones are gone.
         self.complete_done(&mut q, shost);
-        let unstarted = self.chip.unstarted(&q);
-        let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
-        let mut gone = 0u64;
-        for idx in 0..SLOTS {
-            let bit = 1u64 << idx;
-            if q.outstanding & bit == 0 || waiting & bit != 0 {
-                continue;
-            }
-            let (t, n) = self.ccb_nexus(idx);
-            if scope.covers(t, n) && self.release_ccb(&mut q, idx) {
-                gone |= bit;
-            }
-        }
+        let started = q.outstanding & !self.chip.unstarted(&q).mask();
+        let gone = self.in_scope(started, scope);
+        for_each_bit(gone, |idx| {
+            self.release_ccb(&mut q, idx);
+        });
         self.chip.resume(&mut q);
         give_back_tags(shost, eh, gone);
     }
@@ -375,21 +379,11 @@ impl LsiHost {
             }
         };
         self.complete_done(&mut q, shost);
-        let unstarted = self.chip.unstarted(&q);
-        let waiting = unstarted.queued | unstarted.priority.map_or(0, |i| 1u64 << (i % 64));
-        let mut dropped = 0u64;
-        for idx in 0..SLOTS {
-            let bit = 1u64 << idx;
-            if waiting & bit != 0 && self.ccb_nexus(idx).0 == id {
-                dropped |= bit;
-            }
-        }
+        let dropped = self.in_scope(self.chip.unstarted(&q).mask(), Scope::Target(id));
         self.chip.drop_unstarted(&mut q, dropped);
-        for idx in 0..SLOTS {
-            if dropped & (1u64 << idx) != 0 {
-                self.release_ccb(&mut q, idx);
-            }
-        }
+        for_each_bit(dropped, |idx| {
+            self.release_ccb(&mut q, idx);
+        });
         give_back_tags(shost, eh, dropped);
         self.renegotiate(id);
         self.run_msg_job(q, shost, eh, Scope::Target(id), msg::BUS_DEVICE_RESET);
@@ -437,6 +431,15 @@ impl LsiHost {
         shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset));
         if let Err(e) = result {
             dev_err!(shost.as_dev(), "chip reset failed: {:?}\n", e);
+        }
+    }
+}
+
+/// Calls `f` with the index of every set bit of `mask` (CCB slots).
+fn for_each_bit(mask: u64, mut f: impl FnMut(usize)) {
+    for idx in 0..SLOTS {
+        if mask & (1u64 << idx) != 0 {
+            f(idx);
         }
     }
 }

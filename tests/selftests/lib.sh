@@ -307,6 +307,22 @@ rw_ok() {
 		cmp /tmp/pattern /tmp/back
 }
 
+# held_read DISK PRIME TIMEOUT_FILE VALUE: a 4 KiB read of the throttled
+# DISK right after a read of PRIME bytes (so QEMU holds it seconds), with
+# TIMEOUT_FILE (device/timeout in s or queue/io_timeout in ms) set to VALUE
+# meanwhile. Sets held_rc (the read's status) and held_s (seconds taken).
+held_read() {
+	local old start
+	old=$(cat "$3")
+	dd if="$1" of=/dev/null bs="$2" count=1 iflag=direct status=none
+	echo "$4" > "$3"
+	start=$SECONDS
+	timeout 120 dd if="$1" of=/dev/null bs=4k count=1 skip=3000 iflag=direct status=none
+	# shellcheck disable=SC2034 # results for the caller
+	held_rc=$? held_s=$((SECONDS - start))
+	echo "$old" > "$3"
+}
+
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
 lsi_load() { orion_unload && release_sym53c8xx && insmod "$ORION_KO" virt_adapters=0 megasas=0 "$@"; }
 # The helpers are also used inside `bash -c` checks.

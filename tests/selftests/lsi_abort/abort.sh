@@ -28,20 +28,15 @@ lsi_load cmd_timeout_ms=60000 && settle
 h=$(lsi_hosts | head -1); hs=/sys/class/scsi_host/host$h
 fast=$(disk_at "$h" 0); slow=$(disk_at "$h" 1)
 fq=/sys/block/${fast#/dev/}/queue; sq=/sys/block/${slow#/dev/}/queue
-tmo=$(cat "$sq/io_timeout")
+tmo=$(cat "$fq/io_timeout")
 check "QEMU throttles disk 1 ($slow) so a command can wait seconds" throttled_disk "$slow"
 
 settle; sleep 5   # udev is done with the disk, the throttle bucket drains
 aborts=$(cat "$hs/orion_aborts")
 dmesg_mark "lsi abort of a disconnected read"
-dd if="$slow" of=/dev/null bs=128k count=1 iflag=direct status=none
-echo 500 > "$sq/io_timeout"
-start=$SECONDS
-timeout 120 dd if="$slow" of=/dev/null bs=4k count=1 skip=3000 iflag=direct status=none
-rc=$?
-echo "$tmo" > "$sq/io_timeout"
-check "a disconnected read held past its 0.5 s timeout is aborted, retried and completes (rc $rc, $((SECONDS - start)) s)" \
-	test "$rc" = 0
+held_read "$slow" 128k "$sq/io_timeout" 500
+check "a disconnected read held past its 0.5 s timeout is aborted, retried and completes (rc $held_rc, $held_s s)" \
+	test "$held_rc" = 0
 check "the driver aborted it with an ABORT message (orion_aborts $aborts -> $(cat "$hs/orion_aborts"))" \
 	bash -c "[ \$(cat $hs/orion_aborts) -gt $aborts ] && dmesg_since_mark | grep -q 'ABORT message to target 1 LUN 0'"
 check "no chip or bus reset was needed" bash -c "! dmesg_since_mark | grep -q 'resetting the chip'"

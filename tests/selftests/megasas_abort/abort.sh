@@ -32,14 +32,9 @@ for h in "${hosts[@]}"; do
 	sleep 5   # the throttle bucket drains
 	aborts=$(cat "$hs/orion_aborts"); resets=$(cat "$hs/orion_resets")
 	dmesg_mark "megasas eh test on $model"
-	dd if="$slow" of=/dev/null bs=256k count=1 iflag=direct status=none
-	echo 1 > "$dev/timeout"
-	start=$SECONDS
-	timeout 120 dd if="$slow" of=/dev/null bs=4k count=1 skip=3000 iflag=direct status=none
-	rc=$?
-	echo 30 > "$dev/timeout"
-	check "$model: a read held past its 1 s timeout is aborted, retried and completes, no hang (rc $rc, $((SECONDS - start)) s)" \
-		test "$rc" = 0
+	held_read "$slow" 256k "$dev/timeout" 1
+	check "$model: a read held past its 1 s timeout is aborted, retried and completes, no hang (rc $held_rc, $held_s s)" \
+		test "$held_rc" = 0
 	check "$model: eh_abort sent MFI ABORT (orion_aborts $aborts -> $(cat "$hs/orion_aborts"))" \
 		test "$(cat "$hs/orion_aborts")" -gt "$aborts"
 	check "$model: the kernel log shows the abort" bash -c "dmesg_since_mark | grep -i 'abort'"
