@@ -10,7 +10,7 @@
 #   make check FLAVOUR=debug  ... on the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
-#   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures)
+#   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
 
 export KDIR
@@ -45,7 +45,7 @@ bench:
 	@bash scripts/bench.sh
 
 bench-megasas:
-	@bash scripts/bench-megasas.sh
+	@bash scripts/bench-hba.sh $(or $(MODEL),megasas)
 
 lint:
 	@bash scripts/lint.sh
