@@ -11,12 +11,13 @@
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
+#   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas lint clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi lint clean
 
 all: module
 
@@ -46,6 +47,9 @@ bench:
 
 bench-megasas:
 	@bash scripts/bench-hba.sh $(or $(MODEL),megasas)
+
+bench-lsi:
+	@bash scripts/bench-hba.sh lsi53c895a
 
 lint:
 	@bash scripts/lint.sh

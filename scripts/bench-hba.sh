@@ -4,7 +4,8 @@
 # on the same emulated controller and disk, in one VM boot, each driver
 # bound in turn, same fio jobs. Prints IOPS, MB/s and ratios.
 # usage: bench-hba.sh ADAPTER [seconds per job] (default 15)
-#   ADAPTER: megasas, megasas-gen2 (megaraid_sas, then orion_megasas)
+#   ADAPTER: megasas, megasas-gen2 (megaraid_sas, then orion_megasas) or
+#            lsi53c895a, lsi53c810 (sym53c8xx, then orion_lsi)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +19,10 @@ case $adapter in
 megasas|megasas-gen2)
 	name=megasas
 	guest=(megaraid_sas megaraid_sas orion_megasas "virt_adapters=0 lsi=0");;
-*) die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2)";;
+lsi53c895a|lsi53c810)
+	name=lsi
+	guest=(sym53c8xx sym53c8xx orion_lsi "virt_adapters=0 megasas=0");;
+*) die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2, lsi53c895a, lsi53c810)";;
 esac
 
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
