@@ -30,4 +30,4 @@ udevadm settle
 run_jobs null_blk /dev/nullb0 $size_mb "$secs"
 rmmod null_blk
 
-report orion scsi_debug null_blk
+report /tmp/bench.results orion scsi_debug null_blk

@@ -28,23 +28,37 @@ PY
 	done
 }
 
-# report BASE OTHER...: the table of /tmp/bench.results, IOPS of every
-# driver, the ratio of BASE to each other one, and MB/s.
+# report FILE BASE OTHER...: the table of a results file (lines appended
+# by run_jobs, by one or several boots): per driver and job the median IOPS
+# over the runs with their range when there are several, the ratio of
+# BASE's median to each other driver's, and median MB/s.
 report() {
 	python3 - "$@" <<'PY'
-import sys
-base, others = sys.argv[1], sys.argv[2:]
-rows = [l.rstrip("\n").split("\t") for l in open("/tmp/bench.results")]
-res = {(r[0], r[1]): (float(r[2]), float(r[3])) for r in rows}
-jobs = [r[1] for r in rows if r[0] == base]
+import statistics, sys
+path, base, others = sys.argv[1], sys.argv[2], sys.argv[3:]
+res = {}
+jobs = []
+for line in open(path):
+    name, job, iops, mbs = line.rstrip("\n").split("\t")
+    res.setdefault((name, job), []).append((float(iops), float(mbs)))
+    if name == base and job not in jobs:
+        jobs.append(job)
 names = [base] + others
-head = f"{'job (QD32 x nproc jobs)':<24}" + "".join(f"{n + ' IOPS':>18}" for n in names)
+runs = min(len(v) for v in res.values())
+print(f"median of {runs} run(s)" + (", IOPS range min-max in brackets" if runs > 1 else ""))
+head = f"{'job (QD32 x nproc jobs)':<24}" + "".join(f"{n + ' IOPS':>26}" for n in names)
 head += "".join(f"{base[:5] + '/' + o[:8]:>16}" for o in others) + "   MB/s " + " / ".join(names)
 print(head)
 for j in jobs:
-    v = [res[(n, j)] for n in names]
-    line = f"{j:<24}" + "".join(f"{x[0]:>18.0f}" for x in v)
-    line += "".join(f"{v[0][0] / x[0]:>16.2f}" for x in v[1:])
-    print(line + "   " + " / ".join(f"{x[1]:.1f}" for x in v))
+    med, cells = [], []
+    for n in names:
+        v = res[(n, j)]
+        iops = [x[0] for x in v]
+        med.append((statistics.median(iops), statistics.median(x[1] for x in v)))
+        rng = f" [{min(iops):.0f}-{max(iops):.0f}]" if len(v) > 1 else ""
+        cells.append(f"{med[-1][0]:.0f}{rng}")
+    line = f"{j:<24}" + "".join(f"{c:>26}" for c in cells)
+    line += "".join(f"{med[0][0] / m[0]:>16.2f}" for m in med[1:])
+    print(line + "   " + " / ".join(f"{m[1]:.1f}" for m in med))
 PY
 }
