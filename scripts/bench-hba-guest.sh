@@ -1,26 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Inside the VM: the benchmark jobs on the HBA's disk, first through
-# orion_scsi, then through the C driver (see bench-hba.sh: the VM boots with
-# the C driver blacklisted, so the chip is free; it is loaded only after
-# orion_scsi is removed and never unbound).
-# usage: bench-hba-guest.sh RESULTS DRIVER DRIVER_PARAMS PROC_NAME ORION_PROC_NAME ORION_PARAMS [seconds per job]
-#   RESULTS: a file (in a directory the guest may write) the results of
-#   this boot are appended to, in bench-jobs.sh's format;
-#   DRIVER: the C driver's module (and PCI driver) name, also its name in
-#   the table; DRIVER_PARAMS: its module parameters; PROC_NAME: its hosts' proc_name; ORION_PROC_NAME: orion's;
-#   ORION_PARAMS: orion_scsi's module parameters, one argument, space
-#   separated.
+# Inside the VM: the benchmark jobs on one HBA's disk through one driver
+# (see bench-hba.sh: each boot measures one driver, the VM boots with the
+# C driver blacklisted so that nothing binds the chip before LOAD runs).
+# usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS LOAD...
+#   RESULTS: a file (in a directory the guest may write) the results are
+#   appended to, in bench-jobs.sh's format, under NAME;
+#   PROC_NAME: the proc_name of the driver's hosts (whose disk is used);
+#   SECONDS: per job; LOAD...: the command that loads the driver.
 set -euo pipefail
 : "${ORION_TOP:?}"
-[ $# -ge 6 ] || { echo "usage: bench-hba-guest.sh RESULTS DRIVER DRIVER_PARAMS PROC_NAME ORION_PROC_NAME ORION_PARAMS [seconds]" >&2; exit 2; }
-results=$1 driver=$2 proc=$4 orion_proc=$5
-read -ra driver_params <<< "$3"
-read -ra params <<< "$6"
-secs=${7:-15}
-# Both drivers run the disk at the same queue depth: set through sysfs
-# where the driver allows it, else by DRIVER_PARAMS (sym53c8xx has no
-# change_queue_depth: cmd_per_lun=32, its default being 16), and checked.
+[ $# -ge 5 ] || { echo "usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS LOAD..." >&2; exit 2; }
+results=$1 name=$2 proc=$3 secs=$4
+shift 4
+# Every driver runs the disk at this queue depth: set through sysfs where
+# the driver allows it, else by its load command (sym53c8xx has no
+# change_queue_depth: cmd_per_lun=32, its default being 16); checked.
 depth=32
 size_mb=512
 . "$ORION_TOP/scripts/bench-jobs.sh"
@@ -49,28 +44,9 @@ set_depth() {
 
 : > /tmp/bench.results
 udevadm settle
-# Unbinding here is what the blacklist avoids (sym53c8xx warns), so a C
-# driver already bound means the boot was wrong: stop instead.
-for d in /sys/bus/pci/drivers/"$driver"/0000:*; do
-	[ -e "$d" ] || continue
-	echo "bench-hba-guest: $driver is bound to ${d##*/} (boot with modprobe.blacklist=$driver)" >&2
-	exit 1
-done
-insmod "$ORION_TOP/orion_scsi.ko" ${params[@]+"${params[@]}"}
-udevadm settle
-dev=$(disk_of "$orion_proc")
-set_depth "$dev"
-run_jobs orion "$dev" $size_mb "$secs"
-rmmod orion_scsi
-# An explicit modprobe loads a module blacklisted on the command line (the
-# blacklist only stops alias loads such as udev's); the chip is free now.
-modprobe "$driver" ${driver_params[@]+"${driver_params[@]}"}
+"$@"
 udevadm settle
 dev=$(disk_of "$proc")
 set_depth "$dev"
-run_jobs "$driver" "$dev" $size_mb "$secs"
-# The C driver stays loaded: removing it would unbind it.
-
+run_jobs "$name" "$dev" $size_mb "$secs"
 cat /tmp/bench.results >> "$results"
-# This boot's table; bench-hba.sh prints the medians over all boots.
-report /tmp/bench.results orion "$driver"
