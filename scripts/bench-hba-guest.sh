@@ -3,20 +3,19 @@
 # Inside the VM: the benchmark jobs on one HBA's disk through one driver
 # (see bench-hba.sh: each boot measures one driver, the VM boots with the
 # C driver blacklisted so that nothing binds the chip before LOAD runs).
-# usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS LOAD...
+# usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD...
 #   RESULTS: a file (in a directory the guest may write) the results are
 #   appended to, in bench-jobs.sh's format, under NAME;
 #   PROC_NAME: the proc_name of the driver's hosts (whose disk is used);
-#   SECONDS: per job; LOAD...: the command that loads the driver.
+#   SECONDS: per job; DEPTH: the disk's queue depth, the same for every
+#   driver (set through sysfs where the driver allows it, else by its load
+#   command: sym53c8xx has no change_queue_depth), checked;
+#   LOAD...: the command that loads the driver.
 set -euo pipefail
 : "${ORION_TOP:?}"
-[ $# -ge 5 ] || { echo "usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS LOAD..." >&2; exit 2; }
-results=$1 name=$2 proc=$3 secs=$4
-shift 4
-# Every driver runs the disk at this queue depth: set through sysfs where
-# the driver allows it, else by its load command (sym53c8xx has no
-# change_queue_depth: cmd_per_lun=32, its default being 16); checked.
-depth=32
+[ $# -ge 6 ] || { echo "usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
+results=$1 name=$2 proc=$3 secs=$4 depth=$5
+shift 5
 size_mb=512
 . "$ORION_TOP/scripts/bench-jobs.sh"
 . "$ORION_TOP/scripts/guest-lib.sh"
@@ -38,8 +37,8 @@ disk_of() {
 set_depth() {
 	local qd=/sys/block/${1#/dev/}/device/queue_depth
 	# Read-only without change_queue_depth (root's test -w cannot tell).
-	[[ $(stat -c %A "$qd") != ??w* ]] || echo $depth > "$qd"
-	[ "$(cat "$qd")" = $depth ] || { echo "bench-hba-guest: $1 queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
+	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$depth" > "$qd"
+	[ "$(cat "$qd")" = "$depth" ] || { echo "bench-hba-guest: $1 queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
 }
 
 : > /tmp/bench.results

@@ -20,14 +20,17 @@ adapter=$1
 secs=${2:-15}
 # Per adapter: the console log's name, the C driver's module (also its
 # proc_name and its name in the table) with its parameters, orion's
-# proc_name and orion_scsi's parameters that leave only that driver on.
+# proc_name and orion_scsi's parameters that leave only that driver on, and
+# the disk's queue depth for both: MegaRAID drives get 256 from both
+# drivers; sym53c8xx gives 16 tags by default, orion_lsi 32, and both take
+# 32 (sym53c8xx through cmd_per_lun).
 case $adapter in
 megasas|megasas-gen2)
 	name=megasas c_driver=megaraid_sas c_params=() orion_proc=orion_megasas
-	orion_params=(virt_adapters=0 lsi=0);;
+	orion_params=(virt_adapters=0 lsi=0) depth=256;;
 lsi53c895a|lsi53c810)
 	name=lsi c_driver=sym53c8xx c_params=(cmd_per_lun=32) orion_proc=orion_lsi
-	orion_params=(virt_adapters=0 megasas=0);;
+	orion_params=(virt_adapters=0 megasas=0) depth=32;;
 *) die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2, lsi53c895a, lsi53c810)";;
 esac
 rounds=${ROUNDS:-3}
@@ -44,9 +47,9 @@ mkdir -p "$out"
 boot() {
 	local load
 	if [ "$2" = orion ]; then
-		load=(orion "$orion_proc" "$secs" insmod "$ORION_TOP/orion_scsi.ko" ${orion_params[@]+"${orion_params[@]}"})
+		load=(orion "$orion_proc" "$secs" "$depth" insmod "$ORION_TOP/orion_scsi.ko" ${orion_params[@]+"${orion_params[@]}"})
 	else
-		load=("$c_driver" "$c_driver" "$secs" modprobe "$c_driver" ${c_params[@]+"${c_params[@]}"})
+		load=("$c_driver" "$c_driver" "$secs" "$depth" modprobe "$c_driver" ${c_params[@]+"${c_params[@]}"})
 	fi
 	echo "== $adapter: round $1 of $rounds, $2"
 	bash "$ORION_TOP/scripts/vm-run.sh" --cpus 2 --memory 2G --timeout 1800 \

@@ -8,9 +8,12 @@
 
 mod chip;
 mod host;
+mod interrupt;
 mod pci_driver;
 mod recovery;
 pub mod scripts;
+mod sense;
+mod submit;
 mod window;
 
 pub(crate) use host::LsiSettings;

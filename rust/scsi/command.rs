@@ -2,15 +2,23 @@
 
 //! SCSI commands: the [`NewCommand`] a driver gets from `queuecommand`, the
 //! owned [`Command`] token it completes, the [`EhCommand`] an error-handler
-//! callback reclaims, the borrowed [`CommandRef`], and the private area the
-//! abstraction keeps next to every `struct scsi_cmnd`.
+//! callback reclaims ([`eh`]), the borrowed [`CommandRef`], and the private
+//! area the abstraction keeps next to every `struct scsi_cmnd`; access to
+//! a command's data buffer is in [`buffer`], results in [`status`].
+
+mod buffer;
+mod eh;
+mod status;
+
+pub use buffer::{DmaSegments, SgChunk, SgChunkDir};
+pub use eh::EhCommand;
+pub use status::{CmdStatus, DataDirection, HostByte, QueueBusy};
 
 use super::device::Device;
 use super::operations::{EhContext, HostOperations};
 use crate::bindings;
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{
-    ffi::c_uint,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Full, Relaxed, Release},
     types::Opaque,
@@ -168,91 +176,6 @@ unsafe fn eh_owned(cmd: *mut bindings::scsi_cmnd) -> bool {
     unsafe { bindings::orion_helper_scsi_cmd_timed_out(cmd) }
 }
 
-/// Direction of a command's data transfer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DataDirection {
-    /// No data.
-    None,
-    /// Data from the initiator to the device (a write).
-    ToDevice,
-    /// Data from the device to the initiator (a read).
-    FromDevice,
-    /// Both directions (bidirectional commands; unsupported by most drivers).
-    Bidirectional,
-}
-
-/// Host byte of a command result (`DID_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum HostByte {
-    /// No host-level error.
-    Ok = bindings::scsi_host_status_DID_OK as u8,
-    /// The device could not be reached (no such target/LUN).
-    NoConnect = bindings::scsi_host_status_DID_NO_CONNECT as u8,
-    /// The bus stayed busy.
-    BusBusy = bindings::scsi_host_status_DID_BUS_BUSY as u8,
-    /// The command timed out at the host.
-    TimeOut = bindings::scsi_host_status_DID_TIME_OUT as u8,
-    /// Bad target.
-    BadTarget = bindings::scsi_host_status_DID_BAD_TARGET as u8,
-    /// Internal host error.
-    Error = bindings::scsi_host_status_DID_ERROR as u8,
-    /// The command was terminated by a reset; the midlayer retries it.
-    Reset = bindings::scsi_host_status_DID_RESET as u8,
-}
-
-/// The result of a command: host byte and SCSI status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CmdStatus {
-    /// Host byte.
-    pub host: HostByte,
-    /// SAM status byte (GOOD 0x00, CHECK CONDITION 0x02, BUSY 0x08, ...).
-    pub status: u8,
-}
-
-impl CmdStatus {
-    /// GOOD.
-    pub const GOOD: Self = Self {
-        host: HostByte::Ok,
-        status: 0x00,
-    };
-    /// CHECK CONDITION (the sense buffer must have been written).
-    pub const CHECK_CONDITION: Self = Self {
-        host: HostByte::Ok,
-        status: 0x02,
-    };
-    /// BUSY status from the device.
-    pub const BUSY: Self = Self {
-        host: HostByte::Ok,
-        status: 0x08,
-    };
-    /// TASK SET FULL status from the device.
-    pub const TASK_SET_FULL: Self = Self {
-        host: HostByte::Ok,
-        status: 0x28,
-    };
-
-    /// A host-level failure with no SCSI status.
-    pub const fn host(host: HostByte) -> Self {
-        Self { host, status: 0 }
-    }
-
-    fn to_result(self) -> i32 {
-        (i32::from(self.host as u8) << 16) | i32::from(self.status)
-    }
-}
-
-/// Which busy status `queuecommand` returns for a command given back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueueBusy {
-    /// The host cannot take more commands now.
-    Host,
-    /// The device (LUN) cannot take more commands now.
-    Device,
-    /// The target cannot take more commands now.
-    Target,
-}
-
 /// Invariant lifetime brand: ties a value to one `queuecommand` call.
 type Brand<'q> = PhantomData<fn(&'q ()) -> &'q ()>;
 
@@ -357,15 +280,6 @@ impl<T: HostOperations> NewCommand<'_, T> {
     }
 }
 
-/// Direction of a scatter-gather copy, for [`Command::for_each_sg_chunk`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SgChunkDir {
-    /// Read the chunks (the command's data-out buffer).
-    FromSg,
-    /// Fill the chunks (the command's data-in buffer).
-    ToSg,
-}
-
 /// A command owned by the driver, between `queuecommand` and completion.
 ///
 /// Obtained from [`NewCommand::accept`] or by reclaiming a parked command
@@ -456,130 +370,6 @@ impl<T: HostOperations> Command<T> {
     /// The driver's per-command data.
     pub fn data(&self) -> &T::CmdData {
         &self.priv_().data
-    }
-
-    /// Sets the residual: bytes of the buffer that were not transferred.
-    pub fn set_resid(&mut self, resid: u32) {
-        // SAFETY: By the type invariant the command is live and owned.
-        unsafe { bindings::orion_helper_scsi_set_resid(self.raw(), resid) }
-    }
-
-    /// The sense buffer, written by the driver before a CHECK CONDITION.
-    pub fn sense_buffer_mut(&mut self) -> &mut [u8; SENSE_BUFFER_SIZE] {
-        // SAFETY: Every command has a `SCSI_SENSE_BUFFERSIZE` sense buffer,
-        // and the owner of the command may write it.
-        unsafe { &mut *(*self.raw()).sense_buffer.cast::<[u8; SENSE_BUFFER_SIZE]>() }
-    }
-
-    /// Copies `src` into the data buffer at byte `offset`; returns the bytes copied.
-    pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
-        // An offset `off_t` cannot hold is past the end of any buffer.
-        let Ok(skip) = bindings::off_t::try_from(offset) else {
-            return 0;
-        };
-        let (sgl, nents) = self.sg_table();
-        // SAFETY: The command's scatterlist is valid while it is owned; the
-        // copy is bounded by both the buffer and `src`.
-        unsafe { bindings::sg_pcopy_from_buffer(sgl, nents, src.as_ptr().cast(), src.len(), skip) }
-    }
-
-    /// Copies the data buffer from byte `offset` into `dst`; returns the bytes copied.
-    pub fn copy_from_sg(&self, offset: usize, dst: &mut [u8]) -> usize {
-        // As for `copy_to_sg`.
-        let Ok(skip) = bindings::off_t::try_from(offset) else {
-            return 0;
-        };
-        let (sgl, nents) = self.sg_table();
-        // SAFETY: As for `copy_to_sg`, reading instead.
-        unsafe {
-            bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), skip)
-        }
-    }
-
-    fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
-        // SAFETY: By the type invariant the command is live and owned; its
-        // data buffer table does not change while it is.
-        let table = unsafe { (*self.raw()).sdb.table };
-        (table.sgl, table.nents)
-    }
-
-    /// Walks the data buffer, mapped chunk by chunk, starting at byte `skip`.
-    ///
-    /// `f` gets each chunk's byte offset in the buffer and the chunk; it
-    /// stops the walk by returning an error.
-    ///
-    /// The chunks are mapped with `SG_MITER_ATOMIC`: `f` runs in atomic
-    /// context and must not sleep (no `GFP_KERNEL`, no mutex); the debug
-    /// kernel's `DEBUG_ATOMIC_SLEEP` reports a closure that does. The pages
-    /// may also be mapped by user space (O_DIRECT), which can change them at
-    /// any time, so a chunk is never a Rust slice: [`SgChunk`] only copies.
-    pub fn for_each_sg_chunk<E>(
-        &mut self,
-        dir: SgChunkDir,
-        skip: usize,
-        mut f: impl FnMut(usize, &mut SgChunk<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let flags = bindings::SG_MITER_ATOMIC
-            | match dir {
-                SgChunkDir::FromSg => bindings::SG_MITER_FROM_SG,
-                SgChunkDir::ToSg => bindings::SG_MITER_TO_SG,
-            };
-        let (sgl, nents) = self.sg_table();
-        let mut miter = bindings::sg_mapping_iter::default();
-        let mut ret = Ok(());
-        let mut offset = skip;
-        // SAFETY: The command's scatterlist is valid while it is owned.
-        unsafe { bindings::sg_miter_start(&mut miter, sgl, nents, flags) };
-        // An offset `off_t` cannot hold is past the end of any buffer: the
-        // walk stops as when `sg_miter_skip` runs out of chunks.
-        let skipped = skip == 0
-            || bindings::off_t::try_from(skip).is_ok_and(|skip| {
-                // SAFETY: The iterator was started above.
-                unsafe { bindings::sg_miter_skip(&mut miter, skip) }
-            });
-        // SAFETY: As above; each call maps the next chunk (unmapping the last).
-        while skipped && unsafe { bindings::sg_miter_next(&mut miter) } {
-            // INVARIANT: `sg_miter_next` mapped `length` bytes at `addr`,
-            // until the next iterator call.
-            let mut chunk = SgChunk {
-                addr: miter.addr.cast(),
-                len: miter.length,
-                _p: PhantomData,
-            };
-            if let Err(e) = f(offset, &mut chunk) {
-                ret = Err(e);
-                break;
-            }
-            offset = offset.saturating_add(miter.length);
-        }
-        // SAFETY: The iterator was started above; this unmaps the last chunk.
-        unsafe { bindings::sg_miter_stop(&mut miter) };
-        ret
-    }
-
-    /// Maps the data buffer for DMA by the host's device (the PCI function
-    /// the host was added under) and returns its segments as
-    /// `(bus address, length)` pairs; an empty iterator when there is no
-    /// data. The mapping is undone automatically when the command is
-    /// completed, requeued, given back to the error handler or dropped, so
-    /// the device must be done with the buffer by then. Mapping twice is
-    /// refused with `EBUSY`.
-    pub fn dma_map(&mut self) -> Result<DmaSegments<'_>> {
-        if self.priv_().dma_mapped.load(Relaxed) != 0 {
-            return Err(EBUSY);
-        }
-        // SAFETY: The command is live and owned; its host was added with a
-        // DMA device.
-        let nseg = unsafe { bindings::scsi_dma_map(self.raw()) };
-        let left = u32::try_from(nseg).map_err(|_| ENOMEM)?;
-        if left > 0 {
-            self.priv_().dma_mapped.store(1, Relaxed);
-        }
-        Ok(DmaSegments {
-            sg: self.sg_table().0,
-            left,
-            _cmd: PhantomData,
-        })
     }
 
     fn finished(&self) {
@@ -674,180 +464,6 @@ impl<T: HostOperations> Drop for Command<T> {
         self.priv_().state.store(MIDLAYER, Release);
         // SAFETY: We own the command (CLAIMED) and give it back once.
         unsafe { bindings::scsi_done(self.raw()) };
-    }
-}
-
-/// One mapped chunk of a command's data buffer, for
-/// [`Command::for_each_sg_chunk`]. Only copies in and out: the memory may be
-/// shared with user space.
-///
-/// # Invariants
-///
-/// `addr` points to `len` mapped bytes for the lifetime `'a`.
-pub struct SgChunk<'a> {
-    addr: *mut u8,
-    len: usize,
-    _p: PhantomData<&'a mut ()>,
-}
-
-impl SgChunk<'_> {
-    /// Length of the chunk in bytes.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the chunk is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Raw start of the chunk, for the storage helpers in `rust/`.
-    pub(crate) fn as_ptr(&mut self) -> *mut u8 {
-        self.addr
-    }
-
-    /// Copies `src` into the chunk at `off`; returns the bytes copied
-    /// (fewer when the chunk ends first).
-    pub fn write(&mut self, off: usize, src: &[u8]) -> usize {
-        let n = self.len.saturating_sub(off).min(src.len());
-        if n > 0 {
-            // SAFETY: `off + n <= len` (type invariant: mapped); `src` is a
-            // distinct kernel buffer.
-            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), self.addr.add(off), n) };
-        }
-        n
-    }
-
-    /// Copies the chunk from `off` into `dst`; returns the bytes copied.
-    pub fn read(&self, off: usize, dst: &mut [u8]) -> usize {
-        let n = self.len.saturating_sub(off).min(dst.len());
-        if n > 0 {
-            // SAFETY: As for `write`, in the other direction.
-            unsafe { core::ptr::copy_nonoverlapping(self.addr.add(off), dst.as_mut_ptr(), n) };
-        }
-        n
-    }
-}
-
-/// The DMA segments of a mapped command buffer, from [`Command::dma_map`]:
-/// `(bus address, length)` pairs in order.
-pub struct DmaSegments<'a> {
-    sg: *mut bindings::scatterlist,
-    left: u32,
-    _cmd: PhantomData<&'a ()>,
-}
-
-impl Iterator for DmaSegments<'_> {
-    type Item = (u64, u32);
-
-    fn next(&mut self) -> Option<(u64, u32)> {
-        if self.left == 0 || self.sg.is_null() {
-            return None;
-        }
-        let sg = self.sg;
-        self.left = self.left.saturating_sub(1);
-        // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
-        // borrowed token owns.
-        let addr = unsafe { bindings::orion_helper_sg_dma_address(sg) };
-        // SAFETY: As above.
-        let len = unsafe { bindings::orion_helper_sg_dma_len(sg) };
-        self.sg = if self.left > 0 {
-            // SAFETY: More mapped segments follow `sg` in its table.
-            unsafe { bindings::orion_helper_sg_next(sg) }
-        } else {
-            core::ptr::null_mut()
-        };
-        Some((addr, len))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left as usize, Some(self.left as usize))
-    }
-}
-
-/// A command reclaimed inside an error-handler callback
-/// ([`CommandRef::take_parked_eh`]).
-///
-/// It borrows the callback's [`EhContext`], so it cannot outlive the call
-/// (nor leave its thread): once the callback returns success the midlayer
-/// reuses the command, and a token kept past that point would complete a
-/// stranger's request.
-///
-/// # Invariants
-///
-/// As for [`Command`]: a live command of `T` in state `CLAIMED`, this being
-/// its only token.
-pub struct EhCommand<'e, T: HostOperations> {
-    ptr: NonNull<bindings::scsi_cmnd>,
-    _p: PhantomData<(&'e EhContext, *const T)>,
-}
-
-impl<T: HostOperations> EhCommand<'_, T> {
-    fn cmd_ref(&self) -> &CommandRef<T> {
-        // SAFETY: By the type invariant the command is live.
-        unsafe { CommandRef::from_raw(self.ptr.as_ptr()) }
-    }
-
-    /// The device (LUN) the command is for.
-    pub fn device(&self) -> &Device<T> {
-        self.cmd_ref().device()
-    }
-
-    /// The unique tag (hardware queue in the upper 16 bits, tag below).
-    pub fn unique_tag(&self) -> u32 {
-        self.cmd_ref().unique_tag()
-    }
-
-    /// The driver's per-command data.
-    pub fn data(&self) -> &T::CmdData {
-        self.cmd_ref().data()
-    }
-
-    /// Whether the midlayer timed this command out (the error handler owns
-    /// it) rather than it being in flight when a reset came.
-    pub fn timed_out(&self) -> bool {
-        // SAFETY: By the type invariant the command is live.
-        unsafe { eh_owned(self.ptr.as_ptr()) }
-    }
-
-    /// Gives the command up; the device must be done with it. A command
-    /// the midlayer timed out goes back to the error handler as it is (it
-    /// decides about retries); any other command (in flight when a reset
-    /// came, or a reset from `SG_SCSI_RESET`) is completed with `status`,
-    /// usually [`HostByte::Reset`], so the midlayer retries it at once
-    /// instead of waiting for its timeout.
-    pub fn give_back(self, status: CmdStatus) {
-        let timed_out = self.timed_out();
-        // INVARIANT: The token moves into `owned`; `self` is forgotten.
-        let mut owned = Command::<T> {
-            ptr: self.ptr,
-            _p: PhantomData,
-        };
-        core::mem::forget(self);
-        if timed_out {
-            owned.finished();
-            owned.priv_().state.store(MIDLAYER, Release);
-            core::mem::forget(owned);
-        } else {
-            owned.set_result(status);
-            owned.finish();
-        }
-    }
-}
-
-impl<T: HostOperations> Drop for EhCommand<'_, T> {
-    fn drop(&mut self) {
-        // INVARIANT: The token moves into the `Command`, whose drop fails
-        // the command loudly (it was not given back explicitly).
-        let owned = Command::<T> {
-            ptr: self.ptr,
-            _p: PhantomData,
-        };
-        if self.timed_out() {
-            owned.finished();
-            owned.priv_().state.store(MIDLAYER, Release);
-            core::mem::forget(owned);
-        }
     }
 }
 
