@@ -6,7 +6,11 @@
 
 use super::chip::Queue;
 use super::host::{LsiHost, LsiOps, STATUS_CHECK_CONDITION};
-use super::scripts::{layout as l, msg, program::Labels};
+use super::scripts::{
+    ccb::{self, DataMoves},
+    layout as l, msg,
+    program::Labels,
+};
 use crate::dma::SlotMut;
 use crate::scsi::HostRef;
 use kernel::prelude::*;
@@ -50,7 +54,7 @@ impl LsiHost {
         } else {
             u8::try_from(idx).ok()
         };
-        let built = write_sense_job(&mut slot, bus, &self.chip.labels, lun, flags, tag);
+        let built = write_sense_job(&mut slot, bus, &self.chip.labels, id as u8, lun, flags, tag);
         slot.to_device();
         if built.is_err() {
             self.mark_done(idx);
@@ -68,58 +72,36 @@ impl LsiHost {
 }
 
 /// Turns a CCB whose command ended in CHECK CONDITION into an untagged
-/// REQUEST SENSE for the same LUN, reading into the CCB's sense area.
+/// (or, with `tag`, tagged) REQUEST SENSE for the same LUN of target `id`,
+/// reading into the CCB's sense area.
 fn write_sense_job(
     slot: &mut SlotMut<'_>,
     bus: u32,
     labels: &Labels,
+    id: u8,
     lun: u8,
     flags: u32,
     tag: Option<u8>,
 ) -> Result {
-    let mut hdr = [0u8; l::CCB_SG as usize];
-    slot.read(0, &mut hdr)?;
-    let last = l::SG_ENTRIES as u32 - 1;
-    let put = |h: &mut [u8], off: u32, v: u32| l::put_u32(h, off, v);
-    put(&mut hdr, l::CCB_GO_START, labels.select);
-    put(&mut hdr, l::CCB_GO_RESTART, labels.resume);
-    let first = labels.data_in_end - 8;
-    put(&mut hdr, l::CCB_SAVEP, first);
-    put(&mut hdr, l::CCB_LASTP, first);
-    put(&mut hdr, l::CCB_GOALP, labels.overrun);
-    put(&mut hdr, l::CCB_STATUS, 0);
     let ident = msg::identify(lun, false).unwrap_or(msg::IDENTIFY);
-    let msgout = l::CCB_MSGOUT as usize;
-    let n = match tag {
-        Some(t) => {
-            if let Some(b) = hdr.get_mut(msgout..msgout + 3) {
-                b.copy_from_slice(&[ident, msg::SIMPLE_QUEUE_TAG, t]);
-            }
-            3
-        }
-        None => {
-            if let Some(b) = hdr.get_mut(msgout) {
-                *b = ident;
-            }
-            1
-        }
-    };
-    put(&mut hdr, l::CCB_MSGOUT_TBL, n);
-    put(&mut hdr, l::CCB_CMD_TBL, 6);
-    let cdb = l::CCB_CDB as usize;
-    if let Some(d) = hdr.get_mut(cdb..cdb + 6) {
-        d.copy_from_slice(&[0x03, 0, 0, 0, l::SENSE_LEN as u8, 0]);
-    }
-    put(&mut hdr, l::CCB_STATUS_BYTE, 0xff);
+    let tagged = [ident, msg::SIMPLE_QUEUE_TAG, tag.unwrap_or(0)];
     let keep =
         flags & !(l::FLAG_NEGOTIATE | l::FLAG_NEGO_ANSWERED | l::FLAG_OVERRUN | l::FLAG_UNTAGGED);
     let untagged = if tag.is_none() { l::FLAG_UNTAGGED } else { 0 };
-    put(&mut hdr, l::CCB_FLAGS, keep | l::FLAG_SENSE | untagged);
-    put(&mut hdr, l::CCB_XFER_LEN, l::SENSE_LEN as u32);
+    let job = ccb::Job {
+        id,
+        msgout: if tag.is_some() { &tagged } else { &tagged[..1] },
+        cdb: &[0x03, 0, 0, 0, l::SENSE_LEN as u8, 0],
+        xfer: l::SENSE_LEN as u32,
+        flags: keep | l::FLAG_SENSE | untagged,
+        data: DataMoves::In(1),
+    };
+    let hdr = ccb::header(labels, bus, &job).ok_or(EINVAL)?;
     slot.write(0, &hdr)?;
+    let at = ccb::sg_entry(1, 0).ok_or(EINVAL)?;
+    let [count, addr] = l::table_entry(l::SENSE_LEN as u32, bus + l::CCB_SENSE);
     let mut e = [0u8; 8];
-    put(&mut e, 0, l::SENSE_LEN as u32);
-    put(&mut e, 4, bus + l::CCB_SENSE);
-    slot.write((l::CCB_SG + 8 * last) as usize, &e)?;
-    Ok(())
+    l::put_u32(&mut e, 0, count);
+    l::put_u32(&mut e, 4, addr);
+    slot.write(at as usize, &e)
 }

@@ -7,6 +7,7 @@
 
 use super::host::{LsiHost, LsiOps, MAX_OFFSET, MIN_PERIOD, NEGO_NEEDED, NEGO_SENT};
 use super::scripts::{
+    ccb::{self, DataMoves},
     layout::{self as l, SLOTS},
     msg,
 };
@@ -58,45 +59,22 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
             chip.stats.negotiations.fetch_add(1, Relaxed);
         }
     }
-    let cdb = cmd.cdb();
-    let cdb_len = cdb.len().min(l::CDB_LEN);
-    let kind = classify(cdb);
+    // The CDB is copied out first: mapping the data borrows the command.
+    let mut cdb = [0u8; l::CDB_LEN];
+    let cdb_len = cmd.cdb().len().min(l::CDB_LEN);
+    if let (Some(d), Some(s)) = (cdb.get_mut(..cdb_len), cmd.cdb().get(..cdb_len)) {
+        d.copy_from_slice(s);
+    }
+    let kind = classify(cmd.cdb());
     let dir = cmd.data_direction();
     let xfer = if dir == DataDirection::None {
         0
     } else {
         cmd.transfer_len()
     };
-    let mut hdr = [0u8; l::CCB_SG as usize];
-    let labels = &chip.labels;
-    let put = |h: &mut [u8], off: u32, v: u32| l::put_u32(h, off, v);
-    put(&mut hdr, l::CCB_GO_START, labels.select);
-    put(&mut hdr, l::CCB_GO_RESTART, labels.resume);
-    put(&mut hdr, l::CCB_GOALP, labels.overrun);
-    put(&mut hdr, l::CCB_SELECT, l::select_dword(id as u8, 0, 0));
-    put(&mut hdr, l::CCB_MSGOUT_TBL, n as u32);
-    put(&mut hdr, l::CCB_MSGOUT_TBL + 4, bus + l::CCB_MSGOUT);
-    put(&mut hdr, l::CCB_CMD_TBL, cdb_len as u32);
-    put(&mut hdr, l::CCB_CMD_TBL + 4, bus + l::CCB_CDB);
-    put(&mut hdr, l::CCB_STATUS_TBL, 1);
-    put(&mut hdr, l::CCB_STATUS_TBL + 4, bus + l::CCB_STATUS_BYTE);
-    put(&mut hdr, l::CCB_MSGIN_TBL, 1);
-    put(&mut hdr, l::CCB_MSGIN_TBL + 4, bus + l::CCB_MSGIN);
-    put(&mut hdr, l::CCB_EXTIN_TBL, 1);
-    put(&mut hdr, l::CCB_EXTIN_TBL + 4, bus + l::CCB_MSGIN + 1);
-    put(&mut hdr, l::CCB_STATUS_BYTE, 0xff);
-    put(&mut hdr, l::CCB_XFER_LEN, xfer);
-    let mo = l::CCB_MSGOUT as usize;
-    if let (Some(d), Some(s)) = (hdr.get_mut(mo..mo + n), msgout.get(..n)) {
-        d.copy_from_slice(s);
-    }
-    let co = l::CCB_CDB as usize;
-    if let (Some(d), Some(s)) = (hdr.get_mut(co..co + cdb_len), cdb.get(..cdb_len)) {
-        d.copy_from_slice(s);
-    }
-    let array_end = match dir {
-        DataDirection::FromDevice => Some(labels.data_in_end),
-        DataDirection::ToDevice => Some(labels.data_out_end),
+    let data_in = match dir {
+        DataDirection::FromDevice => Some(true),
+        DataDirection::ToDevice => Some(false),
         DataDirection::None => None,
         DataDirection::Bidirectional => {
             drop(slot);
@@ -104,38 +82,47 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
         }
     };
     let mut cmd = cmd;
-    let mut first = labels.overrun;
-    if let Some(end) = array_end {
+    let mut data = DataMoves::None;
+    if let Some(data_in) = data_in {
         let Ok(segs) = cmd.dma_map() else {
             drop(slot);
             return Err(cmd.requeue(QueueBusy::Host));
         };
         let nseg = segs.size_hint().0;
-        if nseg > l::SG_ENTRIES {
-            drop(slot);
-            return finish_early(cmd, CmdStatus::host(HostByte::Error));
-        }
-        let start = l::SG_ENTRIES - nseg;
         for (i, (addr, len)) in segs.enumerate() {
-            let (Ok(addr), true) = (u32::try_from(addr), len <= l::MAX_SEGMENT) else {
+            let (Ok(addr), true, Some(at)) = (
+                u32::try_from(addr),
+                len <= l::MAX_SEGMENT,
+                ccb::sg_entry(nseg, i),
+            ) else {
                 drop(slot);
                 return finish_early(cmd, CmdStatus::host(HostByte::Error));
             };
+            let [count, addr] = l::table_entry(len, addr);
             let mut e = [0u8; 8];
-            put(&mut e, 0, len);
-            put(&mut e, 4, addr);
-            let at = l::CCB_SG as usize + 8 * (start + i);
-            if slot.write(at, &e).is_err() {
+            l::put_u32(&mut e, 0, count);
+            l::put_u32(&mut e, 4, addr);
+            if slot.write(at as usize, &e).is_err() {
                 drop(slot);
                 return finish_early(cmd, CmdStatus::host(HostByte::Error));
             }
         }
-        first = end - 8 * nseg as u32;
+        data = if data_in {
+            DataMoves::In(nseg)
+        } else {
+            DataMoves::Out(nseg)
+        };
     }
-    put(&mut hdr, l::CCB_SAVEP, first);
-    put(&mut hdr, l::CCB_LASTP, first);
-    put(&mut hdr, l::CCB_FLAGS, flags);
-    if slot.write(0, &hdr).is_err() {
+    let job = ccb::Job {
+        id: id as u8,
+        msgout: msgout.get(..n).unwrap_or(&[]),
+        cdb: cdb.get(..cdb_len).unwrap_or(&[]),
+        xfer,
+        flags,
+        data,
+    };
+    let written = ccb::header(&chip.labels, bus, &job).map(|hdr| slot.write(0, &hdr));
+    if !matches!(written, Some(Ok(()))) {
         drop(slot);
         return finish_early(cmd, CmdStatus::host(HostByte::Error));
     }

@@ -5,7 +5,7 @@
 //! relocation ([`asm`]), the register map and interrupt decoding
 //! ([`regs`]), the SCSI messages the SCRIPTS exchange ([`msg`]), and
 //! orion_lsi's own program ([`program`]) with the memory layout it shares
-//! with the driver ([`layout`]).
+//! with the driver ([`layout`]) and the header of a job's CCB ([`ccb`]).
 //!
 //! Pure logic only (`core`, no allocation, no panics outside const
 //! evaluation), shared by the kernel driver and the host tests.
@@ -26,6 +26,7 @@
 //! model departs from the chip the item's documentation says so.
 
 pub mod asm;
+pub mod ccb;
 pub mod insn;
 pub mod layout;
 pub mod msg;

@@ -14,6 +14,7 @@
 //! driver's handling of phase mismatches and overruns.
 
 use orion_scsi_host_tests::lsi::scripts::{
+    ccb,
     layout::{self as l, sir},
     msg,
     program::{self, Labels},
@@ -206,47 +207,29 @@ impl Host {
             flags |= l::FLAG_NEGOTIATE;
         }
         let xfer: u32 = c.sg.iter().map(|s| s.1).sum();
-        let mut hdr = vec![0u8; l::CCB_SG as usize];
-        let put = |h: &mut [u8], off: u32, v: u32| assert!(l::put_u32(h, off, v));
         let lb = &self.labels;
-        put(&mut hdr, l::CCB_GO_START, lb.select);
-        put(&mut hdr, l::CCB_GO_RESTART, lb.resume);
-        put(&mut hdr, l::CCB_GOALP, lb.overrun);
-        put(&mut hdr, l::CCB_SELECT, l::select_dword(c.id, 0, 0));
-        put(&mut hdr, l::CCB_MSGOUT_TBL, msgout.len() as u32);
-        put(&mut hdr, l::CCB_MSGOUT_TBL + 4, bus + l::CCB_MSGOUT);
-        put(&mut hdr, l::CCB_CMD_TBL, c.cdb.len() as u32);
-        put(&mut hdr, l::CCB_CMD_TBL + 4, bus + l::CCB_CDB);
-        put(&mut hdr, l::CCB_STATUS_TBL, 1);
-        put(&mut hdr, l::CCB_STATUS_TBL + 4, bus + l::CCB_STATUS_BYTE);
-        put(&mut hdr, l::CCB_MSGIN_TBL, 1);
-        put(&mut hdr, l::CCB_MSGIN_TBL + 4, bus + l::CCB_MSGIN);
-        put(&mut hdr, l::CCB_EXTIN_TBL, 1);
-        put(&mut hdr, l::CCB_EXTIN_TBL + 4, bus + l::CCB_MSGIN + 1);
-        put(&mut hdr, l::CCB_STATUS_BYTE, 0xff);
-        put(&mut hdr, l::CCB_XFER_LEN, xfer);
-        let mo = l::CCB_MSGOUT as usize;
-        hdr[mo..mo + msgout.len()].copy_from_slice(&msgout);
-        let co = l::CCB_CDB as usize;
-        hdr[co..co + c.cdb.len()].copy_from_slice(&c.cdb);
-        let mut first = lb.overrun;
-        if let Some(end) = match c.dir {
-            Dir::In => Some(lb.data_in_end),
-            Dir::Out => Some(lb.data_out_end),
-            Dir::None => None,
-        } {
-            let start = l::SG_ENTRIES - c.sg.len();
+        let data = match c.dir {
+            Dir::In => ccb::DataMoves::In(c.sg.len()),
+            Dir::Out => ccb::DataMoves::Out(c.sg.len()),
+            Dir::None => ccb::DataMoves::None,
+        };
+        if data != ccb::DataMoves::None {
             for (i, &(addr, len)) in c.sg.iter().enumerate() {
                 let [w0, w1] = l::table_entry(len, addr);
-                let at = bus + l::CCB_SG + 8 * (start + i) as u32;
+                let at = bus + ccb::sg_entry(c.sg.len(), i).unwrap();
                 self.cpu.mem.wr32(at, w0);
                 self.cpu.mem.wr32(at + 4, w1);
             }
-            first = end - 8 * c.sg.len() as u32;
         }
-        put(&mut hdr, l::CCB_SAVEP, first);
-        put(&mut hdr, l::CCB_LASTP, first);
-        put(&mut hdr, l::CCB_FLAGS, flags);
+        let job = ccb::Job {
+            id: c.id,
+            msgout: &msgout,
+            cdb: &c.cdb,
+            xfer,
+            flags,
+            data,
+        };
+        let hdr = ccb::header(lb, bus, &job).unwrap();
         self.cpu.mem.write(bus, &hdr);
         if !c.tagged {
             self.hcb_wr(l::HCB_UNTAGGED_TABLE + 4 * u32::from(c.id), bus);
