@@ -8,6 +8,16 @@ use orion_scsi_host_tests::lsi::scripts::{
     program::Labels,
 };
 
+/// A job with a one-byte message, a 6-byte CDB and no data.
+const NO_DATA: Job<'static> = Job {
+    id: 0,
+    msgout: &[0x80],
+    cdb: &[0; 6],
+    xfer: 0,
+    flags: 0,
+    data: DataMoves::None,
+};
+
 fn labels() -> Labels {
     Labels {
         select: 0x1000,
@@ -74,14 +84,7 @@ fn header_of_a_tagged_read() {
 #[test]
 fn data_pointer_by_direction() {
     let lb = labels();
-    let mut job = Job {
-        id: 0,
-        msgout: &[0x80],
-        cdb: &[0; 6],
-        xfer: 0,
-        flags: 0,
-        data: DataMoves::None,
-    };
+    let mut job = NO_DATA;
     let savep = |job: &Job<'_>| l::get_u32(&header(&lb, 0, job).unwrap(), l::CCB_SAVEP);
     assert_eq!(
         savep(&job),
@@ -99,14 +102,7 @@ fn what_does_not_fit_is_refused() {
     let lb = labels();
     let long_msg = [0u8; l::MSGOUT_LEN + 1];
     let long_cdb = [0u8; l::CDB_LEN + 1];
-    let ok = Job {
-        id: 0,
-        msgout: &[0x80],
-        cdb: &[0; 6],
-        xfer: 0,
-        flags: 0,
-        data: DataMoves::None,
-    };
+    let ok = NO_DATA;
     assert!(header(&lb, 0, &ok).is_some());
     assert!(header(
         &lb,
