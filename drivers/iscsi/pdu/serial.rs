@@ -128,8 +128,9 @@ impl CmdWindow {
         if gt(max_cmd_sn, next.max_cmd_sn) {
             next.max_cmd_sn = max_cmd_sn;
         }
-        // Mixing old and new values must still give a window; if it does
-        // not, the target contradicts itself and the update is ignored.
+        // With both comparisons defined, taking the newer of each number
+        // keeps a valid window; checked anyway so the invariant that
+        // `size` and `can_send` rely on never rests on that argument.
         if !is_valid_window(next.exp_cmd_sn, next.max_cmd_sn) {
             return WindowUpdate::Invalid;
         }
