@@ -2,10 +2,11 @@
 
 //! Big-endian field access within a 48-byte BHS at constant offsets.
 //!
-//! The offset and width are const generics and [`Fits::CHECK`] turns a
-//! field that would leave the BHS into a build error, so the accessors
-//! need neither indexing nor a runtime error path: the `get` below can
-//! only fail for offsets the build already refused.
+//! The offset and width are const generics and `Fits::CHECK` turns a
+//! field that would leave the BHS into a build error (E0080) wherever an
+//! accessor is instantiated, so the accessors need neither indexing nor a
+//! runtime error path: the `get` below can only fail for offsets the build
+//! already refused.
 
 use super::bhs::BHS_LEN;
 
@@ -18,7 +19,7 @@ impl<const OFF: usize, const LEN: usize> Fits<OFF, LEN> {
 fn get<const OFF: usize, const LEN: usize>(bhs: &[u8; BHS_LEN]) -> [u8; LEN] {
     let () = Fits::<OFF, LEN>::CHECK;
     let mut out = [0u8; LEN];
-    if let Some(src) = bhs.get(OFF..OFF + LEN) {
+    if let Some(src) = bhs.get(OFF..).and_then(|rest| rest.get(..LEN)) {
         out.copy_from_slice(src);
     }
     out
@@ -26,7 +27,7 @@ fn get<const OFF: usize, const LEN: usize>(bhs: &[u8; BHS_LEN]) -> [u8; LEN] {
 
 fn put<const OFF: usize, const LEN: usize>(bhs: &mut [u8; BHS_LEN], v: [u8; LEN]) {
     let () = Fits::<OFF, LEN>::CHECK;
-    if let Some(dst) = bhs.get_mut(OFF..OFF + LEN) {
+    if let Some(dst) = bhs.get_mut(OFF..).and_then(|rest| rest.get_mut(..LEN)) {
         dst.copy_from_slice(&v);
     }
 }

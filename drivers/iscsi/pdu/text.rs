@@ -235,8 +235,8 @@ fn format_decimal(mut value: u64, buf: &mut [u8; 20]) -> &str {
     // u64::MAX has 20 digits, so the buffer always suffices.
     let mut used = 0usize;
     for slot in buf.iter_mut().rev() {
-        // `value % 10` is below 10, so the cast and add cannot wrap.
-        *slot = b'0' + (value % 10) as u8;
+        // The digit is below 10: neither the cast nor the add can wrap.
+        *slot = b'0'.wrapping_add((value % 10) as u8);
         used = used.saturating_add(1);
         value /= 10;
         if value == 0 {

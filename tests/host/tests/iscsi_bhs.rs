@@ -506,7 +506,7 @@ fn login_request_layout_is_byte_exact() {
         current: Stage::Security,
         version_max: 0,
         version_min: 0,
-        data_len: 0x0001_02,
+        data_len: 0x0102,
         isid: [0x80, 0x00, 0x02, 0x3d, 0x00, 0x01],
         tsih: 0,
         itt: 0x0000_0001,

@@ -130,7 +130,7 @@ fn writer_refuses_bad_input_and_leaves_the_buffer_unchanged() {
     let before = w.len();
     assert_eq!(w.push("B", "0123456789"), Err(TextError::NoSpace));
     assert_eq!(w.push("b", "1"), Err(TextError::BadKey));
-    assert_eq!(w.push("B", "1\02"), Err(TextError::BadValue));
+    assert_eq!(w.push("B", "1\u{0}2"), Err(TextError::BadValue));
     assert_eq!(
         w.push("B", &"v".repeat(MAX_VALUE_LEN + 1)),
         Err(TextError::ValueTooLong)
