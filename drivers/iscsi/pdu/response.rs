@@ -235,6 +235,39 @@ impl ScsiResponse {
     }
 }
 
+/// The parts of a SCSI Response data segment (RFC 7143 11.4.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseData<'a> {
+    /// Sense data (SenseLength bytes; empty when none).
+    pub sense: &'a [u8],
+    /// Response data after the sense (vendor specific, usually empty).
+    pub response: &'a [u8],
+}
+
+impl<'a> ResponseData<'a> {
+    /// Splits a SCSI Response data segment (padding excluded): a 2-byte
+    /// SenseLength, the sense data, then response data. An empty segment
+    /// has neither.
+    pub fn parse(data: &'a [u8]) -> Result<Self, PduError> {
+        let Some((len, rest)) = data.split_first_chunk::<2>() else {
+            return if data.is_empty() {
+                Ok(ResponseData {
+                    sense: &[],
+                    response: &[],
+                })
+            } else {
+                Err(PduError::Truncated)
+            };
+        };
+        let sense_len = usize::from(u16::from_be_bytes(*len));
+        if sense_len > rest.len() {
+            return Err(PduError::Truncated);
+        }
+        let (sense, response) = rest.split_at(sense_len);
+        Ok(ResponseData { sense, response })
+    }
+}
+
 /// Task Management Function Response codes (RFC 7143 11.6.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -752,6 +785,12 @@ pub struct Reject {
 const OFF_REJECT_DATA_SN: usize = 36;
 
 impl Reject {
+    /// The header of the rejected PDU, from the Reject's data segment;
+    /// its ITT tells which task to fail.
+    pub fn rejected_header(data: &[u8]) -> Result<&[u8; BHS_LEN], PduError> {
+        super::bhs::bhs_of(data)
+    }
+
     /// Builds the BHS (ITT is the reserved tag).
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let mut b = start(Opcode::Reject, false, FINAL_BIT, 0, self.data_len)?;

@@ -1019,3 +1019,43 @@ fn reserved_bits_and_fields_are_ignored_on_receipt() {
     b[36..48].fill(0xcc);
     assert_eq!(TargetPdu::decode(&b).unwrap(), pdu);
 }
+
+#[test]
+fn scsi_response_data_splits_sense_and_response() {
+    // SenseLength 18, fixed-format sense (ILLEGAL REQUEST), then 2 bytes.
+    let mut data = vec![0, 18, 0x70, 0, 0x05];
+    data.extend_from_slice(&[0; 15]);
+    data.extend_from_slice(&[0xaa, 0xbb]);
+    let r = ResponseData::parse(&data).unwrap();
+    assert_eq!(r.sense.len(), 18);
+    assert_eq!(&r.sense[..3], &[0x70, 0, 0x05]);
+    assert_eq!(r.response, &[0xaa, 0xbb]);
+
+    assert_eq!(
+        ResponseData::parse(&[]),
+        Ok(ResponseData {
+            sense: &[],
+            response: &[]
+        })
+    );
+    assert_eq!(ResponseData::parse(&[0, 0]).unwrap().sense, &[] as &[u8]);
+    assert_eq!(ResponseData::parse(&[0]), Err(PduError::Truncated));
+    assert_eq!(ResponseData::parse(&[0, 3, 1, 2]), Err(PduError::Truncated));
+    assert_eq!(ResponseData::parse(&[0xff, 0xff]), Err(PduError::Truncated));
+}
+
+#[test]
+fn reject_carries_the_rejected_header() {
+    let rejected = initiator_samples()[2].encode().unwrap();
+    let mut data = rejected.to_vec();
+    data.extend_from_slice(&[1, 2, 3, 4]); // vendor data may follow
+    let header = Reject::rejected_header(&data).unwrap();
+    let InitiatorPdu::ScsiCommand(cmd) = InitiatorPdu::decode(header).unwrap() else {
+        panic!()
+    };
+    assert_eq!(cmd.itt, 0x10);
+    assert_eq!(
+        Reject::rejected_header(&data[..47]),
+        Err(PduError::Truncated)
+    );
+}

@@ -8,6 +8,7 @@ use orion_scsi_host_tests::iscsi::pdu::{
     ahs::{self, AhsIter, AhsWriter, CommandAhs},
     bhs::CommonHeader,
     keys::{self, Operational},
+    response::ResponseData,
     segment::{Digests, PduLayout},
     serial::{self, CmdSequence, CmdWindow},
     text::{self, TextWriter},
@@ -97,6 +98,10 @@ fn bhs_decoders_never_panic_and_accepted_headers_round_trip() {
             initiator_ok += 1;
             let again = p.encode().expect("a decoded PDU encodes");
             assert_eq!(InitiatorPdu::decode(&again), Ok(p));
+        }
+        if let Ok(r) = ResponseData::parse(&b) {
+            let parts = r.sense.len() + r.response.len();
+            assert_eq!(if b.is_empty() { 0 } else { parts + 2 }, b.len());
         }
         if let Ok(p) = TargetPdu::decode(&b) {
             target_ok += 1;
