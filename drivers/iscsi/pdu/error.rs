@@ -2,8 +2,8 @@
 
 //! The error types of the PDU codec.
 
-/// A field whose value is one RFC 7143 reserves (a protocol error on
-/// receipt, per RFC 7143) or that the codec cannot represent.
+/// A field holding a value RFC 7143 reserves (receiving one is a protocol
+/// error) or one the codec cannot represent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     /// SCSI Command ATTR (5 to 7 are reserved).

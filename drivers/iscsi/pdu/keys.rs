@@ -15,7 +15,7 @@ pub const MIN_LENGTH: u32 = 512;
 pub const MAX_TIME2: u16 = 3600;
 
 /// A value that answers a negotiation without offering one (RFC 7143
-/// 6.2 and 6.3).
+/// section 6, text negotiation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpecialValue {
     /// The offered value was not acceptable.
