@@ -7,8 +7,9 @@
 //!
 //! * `drivers/proto/mod.rs` is the module `crate::proto`,
 //! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`,
-//! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`, and
-//! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`.
+//! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`,
+//! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`, and
+//! * `drivers/iscsi/pdu/mod.rs` is the module `crate::iscsi::pdu`.
 //!
 //! Those files name each other only through `super::` or through
 //! `crate::proto::...`, so the kernel crate root must provide the same
@@ -16,17 +17,19 @@
 //! `#[path = "drivers/virt/mod.rs"] pub mod virt;` with `drivers/virt/mod.rs`
 //! declaring `pub mod emulation;`, and likewise
 //! `#[path = "drivers/megasas/mod.rs"] pub mod megasas;` with
-//! `drivers/megasas/mod.rs` declaring `pub mod mfi;` and
+//! `drivers/megasas/mod.rs` declaring `pub mod mfi;`,
 //! `#[path = "drivers/lsi/mod.rs"] pub mod lsi;` with `drivers/lsi/mod.rs`
-//! declaring `pub mod scripts;`. Keep them `pub` there too: the kernel
-//! warns about `unreachable_pub` and dead code otherwise. The files
-//! themselves carry no crate-level attributes and use only `core`; this
-//! crate is `#![no_std]` to prove it (tests may use std).
+//! declaring `pub mod scripts;` and
+//! `#[path = "drivers/iscsi/mod.rs"] pub mod iscsi;` with
+//! `drivers/iscsi/mod.rs` declaring `pub mod pdu;`. Keep them `pub` there
+//! too: the kernel warns about `unreachable_pub` and dead code otherwise.
+//! The files themselves carry no crate-level attributes and use only
+//! `core`; this crate is `#![no_std]` to prove it (tests may use std).
 //!
-//! `virt`, `megasas` and `lsi` live in `src/virt.rs`, `src/megasas.rs` and
-//! `src/lsi.rs` rather than inline `mod virt { .. }`: a `#[path]` inside an
-//! inline module resolves against `src/virt/`, a directory that would have
-//! to exist just for the lookup.
+//! `virt`, `megasas`, `lsi` and `iscsi` live in `src/virt.rs`,
+//! `src/megasas.rs`, `src/lsi.rs` and `src/iscsi.rs` rather than inline
+//! `mod virt { .. }`: a `#[path]` inside an inline module resolves against
+//! `src/virt/`, a directory that would have to exist just for the lookup.
 
 #![no_std]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms, non_ascii_idents)]
@@ -34,6 +37,7 @@
 #[path = "../../../drivers/proto/mod.rs"]
 pub mod proto;
 
+pub mod iscsi;
 pub mod lsi;
 pub mod megasas;
 pub mod virt;

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Big-endian field access within a 48-byte BHS at constant offsets.
+//!
+//! The offset and width are const generics and `Fits::CHECK` turns a
+//! field that would leave the BHS into a build error (E0080) wherever an
+//! accessor is instantiated, so the accessors need neither indexing nor a
+//! runtime error path: the `get` below can only fail for offsets the build
+//! already refused.
+
+use super::bhs::BHS_LEN;
+
+struct Fits<const OFF: usize, const LEN: usize>;
+
+impl<const OFF: usize, const LEN: usize> Fits<OFF, LEN> {
+    const CHECK: () = assert!(OFF + LEN <= BHS_LEN, "field outside the BHS");
+}
+
+fn get<const OFF: usize, const LEN: usize>(bhs: &[u8; BHS_LEN]) -> [u8; LEN] {
+    let () = Fits::<OFF, LEN>::CHECK;
+    let mut out = [0u8; LEN];
+    if let Some(src) = bhs.get(OFF..).and_then(|rest| rest.get(..LEN)) {
+        out.copy_from_slice(src);
+    }
+    out
+}
+
+fn put<const OFF: usize, const LEN: usize>(bhs: &mut [u8; BHS_LEN], v: [u8; LEN]) {
+    let () = Fits::<OFF, LEN>::CHECK;
+    if let Some(dst) = bhs.get_mut(OFF..).and_then(|rest| rest.get_mut(..LEN)) {
+        dst.copy_from_slice(&v);
+    }
+}
+
+/// Reads the byte at `OFF`.
+pub(super) fn u8_at<const OFF: usize>(bhs: &[u8; BHS_LEN]) -> u8 {
+    let [b] = get::<OFF, 1>(bhs);
+    b
+}
+
+/// Reads the big-endian `u16` at `OFF`.
+pub(super) fn be16_at<const OFF: usize>(bhs: &[u8; BHS_LEN]) -> u16 {
+    u16::from_be_bytes(get::<OFF, 2>(bhs))
+}
+
+/// Reads the big-endian 24-bit value at `OFF`.
+pub(super) fn be24_at<const OFF: usize>(bhs: &[u8; BHS_LEN]) -> u32 {
+    let [a, b, c] = get::<OFF, 3>(bhs);
+    u32::from_be_bytes([0, a, b, c])
+}
+
+/// Reads the big-endian `u32` at `OFF`.
+pub(super) fn be32_at<const OFF: usize>(bhs: &[u8; BHS_LEN]) -> u32 {
+    u32::from_be_bytes(get::<OFF, 4>(bhs))
+}
+
+/// Reads `N` bytes at `OFF`.
+pub(super) fn bytes_at<const OFF: usize, const N: usize>(bhs: &[u8; BHS_LEN]) -> [u8; N] {
+    get::<OFF, N>(bhs)
+}
+
+/// Writes the byte at `OFF`.
+pub(super) fn put_u8<const OFF: usize>(bhs: &mut [u8; BHS_LEN], v: u8) {
+    put::<OFF, 1>(bhs, [v]);
+}
+
+/// Writes a big-endian `u16` at `OFF`.
+pub(super) fn put_be16<const OFF: usize>(bhs: &mut [u8; BHS_LEN], v: u16) {
+    put::<OFF, 2>(bhs, v.to_be_bytes());
+}
+
+/// Writes the low 24 bits of `v`, big-endian, at `OFF`.
+pub(super) fn put_be24<const OFF: usize>(bhs: &mut [u8; BHS_LEN], v: u32) {
+    let [_, a, b, c] = v.to_be_bytes();
+    put::<OFF, 3>(bhs, [a, b, c]);
+}
+
+/// Writes a big-endian `u32` at `OFF`.
+pub(super) fn put_be32<const OFF: usize>(bhs: &mut [u8; BHS_LEN], v: u32) {
+    put::<OFF, 4>(bhs, v.to_be_bytes());
+}
+
+/// Writes `N` bytes at `OFF`.
+pub(super) fn put_bytes<const OFF: usize, const N: usize>(bhs: &mut [u8; BHS_LEN], v: [u8; N]) {
+    put::<OFF, N>(bhs, v);
+}
