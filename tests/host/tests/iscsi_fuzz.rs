@@ -15,34 +15,10 @@ use orion_scsi_host_tests::iscsi::pdu::{
     InitiatorPdu, TargetPdu, BHS_LEN,
 };
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-    fn fill(&mut self, b: &mut [u8]) {
-        let mode = self.below(4);
-        for x in b.iter_mut() {
-            *x = match mode {
-                0 => 0,
-                1 => 0xff,
-                _ => self.byte(),
-            };
-        }
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::Rng;
 
 /// Opcodes worth hitting often: every defined one plus a few others.
 const OPCODES: [u8; 21] = [

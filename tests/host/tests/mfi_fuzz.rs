@@ -8,41 +8,10 @@ use orion_scsi_host_tests::megasas::mfi::{
     reply, sgl, MfiError,
 };
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// Mostly small, sometimes extreme.
-    fn num(&mut self) -> u64 {
-        match self.below(6) {
-            0 => 0,
-            1 => u64::MAX - self.below(4),
-            2 => self.below(4096),
-            3 => 1u64 << self.below(64),
-            _ => self.next(),
-        }
-    }
-    fn fill(&mut self, b: &mut [u8]) {
-        let mode = self.below(4);
-        for x in b.iter_mut() {
-            *x = match mode {
-                0 => 0,
-                1 => 0xff,
-                _ => self.next() as u8,
-            };
-        }
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::Rng;
 
 fn decoders(b: &[u8], r: &mut Rng) {
     let _ = frame::Header::parse(b);
