@@ -9,7 +9,7 @@
 //! opcode-specific fields; bytes 16-19 the Initiator Task Tag.
 
 use super::error::PduError;
-use super::field::{be24_at, put_be24, put_u8, u8_at};
+use super::field::{be24_at, bytes_at, put_be24, put_bytes, put_u8, u8_at};
 
 /// Length of the Basic Header Segment.
 pub const BHS_LEN: usize = 48;
@@ -34,6 +34,8 @@ pub(super) const OFF_AHS_LEN: usize = 4;
 pub(super) const OFF_DATA_LEN: usize = 5;
 pub(super) const OFF_LUN: usize = 8;
 pub(super) const OFF_ITT: usize = 16;
+/// Bytes 20-23: the Target Transfer Tag on the PDUs that carry one.
+pub(super) const OFF_TTT: usize = 20;
 
 /// An iSCSI opcode (byte 0 bits 0-5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,31 +80,37 @@ pub enum Opcode {
 }
 
 impl Opcode {
+    /// Every opcode RFC 7143 defines.
+    pub const ALL: [Opcode; 18] = [
+        Opcode::NopOut,
+        Opcode::ScsiCommand,
+        Opcode::TaskMgmtRequest,
+        Opcode::LoginRequest,
+        Opcode::TextRequest,
+        Opcode::DataOut,
+        Opcode::LogoutRequest,
+        Opcode::Snack,
+        Opcode::NopIn,
+        Opcode::ScsiResponse,
+        Opcode::TaskMgmtResponse,
+        Opcode::LoginResponse,
+        Opcode::TextResponse,
+        Opcode::DataIn,
+        Opcode::LogoutResponse,
+        Opcode::R2t,
+        Opcode::AsyncMessage,
+        Opcode::Reject,
+    ];
+
     /// Decodes the opcode bits of BHS byte 0 (the I bit and the reserved
     /// top bit are ignored).
     pub fn from_byte0(byte0: u8) -> Result<Self, PduError> {
         let op = byte0 & OPCODE_MASK;
-        Ok(match op {
-            0x00 => Opcode::NopOut,
-            0x01 => Opcode::ScsiCommand,
-            0x02 => Opcode::TaskMgmtRequest,
-            0x03 => Opcode::LoginRequest,
-            0x04 => Opcode::TextRequest,
-            0x05 => Opcode::DataOut,
-            0x06 => Opcode::LogoutRequest,
-            0x10 => Opcode::Snack,
-            0x20 => Opcode::NopIn,
-            0x21 => Opcode::ScsiResponse,
-            0x22 => Opcode::TaskMgmtResponse,
-            0x23 => Opcode::LoginResponse,
-            0x24 => Opcode::TextResponse,
-            0x25 => Opcode::DataIn,
-            0x26 => Opcode::LogoutResponse,
-            0x31 => Opcode::R2t,
-            0x32 => Opcode::AsyncMessage,
-            0x3f => Opcode::Reject,
-            _ => return Err(PduError::UnknownOpcode(op)),
-        })
+        Opcode::ALL
+            .iter()
+            .copied()
+            .find(|o| o.value() == op)
+            .ok_or(PduError::UnknownOpcode(op))
     }
 
     /// The opcode's wire value.
@@ -133,6 +141,16 @@ impl Lun {
             rest >>= 16;
         }
         Lun(out)
+    }
+
+    /// Reads the LUN field (bytes 8-15) of `bhs`.
+    pub(super) fn read(bhs: &[u8; BHS_LEN]) -> Self {
+        Lun(bytes_at::<OFF_LUN, 8>(bhs))
+    }
+
+    /// Writes the LUN field of `bhs`.
+    pub(super) fn write(self, bhs: &mut [u8; BHS_LEN]) {
+        put_bytes::<OFF_LUN, 8>(bhs, self.0);
     }
 
     /// The inverse of [`Lun::from_linux`] (Linux's `scsilun_to_int`).

@@ -9,6 +9,7 @@
 //! already refused.
 
 use super::bhs::BHS_LEN;
+use super::error::{Field, PduError};
 
 struct Fits<const OFF: usize, const LEN: usize>;
 
@@ -83,4 +84,26 @@ pub(super) fn put_be32<const OFF: usize>(bhs: &mut [u8; BHS_LEN], v: u32) {
 /// Writes `N` bytes at `OFF`.
 pub(super) fn put_bytes<const OFF: usize, const N: usize>(bhs: &mut [u8; BHS_LEN], v: [u8; N]) {
     put::<OFF, N>(bhs, v);
+}
+
+/// A code field whose defined values are the variants of a `#[repr(u8)]`
+/// enum; every other value is reserved. `ALL` is the one table of the
+/// codes, so decoding does not restate the discriminants.
+pub(super) trait Code: Copy + 'static {
+    /// Every variant.
+    const ALL: &'static [Self];
+    /// The field named in the error for a reserved value.
+    const FIELD: Field;
+
+    /// The variant's wire value.
+    fn value(self) -> u8;
+
+    /// The variant whose wire value is `v`.
+    fn from_value(v: u8) -> Result<Self, PduError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.value() == v)
+            .ok_or(PduError::ReservedValue(Self::FIELD))
+    }
 }

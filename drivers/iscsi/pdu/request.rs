@@ -10,13 +10,39 @@
 //! fields and flag combinations the RFC forbids.
 
 use super::bhs::{
-    flag, no_ahs, no_data, start, CommonHeader, Lun, Opcode, BHS_LEN, FINAL_BIT, OFF_ITT, OFF_LUN,
+    flag, no_ahs, no_data, start, CommonHeader, Lun, Opcode, BHS_LEN, FINAL_BIT, OFF_ITT, OFF_TTT,
 };
 use super::error::{Field, FlagConflict, PduError};
-use super::field::{be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes};
+use super::field::{
+    be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
+};
 
 const OFF_CMD_SN: usize = 24;
 const OFF_EXP_STAT_SN: usize = 28;
+
+/// The sequence numbers an initiator PDU reports (all but Data-Out and
+/// SNACK, which carry ExpStatSN alone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InitiatorSn {
+    /// CmdSN.
+    pub cmd_sn: u32,
+    /// ExpStatSN.
+    pub exp_stat_sn: u32,
+}
+
+impl InitiatorSn {
+    fn read(b: &[u8; BHS_LEN]) -> Self {
+        InitiatorSn {
+            cmd_sn: be32_at::<OFF_CMD_SN>(b),
+            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+        }
+    }
+
+    fn write(&self, b: &mut [u8; BHS_LEN]) {
+        put_be32::<OFF_CMD_SN>(b, self.cmd_sn);
+        put_be32::<OFF_EXP_STAT_SN>(b, self.exp_stat_sn);
+    }
+}
 
 /// NOP-Out: a ping, or the answer to a target's NOP-In (RFC 7143 11.18).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,23 +57,18 @@ pub struct NopOut {
     pub itt: u32,
     /// Target Transfer Tag of the NOP-In answered, else the reserved tag.
     pub ttt: u32,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
 }
-
-const OFF_NOP_OUT_TTT: usize = 20;
 
 impl NopOut {
     /// Builds the BHS.
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let mut b = start(Opcode::NopOut, self.immediate, FINAL_BIT, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_NOP_OUT_TTT>(&mut b, self.ttt);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
+        self.sn.write(&mut b);
         Ok(b)
     }
 
@@ -56,11 +77,10 @@ impl NopOut {
         Ok(NopOut {
             immediate: c.immediate,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_NOP_OUT_TTT>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            ttt: be32_at::<OFF_TTT>(b),
+            sn: InitiatorSn::read(b),
         })
     }
 }
@@ -81,16 +101,18 @@ pub enum TaskAttr {
     Aca = 4,
 }
 
-impl TaskAttr {
-    fn from_bits(bits: u8) -> Result<Self, PduError> {
-        Ok(match bits {
-            0 => TaskAttr::Untagged,
-            1 => TaskAttr::Simple,
-            2 => TaskAttr::Ordered,
-            3 => TaskAttr::HeadOfQueue,
-            4 => TaskAttr::Aca,
-            _ => return Err(PduError::ReservedValue(Field::TaskAttribute)),
-        })
+impl Code for TaskAttr {
+    const ALL: &'static [Self] = &[
+        TaskAttr::Untagged,
+        TaskAttr::Simple,
+        TaskAttr::Ordered,
+        TaskAttr::HeadOfQueue,
+        TaskAttr::Aca,
+    ];
+    const FIELD: Field = Field::TaskAttribute;
+
+    fn value(self) -> u8 {
+        self as u8
     }
 }
 
@@ -119,10 +141,8 @@ pub struct ScsiCommand {
     /// Expected Data Transfer Length (the write length for a
     /// bidirectional command; the read length goes in an AHS).
     pub expected_data_len: u32,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
     /// The first 16 CDB bytes, zero-padded.
     pub cdb: [u8; 16],
 }
@@ -147,11 +167,10 @@ impl ScsiCommand {
             self.ahs_words,
             self.data_len,
         )?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
         put_be32::<OFF_CMD_EDTL>(&mut b, self.expected_data_len);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        self.sn.write(&mut b);
         put_bytes::<OFF_CMD_CDB, 16>(&mut b, self.cdb);
         Ok(b)
     }
@@ -162,14 +181,13 @@ impl ScsiCommand {
             final_bit: c.flags & FINAL_BIT != 0,
             read: c.flags & CMD_READ != 0,
             write: c.flags & CMD_WRITE != 0,
-            attr: TaskAttr::from_bits(c.flags & CMD_ATTR_MASK)?,
+            attr: TaskAttr::from_value(c.flags & CMD_ATTR_MASK)?,
             ahs_words: c.ahs_words,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
             expected_data_len: be32_at::<OFF_CMD_EDTL>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            sn: InitiatorSn::read(b),
             cdb: bytes_at::<OFF_CMD_CDB, 16>(b),
         })
     }
@@ -197,19 +215,21 @@ pub enum TmfFunction {
     TaskReassign = 8,
 }
 
-impl TmfFunction {
-    fn from_bits(bits: u8) -> Result<Self, PduError> {
-        Ok(match bits {
-            1 => TmfFunction::AbortTask,
-            2 => TmfFunction::AbortTaskSet,
-            3 => TmfFunction::ClearAca,
-            4 => TmfFunction::ClearTaskSet,
-            5 => TmfFunction::LogicalUnitReset,
-            6 => TmfFunction::TargetWarmReset,
-            7 => TmfFunction::TargetColdReset,
-            8 => TmfFunction::TaskReassign,
-            _ => return Err(PduError::ReservedValue(Field::TmfFunction)),
-        })
+impl Code for TmfFunction {
+    const ALL: &'static [Self] = &[
+        TmfFunction::AbortTask,
+        TmfFunction::AbortTaskSet,
+        TmfFunction::ClearAca,
+        TmfFunction::ClearTaskSet,
+        TmfFunction::LogicalUnitReset,
+        TmfFunction::TargetWarmReset,
+        TmfFunction::TargetColdReset,
+        TmfFunction::TaskReassign,
+    ];
+    const FIELD: Field = Field::TmfFunction;
+
+    fn value(self) -> u8 {
+        self as u8
     }
 }
 
@@ -226,10 +246,8 @@ pub struct TaskMgmtRequest {
     pub itt: u32,
     /// ITT of the task to abort, or [`super::RESERVED_TAG`].
     pub referenced_task_tag: u32,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
     /// CmdSN of the task to abort (ABORT TASK), else 0.
     pub ref_cmd_sn: u32,
     /// ExpDataSN (TASK REASSIGN), else 0.
@@ -246,11 +264,10 @@ impl TaskMgmtRequest {
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = FINAL_BIT | self.function as u8;
         let mut b = start(Opcode::TaskMgmtRequest, self.immediate, flags, 0, 0)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
         put_be32::<OFF_TMF_REF_TASK_TAG>(&mut b, self.referenced_task_tag);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        self.sn.write(&mut b);
         put_be32::<OFF_TMF_REF_CMD_SN>(&mut b, self.ref_cmd_sn);
         put_be32::<OFF_TMF_EXP_DATA_SN>(&mut b, self.exp_data_sn);
         Ok(b)
@@ -261,12 +278,11 @@ impl TaskMgmtRequest {
         no_data(c)?;
         Ok(TaskMgmtRequest {
             immediate: c.immediate,
-            function: TmfFunction::from_bits(c.flags & TMF_FUNCTION_MASK)?,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            function: TmfFunction::from_value(c.flags & TMF_FUNCTION_MASK)?,
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
             referenced_task_tag: be32_at::<OFF_TMF_REF_TASK_TAG>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            sn: InitiatorSn::read(b),
             ref_cmd_sn: be32_at::<OFF_TMF_REF_CMD_SN>(b),
             exp_data_sn: be32_at::<OFF_TMF_EXP_DATA_SN>(b),
         })
@@ -285,14 +301,12 @@ pub enum Stage {
     FullFeature = 3,
 }
 
-impl Stage {
-    pub(super) fn from_bits(bits: u8) -> Result<Self, PduError> {
-        Ok(match bits {
-            0 => Stage::Security,
-            1 => Stage::Operational,
-            3 => Stage::FullFeature,
-            _ => return Err(PduError::ReservedValue(Field::LoginStage)),
-        })
+impl Code for Stage {
+    const ALL: &'static [Self] = &[Stage::Security, Stage::Operational, Stage::FullFeature];
+    const FIELD: Field = Field::LoginStage;
+
+    fn value(self) -> u8 {
+        self as u8
     }
 }
 
@@ -329,9 +343,9 @@ pub(super) fn parse_login_flags(flags: u8) -> Result<(Option<Stage>, bool, Stage
     if transit && cont {
         return Err(PduError::Conflict(FlagConflict::TransitWithContinue));
     }
-    let current = Stage::from_bits((flags >> LOGIN_CSG_SHIFT) & LOGIN_STAGE_MASK)?;
+    let current = Stage::from_value((flags >> LOGIN_CSG_SHIFT) & LOGIN_STAGE_MASK)?;
     let next = if transit {
-        Some(Stage::from_bits(flags & LOGIN_STAGE_MASK)?)
+        Some(Stage::from_value(flags & LOGIN_STAGE_MASK)?)
     } else {
         None
     };
@@ -361,10 +375,8 @@ pub struct LoginRequest {
     pub itt: u32,
     /// Connection ID.
     pub cid: u16,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
 }
 
 const OFF_LOGIN_CID: usize = 20;
@@ -374,35 +386,31 @@ impl LoginRequest {
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = login_flags(self.transit_to, self.cont, self.current)?;
         let mut b = start(Opcode::LoginRequest, true, flags, 0, self.data_len)?;
-        put_bytes::<OFF_LOGIN_VERSION_MAX, 1>(&mut b, [self.version_max]);
-        put_bytes::<OFF_LOGIN_VERSION_MIN, 1>(&mut b, [self.version_min]);
+        put_u8::<OFF_LOGIN_VERSION_MAX>(&mut b, self.version_max);
+        put_u8::<OFF_LOGIN_VERSION_MIN>(&mut b, self.version_min);
         put_bytes::<OFF_LOGIN_ISID, 6>(&mut b, self.isid);
         put_be16::<OFF_LOGIN_TSIH>(&mut b, self.tsih);
         put_be32::<OFF_ITT>(&mut b, self.itt);
         put_be16::<OFF_LOGIN_CID>(&mut b, self.cid);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        self.sn.write(&mut b);
         Ok(b)
     }
 
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
         let (transit_to, cont, current) = parse_login_flags(c.flags)?;
-        let [version_max] = bytes_at::<OFF_LOGIN_VERSION_MAX, 1>(b);
-        let [version_min] = bytes_at::<OFF_LOGIN_VERSION_MIN, 1>(b);
         Ok(LoginRequest {
             transit_to,
             cont,
             current,
-            version_max,
-            version_min,
+            version_max: u8_at::<OFF_LOGIN_VERSION_MAX>(b),
+            version_min: u8_at::<OFF_LOGIN_VERSION_MIN>(b),
             data_len: c.data_len,
             isid: bytes_at::<OFF_LOGIN_ISID, 6>(b),
             tsih: be16_at::<OFF_LOGIN_TSIH>(b),
             itt: be32_at::<OFF_ITT>(b),
             cid: be16_at::<OFF_LOGIN_CID>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            sn: InitiatorSn::read(b),
         })
     }
 }
@@ -434,24 +442,19 @@ pub struct TextRequest {
     pub itt: u32,
     /// TTT of the Text Response continued, else the reserved tag.
     pub ttt: u32,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
 }
-
-pub(super) const OFF_TEXT_TTT: usize = 20;
 
 impl TextRequest {
     /// Builds the BHS.
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = text_flags(self.final_bit, self.cont)?;
         let mut b = start(Opcode::TextRequest, self.immediate, flags, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_TEXT_TTT>(&mut b, self.ttt);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
+        self.sn.write(&mut b);
         Ok(b)
     }
 
@@ -465,11 +468,10 @@ impl TextRequest {
             final_bit,
             cont,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_TEXT_TTT>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            ttt: be32_at::<OFF_TTT>(b),
+            sn: InitiatorSn::read(b),
         })
     }
 }
@@ -495,7 +497,6 @@ pub struct DataOut {
     pub buffer_offset: u32,
 }
 
-const OFF_DATA_TTT: usize = 20;
 const OFF_DATA_SN: usize = 36;
 const OFF_DATA_BUFFER_OFFSET: usize = 40;
 
@@ -504,9 +505,9 @@ impl DataOut {
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = flag(self.final_bit, FINAL_BIT);
         let mut b = start(Opcode::DataOut, false, flags, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_DATA_TTT>(&mut b, self.ttt);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
         put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
         put_be32::<OFF_DATA_SN>(&mut b, self.data_sn);
         put_be32::<OFF_DATA_BUFFER_OFFSET>(&mut b, self.buffer_offset);
@@ -518,9 +519,9 @@ impl DataOut {
         Ok(DataOut {
             final_bit: c.flags & FINAL_BIT != 0,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_DATA_TTT>(b),
+            ttt: be32_at::<OFF_TTT>(b),
             exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
             data_sn: be32_at::<OFF_DATA_SN>(b),
             buffer_offset: be32_at::<OFF_DATA_BUFFER_OFFSET>(b),
@@ -540,6 +541,19 @@ pub enum LogoutReason {
     RemoveForRecovery = 2,
 }
 
+impl Code for LogoutReason {
+    const ALL: &'static [Self] = &[
+        LogoutReason::CloseSession,
+        LogoutReason::CloseConnection,
+        LogoutReason::RemoveForRecovery,
+    ];
+    const FIELD: Field = Field::LogoutReason;
+
+    fn value(self) -> u8 {
+        self as u8
+    }
+}
+
 /// Logout Request (RFC 7143 11.14).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogoutRequest {
@@ -551,10 +565,8 @@ pub struct LogoutRequest {
     pub itt: u32,
     /// CID of the connection to close (reserved for CloseSession).
     pub cid: u16,
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
+    /// Sequence numbers.
+    pub sn: InitiatorSn,
 }
 
 const LOGOUT_REASON_MASK: u8 = 0x7f;
@@ -567,27 +579,20 @@ impl LogoutRequest {
         let mut b = start(Opcode::LogoutRequest, self.immediate, flags, 0, 0)?;
         put_be32::<OFF_ITT>(&mut b, self.itt);
         put_be16::<OFF_LOGOUT_CID>(&mut b, self.cid);
-        put_be32::<OFF_CMD_SN>(&mut b, self.cmd_sn);
-        put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
+        self.sn.write(&mut b);
         Ok(b)
     }
 
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
         no_data(c)?;
-        let reason = match c.flags & LOGOUT_REASON_MASK {
-            0 => LogoutReason::CloseSession,
-            1 => LogoutReason::CloseConnection,
-            2 => LogoutReason::RemoveForRecovery,
-            _ => return Err(PduError::ReservedValue(Field::LogoutReason)),
-        };
+        let reason = LogoutReason::from_value(c.flags & LOGOUT_REASON_MASK)?;
         Ok(LogoutRequest {
             immediate: c.immediate,
             reason,
             itt: be32_at::<OFF_ITT>(b),
             cid: be16_at::<OFF_LOGOUT_CID>(b),
-            cmd_sn: be32_at::<OFF_CMD_SN>(b),
-            exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),
+            sn: InitiatorSn::read(b),
         })
     }
 }
@@ -606,6 +611,20 @@ pub enum SnackType {
     DataAck = 2,
     /// Resegmented data (R-Data).
     RData = 3,
+}
+
+impl Code for SnackType {
+    const ALL: &'static [Self] = &[
+        SnackType::DataR2t,
+        SnackType::Status,
+        SnackType::DataAck,
+        SnackType::RData,
+    ];
+    const FIELD: Field = Field::SnackType;
+
+    fn value(self) -> u8 {
+        self as u8
+    }
 }
 
 /// SNACK Request (RFC 7143 11.16).
@@ -637,7 +656,7 @@ impl Snack {
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = FINAL_BIT | self.kind as u8;
         let mut b = start(Opcode::Snack, false, flags, 0, 0)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
         put_be32::<OFF_SNACK_TAG>(&mut b, self.ttt_or_snack_tag);
         put_be32::<OFF_EXP_STAT_SN>(&mut b, self.exp_stat_sn);
@@ -649,16 +668,10 @@ impl Snack {
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
         no_data(c)?;
-        let kind = match c.flags & SNACK_TYPE_MASK {
-            0 => SnackType::DataR2t,
-            1 => SnackType::Status,
-            2 => SnackType::DataAck,
-            3 => SnackType::RData,
-            _ => return Err(PduError::ReservedValue(Field::SnackType)),
-        };
+        let kind = SnackType::from_value(c.flags & SNACK_TYPE_MASK)?;
         Ok(Snack {
             kind,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
             ttt_or_snack_tag: be32_at::<OFF_SNACK_TAG>(b),
             exp_stat_sn: be32_at::<OFF_EXP_STAT_SN>(b),

@@ -9,14 +9,16 @@
 //! to [`super::serial::CmdWindow::update`].
 
 use super::bhs::{
-    flag, no_ahs, no_data, start, CommonHeader, Lun, Opcode, BHS_LEN, FINAL_BIT, OFF_ITT, OFF_LUN,
+    flag, no_ahs, no_data, start, CommonHeader, Lun, Opcode, BHS_LEN, FINAL_BIT, OFF_ITT, OFF_TTT,
     RESERVED_TAG,
 };
 use super::error::{Field, FlagConflict, PduError};
-use super::field::{be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes, put_u8, u8_at};
+use super::field::{
+    be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
+};
 use super::request::{
     login_flags, parse_login_flags, text_flags, Stage, OFF_LOGIN_ISID, OFF_LOGIN_TSIH,
-    OFF_LOGIN_VERSION_MAX, OFF_LOGIN_VERSION_MIN, OFF_TEXT_TTT, TEXT_CONTINUE,
+    OFF_LOGIN_VERSION_MAX, OFF_LOGIN_VERSION_MIN, TEXT_CONTINUE,
 };
 
 const OFF_STAT_SN: usize = 24;
@@ -101,15 +103,13 @@ pub struct NopIn {
     pub sn: TargetSn,
 }
 
-const OFF_NOP_IN_TTT: usize = 20;
-
 impl NopIn {
     /// Builds the BHS.
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let mut b = start(Opcode::NopIn, false, FINAL_BIT, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_NOP_IN_TTT>(&mut b, self.ttt);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
         self.sn.write(&mut b);
         Ok(b)
     }
@@ -118,9 +118,9 @@ impl NopIn {
         no_ahs(c)?;
         Ok(NopIn {
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_NOP_IN_TTT>(b),
+            ttt: be32_at::<OFF_TTT>(b),
             sn: TargetSn::read(b),
         })
     }
@@ -290,6 +290,24 @@ pub enum TmfResponseCode {
     Rejected = 255,
 }
 
+impl Code for TmfResponseCode {
+    const ALL: &'static [Self] = &[
+        TmfResponseCode::Complete,
+        TmfResponseCode::TaskDoesNotExist,
+        TmfResponseCode::LunDoesNotExist,
+        TmfResponseCode::TaskStillAllegiant,
+        TmfResponseCode::ReassignNotSupported,
+        TmfResponseCode::NotSupported,
+        TmfResponseCode::AuthorizationFailed,
+        TmfResponseCode::Rejected,
+    ];
+    const FIELD: Field = Field::TmfResponse;
+
+    fn value(self) -> u8 {
+        self as u8
+    }
+}
+
 /// SCSI Task Management Function Response (RFC 7143 11.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskMgmtResponse {
@@ -314,17 +332,7 @@ impl TaskMgmtResponse {
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
         no_data(c)?;
-        let response = match u8_at::<OFF_RESPONSE>(b) {
-            0 => TmfResponseCode::Complete,
-            1 => TmfResponseCode::TaskDoesNotExist,
-            2 => TmfResponseCode::LunDoesNotExist,
-            3 => TmfResponseCode::TaskStillAllegiant,
-            4 => TmfResponseCode::ReassignNotSupported,
-            5 => TmfResponseCode::NotSupported,
-            6 => TmfResponseCode::AuthorizationFailed,
-            255 => TmfResponseCode::Rejected,
-            _ => return Err(PduError::ReservedValue(Field::TmfResponse)),
-        };
+        let response = TmfResponseCode::from_value(u8_at::<OFF_RESPONSE>(b))?;
         Ok(TaskMgmtResponse {
             response,
             itt: be32_at::<OFF_ITT>(b),
@@ -426,9 +434,9 @@ impl TextResponse {
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let flags = text_flags(self.final_bit, self.cont)?;
         let mut b = start(Opcode::TextResponse, false, flags, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_TEXT_TTT>(&mut b, self.ttt);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
         self.sn.write(&mut b);
         Ok(b)
     }
@@ -442,9 +450,9 @@ impl TextResponse {
             final_bit,
             cont,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_TEXT_TTT>(b),
+            ttt: be32_at::<OFF_TTT>(b),
             sn: TargetSn::read(b),
         })
     }
@@ -493,7 +501,6 @@ const DATA_IN_ACK: u8 = 0x40;
 const DATA_IN_OVERFLOW: u8 = 0x04;
 const DATA_IN_UNDERFLOW: u8 = 0x02;
 const DATA_IN_STATUS: u8 = 0x01;
-const OFF_DATA_IN_TTT: usize = 20;
 const OFF_DATA_IN_DATA_SN: usize = 36;
 const OFF_DATA_IN_BUFFER_OFFSET: usize = 40;
 const OFF_DATA_IN_RESIDUAL: usize = 44;
@@ -517,9 +524,9 @@ impl DataIn {
             put_u8::<OFF_STATUS>(&mut b, s.status);
             put_be32::<OFF_STAT_SN>(&mut b, s.stat_sn);
         }
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_DATA_IN_TTT>(&mut b, self.ttt);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
         put_be32::<OFF_EXP_CMD_SN>(&mut b, self.exp_cmd_sn);
         put_be32::<OFF_MAX_CMD_SN>(&mut b, self.max_cmd_sn);
         put_be32::<OFF_DATA_IN_DATA_SN>(&mut b, self.data_sn);
@@ -555,9 +562,9 @@ impl DataIn {
             ack: f & DATA_IN_ACK != 0,
             status,
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_DATA_IN_TTT>(b),
+            ttt: be32_at::<OFF_TTT>(b),
             exp_cmd_sn: be32_at::<OFF_EXP_CMD_SN>(b),
             max_cmd_sn: be32_at::<OFF_MAX_CMD_SN>(b),
             data_sn: be32_at::<OFF_DATA_IN_DATA_SN>(b),
@@ -578,6 +585,20 @@ pub enum LogoutResponseCode {
     RecoveryNotSupported = 2,
     /// Cleanup failed for various reasons.
     CleanupFailed = 3,
+}
+
+impl Code for LogoutResponseCode {
+    const ALL: &'static [Self] = &[
+        LogoutResponseCode::Closed,
+        LogoutResponseCode::CidNotFound,
+        LogoutResponseCode::RecoveryNotSupported,
+        LogoutResponseCode::CleanupFailed,
+    ];
+    const FIELD: Field = Field::LogoutResponse;
+
+    fn value(self) -> u8 {
+        self as u8
+    }
 }
 
 /// Logout Response (RFC 7143 11.15).
@@ -613,13 +634,7 @@ impl LogoutResponse {
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
         no_data(c)?;
-        let response = match u8_at::<OFF_RESPONSE>(b) {
-            0 => LogoutResponseCode::Closed,
-            1 => LogoutResponseCode::CidNotFound,
-            2 => LogoutResponseCode::RecoveryNotSupported,
-            3 => LogoutResponseCode::CleanupFailed,
-            _ => return Err(PduError::ReservedValue(Field::LogoutResponse)),
-        };
+        let response = LogoutResponseCode::from_value(u8_at::<OFF_RESPONSE>(b))?;
         Ok(LogoutResponse {
             response,
             itt: be32_at::<OFF_ITT>(b),
@@ -649,7 +664,6 @@ pub struct R2t {
     pub desired_len: u32,
 }
 
-const OFF_R2T_TTT: usize = 20;
 const OFF_R2T_SN: usize = 36;
 const OFF_R2T_BUFFER_OFFSET: usize = 40;
 const OFF_R2T_DESIRED_LEN: usize = 44;
@@ -658,9 +672,9 @@ impl R2t {
     /// Builds the BHS.
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let mut b = start(Opcode::R2t, false, FINAL_BIT, 0, 0)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, self.itt);
-        put_be32::<OFF_R2T_TTT>(&mut b, self.ttt);
+        put_be32::<OFF_TTT>(&mut b, self.ttt);
         self.sn.write(&mut b);
         put_be32::<OFF_R2T_SN>(&mut b, self.r2t_sn);
         put_be32::<OFF_R2T_BUFFER_OFFSET>(&mut b, self.buffer_offset);
@@ -672,9 +686,9 @@ impl R2t {
         no_ahs(c)?;
         no_data(c)?;
         Ok(R2t {
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             itt: be32_at::<OFF_ITT>(b),
-            ttt: be32_at::<OFF_R2T_TTT>(b),
+            ttt: be32_at::<OFF_TTT>(b),
             sn: TargetSn::read(b),
             r2t_sn: be32_at::<OFF_R2T_SN>(b),
             buffer_offset: be32_at::<OFF_R2T_BUFFER_OFFSET>(b),
@@ -699,6 +713,22 @@ pub enum AsyncEvent {
     ParamNegotiation = 4,
     /// Vendor specific (AsyncVCode).
     Vendor = 255,
+}
+
+impl Code for AsyncEvent {
+    const ALL: &'static [Self] = &[
+        AsyncEvent::ScsiEvent,
+        AsyncEvent::RequestLogout,
+        AsyncEvent::DroppingConnection,
+        AsyncEvent::DroppingAllConnections,
+        AsyncEvent::ParamNegotiation,
+        AsyncEvent::Vendor,
+    ];
+    const FIELD: Field = Field::AsyncEvent;
+
+    fn value(self) -> u8 {
+        self as u8
+    }
 }
 
 /// Asynchronous Message (RFC 7143 11.9).
@@ -732,7 +762,7 @@ impl AsyncMessage {
     /// Builds the BHS (ITT is the reserved tag).
     pub fn encode(&self) -> Result<[u8; BHS_LEN], PduError> {
         let mut b = start(Opcode::AsyncMessage, false, FINAL_BIT, 0, self.data_len)?;
-        put_bytes::<OFF_LUN, 8>(&mut b, self.lun.0);
+        self.lun.write(&mut b);
         put_be32::<OFF_ITT>(&mut b, RESERVED_TAG);
         self.sn.write(&mut b);
         put_u8::<OFF_ASYNC_EVENT>(&mut b, self.event as u8);
@@ -745,18 +775,10 @@ impl AsyncMessage {
 
     fn decode(c: &CommonHeader, b: &[u8; BHS_LEN]) -> Result<Self, PduError> {
         no_ahs(c)?;
-        let event = match u8_at::<OFF_ASYNC_EVENT>(b) {
-            0 => AsyncEvent::ScsiEvent,
-            1 => AsyncEvent::RequestLogout,
-            2 => AsyncEvent::DroppingConnection,
-            3 => AsyncEvent::DroppingAllConnections,
-            4 => AsyncEvent::ParamNegotiation,
-            255 => AsyncEvent::Vendor,
-            _ => return Err(PduError::ReservedValue(Field::AsyncEvent)),
-        };
+        let event = AsyncEvent::from_value(u8_at::<OFF_ASYNC_EVENT>(b))?;
         Ok(AsyncMessage {
             data_len: c.data_len,
-            lun: Lun(bytes_at::<OFF_LUN, 8>(b)),
+            lun: Lun::read(b),
             sn: TargetSn::read(b),
             event,
             vcode: u8_at::<OFF_ASYNC_VCODE>(b),

@@ -19,6 +19,13 @@ fn sn(stat: u32, exp: u32, max: u32) -> TargetSn {
     }
 }
 
+fn isn(cmd: u32, exp_stat: u32) -> InitiatorSn {
+    InitiatorSn {
+        cmd_sn: cmd,
+        exp_stat_sn: exp_stat,
+    }
+}
+
 fn lun3() -> Lun {
     Lun::from_linux(3)
 }
@@ -31,8 +38,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: Lun::default(),
             itt: 7,
             ttt: RESERVED_TAG,
-            cmd_sn: 0x1000,
-            exp_stat_sn: 0x2000,
+            sn: isn(0x1000, 0x2000),
         }),
         InitiatorPdu::NopOut(NopOut {
             immediate: false,
@@ -40,8 +46,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: lun3(),
             itt: RESERVED_TAG,
             ttt: 0x55aa_0001,
-            cmd_sn: u32::MAX,
-            exp_stat_sn: 0,
+            sn: isn(u32::MAX, 0),
         }),
         InitiatorPdu::ScsiCommand(ScsiCommand {
             immediate: false,
@@ -54,8 +59,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: lun3(),
             itt: 0x10,
             expected_data_len: 4096,
-            cmd_sn: 42,
-            exp_stat_sn: 9,
+            sn: isn(42, 9),
             cdb: [0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0],
         }),
         InitiatorPdu::ScsiCommand(ScsiCommand {
@@ -69,8 +73,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: Lun([0x40, 0x12, 1, 2, 3, 4, 5, 6]),
             itt: u32::MAX - 1,
             expected_data_len: u32::MAX,
-            cmd_sn: 0x8000_0000,
-            exp_stat_sn: 0x7fff_ffff,
+            sn: isn(0x8000_0000, 0x7fff_ffff),
             cdb: [0x7f; 16],
         }),
         InitiatorPdu::TaskMgmtRequest(TaskMgmtRequest {
@@ -79,8 +82,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: lun3(),
             itt: 0x99,
             referenced_task_tag: 0x10,
-            cmd_sn: 43,
-            exp_stat_sn: 10,
+            sn: isn(43, 10),
             ref_cmd_sn: 42,
             exp_data_sn: 0,
         }),
@@ -90,8 +92,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: Lun::default(),
             itt: 1,
             referenced_task_tag: RESERVED_TAG,
-            cmd_sn: 1,
-            exp_stat_sn: 2,
+            sn: isn(1, 2),
             ref_cmd_sn: 3,
             exp_data_sn: 4,
         }),
@@ -106,8 +107,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             tsih: 0,
             itt: 0,
             cid: 0,
-            cmd_sn: 1,
-            exp_stat_sn: 0,
+            sn: isn(1, 0),
         }),
         InitiatorPdu::LoginRequest(LoginRequest {
             transit_to: None,
@@ -120,8 +120,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             tsih: 0xbeef,
             itt: 5,
             cid: 0xffff,
-            cmd_sn: 1,
-            exp_stat_sn: 77,
+            sn: isn(1, 77),
         }),
         InitiatorPdu::LoginRequest(LoginRequest {
             transit_to: Some(Stage::FullFeature),
@@ -134,8 +133,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             tsih: 1,
             itt: 6,
             cid: 1,
-            cmd_sn: 2,
-            exp_stat_sn: 78,
+            sn: isn(2, 78),
         }),
         InitiatorPdu::TextRequest(TextRequest {
             immediate: true,
@@ -145,8 +143,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: Lun::default(),
             itt: 0x20,
             ttt: RESERVED_TAG,
-            cmd_sn: 5,
-            exp_stat_sn: 6,
+            sn: isn(5, 6),
         }),
         InitiatorPdu::TextRequest(TextRequest {
             immediate: false,
@@ -156,8 +153,7 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             lun: lun3(),
             itt: 0x21,
             ttt: 0x1234,
-            cmd_sn: 5,
-            exp_stat_sn: 6,
+            sn: isn(5, 6),
         }),
         InitiatorPdu::DataOut(DataOut {
             final_bit: true,
@@ -174,16 +170,14 @@ fn initiator_samples() -> Vec<InitiatorPdu> {
             reason: LogoutReason::CloseSession,
             itt: 0x30,
             cid: 0,
-            cmd_sn: 100,
-            exp_stat_sn: 200,
+            sn: isn(100, 200),
         }),
         InitiatorPdu::LogoutRequest(LogoutRequest {
             immediate: false,
             reason: LogoutReason::RemoveForRecovery,
             itt: 0x31,
             cid: 2,
-            cmd_sn: 100,
-            exp_stat_sn: 200,
+            sn: isn(100, 200),
         }),
         InitiatorPdu::Snack(Snack {
             kind: SnackType::DataAck,
@@ -478,8 +472,7 @@ fn scsi_command_layout_is_byte_exact() {
         lun: Lun::from_linux(3),
         itt: 0x0102_0304,
         expected_data_len: 4096,
-        cmd_sn: 0x0a0b_0c0d,
-        exp_stat_sn: 0x1122_3344,
+        sn: isn(0x0a0b_0c0d, 0x1122_3344),
         cdb: [0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0],
     };
     #[rustfmt::skip]
@@ -511,8 +504,7 @@ fn login_request_layout_is_byte_exact() {
         tsih: 0,
         itt: 0x0000_0001,
         cid: 0x0005,
-        cmd_sn: 1,
-        exp_stat_sn: 0,
+        sn: isn(1, 0),
     };
     #[rustfmt::skip]
     let expected: [u8; BHS_LEN] = [
@@ -545,8 +537,7 @@ fn nop_out_layout_is_byte_exact() {
         lun: Lun::default(),
         itt: 0xdead_beef,
         ttt: RESERVED_TAG,
-        cmd_sn: 0x0000_0100,
-        exp_stat_sn: 0x0000_0200,
+        sn: isn(0x0000_0100, 0x0000_0200),
     };
     let b = nop.encode().unwrap();
     assert_eq!(&b[..4], &[0x40, 0x80, 0, 0]);
@@ -702,8 +693,7 @@ fn tmf_and_logout_put_their_codes_in_byte_1() {
         lun: Lun::from_linux(1),
         itt: 2,
         referenced_task_tag: RESERVED_TAG,
-        cmd_sn: 3,
-        exp_stat_sn: 4,
+        sn: isn(3, 4),
         ref_cmd_sn: 0,
         exp_data_sn: 0,
     }
@@ -717,8 +707,7 @@ fn tmf_and_logout_put_their_codes_in_byte_1() {
         reason: LogoutReason::CloseConnection,
         itt: 2,
         cid: 0x0304,
-        cmd_sn: 0,
-        exp_stat_sn: 0,
+        sn: isn(0, 0),
     }
     .encode()
     .unwrap();
@@ -896,8 +885,7 @@ fn forbidden_flag_combinations_are_rejected() {
         tsih: 0,
         itt: 0,
         cid: 0,
-        cmd_sn: 0,
-        exp_stat_sn: 0,
+        sn: isn(0, 0),
     };
     assert_eq!(
         login.encode().unwrap_err(),
@@ -911,8 +899,7 @@ fn forbidden_flag_combinations_are_rejected() {
         lun: Lun::default(),
         itt: 0,
         ttt: RESERVED_TAG,
-        cmd_sn: 0,
-        exp_stat_sn: 0,
+        sn: isn(0, 0),
     };
     assert_eq!(
         text.encode().unwrap_err(),
@@ -997,8 +984,7 @@ fn oversized_data_segment_length_is_refused_by_encoders() {
         lun: Lun::default(),
         itt: 0,
         ttt: RESERVED_TAG,
-        cmd_sn: 0,
-        exp_stat_sn: 0,
+        sn: isn(0, 0),
     };
     assert_eq!(nop.encode(), Err(PduError::DataSegmentTooLong));
     let nop = NopOut {

@@ -6,7 +6,7 @@
 use orion_scsi_host_tests::iscsi::pdu::{
     ahs::{self, Ahs, AhsIter, AhsWriter, CommandAhs, MAX_AHS_LEN, MAX_CDB_LEN},
     bhs::CommonHeader,
-    request::{ScsiCommand, TaskAttr},
+    request::{InitiatorSn, ScsiCommand, TaskAttr},
     segment::{pad_len, padded_len, Digests, PduLayout, DIGEST_LEN},
     Field, InitiatorPdu, Lun, PduError, BHS_LEN,
 };
@@ -43,8 +43,10 @@ fn common(ahs_words: u8, data_len: u32) -> CommonHeader {
         lun: Lun::default(),
         itt: 1,
         expected_data_len: data_len,
-        cmd_sn: 1,
-        exp_stat_sn: 1,
+        sn: InitiatorSn {
+            cmd_sn: 1,
+            exp_stat_sn: 1,
+        },
         cdb: [0; 16],
     };
     CommonHeader::parse(&cmd.encode().unwrap()).unwrap()
@@ -189,8 +191,10 @@ fn command_with_ahs_round_trips_through_the_bhs() {
         lun: Lun::from_linux(1),
         itt: 3,
         expected_data_len: 512,
-        cmd_sn: 1,
-        exp_stat_sn: 1,
+        sn: InitiatorSn {
+            cmd_sn: 1,
+            exp_stat_sn: 1,
+        },
         cdb: head,
     };
     let ahs_len = w.len();
