@@ -88,7 +88,8 @@ pub(super) fn put_bytes<const OFF: usize, const N: usize>(bhs: &mut [u8; BHS_LEN
 
 /// A code field whose defined values are the variants of a `#[repr(u8)]`
 /// enum; every other value is reserved. `ALL` is the one table of the
-/// codes, so decoding does not restate the discriminants.
+/// codes, so decoding does not restate the discriminants; [`code_enum`]
+/// declares such an enum with its impl.
 pub(super) trait Code: Copy + 'static {
     /// Every variant.
     const ALL: &'static [Self];
@@ -107,3 +108,34 @@ pub(super) trait Code: Copy + 'static {
             .ok_or(PduError::ReservedValue(Self::FIELD))
     }
 }
+
+/// Declares a `#[repr(u8)]` code enum, its doc comments and variants as
+/// written, and its [`Code`] impl with `ALL` in declaration order, so each
+/// code is listed once. `pub enum Name: FieldVariant { .. }` names the
+/// [`Field`] reported for a reserved value.
+macro_rules! code_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident: $field:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $value:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant = $value,)+
+        }
+
+        impl super::field::Code for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const FIELD: super::error::Field = super::error::Field::$field;
+
+            fn value(self) -> u8 {
+                self as u8
+            }
+        }
+    };
+}
+
+pub(super) use code_enum;

@@ -12,9 +12,9 @@
 use super::bhs::{
     flag, no_ahs, no_data, start, CommonHeader, Lun, Opcode, BHS_LEN, FINAL_BIT, OFF_ITT, OFF_TTT,
 };
-use super::error::{Field, FlagConflict, PduError};
+use super::error::{FlagConflict, PduError};
 use super::field::{
-    be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
+    be16_at, be32_at, bytes_at, code_enum, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
 };
 
 const OFF_CMD_SN: usize = 24;
@@ -85,34 +85,19 @@ impl NopOut {
     }
 }
 
-/// SCSI task attribute (SCSI Command ATTR field).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum TaskAttr {
-    /// Untagged.
-    Untagged = 0,
-    /// Simple.
-    Simple = 1,
-    /// Ordered.
-    Ordered = 2,
-    /// Head of queue.
-    HeadOfQueue = 3,
-    /// ACA.
-    Aca = 4,
-}
-
-impl Code for TaskAttr {
-    const ALL: &'static [Self] = &[
-        TaskAttr::Untagged,
-        TaskAttr::Simple,
-        TaskAttr::Ordered,
-        TaskAttr::HeadOfQueue,
-        TaskAttr::Aca,
-    ];
-    const FIELD: Field = Field::TaskAttribute;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// SCSI task attribute (SCSI Command ATTR field).
+    pub enum TaskAttr: TaskAttribute {
+        /// Untagged.
+        Untagged = 0,
+        /// Simple.
+        Simple = 1,
+        /// Ordered.
+        Ordered = 2,
+        /// Head of queue.
+        HeadOfQueue = 3,
+        /// ACA.
+        Aca = 4,
     }
 }
 
@@ -193,43 +178,25 @@ impl ScsiCommand {
     }
 }
 
-/// Task management function codes (RFC 7143 11.5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum TmfFunction {
-    /// ABORT TASK.
-    AbortTask = 1,
-    /// ABORT TASK SET.
-    AbortTaskSet = 2,
-    /// CLEAR ACA.
-    ClearAca = 3,
-    /// CLEAR TASK SET.
-    ClearTaskSet = 4,
-    /// LOGICAL UNIT RESET.
-    LogicalUnitReset = 5,
-    /// TARGET WARM RESET.
-    TargetWarmReset = 6,
-    /// TARGET COLD RESET.
-    TargetColdReset = 7,
-    /// TASK REASSIGN.
-    TaskReassign = 8,
-}
-
-impl Code for TmfFunction {
-    const ALL: &'static [Self] = &[
-        TmfFunction::AbortTask,
-        TmfFunction::AbortTaskSet,
-        TmfFunction::ClearAca,
-        TmfFunction::ClearTaskSet,
-        TmfFunction::LogicalUnitReset,
-        TmfFunction::TargetWarmReset,
-        TmfFunction::TargetColdReset,
-        TmfFunction::TaskReassign,
-    ];
-    const FIELD: Field = Field::TmfFunction;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// Task management function codes (RFC 7143 11.5.1).
+    pub enum TmfFunction: TmfFunction {
+        /// ABORT TASK.
+        AbortTask = 1,
+        /// ABORT TASK SET.
+        AbortTaskSet = 2,
+        /// CLEAR ACA.
+        ClearAca = 3,
+        /// CLEAR TASK SET.
+        ClearTaskSet = 4,
+        /// LOGICAL UNIT RESET.
+        LogicalUnitReset = 5,
+        /// TARGET WARM RESET.
+        TargetWarmReset = 6,
+        /// TARGET COLD RESET.
+        TargetColdReset = 7,
+        /// TASK REASSIGN.
+        TaskReassign = 8,
     }
 }
 
@@ -289,24 +256,15 @@ impl TaskMgmtRequest {
     }
 }
 
-/// A login stage (CSG/NSG, RFC 7143 11.12.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Stage {
-    /// SecurityNegotiation.
-    Security = 0,
-    /// LoginOperationalNegotiation.
-    Operational = 1,
-    /// FullFeaturePhase.
-    FullFeature = 3,
-}
-
-impl Code for Stage {
-    const ALL: &'static [Self] = &[Stage::Security, Stage::Operational, Stage::FullFeature];
-    const FIELD: Field = Field::LoginStage;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// A login stage (CSG/NSG, RFC 7143 11.12.3).
+    pub enum Stage: LoginStage {
+        /// SecurityNegotiation.
+        Security = 0,
+        /// LoginOperationalNegotiation.
+        Operational = 1,
+        /// FullFeaturePhase.
+        FullFeature = 3,
     }
 }
 
@@ -497,8 +455,10 @@ pub struct DataOut {
     pub buffer_offset: u32,
 }
 
-const OFF_DATA_SN: usize = 36;
-const OFF_DATA_BUFFER_OFFSET: usize = 40;
+/// DataSN, in Data-Out and Data-In alike.
+pub(super) const OFF_DATA_SN: usize = 36;
+/// Buffer Offset, in Data-Out and Data-In alike.
+pub(super) const OFF_DATA_BUFFER_OFFSET: usize = 40;
 
 impl DataOut {
     /// Builds the BHS.
@@ -529,28 +489,15 @@ impl DataOut {
     }
 }
 
-/// Logout Request reason codes (RFC 7143 11.14.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum LogoutReason {
-    /// Close the session.
-    CloseSession = 0,
-    /// Close the connection.
-    CloseConnection = 1,
-    /// Remove the connection for recovery.
-    RemoveForRecovery = 2,
-}
-
-impl Code for LogoutReason {
-    const ALL: &'static [Self] = &[
-        LogoutReason::CloseSession,
-        LogoutReason::CloseConnection,
-        LogoutReason::RemoveForRecovery,
-    ];
-    const FIELD: Field = Field::LogoutReason;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// Logout Request reason codes (RFC 7143 11.14.1).
+    pub enum LogoutReason: LogoutReason {
+        /// Close the session.
+        CloseSession = 0,
+        /// Close the connection.
+        CloseConnection = 1,
+        /// Remove the connection for recovery.
+        RemoveForRecovery = 2,
     }
 }
 
@@ -597,33 +544,19 @@ impl LogoutRequest {
     }
 }
 
-/// SNACK types (RFC 7143 11.16.1). SNACK needs ErrorRecoveryLevel > 0,
-/// which this initiator does not negotiate; it is here so the codec
-/// covers every initiator opcode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum SnackType {
-    /// Data or R2T retransmission.
-    DataR2t = 0,
-    /// Status retransmission.
-    Status = 1,
-    /// Data acknowledgement.
-    DataAck = 2,
-    /// Resegmented data (R-Data).
-    RData = 3,
-}
-
-impl Code for SnackType {
-    const ALL: &'static [Self] = &[
-        SnackType::DataR2t,
-        SnackType::Status,
-        SnackType::DataAck,
-        SnackType::RData,
-    ];
-    const FIELD: Field = Field::SnackType;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// SNACK types (RFC 7143 11.16.1). SNACK needs ErrorRecoveryLevel > 0,
+    /// which this initiator does not negotiate; it is here so the codec
+    /// covers every initiator opcode.
+    pub enum SnackType: SnackType {
+        /// Data or R2T retransmission.
+        DataR2t = 0,
+        /// Status retransmission.
+        Status = 1,
+        /// Data acknowledgement.
+        DataAck = 2,
+        /// Resegmented data (R-Data).
+        RData = 3,
     }
 }
 

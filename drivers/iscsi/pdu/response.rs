@@ -14,11 +14,11 @@ use super::bhs::{
 };
 use super::error::{Field, FlagConflict, PduError};
 use super::field::{
-    be16_at, be32_at, bytes_at, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
+    be16_at, be32_at, bytes_at, code_enum, put_be16, put_be32, put_bytes, put_u8, u8_at, Code,
 };
 use super::request::{
-    login_flags, parse_login_flags, text_flags, Stage, OFF_LOGIN_ISID, OFF_LOGIN_TSIH,
-    OFF_LOGIN_VERSION_MAX, OFF_LOGIN_VERSION_MIN, TEXT_CONTINUE,
+    login_flags, parse_login_flags, text_flags, Stage, OFF_DATA_BUFFER_OFFSET, OFF_DATA_SN,
+    OFF_LOGIN_ISID, OFF_LOGIN_TSIH, OFF_LOGIN_VERSION_MAX, OFF_LOGIN_VERSION_MIN, TEXT_CONTINUE,
 };
 
 const OFF_STAT_SN: usize = 24;
@@ -268,43 +268,25 @@ impl<'a> ResponseData<'a> {
     }
 }
 
-/// Task Management Function Response codes (RFC 7143 11.6.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum TmfResponseCode {
-    /// Function complete.
-    Complete = 0,
-    /// Task does not exist.
-    TaskDoesNotExist = 1,
-    /// LUN does not exist.
-    LunDoesNotExist = 2,
-    /// Task still allegiant.
-    TaskStillAllegiant = 3,
-    /// Task allegiance reassignment not supported.
-    ReassignNotSupported = 4,
-    /// Task management function not supported.
-    NotSupported = 5,
-    /// Function authorization failed.
-    AuthorizationFailed = 6,
-    /// Function rejected.
-    Rejected = 255,
-}
-
-impl Code for TmfResponseCode {
-    const ALL: &'static [Self] = &[
-        TmfResponseCode::Complete,
-        TmfResponseCode::TaskDoesNotExist,
-        TmfResponseCode::LunDoesNotExist,
-        TmfResponseCode::TaskStillAllegiant,
-        TmfResponseCode::ReassignNotSupported,
-        TmfResponseCode::NotSupported,
-        TmfResponseCode::AuthorizationFailed,
-        TmfResponseCode::Rejected,
-    ];
-    const FIELD: Field = Field::TmfResponse;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// Task Management Function Response codes (RFC 7143 11.6.1).
+    pub enum TmfResponseCode: TmfResponse {
+        /// Function complete.
+        Complete = 0,
+        /// Task does not exist.
+        TaskDoesNotExist = 1,
+        /// LUN does not exist.
+        LunDoesNotExist = 2,
+        /// Task still allegiant.
+        TaskStillAllegiant = 3,
+        /// Task allegiance reassignment not supported.
+        ReassignNotSupported = 4,
+        /// Task management function not supported.
+        NotSupported = 5,
+        /// Function authorization failed.
+        AuthorizationFailed = 6,
+        /// Function rejected.
+        Rejected = 255,
     }
 }
 
@@ -501,8 +483,6 @@ const DATA_IN_ACK: u8 = 0x40;
 const DATA_IN_OVERFLOW: u8 = 0x04;
 const DATA_IN_UNDERFLOW: u8 = 0x02;
 const DATA_IN_STATUS: u8 = 0x01;
-const OFF_DATA_IN_DATA_SN: usize = 36;
-const OFF_DATA_IN_BUFFER_OFFSET: usize = 40;
 const OFF_DATA_IN_RESIDUAL: usize = 44;
 
 impl DataIn {
@@ -529,8 +509,8 @@ impl DataIn {
         put_be32::<OFF_TTT>(&mut b, self.ttt);
         put_be32::<OFF_EXP_CMD_SN>(&mut b, self.exp_cmd_sn);
         put_be32::<OFF_MAX_CMD_SN>(&mut b, self.max_cmd_sn);
-        put_be32::<OFF_DATA_IN_DATA_SN>(&mut b, self.data_sn);
-        put_be32::<OFF_DATA_IN_BUFFER_OFFSET>(&mut b, self.buffer_offset);
+        put_be32::<OFF_DATA_SN>(&mut b, self.data_sn);
+        put_be32::<OFF_DATA_BUFFER_OFFSET>(&mut b, self.buffer_offset);
         put_be32::<OFF_DATA_IN_RESIDUAL>(&mut b, residual);
         Ok(b)
     }
@@ -567,37 +547,23 @@ impl DataIn {
             ttt: be32_at::<OFF_TTT>(b),
             exp_cmd_sn: be32_at::<OFF_EXP_CMD_SN>(b),
             max_cmd_sn: be32_at::<OFF_MAX_CMD_SN>(b),
-            data_sn: be32_at::<OFF_DATA_IN_DATA_SN>(b),
-            buffer_offset: be32_at::<OFF_DATA_IN_BUFFER_OFFSET>(b),
+            data_sn: be32_at::<OFF_DATA_SN>(b),
+            buffer_offset: be32_at::<OFF_DATA_BUFFER_OFFSET>(b),
         })
     }
 }
 
-/// Logout Response codes (RFC 7143 11.15.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum LogoutResponseCode {
-    /// Connection or session closed successfully.
-    Closed = 0,
-    /// CID not found.
-    CidNotFound = 1,
-    /// Connection recovery is not supported.
-    RecoveryNotSupported = 2,
-    /// Cleanup failed for various reasons.
-    CleanupFailed = 3,
-}
-
-impl Code for LogoutResponseCode {
-    const ALL: &'static [Self] = &[
-        LogoutResponseCode::Closed,
-        LogoutResponseCode::CidNotFound,
-        LogoutResponseCode::RecoveryNotSupported,
-        LogoutResponseCode::CleanupFailed,
-    ];
-    const FIELD: Field = Field::LogoutResponse;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// Logout Response codes (RFC 7143 11.15.1).
+    pub enum LogoutResponseCode: LogoutResponse {
+        /// Connection or session closed successfully.
+        Closed = 0,
+        /// CID not found.
+        CidNotFound = 1,
+        /// Connection recovery is not supported.
+        RecoveryNotSupported = 2,
+        /// Cleanup failed for various reasons.
+        CleanupFailed = 3,
     }
 }
 
@@ -697,37 +663,21 @@ impl R2t {
     }
 }
 
-/// AsyncEvent codes (RFC 7143 11.9.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum AsyncEvent {
-    /// A SCSI asynchronous event; the data segment holds sense data.
-    ScsiEvent = 0,
-    /// The target asks for a logout within Parameter3 seconds.
-    RequestLogout = 1,
-    /// The target will drop the connection named by Parameter1.
-    DroppingConnection = 2,
-    /// The target will drop all connections of the session.
-    DroppingAllConnections = 3,
-    /// The target asks for a parameter renegotiation (Text Request).
-    ParamNegotiation = 4,
-    /// Vendor specific (AsyncVCode).
-    Vendor = 255,
-}
-
-impl Code for AsyncEvent {
-    const ALL: &'static [Self] = &[
-        AsyncEvent::ScsiEvent,
-        AsyncEvent::RequestLogout,
-        AsyncEvent::DroppingConnection,
-        AsyncEvent::DroppingAllConnections,
-        AsyncEvent::ParamNegotiation,
-        AsyncEvent::Vendor,
-    ];
-    const FIELD: Field = Field::AsyncEvent;
-
-    fn value(self) -> u8 {
-        self as u8
+code_enum! {
+    /// AsyncEvent codes (RFC 7143 11.9.1).
+    pub enum AsyncEvent: AsyncEvent {
+        /// A SCSI asynchronous event; the data segment holds sense data.
+        ScsiEvent = 0,
+        /// The target asks for a logout within Parameter3 seconds.
+        RequestLogout = 1,
+        /// The target will drop the connection named by Parameter1.
+        DroppingConnection = 2,
+        /// The target will drop all connections of the session.
+        DroppingAllConnections = 3,
+        /// The target asks for a parameter renegotiation (Text Request).
+        ParamNegotiation = 4,
+        /// Vendor specific (AsyncVCode).
+        Vendor = 255,
     }
 }
 
