@@ -835,45 +835,36 @@ fn reserved_values_in_defined_fields_are_rejected() {
 
 #[test]
 fn forbidden_flag_combinations_are_rejected() {
-    let conflict = PduError::Conflict;
-    // Login T and C.
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x23, 0xc0 | 0x05)).unwrap_err(),
-        conflict(FlagConflict::TransitWithContinue)
-    );
-    assert_eq!(
-        InitiatorPdu::decode(&target_bhs(0x43, 0xc0 | 0x01)).unwrap_err(),
-        conflict(FlagConflict::TransitWithContinue)
-    );
-    // Text F and C.
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x24, 0xc0)).unwrap_err(),
-        conflict(FlagConflict::FinalWithContinue)
-    );
-    assert_eq!(
-        InitiatorPdu::decode(&target_bhs(0x04, 0xc0)).unwrap_err(),
-        conflict(FlagConflict::FinalWithContinue)
-    );
-    // Data-In S without F.
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x25, 0x01)).unwrap_err(),
-        conflict(FlagConflict::StatusWithoutFinal)
-    );
-    // O and U, o and u.
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x25, 0x80 | 0x07)).unwrap_err(),
-        conflict(FlagConflict::OverflowAndUnderflow)
-    );
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x21, 0x80 | 0x06)).unwrap_err(),
-        conflict(FlagConflict::OverflowAndUnderflow)
-    );
-    assert_eq!(
-        TargetPdu::decode(&target_bhs(0x21, 0x80 | 0x18)).unwrap_err(),
-        conflict(FlagConflict::OverflowAndUnderflow)
-    );
+    use FlagConflict::*;
+    let target = [
+        (0x23, 0xc0 | 0x05, TransitWithContinue),  // Login T and C
+        (0x24, 0xc0, FinalWithContinue),           // Text F and C
+        (0x25, 0x01, StatusWithoutFinal),          // Data-In S without F
+        (0x25, 0x80 | 0x07, OverflowAndUnderflow), // Data-In O and U
+        (0x21, 0x80 | 0x06, OverflowAndUnderflow), // SCSI Response O and U
+        (0x21, 0x80 | 0x18, OverflowAndUnderflow), // SCSI Response o and u
+    ];
+    for (op, flags, want) in target {
+        assert_eq!(
+            TargetPdu::decode(&target_bhs(op, flags)),
+            Err(PduError::Conflict(want)),
+            "op {op:#x} flags {flags:#x}"
+        );
+    }
+    let initiator = [
+        (0x43, 0xc0 | 0x01, TransitWithContinue), // Login T and C
+        (0x04, 0xc0, FinalWithContinue),          // Text F and C
+    ];
+    for (op, flags, want) in initiator {
+        assert_eq!(
+            InitiatorPdu::decode(&target_bhs(op, flags)),
+            Err(PduError::Conflict(want)),
+            "op {op:#x} flags {flags:#x}"
+        );
+    }
 
     // The encoders refuse the same combinations.
+    let conflict = PduError::Conflict;
     let login = LoginRequest {
         transit_to: Some(Stage::Operational),
         cont: true,
@@ -1044,4 +1035,18 @@ fn reject_carries_the_rejected_header() {
         Reject::rejected_header(&data[..47]),
         Err(PduError::Truncated)
     );
+}
+
+#[test]
+fn opcode_table_matches_the_wire_values() {
+    for op in Opcode::ALL {
+        assert_eq!(Opcode::from_byte0(op.value() | 0xc0), Ok(op));
+    }
+    for v in 0..=0x3fu8 {
+        let defined = Opcode::ALL.iter().any(|o| o.value() == v);
+        assert_eq!(Opcode::from_byte0(v).is_ok(), defined, "{v:#x}");
+        if !defined {
+            assert_eq!(Opcode::from_byte0(v), Err(PduError::UnknownOpcode(v)));
+        }
+    }
 }
