@@ -48,17 +48,6 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
         push(msg::SIMPLE_QUEUE_TAG, &mut n);
         push(tag as u8, &mut n);
     }
-    if let Some(t) = host.target(id) {
-        if host.settings.sync && t.nego.cmpxchg(NEGO_NEEDED, NEGO_SENT, Relaxed).is_ok() {
-            let period = t.goal_period.load(Relaxed).clamp(MIN_PERIOD, 255) as u8;
-            let offset = t.goal_offset.load(Relaxed).clamp(0, MAX_OFFSET) as u8;
-            for b in msg::sdtr(period, offset) {
-                push(b, &mut n);
-            }
-            flags |= l::FLAG_NEGOTIATE;
-            chip.stats.negotiations.fetch_add(1, Relaxed);
-        }
-    }
     // The CDB is copied out first: mapping the data borrows the command.
     let mut cdb = [0u8; l::CDB_LEN];
     let cdb_len = cmd.cdb().len().min(l::CDB_LEN);
@@ -113,6 +102,25 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
             DataMoves::Out(nseg)
         };
     }
+    // The negotiation is claimed last: a command that fails from here on
+    // hands it back to the target's next command.
+    let mut negotiating = false;
+    if let Some(t) = host.target(id) {
+        if host.settings.sync && t.nego.cmpxchg(NEGO_NEEDED, NEGO_SENT, Relaxed).is_ok() {
+            let period = t.goal_period.load(Relaxed).clamp(MIN_PERIOD, 255) as u8;
+            let offset = t.goal_offset.load(Relaxed).clamp(0, MAX_OFFSET) as u8;
+            for b in msg::sdtr(period, offset) {
+                push(b, &mut n);
+            }
+            flags |= l::FLAG_NEGOTIATE;
+            negotiating = true;
+        }
+    }
+    let give_back_nego = || {
+        if negotiating {
+            host.renegotiate(id);
+        }
+    };
     let job = ccb::Job {
         id: id as u8,
         msgout: msgout.get(..n).unwrap_or(&[]),
@@ -123,11 +131,13 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
     };
     let written = ccb::header(&chip.labels, bus, &job).map(|hdr| slot.write(0, &hdr));
     if !matches!(written, Some(Ok(()))) {
+        give_back_nego();
         drop(slot);
         return finish_early(cmd, CmdStatus::host(HostByte::Error));
     }
     let mut q = chip.queue.lock();
     if !chip.has_room(&q) {
+        give_back_nego();
         drop(q);
         drop(slot);
         return Err(cmd.requeue(QueueBusy::Host));
@@ -135,11 +145,15 @@ pub(super) fn queue<'q>(host: &LsiHost, cmd: NewCommand<'q, LsiOps>) -> Result<(
     if flags & l::FLAG_UNTAGGED != 0 {
         // One untagged command per target: reselection finds it by id.
         if chip.untagged_in_use(id) {
+            give_back_nego();
             drop(q);
             drop(slot);
             return Err(cmd.requeue(QueueBusy::Target));
         }
         chip.set_untagged(id, Some(bus));
+    }
+    if negotiating {
+        chip.stats.negotiations.fetch_add(1, Relaxed);
     }
     cmd.data().mark(&host.clock);
     if let Some(stats) = cmd.device().data() {

@@ -13,7 +13,8 @@
 #    completes, with no chip or bus reset.
 # 2. A WRITE holds the bus while QEMU works on it (QEMU's lsi does not
 #    disconnect on writes; 128 KiB: about 4 s). A read to disk 0 issued
-#    meanwhile waits in the start queue and times out (0.5 s); the
+#    meanwhile (by a process started beforehand, so that it is issued at
+#    once) waits in the start queue and times out (0.5 s); the
 #    midlayer's abort work asks for an abort while the WRITE still runs:
 #    the driver stops the SCRIPTS (they stop once the WRITE is done) and
 #    takes the read off the start queue. Both complete.
@@ -45,16 +46,42 @@ check "the throttled disk reads and writes afterwards" rw_ok "$slow"
 settle; sleep 5
 aborts=$(cat "$hs/orion_aborts")
 dmesg_mark "lsi abort of a command not started"
-dd if="$slow" of=/dev/null bs=128k count=1 iflag=direct status=none
+# One process, started beforehand, issues the three commands back to back
+# once told to: starting a process can take seconds on the debug kernel,
+# while the throttle bucket refills and the WRITE's hold shrinks.
+go=/tmp/lsi-abort-go; ready=/tmp/lsi-abort-ready; res=/tmp/lsi-abort-res
+rm -f "$go" "$ready" "$res"; mkfifo "$go"
+timeout 180 python3 - "$slow" "$fast" "$go" "$ready" "$res" <<'PY' &
+import mmap, os, sys, threading, time
+slow_dev, fast_dev, go, ready, res = sys.argv[1:]
+slow = os.open(slow_dev, os.O_RDWR | os.O_DIRECT)
+fast = os.open(fast_dev, os.O_RDONLY | os.O_DIRECT)
+big, small, out = mmap.mmap(-1, 128 << 10), mmap.mmap(-1, 4096), {}
+open(ready, "w").close()
+with open(go) as g:
+    g.readline()
+def run(name, f):
+    try:
+        out[name] = f()
+    except OSError as e:
+        out[name] = -e.errno
+os.preadv(slow, [big], 0)  # empties the throttle bucket
+writer = threading.Thread(target=run, args=("write", lambda: os.pwritev(slow, [big], 80 << 17)))
+writer.start()
+time.sleep(0.3)
+run("read", lambda: os.preadv(fast, [small], 10 * 4096))
+writer.join()
+with open(res, "w") as f:
+    f.write(f"{int(out['read'] != 4096)} {int(out['write'] != 128 << 10)}\n")
+PY
+pypid=$!
+wait_until 60 test -e "$ready"
 echo 500 > "$fq/io_timeout"
 start=$SECONDS
-timeout 120 dd if=/dev/zero of="$slow" bs=128k count=1 seek=80 oflag=direct status=none &
-wpid=$!
-sleep 0.3
-echo "# note: the WRITE holds the bus: disk 1 inflight $(cat "/sys/block/${slow#/dev/}/inflight")"
-timeout 120 dd if="$fast" of=/dev/null bs=4k count=1 skip=10 iflag=direct status=none
-rc=$?
-wait "$wpid"; wrc=$?
+timeout 30 bash -c "echo go > $go"
+wait "$pypid"
+read -r rc wrc < "$res" || { rc=1; wrc=1; }
+rm -f "$go" "$ready" "$res"
 echo "$tmo" > "$fq/io_timeout"
 check "a read queued behind a WRITE holding the bus times out, is aborted, retried and completes (rc $rc, $((SECONDS - start)) s)" \
 	test "$rc" = 0
