@@ -13,6 +13,9 @@
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
 #include <scsi/scsi_transport.h>
+#include <scsi/scsi_transport_iscsi.h>
+#include <scsi/iscsi_if.h>
+#include <scsi/iscsi_proto.h>
 #include <scsi/scsi_transport_sas.h>
 #include <scsi/scsi_transport_spi.h>
 #include "../helpers/scsi_helpers.h"

@@ -13,6 +13,7 @@
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
+#include <scsi/scsi_transport_iscsi.h>
 #include <scsi/scsi_transport_spi.h>
 #include "scsi_helpers.h"
 
@@ -216,4 +217,9 @@ struct scsi_cmnd *orion_helper_find_started_cmd(struct Scsi_Host *shost, u32 uni
 bool orion_helper_scsi_cmd_from_eh(struct scsi_cmnd *cmd)
 {
 	return cmd->submitter == SUBMITTED_BY_SCSI_ERROR_HANDLER;
+}
+
+struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn)
+{
+	return iscsi_conn_to_session(conn);
 }

@@ -21,6 +21,8 @@ struct delayed_work;
 struct attribute;
 struct spi_transport_attrs;
 enum spi_signal_type;
+struct iscsi_cls_conn;
+struct iscsi_cls_session;
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd);
 struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv);
@@ -51,5 +53,6 @@ struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget);
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig);
+struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn);
 
 #endif

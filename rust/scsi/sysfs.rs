@@ -14,6 +14,18 @@ pub struct SysfsWriter<'a> {
     len: usize,
 }
 
+impl<'a> SysfsWriter<'a> {
+    /// A writer filling `buf` from its start.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 impl fmt::Write for SysfsWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self
