@@ -13,6 +13,8 @@ mod bindings;
 pub mod dma;
 #[path = "rust/hw/mod.rs"]
 pub mod hw;
+#[path = "rust/net/mod.rs"]
+pub mod net;
 #[path = "rust/scsi/mod.rs"]
 pub mod scsi;
 #[path = "rust/storage/mod.rs"]

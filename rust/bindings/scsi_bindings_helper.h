@@ -6,6 +6,8 @@
  * kernel::bindings so nothing is duplicated.
  */
 #include <linux/blk-mq.h>
+/* struct socket for rust/net's helpers, from the header that defines it. */
+#include <linux/net.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
