@@ -83,10 +83,14 @@ pub trait IscsiOperations: HostOperations {
     const CAPS: Caps;
 
     /// A new session: the limits and data of its SCSI host.
-    fn create_session(req: &NewSession) -> Result<(HostConfig, Self::HostData)>;
+    fn create_session(
+        req: &NewSession,
+    ) -> Result<(HostConfig, impl PinInit<Self::HostData, Error>)>;
 
-    /// A new connection `cid` of the session of `host`.
-    fn create_conn(host: &Self::HostData, handle: ConnHandle, cid: u32) -> Result<Self::Conn>;
+    /// A new connection `cid` of the session of `host` (in an [`Arc`] the
+    /// driver makes, so it can pin-initialise work items in it).
+    fn create_conn(host: &Self::HostData, handle: ConnHandle, cid: u32)
+        -> Result<Arc<Self::Conn>>;
 
     /// iscsid hands over the TCP socket it connected (a file descriptor of
     /// its own process: the call runs in iscsid's context).
@@ -113,7 +117,12 @@ pub trait IscsiOperations: HostOperations {
     ) -> Result;
 
     /// Shows a connection parameter (with a trailing newline).
-    fn get_conn_param(conn: &Self::Conn, param: Param, w: &mut SysfsWriter<'_>) -> Result;
+    fn get_conn_param(
+        session: &Session<Self>,
+        conn: &Self::Conn,
+        param: Param,
+        w: &mut SysfsWriter<'_>,
+    ) -> Result;
 
     /// Shows a session parameter.
     fn get_session_param(host: &Self::HostData, param: Param, w: &mut SysfsWriter<'_>) -> Result;
@@ -389,7 +398,8 @@ impl Drop for ConnHandle {
 
 /// What the class session's private area holds.
 struct SessionPriv<T: IscsiOperations> {
-    host: Host<T>,
+    /// Kept for its drop, which removes the host.
+    _host: Host<T>,
 }
 
 /// # Safety
@@ -439,7 +449,7 @@ fn new_session<T: IscsiOperations>(req: &NewSession) -> Result<*mut bindings::is
     let transport = T::transport();
     let template = transport.template().ok_or(ENODEV)?;
     let (cfg, data) = T::create_session(req)?;
-    let host = Host::new_with(template, &cfg, None, data)?;
+    let host = Host::new(template, &cfg, None, data)?;
     let priv_size = i32::try_from(size_of::<SessionPriv<T>>()).map_err(|_| EINVAL)?;
     // SAFETY: The host is live; the transport table is registered.
     let cls =
@@ -450,7 +460,7 @@ fn new_session<T: IscsiOperations>(req: &NewSession) -> Result<*mut bindings::is
     // SAFETY: `iscsi_alloc_session` made `dd_data` point at `priv_size`
     // bytes after the session, aligned for a pointer (the session struct
     // is), unused so far.
-    unsafe { (*cls).dd_data.cast::<SessionPriv<T>>().write(SessionPriv { host }) };
+    unsafe { (*cls).dd_data.cast::<SessionPriv<T>>().write(SessionPriv { _host: host }) };
     // SAFETY: The session is allocated; target id 0: one target per host.
     let added = unsafe { bindings::iscsi_add_session(cls, 0) };
     if added != 0 {
@@ -504,8 +514,7 @@ unsafe extern "C" fn create_conn<T: IscsiOperations>(
     // SAFETY: Just allocated.
     let made = unsafe { ConnHandle::new(conn) }
         .ok_or(ENOMEM)
-        .and_then(|h| T::create_conn(session.data(), h, cid))
-        .and_then(|c| Arc::new(c, GFP_KERNEL).map_err(Error::from));
+        .and_then(|h| T::create_conn(session.data(), h, cid));
     let arc = match made {
         Ok(a) => a,
         Err(e) => {
@@ -619,9 +628,9 @@ unsafe extern "C" fn get_conn_param<T: IscsiOperations>(
     buf: *mut c_char,
 ) -> c_int {
     // SAFETY: The class passes a live connection of `T`.
-    let c = unsafe { conn_of::<T>(conn) };
+    let (session, c) = unsafe { (session_of::<T>(conn), conn_of::<T>(conn)) };
     // SAFETY: A sysfs show buffer.
-    unsafe { show(buf, |w| T::get_conn_param(c, Param::from_raw(param), w)) }
+    unsafe { show(buf, |w| T::get_conn_param(session, c, Param::from_raw(param), w)) }
 }
 
 unsafe extern "C" fn get_session_param<T: IscsiOperations>(
