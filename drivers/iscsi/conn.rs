@@ -8,15 +8,13 @@
 //! (SCSI commands, Data-In/Out, R2T, NOP) is the next step.
 
 use super::pdu::{segment::PduLayout, segment::Digests, CommonHeader, BHS_LEN};
-use crate::net::{Shutdown, SocketCallbacks, SocketEvents, TcpSocket};
+use super::stats::PduCounters;
+use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{
-        atomic::{Atomic, Relaxed},
-        Arc, ArcBorrow, Mutex,
-    },
+    sync::{Arc, ArcBorrow, Mutex},
     time::{delay::fsleep, Delta},
     workqueue::{self, impl_has_work, new_work, Work, WorkItem},
 };
@@ -46,8 +44,7 @@ pub(crate) struct Conn {
     rx: Mutex<Rx>,
     #[pin]
     rx_work: Work<Conn>,
-    pdus_in: Atomic<u32>,
-    pdus_out: Atomic<u32>,
+    counters: PduCounters,
 }
 
 impl_has_work! {
@@ -62,8 +59,7 @@ impl Conn {
                 socket <- new_mutex!(None),
                 rx <- new_mutex!(Rx { buf: KVec::new(), have: 0 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
-                pdus_in: Atomic::new(0),
-                pdus_out: Atomic::new(0),
+                counters: PduCounters::new(),
             }),
             GFP_KERNEL,
         )
@@ -100,15 +96,26 @@ impl Conn {
         let guard = self.socket.lock();
         let cbs = guard.as_ref().ok_or(ENOTCONN)?;
         send_all(cbs.socket(), &[hdr, data, pad])?;
-        self.pdus_out.fetch_add(1, Relaxed);
+        if let Some(&b0) = hdr.first() {
+            if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
+                self.counters.count(op, data.len());
+            }
+        }
         Ok(())
     }
 
     pub(crate) fn stats(&self) -> ConnStats {
-        ConnStats {
-            login: self.pdus_out.load(Relaxed),
-            text_rsp: self.pdus_in.load(Relaxed),
-            ..ConnStats::default()
+        self.counters.snapshot()
+    }
+
+    /// The target's address and port (`peer`), or ours.
+    pub(crate) fn address(&self, peer: bool) -> Option<SocketAddr> {
+        let guard = self.socket.lock();
+        let socket = guard.as_ref()?.socket();
+        if peer {
+            socket.peer_addr().ok()
+        } else {
+            socket.local_addr().ok()
         }
     }
 
@@ -163,12 +170,15 @@ impl Conn {
         let Some(hdr) = pdu.get(..BHS_LEN).and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok()) else {
             return;
         };
-        let layout = CommonHeader::parse(hdr).and_then(|c| PduLayout::new(&c, Digests::default()));
+        let Ok(common) = CommonHeader::parse(hdr) else {
+            return;
+        };
+        let layout = PduLayout::new(&common, Digests::default());
         let data = layout.ok().and_then(|l| {
             let at = l.data_offset()?;
             pdu.get(at..at.checked_add(l.data_len)?)
         });
-        self.pdus_in.fetch_add(1, Relaxed);
+        self.counters.count(common.opcode, data.map_or(0, |d| d.len()));
         if self.handle.recv_pdu(hdr, data.unwrap_or(&[])).is_err() {
             pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
         }

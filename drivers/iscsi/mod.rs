@@ -8,6 +8,7 @@
 mod conn;
 mod params;
 pub mod pdu;
+mod stats;
 mod transport;
 
 pub(crate) use transport::{register, Registration};

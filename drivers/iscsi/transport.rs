@@ -168,12 +168,27 @@ impl IscsiOperations for IscsiOps {
 
     fn get_conn_param(
         session: &Session<Self>,
-        _conn: &Conn,
+        conn: &Conn,
         param: Param,
         w: &mut SysfsWriter<'_>,
     ) -> Result {
-        // Kept with the session's: one connection per session.
-        Self::get_session_param(session.data(), param, w)
+        let show = |w: &mut SysfsWriter<'_>, v: &dyn core::fmt::Display| {
+            writeln!(w, "{}", v).map_err(|_| EINVAL)
+        };
+        match param {
+            Param::CONN_ADDRESS => show(w, &conn.address(true).ok_or(ENOTCONN)?.ip()),
+            Param::CONN_PORT => show(w, &conn.address(true).ok_or(ENOTCONN)?.port()),
+            Param::LOCAL_PORT => show(w, &conn.address(false).ok_or(ENOTCONN)?.port()),
+            // Digests are not offered (no CAP_HDRDGST/CAP_DATADGST yet):
+            // iscsid then never sets them.
+            Param::HDRDGST_EN | Param::DATADGST_EN => {
+                let params = session.data().params.lock();
+                show(w, &params.get(param).unwrap_or("0"))
+            }
+            // The other parameters are kept with the session's: one
+            // connection per session.
+            _ => Self::get_session_param(session.data(), param, w),
+        }
     }
 
     fn get_session_param(host: &SessionData, param: Param, w: &mut SysfsWriter<'_>) -> Result {
@@ -203,6 +218,7 @@ impl IscsiOperations for IscsiOps {
                 | Param::PERSISTENT_PORT
                 | Param::CONN_ADDRESS
                 | Param::CONN_PORT
+                | Param::LOCAL_PORT
                 | Param::INITIATOR_NAME
                 | Param::IFACE_NAME
                 | Param::ISID
