@@ -7,7 +7,7 @@
 //! to iscsid and iscsid's PDUs go out as they are. The full feature phase
 //! (SCSI commands, Data-In/Out, R2T, NOP) is the next step.
 
-use super::pdu::{segment::PduLayout, segment::Digests, CommonHeader, BHS_LEN};
+use super::pdu::{segment::Digests, segment::PduLayout, CommonHeader, BHS_LEN};
 use super::stats::PduCounters;
 use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
@@ -32,14 +32,24 @@ struct Rx {
     buf: KVec<u8>,
     /// Bytes of the PDU received so far.
     have: usize,
+    /// The connection failed (reported once): nothing more is read.
+    failed: bool,
 }
+
+/// The socket with our callbacks installed. Shared so that receiving and
+/// sending do not hold the lock of [`Conn::socket`] (a send may wait for
+/// buffer space while the receive side must go on).
+type Bound = Arc<SocketCallbacks<Conn>>;
 
 #[pin_data]
 pub(crate) struct Conn {
     handle: ConnHandle,
-    /// The socket with our callbacks installed, while bound.
+    /// The socket while bound.
     #[pin]
-    socket: Mutex<Option<SocketCallbacks<Conn>>>,
+    socket: Mutex<Option<Bound>>,
+    /// Serialises senders: PDUs go out whole.
+    #[pin]
+    tx: Mutex<()>,
     #[pin]
     rx: Mutex<Rx>,
     #[pin]
@@ -57,7 +67,12 @@ impl Conn {
             pin_init!(Self {
                 handle,
                 socket <- new_mutex!(None),
-                rx <- new_mutex!(Rx { buf: KVec::new(), have: 0 }),
+                tx <- new_mutex!(()),
+                rx <- new_mutex!(Rx {
+                    buf: KVec::new(),
+                    have: 0,
+                    failed: false,
+                }),
                 rx_work <- new_work!("orion_iscsi::rx"),
                 counters: PduCounters::new(),
             }),
@@ -69,33 +84,49 @@ impl Conn {
     /// process).
     pub(crate) fn bind(self: &Arc<Self>, fd: i32) -> Result {
         let socket = TcpSocket::from_fd(fd)?;
-        let installed = SocketCallbacks::install(socket, self.clone())?;
+        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
+        {
+            let mut rx = self.rx.lock();
+            rx.have = 0;
+            rx.failed = false;
+        }
         let old = self.socket.lock().replace(installed);
-        drop(old);
+        if let Some(old) = old {
+            let _ = old.socket().shutdown(Shutdown::Both);
+        }
         // Data may have arrived before the callbacks were in place.
         let _ = workqueue::system().enqueue(self.clone());
         Ok(())
     }
 
-    /// Stops using the socket: the callbacks are restored (which waits for
-    /// any running one) and the socket is shut down and released.
-    pub(crate) fn unbind(&self) {
+    /// Stops using the socket: it is shut down, the receive work is
+    /// cancelled, and the callbacks are restored (which waits for any
+    /// running one) when the last user of the socket lets go of it, here
+    /// or in a send in progress.
+    pub(crate) fn unbind(self: &Arc<Self>) {
         let taken = self.socket.lock().take();
-        if let Some(cbs) = taken {
-            let socket = cbs.into_socket();
-            let _ = socket.shutdown(Shutdown::Both);
+        if let Some(bound) = &taken {
+            let _ = bound.socket().shutdown(Shutdown::Both);
         }
-        let mut rx = self.rx.lock();
-        rx.have = 0;
+        drop(taken);
+        // No callback queues it any more; a queued or running one ends.
+        crate::hw::work::cancel_sync(self);
+        self.rx.lock().have = 0;
+    }
+
+    fn bound(&self) -> Option<Bound> {
+        self.socket.lock().clone()
     }
 
     /// Sends a PDU iscsid built: header, data segment, padding.
     pub(crate) fn send_pdu(&self, hdr: &[u8], data: &[u8]) -> Result {
         let pad = [0u8; 3];
-        let pad = pad.get(..super::pdu::segment::pad_len(data.len())).unwrap_or(&[]);
-        let guard = self.socket.lock();
-        let cbs = guard.as_ref().ok_or(ENOTCONN)?;
-        send_all(cbs.socket(), &[hdr, data, pad])?;
+        let pad = pad
+            .get(..super::pdu::segment::pad_len(data.len()))
+            .unwrap_or(&[]);
+        let bound = self.bound().ok_or(ENOTCONN)?;
+        let _tx = self.tx.lock();
+        send_all(bound.socket(), &[hdr, data, pad])?;
         if let Some(&b0) = hdr.first() {
             if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
                 self.counters.count(op, data.len());
@@ -110,8 +141,8 @@ impl Conn {
 
     /// The target's address and port (`peer`), or ours.
     pub(crate) fn address(&self, peer: bool) -> Option<SocketAddr> {
-        let guard = self.socket.lock();
-        let socket = guard.as_ref()?.socket();
+        let bound = self.bound()?;
+        let socket = bound.socket();
         if peer {
             socket.peer_addr().ok()
         } else {
@@ -121,23 +152,27 @@ impl Conn {
 
     /// Receives what the socket has, passing each whole PDU up.
     fn receive(&self) {
-        let guard = self.socket.lock();
-        let Some(cbs) = guard.as_ref() else {
+        let Some(bound) = self.bound() else {
             return;
         };
-        let socket = cbs.socket();
+        let socket = bound.socket();
         let mut rx = self.rx.lock();
-        loop {
+        let fail = |rx: &mut Rx, err: ConnError| {
+            // Once: the class stops the connection and iscsid reconnects.
+            rx.failed = true;
+            self.handle.error_event(err);
+        };
+        while !rx.failed {
             let need = match pdu_len(&rx) {
                 Ok(n) => n,
                 Err(e) => {
                     pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
-                    self.handle.error_event(ConnError::Protocol);
+                    fail(&mut rx, ConnError::Protocol);
                     return;
                 }
             };
             if rx.buf.len() < need && rx.buf.resize(need, 0, GFP_KERNEL).is_err() {
-                self.handle.error_event(ConnError::ConnFailed);
+                fail(&mut rx, ConnError::ConnFailed);
                 return;
             }
             let have = rx.have;
@@ -146,13 +181,13 @@ impl Conn {
             };
             match socket.recv(dst) {
                 Ok(0) => {
-                    self.handle.error_event(ConnError::ConnFailed);
+                    fail(&mut rx, ConnError::ConnFailed);
                     return;
                 }
                 Ok(n) => rx.have = have.saturating_add(n),
                 Err(e) if e == EAGAIN => return,
                 Err(_) => {
-                    self.handle.error_event(ConnError::ConnFailed);
+                    fail(&mut rx, ConnError::ConnFailed);
                     return;
                 }
             }
@@ -167,7 +202,10 @@ impl Conn {
 
     /// Passes a received PDU up to iscsid.
     fn deliver(&self, pdu: &[u8]) {
-        let Some(hdr) = pdu.get(..BHS_LEN).and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok()) else {
+        let Some(hdr) = pdu
+            .get(..BHS_LEN)
+            .and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok())
+        else {
             return;
         };
         let Ok(common) = CommonHeader::parse(hdr) else {
@@ -178,7 +216,8 @@ impl Conn {
             let at = l.data_offset()?;
             pdu.get(at..at.checked_add(l.data_len)?)
         });
-        self.counters.count(common.opcode, data.map_or(0, |d| d.len()));
+        self.counters
+            .count(common.opcode, data.map_or(0, |d| d.len()));
         if self.handle.recv_pdu(hdr, data.unwrap_or(&[])).is_err() {
             pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
         }

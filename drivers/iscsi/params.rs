@@ -33,10 +33,7 @@ impl ParamStore {
         if value.len() > MAX_VALUE || core::str::from_utf8(value).is_err() {
             return Err(EINVAL);
         }
-        let slot = self
-            .values
-            .get_mut(param.raw() as usize)
-            .ok_or(ENOSYS)?;
+        let slot = self.values.get_mut(param.raw() as usize).ok_or(ENOSYS)?;
         let mut v = KVec::with_capacity(value.len(), GFP_KERNEL)?;
         v.extend_from_slice(value, GFP_KERNEL)?;
         *slot = Some(v);

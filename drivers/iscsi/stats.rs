@@ -33,7 +33,11 @@ impl PduCounters {
         if let Some(c) = slot(op).and_then(|i| self.pdus.get(i)) {
             c.fetch_add(1, Relaxed);
         }
-        let bytes = if op.is_initiator() { &self.tx_data } else { &self.rx_data };
+        let bytes = if op.is_initiator() {
+            &self.tx_data
+        } else {
+            &self.rx_data
+        };
         bytes.fetch_add(data_len as u64, Relaxed);
     }
 

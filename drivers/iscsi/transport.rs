@@ -9,6 +9,7 @@
 //! the kernel's `iscsi_tcp`, one of the two at a time.
 
 use super::{conn::Conn, params::ParamStore};
+use crate::common::{stats::IoStats, stats_attrs::StatsDevice};
 use crate::scsi::{
     iscsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
@@ -17,7 +18,6 @@ use crate::scsi::{
     CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostConfig, HostOperations,
     NewCommand, Requeue, SysfsWriter, Template,
 };
-use crate::common::{stats::IoStats, stats_attrs::StatsDevice};
 use core::fmt::Write;
 use kernel::{
     new_mutex,
@@ -43,6 +43,17 @@ pub(crate) struct SessionData {
     #[pin]
     conn: Mutex<Option<Arc<Conn>>>,
     cmds_max: u16,
+}
+
+/// Drops the session's reference to `conn` (not to another connection
+/// bound since).
+fn forget_conn(host: &SessionData, conn: &Arc<Conn>) {
+    let mut slot = host.conn.lock();
+    if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, conn)) {
+        let old = slot.take();
+        drop(slot);
+        drop(old);
+    }
 }
 
 /// Keeps the transport registered.
@@ -87,7 +98,10 @@ impl HostOperations for IscsiOps {
         EhResult::Failed
     }
 
-    fn queue_command<'q>(_host: &SessionData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(
+        _host: &SessionData,
+        cmd: NewCommand<'q, Self>,
+    ) -> Result<(), Requeue<'q>> {
         // The full feature phase is not there yet: no command reaches the
         // target, so a scan finds nothing.
         crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::NoConnect))
@@ -154,12 +168,12 @@ impl IscsiOperations for IscsiOps {
             session.block();
         }
         conn.unbind();
-        let old = session.data().conn.lock().take();
-        drop(old);
+        forget_conn(session.data(), conn);
     }
 
-    fn destroy_conn(conn: &Arc<Conn>) {
+    fn destroy_conn(session: &Session<Self>, conn: &Arc<Conn>) {
         conn.unbind();
+        forget_conn(session.data(), conn);
     }
 
     fn set_param(session: &Session<Self>, _conn: &Arc<Conn>, param: Param, value: &[u8]) -> Result {
@@ -193,8 +207,8 @@ impl IscsiOperations for IscsiOps {
 
     fn get_session_param(host: &SessionData, param: Param, w: &mut SysfsWriter<'_>) -> Result {
         let params = host.params.lock();
-        let v = params.get(param).ok_or(ENOSYS)?;
-        writeln!(w, "{}", v).map_err(|_| EINVAL)
+        // A parameter iscsid has not set (yet) reads empty.
+        writeln!(w, "{}", params.get(param).unwrap_or("")).map_err(|_| EINVAL)
     }
 
     fn param_visible(param: Param) -> bool {

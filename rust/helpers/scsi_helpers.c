@@ -229,6 +229,26 @@ struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn 
 }
 
 /*
+ * Before a connection is destroyed: mark it down and in cleanup (so an
+ * error event no longer queues the class's cleanup work), then wait for
+ * that work. Returns whether the connection was bound or up, i.e. still
+ * needs stopping.
+ */
+bool orion_helper_iscsi_conn_quiesce(struct iscsi_cls_conn *conn)
+{
+	bool was_up;
+
+	spin_lock_irq(&conn->lock);
+	was_up = READ_ONCE(conn->state) != ISCSI_CONN_DOWN &&
+		 READ_ONCE(conn->state) != ISCSI_CONN_FAILED;
+	WRITE_ONCE(conn->state, ISCSI_CONN_DOWN);
+	set_bit(ISCSI_CLS_CONN_BIT_CLEANUP, &conn->flags);
+	spin_unlock_irq(&conn->lock);
+	cancel_work_sync(&conn->cleanup_work);
+	return was_up;
+}
+
+/*
  * A TCP socket over IPv4 or IPv6 that is not listening: what rust/net's
  * TcpSocket drives. A listener's callbacks are about new connections.
  */

@@ -70,6 +70,7 @@ struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget);
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig);
 struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn);
+bool orion_helper_iscsi_conn_quiesce(struct iscsi_cls_conn *conn);
 bool orion_helper_sock_is_tcp(struct socket *sock);
 void orion_helper_sock_set_storage_opts(struct socket *sock);
 int orion_helper_sk_install_callbacks(struct sock *sk, void *user_data,

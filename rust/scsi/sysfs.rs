@@ -189,7 +189,8 @@ unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
         return EIO.to_errno() as isize;
     };
     // SAFETY: sysfs passes a PAGE_SIZE buffer that is ours during the call.
-    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // One byte less: sysfs warns about a show that fills the page.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE - 1) };
     let mut w = SysfsWriter { buf: page, len: 0 };
     match (attr.show)(obj, &mut w) {
         Ok(()) => w.len as isize,

@@ -67,6 +67,13 @@ pub struct NewSession {
 }
 
 /// The callbacks of an iSCSI software initiator.
+///
+/// All run in process context. The class serialises the netlink requests
+/// of a connection (`bind_conn`, `start_conn`, `stop_conn`, `send_pdu`),
+/// but `set_param`, `get_stats` and the sysfs `get_*_param` run beside
+/// them, and a `stop_conn` from the class's cleanup work (after
+/// [`ConnHandle::error_event`]) can run beside a `stop_conn` from iscsid:
+/// the driver's objects must take their own locks.
 #[vtable]
 pub trait IscsiOperations: HostOperations {
     /// A connection of a session.
@@ -89,8 +96,7 @@ pub trait IscsiOperations: HostOperations {
 
     /// A new connection `cid` of the session of `host` (in an [`Arc`] the
     /// driver makes, so it can pin-initialise work items in it).
-    fn create_conn(host: &Self::HostData, handle: ConnHandle, cid: u32)
-        -> Result<Arc<Self::Conn>>;
+    fn create_conn(host: &Self::HostData, handle: ConnHandle, cid: u32) -> Result<Arc<Self::Conn>>;
 
     /// iscsid hands over the TCP socket it connected (a file descriptor of
     /// its own process: the call runs in iscsid's context).
@@ -103,9 +109,9 @@ pub trait IscsiOperations: HostOperations {
     /// The connection stops (logout, failure, or iscsid's shutdown).
     fn stop_conn(session: &Session<Self>, conn: &Arc<Self::Conn>, mode: StopMode);
 
-    /// The connection goes away; the driver must not use the class through
-    /// it any more (its `Arc` may live on).
-    fn destroy_conn(_conn: &Arc<Self::Conn>) {}
+    /// The connection goes away (stopped already); the driver must not use
+    /// the class through it any more (its `Arc` may live on).
+    fn destroy_conn(_session: &Session<Self>, _conn: &Arc<Self::Conn>) {}
 
     /// A negotiated or configured parameter, as the string iscsid sends.
     /// `ENOSYS` for a parameter the driver does not keep.
@@ -145,7 +151,7 @@ pub trait IscsiOperations: HostOperations {
     }
 
     /// Sends a PDU iscsid built: `hdr` is its 48-byte header, `data` its
-    /// data segment (without padding).
+    /// data segment (open-iscsi includes the padding).
     fn send_pdu(conn: &Arc<Self::Conn>, hdr: &[u8], data: &[u8]) -> Result;
 
     /// Statistics of the connection.
@@ -155,7 +161,10 @@ pub trait IscsiOperations: HostOperations {
 /// States of [`IscsiTransport::state`].
 const NEW: i32 = 0;
 const REGISTERING: i32 = 1;
+/// Hosts get the class's template: sessions may be created.
 const REGISTERED: i32 = 2;
+/// The registration is going: no new session.
+const UNREGISTERING: i32 = 3;
 
 /// The iSCSI transport of driver `T`, kept in a `static`.
 pub struct IscsiTransport<T: IscsiOperations> {
@@ -163,6 +172,9 @@ pub struct IscsiTransport<T: IscsiOperations> {
     state: Atomic<i32>,
     /// The template sessions' hosts are created from, while registered.
     template: Atomic<*const Template<T>>,
+    /// Sessions that exist or are being created: the class must not be
+    /// unregistered while there are any (it `BUG()`s).
+    sessions: Atomic<i32>,
     _p: PhantomData<T>,
 }
 
@@ -180,6 +192,7 @@ impl<T: IscsiOperations> IscsiTransport<T> {
             it: Opaque::uninit(),
             state: Atomic::new(NEW),
             template: Atomic::new(core::ptr::null()),
+            sessions: Atomic::new(0),
             _p: PhantomData,
         }
     }
@@ -222,12 +235,17 @@ impl<T: IscsiOperations> IscsiTransport<T> {
         // SAFETY: The table is in static storage and filled.
         let tt = unsafe { bindings::iscsi_register_transport(self.it.get()) };
         let Some(tt) = NonNull::new(tt) else {
+            pr_err!(
+                "iSCSI transport {:?} not registered (is another initiator serving it?)\n",
+                T::NAME
+            );
             self.template.store(core::ptr::null(), Release);
             self.state.store(NEW, Release);
-            return Err(EEXIST);
+            return Err(EBUSY);
         };
         if let Err(e) = template.set_transport(tt.as_ptr()) {
-            // SAFETY: Registered above; no session exists yet.
+            // SAFETY: Registered above; no session exists: `new_session`
+            // refuses them until the state is `REGISTERED`.
             unsafe { bindings::iscsi_unregister_transport(self.it.get()) };
             self.template.store(core::ptr::null(), Release);
             self.state.store(NEW, Release);
@@ -252,11 +270,25 @@ pub struct IscsiRegistration<T: IscsiOperations> {
 impl<T: IscsiOperations> Drop for IscsiRegistration<T> {
     fn drop(&mut self) {
         let t = self.transport;
+        // Full: against `new_session`'s count-then-check, one of the two
+        // sees the other.
+        t.state.xchg(UNREGISTERING, Full);
+        let left = t.sessions.load(Acquire);
+        if left != 0 {
+            // Unregistering now would crash the class; keep it registered
+            // (the sessions hold module references, so this is a driver
+            // that dropped its registration early).
+            pr_err!(
+                "iSCSI transport kept registered: {} session(s) left\n",
+                left
+            );
+            return;
+        }
         if let Some(template) = t.template() {
             template.clear_transport();
         }
-        // SAFETY: Registered by `register`. At module exit no session is
-        // left: each holds a module reference.
+        // SAFETY: Registered by `register`; no session exists and none can
+        // be created any more (`UNREGISTERING`).
         unsafe { bindings::iscsi_unregister_transport(t.it.get()) };
         t.template.store(core::ptr::null(), Release);
         t.state.store(NEW, Release);
@@ -307,7 +339,7 @@ impl<T: IscsiOperations> Session<T> {
     }
 
     /// The session's devices accept commands again (after login or a
-    /// reconnection); the class also scans the target.
+    /// reconnection); the class also scans the target. Sleeps.
     pub fn unblock(&self) {
         // SAFETY: The session is live.
         unsafe { bindings::iscsi_unblock_session(self.raw()) };
@@ -315,6 +347,7 @@ impl<T: IscsiOperations> Session<T> {
 
     /// The session's devices stop getting commands until [`Self::unblock`]
     /// or the recovery timeout (then they fail): for connection recovery.
+    /// Sleeps.
     pub fn block(&self) {
         // SAFETY: The session is live.
         unsafe { bindings::iscsi_block_session(self.raw()) };
@@ -322,7 +355,9 @@ impl<T: IscsiOperations> Session<T> {
 }
 
 /// A counted reference to a class connection, for the driver to report
-/// to the class from any context (softirq included).
+/// to the class from any context (softirq included). Dropping it may free
+/// the connection, its session and the session's host, which sleeps:
+/// drop it in process context.
 ///
 /// # Invariants
 ///
@@ -415,12 +450,19 @@ unsafe fn conn_of<'a, T: IscsiOperations>(conn: *mut bindings::iscsi_cls_conn) -
 /// # Safety
 ///
 /// `conn` must be a live class connection of a session of `T`.
-unsafe fn session_of<'a, T: IscsiOperations>(conn: *mut bindings::iscsi_cls_conn) -> &'a Session<T> {
+unsafe fn session_of<'a, T: IscsiOperations>(
+    conn: *mut bindings::iscsi_cls_conn,
+) -> &'a Session<T> {
     // SAFETY: A connection's parent is its session (`iscsi_alloc_conn`),
     // live while the connection is.
     unsafe { Session::from_raw(bindings::orion_helper_iscsi_conn_session(conn)) }
 }
 
+/// `create_session` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the iSCSI class (netlink, iscsid's context) for this transport.
 unsafe extern "C" fn create_session<T: IscsiOperations>(
     ep: *mut bindings::iscsi_endpoint,
     cmds_max: u16,
@@ -447,6 +489,27 @@ unsafe extern "C" fn create_session<T: IscsiOperations>(
 
 fn new_session<T: IscsiOperations>(req: &NewSession) -> Result<*mut bindings::iscsi_cls_session> {
     let transport = T::transport();
+    // Counted first (Full: ordered before the check), then the state
+    // checked: a registration being dropped either sees this session or is
+    // seen here.
+    transport.sessions.fetch_add(1, Full);
+    let made = if transport.state.load(Acquire) == REGISTERED {
+        add_session::<T>(transport, req)
+    } else {
+        // Registering (the hosts would not get the class's template yet) or
+        // unregistering.
+        Err(ENODEV)
+    };
+    if made.is_err() {
+        transport.sessions.fetch_sub(1, Full);
+    }
+    made
+}
+
+fn add_session<T: IscsiOperations>(
+    transport: &IscsiTransport<T>,
+    req: &NewSession,
+) -> Result<*mut bindings::iscsi_cls_session> {
     let template = transport.template().ok_or(ENODEV)?;
     let (cfg, data) = T::create_session(req)?;
     let host = Host::new(template, &cfg, None, data)?;
@@ -460,7 +523,12 @@ fn new_session<T: IscsiOperations>(req: &NewSession) -> Result<*mut bindings::is
     // SAFETY: `iscsi_alloc_session` made `dd_data` point at `priv_size`
     // bytes after the session, aligned for a pointer (the session struct
     // is), unused so far.
-    unsafe { (*cls).dd_data.cast::<SessionPriv<T>>().write(SessionPriv { _host: host }) };
+    unsafe {
+        (*cls)
+            .dd_data
+            .cast::<SessionPriv<T>>()
+            .write(SessionPriv { _host: host })
+    };
     // SAFETY: The session is allocated; target id 0: one target per host.
     let added = unsafe { bindings::iscsi_add_session(cls, 0) };
     if added != 0 {
@@ -482,6 +550,12 @@ fn transport_owner<T: IscsiOperations>(t: &IscsiTransport<T>) -> *mut bindings::
     unsafe { (*t.it.get()).owner }
 }
 
+/// `destroy_session` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live session made by [`create_session`] for
+/// `T`, once, after its connections were destroyed.
 unsafe extern "C" fn destroy_session<T: IscsiOperations>(cls: *mut bindings::iscsi_cls_session) {
     let transport = T::transport();
     // SAFETY: The class passes a live session of this transport.
@@ -493,10 +567,17 @@ unsafe extern "C" fn destroy_session<T: IscsiOperations>(cls: *mut bindings::isc
     drop(sp);
     // SAFETY: Removed above; this drops the class's reference.
     unsafe { bindings::iscsi_free_session(cls) };
-    // SAFETY: Taken by `new_session`.
+    transport.sessions.fetch_sub(1, Full);
+    // SAFETY: Taken by `new_session`. (Like libiscsi's, the last put can
+    // race with a module unload while this function returns.)
     unsafe { bindings::module_put(transport_owner(transport)) };
 }
 
+/// `create_conn` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live session made for `T`.
 unsafe extern "C" fn create_conn<T: IscsiOperations>(
     cls_session: *mut bindings::iscsi_cls_session,
     cid: u32,
@@ -538,9 +619,27 @@ unsafe extern "C" fn create_conn<T: IscsiOperations>(
     conn
 }
 
+/// `destroy_conn` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live connection made by [`create_conn`] for
+/// `T`, once, with no other callback of it running.
 unsafe extern "C" fn destroy_conn<T: IscsiOperations>(conn: *mut bindings::iscsi_cls_conn) {
+    // The class flushed its cleanup work once, but an error event can queue
+    // it again (and iscsid may destroy a connection it did not stop): mark
+    // the connection down and in cleanup so nothing queues it, wait for it,
+    // and stop the connection here if it was still up, as the class's own
+    // forced teardown does.
     // SAFETY: The class passes a live connection of this transport.
-    T::destroy_conn(unsafe { conn_of::<T>(conn) });
+    let was_up = unsafe { bindings::orion_helper_iscsi_conn_quiesce(conn) };
+    // SAFETY: As above; the cleanup work is done, so no other callback of
+    // the connection runs.
+    let (session, c) = unsafe { (session_of::<T>(conn), conn_of::<T>(conn)) };
+    if was_up {
+        T::stop_conn(session, c, StopMode::Terminate);
+    }
+    T::destroy_conn(session, c);
     // SAFETY: As above. Removing it from sysfs waits for its attribute
     // readers.
     unsafe { bindings::iscsi_remove_conn(conn) };
@@ -551,6 +650,11 @@ unsafe extern "C" fn destroy_conn<T: IscsiOperations>(conn: *mut bindings::iscsi
     unsafe { bindings::iscsi_put_conn(conn) };
 }
 
+/// `bind_conn` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live session and connection of `T`.
 unsafe extern "C" fn bind_conn<T: IscsiOperations>(
     cls_session: *mut bindings::iscsi_cls_session,
     conn: *mut bindings::iscsi_cls_conn,
@@ -568,6 +672,11 @@ unsafe extern "C" fn bind_conn<T: IscsiOperations>(
     }
 }
 
+/// `start_conn` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live connection of `T`.
 unsafe extern "C" fn start_conn<T: IscsiOperations>(conn: *mut bindings::iscsi_cls_conn) -> c_int {
     // SAFETY: The class passes a live connection of `T`.
     let (session, c) = unsafe { (session_of::<T>(conn), conn_of::<T>(conn)) };
@@ -577,12 +686,26 @@ unsafe extern "C" fn start_conn<T: IscsiOperations>(conn: *mut bindings::iscsi_c
     }
 }
 
-unsafe extern "C" fn stop_conn<T: IscsiOperations>(conn: *mut bindings::iscsi_cls_conn, flag: c_int) {
+/// `stop_conn` of the class's function table.
+///
+/// # Safety
+///
+/// As for [`start_conn`].
+unsafe extern "C" fn stop_conn<T: IscsiOperations>(
+    conn: *mut bindings::iscsi_cls_conn,
+    flag: c_int,
+) {
     // SAFETY: The class passes a live connection of `T`.
     let (session, c) = unsafe { (session_of::<T>(conn), conn_of::<T>(conn)) };
     T::stop_conn(session, c, StopMode::from_raw(flag))
 }
 
+/// `set_param` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live connection of `T` and `buflen` bytes at
+/// `buf`.
 unsafe extern "C" fn set_param<T: IscsiOperations>(
     conn: *mut bindings::iscsi_cls_conn,
     param: bindings::iscsi_param,
@@ -613,8 +736,9 @@ unsafe extern "C" fn set_param<T: IscsiOperations>(
 ///
 /// `buf` must be a sysfs page buffer, ours for the call.
 unsafe fn show(buf: *mut c_char, show: impl FnOnce(&mut SysfsWriter<'_>) -> Result) -> c_int {
-    // SAFETY: sysfs passes a PAGE_SIZE buffer (safety requirements).
-    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // SAFETY: sysfs passes a PAGE_SIZE buffer (safety requirements). One
+    // byte less: sysfs warns about a show that fills the page.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE - 1) };
     let mut w = SysfsWriter::new(page);
     match show(&mut w) {
         Ok(()) => c_int::try_from(w.len()).unwrap_or(0),
@@ -622,6 +746,12 @@ unsafe fn show(buf: *mut c_char, show: impl FnOnce(&mut SysfsWriter<'_>) -> Resu
     }
 }
 
+/// `get_conn_param` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class's sysfs show with a live connection of `T` and a
+/// page buffer.
 unsafe extern "C" fn get_conn_param<T: IscsiOperations>(
     conn: *mut bindings::iscsi_cls_conn,
     param: bindings::iscsi_param,
@@ -630,9 +760,19 @@ unsafe extern "C" fn get_conn_param<T: IscsiOperations>(
     // SAFETY: The class passes a live connection of `T`.
     let (session, c) = unsafe { (session_of::<T>(conn), conn_of::<T>(conn)) };
     // SAFETY: A sysfs show buffer.
-    unsafe { show(buf, |w| T::get_conn_param(session, c, Param::from_raw(param), w)) }
+    unsafe {
+        show(buf, |w| {
+            T::get_conn_param(session, c, Param::from_raw(param), w)
+        })
+    }
 }
 
+/// `get_session_param` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class's sysfs show with a live session of `T` and a page
+/// buffer.
 unsafe extern "C" fn get_session_param<T: IscsiOperations>(
     cls: *mut bindings::iscsi_cls_session,
     param: bindings::iscsi_param,
@@ -641,9 +781,19 @@ unsafe extern "C" fn get_session_param<T: IscsiOperations>(
     // SAFETY: The class passes a live session of `T`.
     let session = unsafe { Session::<T>::from_raw(cls) };
     // SAFETY: A sysfs show buffer.
-    unsafe { show(buf, |w| T::get_session_param(session.data(), Param::from_raw(param), w)) }
+    unsafe {
+        show(buf, |w| {
+            T::get_session_param(session.data(), Param::from_raw(param), w)
+        })
+    }
 }
 
+/// `get_host_param` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class's sysfs show with a live host of `T` and a page
+/// buffer.
 unsafe extern "C" fn get_host_param<T: IscsiOperations>(
     shost: *mut bindings::Scsi_Host,
     param: bindings::iscsi_host_param,
@@ -653,23 +803,40 @@ unsafe extern "C" fn get_host_param<T: IscsiOperations>(
     // `T`'s template.
     let host = unsafe { HostRef::<T>::from_raw(shost) };
     // SAFETY: A sysfs show buffer.
-    unsafe { show(buf, |w| T::get_host_param(host.data(), HostParam::from_raw(param), w)) }
+    unsafe {
+        show(buf, |w| {
+            T::get_host_param(host.data(), HostParam::from_raw(param), w)
+        })
+    }
 }
 
+/// `send_pdu` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live connection of `T`, a header and
+/// `data_size` bytes of data from iscsid's message.
 unsafe extern "C" fn send_pdu<T: IscsiOperations>(
     conn: *mut bindings::iscsi_cls_conn,
     hdr: *mut bindings::iscsi_hdr,
     data: *mut c_char,
     data_size: u32,
 ) -> c_int {
-    if hdr.is_null() || (data.is_null() && data_size != 0) {
+    if hdr.is_null() || data.is_null() {
+        return EINVAL.to_errno();
+    }
+    // The class passes the data right after the header: their distance is
+    // the header size iscsid gave, which it checked against the message.
+    // Only a bare BHS is accepted (iscsid's login, text and logout
+    // requests have no AHS).
+    let hdr_size = (data as usize).checked_sub(hdr as usize);
+    if hdr_size != Some(size_of::<bindings::iscsi_hdr>()) {
         return EINVAL.to_errno();
     }
     // SAFETY: The class checked the sizes against the netlink message it
     // holds for the call: a header, then `data_size` bytes.
-    let h = unsafe {
-        core::slice::from_raw_parts(hdr.cast::<u8>(), size_of::<bindings::iscsi_hdr>())
-    };
+    let h =
+        unsafe { core::slice::from_raw_parts(hdr.cast::<u8>(), size_of::<bindings::iscsi_hdr>()) };
     let d = if data_size == 0 {
         &[][..]
     } else {
@@ -684,6 +851,12 @@ unsafe extern "C" fn send_pdu<T: IscsiOperations>(
     }
 }
 
+/// `get_stats` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class with a live connection of `T` and a statistics
+/// buffer.
 unsafe extern "C" fn get_stats<T: IscsiOperations>(
     conn: *mut bindings::iscsi_cls_conn,
     stats: *mut bindings::iscsi_stats,
@@ -695,6 +868,11 @@ unsafe extern "C" fn get_stats<T: IscsiOperations>(
     T::get_stats(c).fill(unsafe { &mut *stats });
 }
 
+/// `attr_is_visible` of the class's function table.
+///
+/// # Safety
+///
+/// Called by the class; touches no memory.
 unsafe extern "C" fn attr_is_visible<T: IscsiOperations>(
     param_type: c_int,
     param: c_int,
