@@ -13,6 +13,8 @@ mod bindings;
 pub mod dma;
 #[path = "rust/hw/mod.rs"]
 pub mod hw;
+#[path = "rust/net/mod.rs"]
+pub mod net;
 #[path = "rust/scsi/mod.rs"]
 pub mod scsi;
 #[path = "rust/storage/mod.rs"]
@@ -21,6 +23,9 @@ pub mod storage;
 #[forbid(unsafe_code)]
 #[path = "drivers/common/mod.rs"]
 pub mod common;
+#[forbid(unsafe_code)]
+#[path = "drivers/iscsi/mod.rs"]
+pub mod iscsi;
 #[forbid(unsafe_code)]
 #[path = "drivers/lsi/mod.rs"]
 pub mod lsi;
@@ -109,6 +114,10 @@ module! {
             default: true,
             description: "SPI (orion_lsi): negotiate synchronous transfers (SDTR) and run domain validation",
         },
+        iscsi: bool {
+            default: false,
+            description: "Register the iSCSI transport `tcp` for iscsid (instead of the kernel's iscsi_tcp)",
+        },
         megasas_irq: u32 {
             default: 0,
             description: "MegaRAID interrupt kind: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx",
@@ -121,6 +130,7 @@ struct OrionScsi {
     // directory.
     _megasas: Option<Pin<KBox<megasas::Registration>>>,
     _lsi: Option<lsi::Registration>,
+    _iscsi: Option<iscsi::Registration>,
     _virt: virt::VirtAdapters,
     _debugfs: debugfs::Dir,
 }
@@ -173,16 +183,23 @@ impl kernel::Module for OrionScsi {
         } else {
             None
         };
+        let iscsi = if module_parameters::iscsi.value() {
+            Some(iscsi::register(module)?)
+        } else {
+            None
+        };
         let on = |r: bool| if r { "registered" } else { "off" };
         pr_info!(
-            "loaded: {} virtual adapter(s), MegaRAID driver {}, LSI SPI driver {}\n",
+            "loaded: {} virtual adapter(s), MegaRAID driver {}, LSI SPI driver {}, iSCSI transport {}\n",
             virt.count(),
             on(megasas.is_some()),
-            on(lsi.is_some())
+            on(lsi.is_some()),
+            on(iscsi.is_some())
         );
         Ok(OrionScsi {
             _megasas: megasas,
             _lsi: lsi,
+            _iscsi: iscsi,
             _virt: virt,
             _debugfs: debugfs,
         })

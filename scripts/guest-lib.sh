@@ -2,6 +2,19 @@
 # Sourced by scripts that run inside the VM.
 # shellcheck shell=bash
 
+# wait_until SECONDS command...: runs the command every 0.2 s until it
+# succeeds (status 0) or SECONDS have passed (status 1).
+wait_until() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# Waits for the kernel to finish attaching disks after a load or scan.
+settle() { udevadm settle 2>/dev/null || sleep 1; }
+
 # host_disk PROC_NAME: the first disk (/dev/sdX) of the first SCSI host
 # whose proc_name is PROC_NAME.
 host_disk() {

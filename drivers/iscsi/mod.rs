@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! iSCSI initiator (RFC 7143): the PDU codec ([`pdu`], pure logic). The
-//! transport class glue, the connection and the session will join it.
+//! iSCSI initiator (RFC 7143) on the iSCSI transport class: the PDU codec
+//! ([`pdu`], pure logic), the `tcp` transport iscsid drives
+//! ([`transport`]), the connection ([`conn`]) and the parameters
+//! ([`params`]).
 
+mod conn;
+mod params;
 pub mod pdu;
+mod stats;
+mod transport;
+
+pub(crate) use transport::{register, Registration};

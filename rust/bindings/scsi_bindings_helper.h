@@ -6,6 +6,8 @@
  * kernel::bindings so nothing is duplicated.
  */
 #include <linux/blk-mq.h>
+/* struct socket for rust/net's helpers, from the header that defines it. */
+#include <linux/net.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -13,6 +15,9 @@
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
 #include <scsi/scsi_transport.h>
+#include <scsi/scsi_transport_iscsi.h>
+#include <scsi/iscsi_if.h>
+#include <scsi/iscsi_proto.h>
 #include <scsi/scsi_transport_sas.h>
 #include <scsi/scsi_transport_spi.h>
 #include "../helpers/scsi_helpers.h"

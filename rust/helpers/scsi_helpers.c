@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Out-of-line wrappers for static inline SCSI midlayer functions, for the
- * orion_scsi Rust abstractions. See scsi_helpers.h.
+ * Out-of-line wrappers for static inline SCSI midlayer functions, and the
+ * struct sock accesses of rust/net, for the orion_scsi Rust abstractions.
+ * See scsi_helpers.h.
  */
 #include <linux/blk-mq.h>
+#include <linux/net.h>
 #include <linux/ratelimit.h>
 #include <linux/srcu.h>
 #include <linux/scatterlist.h>
 #include <linux/sysfs.h>
+#include <linux/tcp.h>
 #include <linux/workqueue.h>
+#include <net/sock.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
+#include <scsi/scsi_transport_iscsi.h>
 #include <scsi/scsi_transport_spi.h>
 #include "scsi_helpers.h"
 
@@ -216,4 +221,151 @@ struct scsi_cmnd *orion_helper_find_started_cmd(struct Scsi_Host *shost, u32 uni
 bool orion_helper_scsi_cmd_from_eh(struct scsi_cmnd *cmd)
 {
 	return cmd->submitter == SUBMITTED_BY_SCSI_ERROR_HANDLER;
+}
+
+struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn)
+{
+	return iscsi_conn_to_session(conn);
+}
+
+/*
+ * Before a connection is destroyed: mark it down and in cleanup (so an
+ * error event no longer queues the class's cleanup work), then wait for
+ * that work. Returns whether the connection was bound or up, i.e. still
+ * needs stopping.
+ */
+bool orion_helper_iscsi_conn_quiesce(struct iscsi_cls_conn *conn)
+{
+	bool was_up;
+
+	spin_lock_irq(&conn->lock);
+	was_up = READ_ONCE(conn->state) != ISCSI_CONN_DOWN &&
+		 READ_ONCE(conn->state) != ISCSI_CONN_FAILED;
+	WRITE_ONCE(conn->state, ISCSI_CONN_DOWN);
+	set_bit(ISCSI_CLS_CONN_BIT_CLEANUP, &conn->flags);
+	spin_unlock_irq(&conn->lock);
+	cancel_work_sync(&conn->cleanup_work);
+	return was_up;
+}
+
+/*
+ * A TCP socket over IPv4 or IPv6 that is not listening: what rust/net's
+ * TcpSocket drives. A listener's callbacks are about new connections.
+ */
+bool orion_helper_sock_is_tcp(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	return sk && sk_is_tcp(sk) && READ_ONCE(sk->sk_state) != TCP_LISTEN;
+}
+
+/*
+ * The options iscsi_tcp sets on the socket it takes over: socket memory is
+ * allocated without sleeping and may use the reserves (writeback and swap
+ * go through this socket), not from the current task's page fragment (the
+ * sender may be in reclaim), and short PDUs are sent without Nagle's delay.
+ * The memalloc static key is taken once per socket and, as in iscsi_tcp,
+ * not given back.
+ */
+void orion_helper_sock_set_storage_opts(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_allocation, GFP_ATOMIC | (sk->sk_allocation & __GFP_MEMALLOC));
+	sk->sk_use_task_frag = false;
+	if (!sock_flag(sk, SOCK_MEMALLOC))
+		sk_set_memalloc(sk);
+	release_sock(sk);
+	tcp_sock_set_nodelay(sk);
+}
+
+/*
+ * Makes user_data and the callbacks in *cbs the socket's, and leaves the
+ * callbacks they replace in *cbs, all under sk_callback_lock: a callback
+ * that finds user_data finds the old callbacks too. Fails if another user
+ * (a kernel socket user, a BPF map) holds sk_user_data. NOCOPY keeps
+ * user_data out of sockets cloned from this one, should userspace make it
+ * a listener.
+ */
+int orion_helper_sk_install_callbacks(struct sock *sk, void *user_data,
+				      struct orion_sk_callbacks *cbs)
+{
+	struct orion_sk_callbacks old;
+
+	if ((uintptr_t)user_data & ~SK_USER_DATA_PTRMASK)
+		return -EINVAL;
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		return -EBUSY;
+	}
+	old.data_ready = sk->sk_data_ready;
+	old.state_change = sk->sk_state_change;
+	old.write_space = sk->sk_write_space;
+	__rcu_assign_sk_user_data_with_flags(sk, user_data, SK_USER_DATA_NOCOPY);
+	sk->sk_data_ready = cbs->data_ready;
+	sk->sk_state_change = cbs->state_change;
+	sk->sk_write_space = cbs->write_space;
+	*cbs = old;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/*
+ * Puts the callbacks saved by orion_helper_sk_install_callbacks() back and
+ * clears sk_user_data. Taking sk_callback_lock for writing waits for the
+ * callbacks running under it: none runs with the old user_data afterwards.
+ */
+void orion_helper_sk_restore_callbacks(struct sock *sk, const struct orion_sk_callbacks *cbs)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_sk_user_data(sk, NULL);
+	sk->sk_data_ready = cbs->data_ready;
+	sk->sk_state_change = cbs->state_change;
+	sk->sk_write_space = cbs->write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * Takes sk_callback_lock for reading and returns the user_data installed
+ * by orion_helper_sk_install_callbacks(), or NULL when sk_user_data is not
+ * ours: cleared, or another user's, found by a callback of ours that the
+ * socket layer fetched before a restore and called after that user's
+ * install. Ours carries exactly the NOCOPY flag (the BPF users add their
+ * own) and starts with the address tag; what sk_user_data points to is
+ * alive while the lock is held, its user frees it only after clearing
+ * sk_user_data under the write lock.
+ */
+void *orion_helper_sk_callback_read_lock(struct sock *sk, const void *tag)
+{
+	uintptr_t data;
+	void *ptr;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	data = (uintptr_t)sk->sk_user_data;
+	if ((data & ~SK_USER_DATA_PTRMASK) != SK_USER_DATA_NOCOPY)
+		return NULL;
+	ptr = (void *)(data & SK_USER_DATA_PTRMASK);
+	if (*(const void **)ptr != tag)
+		return NULL;
+	return ptr;
+}
+
+void orion_helper_sk_callback_read_unlock(struct sock *sk)
+{
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* The peer has closed its side, or the connection is gone. */
+bool orion_helper_sk_closed(struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+
+	return state == TCP_CLOSE || state == TCP_CLOSE_WAIT;
+}
+
+bool orion_helper_sendpage_ok(struct page *page)
+{
+	return sendpage_ok(page);
 }

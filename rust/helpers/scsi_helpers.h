@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Out-of-line wrappers for the static inline SCSI midlayer functions the
- * Rust abstractions use (bindgen cannot bind inline functions). Each one only
- * forwards to the inline function of the same name.
+ * Rust abstractions use (bindgen cannot bind inline functions). Most only
+ * forward to the inline function of the same name. The socket helpers of
+ * rust/net also touch struct sock fields, since struct sock is opaque to
+ * kernel::bindings.
  */
 #ifndef ORION_SCSI_HELPERS_H
 #define ORION_SCSI_HELPERS_H
@@ -21,6 +23,22 @@ struct delayed_work;
 struct attribute;
 struct spi_transport_attrs;
 enum spi_signal_type;
+struct iscsi_cls_conn;
+struct iscsi_cls_session;
+struct sock;
+struct socket;
+struct page;
+
+/*
+ * The socket callbacks orion_scsi replaces on a TCP socket it drives, in the
+ * order struct sock declares them. orion_helper_sk_install_callbacks() swaps
+ * them with the socket's, orion_helper_sk_restore_callbacks() puts them back.
+ */
+struct orion_sk_callbacks {
+	void (*data_ready)(struct sock *sk);
+	void (*state_change)(struct sock *sk);
+	void (*write_space)(struct sock *sk);
+};
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd);
 struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv);
@@ -51,5 +69,16 @@ struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget);
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig);
+struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn);
+bool orion_helper_iscsi_conn_quiesce(struct iscsi_cls_conn *conn);
+bool orion_helper_sock_is_tcp(struct socket *sock);
+void orion_helper_sock_set_storage_opts(struct socket *sock);
+int orion_helper_sk_install_callbacks(struct sock *sk, void *user_data,
+				      struct orion_sk_callbacks *cbs);
+void orion_helper_sk_restore_callbacks(struct sock *sk, const struct orion_sk_callbacks *cbs);
+void *orion_helper_sk_callback_read_lock(struct sock *sk, const void *tag);
+void orion_helper_sk_callback_read_unlock(struct sock *sk);
+bool orion_helper_sk_closed(struct sock *sk);
+bool orion_helper_sendpage_ok(struct page *page);
 
 #endif

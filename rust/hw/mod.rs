@@ -2,10 +2,12 @@
 
 //! Support for hardware adapters that `kernel::` does not offer in a form a
 //! SCSI host can own: an interrupt line with its PCI vector allocation in one
-//! object, and a periodic work item that is cancelled on drop.
+//! object, a periodic work item that is cancelled on drop, and the cancel
+//! `kernel::workqueue` lacks for work items in an `Arc`.
 
 pub mod irq;
 pub mod periodic;
+pub mod work;
 
 pub use irq::{IrqMode, PciIrq};
 pub use periodic::{Periodic, PeriodicTask};

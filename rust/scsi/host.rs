@@ -431,7 +431,7 @@ impl<T: HostOperations> HostRef<T> {
         unsafe { &*shost.cast::<Self>() }
     }
 
-    fn raw(&self) -> *mut bindings::Scsi_Host {
+    pub(crate) fn raw(&self) -> *mut bindings::Scsi_Host {
         self.0.get()
     }
 

@@ -55,6 +55,7 @@
 pub mod command;
 pub mod device;
 pub mod host;
+pub mod iscsi;
 pub mod operations;
 pub mod spi;
 pub mod sysfs;

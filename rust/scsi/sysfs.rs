@@ -14,6 +14,18 @@ pub struct SysfsWriter<'a> {
     len: usize,
 }
 
+impl<'a> SysfsWriter<'a> {
+    /// A writer filling `buf` from its start.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 impl fmt::Write for SysfsWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self
@@ -177,7 +189,8 @@ unsafe extern "C" fn show<T: HostOperations, K: AttrObject<T>>(
         return EIO.to_errno() as isize;
     };
     // SAFETY: sysfs passes a PAGE_SIZE buffer that is ours during the call.
-    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // One byte less: sysfs warns about a show that fills the page.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE - 1) };
     let mut w = SysfsWriter { buf: page, len: 0 };
     match (attr.show)(obj, &mut w) {
         Ok(()) => w.len as isize,

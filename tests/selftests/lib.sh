@@ -7,6 +7,9 @@
 . "$KERNEL_SRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
 # shellcheck source=../../scripts/splat.sh
 . "$ORION_TOP/scripts/splat.sh"
+# wait_until, settle and the host helpers the benchmarks share.
+# shellcheck source=../../scripts/guest-lib.sh
+. "$ORION_TOP/scripts/guest-lib.sh"
 
 ORION_KO=$ORION_TOP/orion_scsi.ko
 
@@ -53,16 +56,6 @@ dmesg_clean() {
 	return 1
 }
 
-# wait_until SECONDS command...: runs the command every 0.2 s until it
-# succeeds (status 0) or SECONDS have passed (status 1).
-wait_until() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
-
 orion_loaded() { [ -d /sys/module/orion_scsi ]; }
 # Unloads the module. udev may still hold new disks open for probing (1024
 # of them take a while under TCG, past udevadm settle's own timeout), which
@@ -79,9 +72,6 @@ orion_unload() {
 	rmmod orion_scsi
 }
 orion_load() { orion_unload && insmod "$ORION_KO" "$@"; }
-
-# Waits for the kernel to finish attaching disks after a load or scan.
-settle() { udevadm settle 2>/dev/null || sleep 1; }
 
 # Counts the orion_virt disks lsscsi lists.
 virt_disk_count() { lsscsi -H | awk '$2 == "orion_virt" { print substr($1, 2, length($1) - 2) }' |
@@ -108,8 +98,6 @@ debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/
 # MegaRAID (orion_megasas) helpers. The reference kernel has megaraid_sas
 # built in and it binds the controllers at boot: release_megaraid_sas (from
 # scripts/guest-lib.sh) hands them over first.
-# shellcheck source=../../scripts/guest-lib.sh
-. "$ORION_TOP/scripts/guest-lib.sh"
 
 # hba_hosts PROC_NAME: host numbers of the SCSI hosts named PROC_NAME, one
 # per line.

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One iSCSI connection: the TCP socket iscsid handed over, the receive
+//! side (socket callback -> work item -> PDU framing) and the send side.
+//!
+//! This first version carries the login phase: every PDU received goes up
+//! to iscsid and iscsid's PDUs go out as they are. The full feature phase
+//! (SCSI commands, Data-In/Out, R2T, NOP) is the next step.
+
+use super::pdu::{segment::Digests, segment::PduLayout, CommonHeader, BHS_LEN};
+use super::stats::PduCounters;
+use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
+use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{Arc, ArcBorrow, Mutex},
+    time::{delay::fsleep, Delta},
+    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+};
+
+/// Largest PDU accepted (header, data segment and padding): a login or
+/// text response is at most MaxRecvDataSegmentLength, 8 KiB by default;
+/// the full feature phase will size this from the negotiated value.
+const MAX_PDU: usize = 256 * 1024;
+
+/// How long a send waits for socket buffer space, in 1 ms steps.
+const SEND_WAIT_MS: u32 = 5000;
+
+/// A PDU being received.
+struct Rx {
+    buf: KVec<u8>,
+    /// Bytes of the PDU received so far.
+    have: usize,
+    /// The connection failed (reported once): nothing more is read.
+    failed: bool,
+}
+
+/// The socket with our callbacks installed. Shared so that receiving and
+/// sending do not hold the lock of [`Conn::socket`] (a send may wait for
+/// buffer space while the receive side must go on).
+type Bound = Arc<SocketCallbacks<Conn>>;
+
+#[pin_data]
+pub(crate) struct Conn {
+    handle: ConnHandle,
+    /// The socket while bound.
+    #[pin]
+    socket: Mutex<Option<Bound>>,
+    /// Serialises senders: PDUs go out whole.
+    #[pin]
+    tx: Mutex<()>,
+    #[pin]
+    rx: Mutex<Rx>,
+    #[pin]
+    rx_work: Work<Conn>,
+    counters: PduCounters,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Conn { self.rx_work }
+}
+
+impl Conn {
+    pub(crate) fn new(handle: ConnHandle) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                handle,
+                socket <- new_mutex!(None),
+                tx <- new_mutex!(()),
+                rx <- new_mutex!(Rx {
+                    buf: KVec::new(),
+                    have: 0,
+                    failed: false,
+                }),
+                rx_work <- new_work!("orion_iscsi::rx"),
+                counters: PduCounters::new(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Takes over the socket iscsid connected (`fd` in the caller's
+    /// process).
+    pub(crate) fn bind(self: &Arc<Self>, fd: i32) -> Result {
+        let socket = TcpSocket::from_fd(fd)?;
+        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
+        {
+            let mut rx = self.rx.lock();
+            rx.have = 0;
+            rx.failed = false;
+        }
+        let old = self.socket.lock().replace(installed);
+        if let Some(old) = old {
+            let _ = old.socket().shutdown(Shutdown::Both);
+        }
+        // Data may have arrived before the callbacks were in place.
+        let _ = workqueue::system().enqueue(self.clone());
+        Ok(())
+    }
+
+    /// Stops using the socket: it is shut down, the receive work is
+    /// cancelled, and the callbacks are restored (which waits for any
+    /// running one) when the last user of the socket lets go of it, here
+    /// or in a send in progress.
+    pub(crate) fn unbind(self: &Arc<Self>) {
+        let taken = self.socket.lock().take();
+        if let Some(bound) = &taken {
+            let _ = bound.socket().shutdown(Shutdown::Both);
+        }
+        drop(taken);
+        // No callback queues it any more; a queued or running one ends.
+        crate::hw::work::cancel_sync(self);
+        self.rx.lock().have = 0;
+    }
+
+    fn bound(&self) -> Option<Bound> {
+        self.socket.lock().clone()
+    }
+
+    /// Sends a PDU iscsid built: header, data segment, padding.
+    pub(crate) fn send_pdu(&self, hdr: &[u8], data: &[u8]) -> Result {
+        let pad = [0u8; 3];
+        let pad = pad
+            .get(..super::pdu::segment::pad_len(data.len()))
+            .unwrap_or(&[]);
+        let bound = self.bound().ok_or(ENOTCONN)?;
+        let _tx = self.tx.lock();
+        send_all(bound.socket(), &[hdr, data, pad])?;
+        if let Some(&b0) = hdr.first() {
+            if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
+                self.counters.count(op, data.len());
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn stats(&self) -> ConnStats {
+        self.counters.snapshot()
+    }
+
+    /// The target's address and port (`peer`), or ours.
+    pub(crate) fn address(&self, peer: bool) -> Option<SocketAddr> {
+        let bound = self.bound()?;
+        let socket = bound.socket();
+        if peer {
+            socket.peer_addr().ok()
+        } else {
+            socket.local_addr().ok()
+        }
+    }
+
+    /// Receives what the socket has, passing each whole PDU up.
+    fn receive(&self) {
+        let Some(bound) = self.bound() else {
+            return;
+        };
+        let socket = bound.socket();
+        let mut rx = self.rx.lock();
+        let fail = |rx: &mut Rx, err: ConnError| {
+            // Once: the class stops the connection and iscsid reconnects.
+            rx.failed = true;
+            self.handle.error_event(err);
+        };
+        while !rx.failed {
+            let need = match pdu_len(&rx) {
+                Ok(n) => n,
+                Err(e) => {
+                    pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
+                    fail(&mut rx, ConnError::Protocol);
+                    return;
+                }
+            };
+            if rx.buf.len() < need && rx.buf.resize(need, 0, GFP_KERNEL).is_err() {
+                fail(&mut rx, ConnError::ConnFailed);
+                return;
+            }
+            let have = rx.have;
+            let Some(dst) = rx.buf.get_mut(have..need) else {
+                return;
+            };
+            match socket.recv(dst) {
+                Ok(0) => {
+                    fail(&mut rx, ConnError::ConnFailed);
+                    return;
+                }
+                Ok(n) => rx.have = have.saturating_add(n),
+                Err(e) if e == EAGAIN => return,
+                Err(_) => {
+                    fail(&mut rx, ConnError::ConnFailed);
+                    return;
+                }
+            }
+            if rx.have == need && (need > BHS_LEN || pdu_len(&rx) == Ok(BHS_LEN)) {
+                if let Some(pdu) = rx.buf.get(..need) {
+                    self.deliver(pdu);
+                }
+                rx.have = 0;
+            }
+        }
+    }
+
+    /// Passes a received PDU up to iscsid.
+    fn deliver(&self, pdu: &[u8]) {
+        let Some(hdr) = pdu
+            .get(..BHS_LEN)
+            .and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok())
+        else {
+            return;
+        };
+        let Ok(common) = CommonHeader::parse(hdr) else {
+            return;
+        };
+        let layout = PduLayout::new(&common, Digests::default());
+        let data = layout.ok().and_then(|l| {
+            let at = l.data_offset()?;
+            pdu.get(at..at.checked_add(l.data_len)?)
+        });
+        self.counters
+            .count(common.opcode, data.map_or(0, |d| d.len()));
+        if self.handle.recv_pdu(hdr, data.unwrap_or(&[])).is_err() {
+            pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
+        }
+    }
+}
+
+/// The length of the PDU being received: the BHS until it is complete,
+/// then the whole PDU.
+fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
+    if rx.have < BHS_LEN {
+        return Ok(BHS_LEN);
+    }
+    let bhs = super::pdu::bhs::bhs_of(&rx.buf)?;
+    let common = CommonHeader::parse(bhs)?;
+    let len = PduLayout::new(&common, Digests::default())?
+        .total_len()
+        .ok_or(super::pdu::PduError::DataSegmentTooLong)?;
+    if len > MAX_PDU {
+        return Err(super::pdu::PduError::DataSegmentTooLong);
+    }
+    Ok(len)
+}
+
+/// Sends every byte of `parts`, waiting for buffer space (process
+/// context).
+fn send_all(socket: &TcpSocket, parts: &[&[u8]]) -> Result {
+    let mut left: usize = parts.iter().map(|p| p.len()).sum();
+    let mut skip = 0usize;
+    let mut waited = 0u32;
+    while left > 0 {
+        // The parts from byte `skip` on.
+        let mut bufs: [&[u8]; 3] = [&[]; 3];
+        let mut off = skip;
+        let mut n = 0usize;
+        for p in parts {
+            if off >= p.len() {
+                off -= p.len();
+                continue;
+            }
+            if let (Some(slot), Some(rest)) = (bufs.get_mut(n), p.get(off..)) {
+                *slot = rest;
+                n += 1;
+            }
+            off = 0;
+        }
+        match socket.send(bufs.get(..n).unwrap_or(&[]), false) {
+            Ok(sent) => {
+                skip = skip.saturating_add(sent);
+                left = left.saturating_sub(sent);
+            }
+            Err(e) if e == EAGAIN && waited < SEND_WAIT_MS => {
+                waited += 1;
+                fsleep(Delta::from_millis(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+impl WorkItem for Conn {
+    type Pointer = Arc<Conn>;
+
+    fn run(this: Arc<Conn>) {
+        this.receive();
+    }
+}
+
+impl SocketEvents for Conn {
+    fn data_ready(this: ArcBorrow<'_, Self>) {
+        let _ = workqueue::system().enqueue(Arc::from(this));
+    }
+
+    fn state_change(this: ArcBorrow<'_, Self>, closed: bool) {
+        if closed {
+            let _ = workqueue::system().enqueue(Arc::from(this));
+        }
+    }
+
+    fn write_space(_this: ArcBorrow<'_, Self>) {}
+}

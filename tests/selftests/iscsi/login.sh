@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# orion's tcp transport driven by unmodified open-iscsi, at the login
+# stage (Documentation/iscsi.rst): the transport registers with the class,
+# iscsid's login goes through orion's connection to a LIO target in the
+# guest, the negotiated parameters show in sysfs and iscsiadm, the module
+# cannot go while a session exists, logout and unload are clean.
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=../iscsi_lib.sh
+. "$(dirname "$0")/../iscsi_lib.sh"
+
+iqn=$ISCSI_IQN_PREFIX:orion
+export iqn
+sess() { iscsi_sessions "$iqn" | head -1; }
+conn_of() { basename /sys/class/iscsi_session/"$1"/device/connection*/iscsi_connection/connection*; }
+# attr CLASS NAME VALUE: the attribute of the session or connection.
+attr() {
+	local s c v
+	s=$(sess) && c=$(conn_of "$s") || return 1
+	case $1 in
+	session) v=$(cat "/sys/class/iscsi_session/$s/$2");;
+	connection) v=$(cat "/sys/class/iscsi_connection/$c/$2");;
+	esac || return 1
+	echo "note: $1 $2 = $v"
+	[ "$v" = "$3" ]
+}
+
+ktap_print_header
+ktap_set_plan 15
+dmesg_mark
+check "orion registers the transport tcp (iscsi=1)" iscsi_initiator_load orion
+check "the transport offers error recovery level 0 only (caps 0x1); iscsi_tcp is not loaded" bash -c \
+	"[ \$(cat /sys/class/iscsi_transport/tcp/caps) = 0x1 ] && [ ! -d /sys/module/iscsi_tcp ]"
+check "LIO target $iqn with one RAM LUN on $ISCSI_PORTAL" lio_target "$iqn" 32M
+check "iscsid starts and listens" iscsid_start
+check "SendTargets discovery finds $iqn" bash -c "iscsi_discover | grep -F '$ISCSI_PORTAL,1 $iqn'"
+check "login to $iqn through orion's connection" iscsi_login "$iqn"
+check "the session is LOGGED_IN on an orion host (proc_name iscsi_tcp, driver orion_scsi)" bash -c "
+	s=\$(iscsi_sessions '$iqn' | head -1) && h=\$(iscsi_session_host \$s) &&
+	[ \$(cat /sys/class/iscsi_session/\$s/state) = LOGGED_IN ] &&
+	[ \$(cat /sys/class/scsi_host/host\$h/proc_name) = iscsi_tcp ] &&
+	dmesg | grep -q \"scsi host\$h: orion iSCSI initiator\""
+check "negotiated session parameters in sysfs (target name, TPGT, replacement timeout)" bash -c "
+	$(declare -f sess attr conn_of); attr session targetname '$iqn' && attr session tpgt 1 &&
+	attr session recovery_tmo $ISCSI_REPLACEMENT_TIMEOUT"
+check "connection parameters: the target's address and port, from the socket" bash -c "
+	$(declare -f sess attr conn_of); attr connection address 127.0.0.1 && attr connection port 3260 &&
+	attr connection persistent_port 3260 && attr connection header_digest 0"
+check "iscsiadm -m session -P 3 shows the negotiated parameters" bash -c "
+	iscsiadm -m session -P 3 > /tmp/iscsi-p3.out &&
+	grep -q 'iSCSI Session State: LOGGED_IN' /tmp/iscsi-p3.out &&
+	grep -Eq 'MaxRecvDataSegmentLength: [0-9]+' /tmp/iscsi-p3.out &&
+	grep -Eq 'FirstBurstLength: [0-9]+' /tmp/iscsi-p3.out"
+check "iscsiadm -m session -s counts the login PDUs" bash -c "
+	iscsiadm -m session -s > /tmp/iscsi-s.out && grep -Eq 'login_pdus: [1-9]' /tmp/iscsi-s.out"
+check "rmmod is refused while a session exists" bash -c "! rmmod orion_scsi 2>/dev/null && [ -d /sys/module/orion_scsi ]"
+check "logout; the session and its host are gone" bash -c "
+	h=\$(iscsi_session_host \$(iscsi_sessions '$iqn' | head -1)) && iscsi_logout_all &&
+	[ ! -d /sys/class/scsi_host/host\$h ]"
+check "iscsid stops, the target is torn down, orion unloads" bash -c \
+	'iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ]'
+echo "# iscsid log:"; sed 's/^/#   /' "$ISCSID_LOG" | tail -12
+check "kernel log has no warning or oops" dmesg_clean
+ktap_finished
