@@ -61,23 +61,33 @@ pub(crate) struct Registration {
     _reg: IscsiRegistration<IscsiOps>,
 }
 
+/// Most commands a session takes at once (iscsid's `cmds_max` is clamped
+/// to it).
+const MAX_CMDS: u16 = 128;
+
+/// The limits of a session's host: one target (the session's), LUNs up to
+/// 512.
+fn host_config(can_queue: u16, cmd_per_lun: u16) -> HostConfig {
+    HostConfig {
+        can_queue: u32::from(can_queue),
+        cmd_per_lun,
+        sg_tablesize: 128,
+        max_sectors: 2048,
+        max_segment_size: 65536,
+        max_id: 1,
+        max_lun: 512,
+        max_cmd_len: 16,
+        ..HostConfig::DEFAULT
+    }
+}
+
 /// Registers the `tcp` transport (module parameter `iscsi`).
 pub(crate) fn register(module: &'static ThisModule) -> Result<Registration> {
     TEMPLATE.init(
         module,
         c"orion iSCSI initiator over TCP/IP",
         c"iscsi_tcp",
-        &HostConfig {
-            can_queue: 128,
-            cmd_per_lun: 32,
-            sg_tablesize: 128,
-            max_sectors: 2048,
-            max_segment_size: 65536,
-            max_id: 1,
-            max_lun: 512,
-            max_cmd_len: 16,
-            ..HostConfig::DEFAULT
-        },
+        &host_config(MAX_CMDS, 32),
     )?;
     let reg = TRANSPORT.register(module, &TEMPLATE)?;
     Ok(Registration { _reg: reg })
@@ -125,18 +135,8 @@ impl IscsiOperations for IscsiOps {
     }
 
     fn create_session(req: &NewSession) -> Result<(HostConfig, impl PinInit<SessionData, Error>)> {
-        let cmds_max = req.cmds_max.clamp(16, 128);
-        let cfg = HostConfig {
-            can_queue: u32::from(cmds_max),
-            cmd_per_lun: req.queue_depth.clamp(1, cmds_max),
-            sg_tablesize: 128,
-            max_sectors: 2048,
-            max_segment_size: 65536,
-            max_id: 1,
-            max_lun: 512,
-            max_cmd_len: 16,
-            ..HostConfig::DEFAULT
-        };
+        let cmds_max = req.cmds_max.clamp(16, MAX_CMDS);
+        let cfg = host_config(cmds_max, req.queue_depth.clamp(1, cmds_max));
         let params = ParamStore::new()?;
         Ok((
             cfg,
