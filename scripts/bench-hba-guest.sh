@@ -33,19 +33,8 @@ disk_of() {
 	return 1
 }
 
-# set_depth DEV: the disk's queue depth to $depth, checked.
-set_depth() {
-	local qd=/sys/block/${1#/dev/}/device/queue_depth
-	# Read-only without change_queue_depth (root's test -w cannot tell).
-	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$depth" > "$qd"
-	[ "$(cat "$qd")" = "$depth" ] || { echo "bench-hba-guest: $1 queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
-}
-
-: > /tmp/bench.results
 udevadm settle
 "$@"
 udevadm settle
 dev=$(disk_of "$proc")
-set_depth "$dev"
-run_jobs "$name" "$dev" $size_mb "$secs"
-cat /tmp/bench.results >> "$results"
+bench_disk "$results" "$name" "$dev" "$depth" $size_mb "$secs"
