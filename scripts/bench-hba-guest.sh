@@ -13,11 +13,9 @@
 #   LOAD...: the command that loads the driver.
 set -euo pipefail
 : "${ORION_TOP:?}"
-[ $# -ge 6 ] || { echo "usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
-results=$1 name=$2 proc=$3 secs=$4 depth=$5
-shift 5
 size_mb=512
 . "$ORION_TOP/scripts/bench-jobs.sh"
+bench_guest_args "$@"
 . "$ORION_TOP/scripts/guest-lib.sh"
 
 # disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
@@ -34,7 +32,7 @@ disk_of() {
 }
 
 udevadm settle
-"$@"
+"${load[@]}"
 udevadm settle
 dev=$(disk_of "$proc")
 bench_disk "$results" "$name" "$dev" "$depth" $size_mb "$secs"

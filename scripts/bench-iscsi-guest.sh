@@ -11,15 +11,13 @@
 #   iscsi_tcp|orion" (tests/selftests/iscsi_lib.sh).
 set -euo pipefail
 : "${ORION_TOP:?}"
-[ $# -ge 6 ] || { echo "usage: bench-iscsi-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
-results=$1 name=$2 proc=$3 secs=$4 depth=$5
-shift 5
 size_mb=512
 . "$ORION_TOP/scripts/bench-jobs.sh"
+bench_guest_args "$@"
 . "$ORION_TOP/tests/selftests/iscsi_lib.sh"
 iqn=$ISCSI_IQN_PREFIX:bench
 
-"$@"
+"${load[@]}"
 lio_target "$iqn" ${size_mb}M
 iscsid_start
 # iscsiadm's progress lines go; its errors (stderr) stay.

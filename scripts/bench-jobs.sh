@@ -28,6 +28,19 @@ PY
 	done
 }
 
+# bench_guest_args RESULTS NAME PROC_NAME SECONDS DEPTH LOAD...: the
+# arguments of the one-device guest scripts (bench-hba-guest.sh,
+# bench-iscsi-guest.sh; described there), into the variables results,
+# name, proc, secs, depth and the array load; exits with the usage when
+# they are short.
+# shellcheck disable=SC2034 # set for the script that calls it
+bench_guest_args() {
+	[ $# -ge 6 ] || { echo "usage: ${0##*/} RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
+	results=$1 name=$2 proc=$3 secs=$4 depth=$5
+	shift 5
+	load=("$@")
+}
+
 # bench_disk RESULTS NAME DEVICE DEPTH SIZE_MB SECONDS: the jobs on one
 # device, measured as NAME, its queue depth first set to DEPTH (the same
 # for every driver compared) and checked; the results are appended to
