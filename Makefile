@@ -12,12 +12,13 @@
 #   make bench           benchmarks (print figures; not tests)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)
+#   make bench-iscsi     orion's initiator vs iscsi_tcp, LIO RAM LUN in the VM (figures)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi lint clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi lint clean
 
 all: module
 
@@ -50,6 +51,9 @@ bench-megasas:
 
 bench-lsi:
 	@bash scripts/bench-hba.sh lsi53c895a
+
+bench-iscsi:
+	@bash scripts/bench-hba.sh iscsi
 
 lint:
 	@bash scripts/lint.sh

@@ -13,11 +13,9 @@
 #   LOAD...: the command that loads the driver.
 set -euo pipefail
 : "${ORION_TOP:?}"
-[ $# -ge 6 ] || { echo "usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
-results=$1 name=$2 proc=$3 secs=$4 depth=$5
-shift 5
 size_mb=512
 . "$ORION_TOP/scripts/bench-jobs.sh"
+bench_guest_args "$@"
 . "$ORION_TOP/scripts/guest-lib.sh"
 
 # disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
@@ -33,19 +31,8 @@ disk_of() {
 	return 1
 }
 
-# set_depth DEV: the disk's queue depth to $depth, checked.
-set_depth() {
-	local qd=/sys/block/${1#/dev/}/device/queue_depth
-	# Read-only without change_queue_depth (root's test -w cannot tell).
-	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$depth" > "$qd"
-	[ "$(cat "$qd")" = "$depth" ] || { echo "bench-hba-guest: $1 queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
-}
-
-: > /tmp/bench.results
 udevadm settle
-"$@"
+"${load[@]}"
 udevadm settle
 dev=$(disk_of "$proc")
-set_depth "$dev"
-run_jobs "$name" "$dev" $size_mb "$secs"
-cat /tmp/bench.results >> "$results"
+bench_disk "$results" "$name" "$dev" "$depth" $size_mb "$secs"

@@ -28,6 +28,34 @@ PY
 	done
 }
 
+# bench_guest_args RESULTS NAME PROC_NAME SECONDS DEPTH LOAD...: the
+# arguments of the one-device guest scripts (bench-hba-guest.sh,
+# bench-iscsi-guest.sh; described there), into the variables results,
+# name, proc, secs, depth and the array load; exits with the usage when
+# they are short.
+# shellcheck disable=SC2034 # set for the script that calls it
+bench_guest_args() {
+	[ $# -ge 6 ] || { echo "usage: ${0##*/} RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
+	results=$1 name=$2 proc=$3 secs=$4 depth=$5
+	shift 5
+	load=("$@")
+}
+
+# bench_disk RESULTS NAME DEVICE DEPTH SIZE_MB SECONDS: the jobs on one
+# device, measured as NAME, its queue depth first set to DEPTH (the same
+# for every driver compared) and checked; the results are appended to
+# RESULTS (a file in a directory the guest may write).
+bench_disk() {
+	local results=$1 name=$2 dev=$3 depth=$4 qd=/sys/block/${3#/dev/}/device/queue_depth
+	# Read-only without change_queue_depth (root's test -w cannot tell):
+	# then the driver's load command must have set it.
+	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$depth" > "$qd"
+	[ "$(cat "$qd")" = "$depth" ] || { echo "bench: $dev queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
+	: > /tmp/bench.results
+	run_jobs "$name" "$dev" "$5" "$6"
+	cat /tmp/bench.results >> "$results"
+}
+
 # report FILE BASE OTHER...: the table of a results file (lines appended
 # by run_jobs, by one or several boots): per driver and job the median IOPS
 # over the runs with their range when there are several, the ratio of
