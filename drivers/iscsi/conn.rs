@@ -3,11 +3,16 @@
 //! One iSCSI connection: the TCP socket iscsid handed over, the receive
 //! side (socket callback -> work item -> PDU framing) and the send side.
 //!
-//! This first version carries the login phase: every PDU received goes up
-//! to iscsid and iscsid's PDUs go out as they are. The full feature phase
-//! (SCSI commands, Data-In/Out, R2T, NOP) is the next step.
+//! During login every PDU received goes up to iscsid and iscsid's PDUs go
+//! out as they are; the last login response gives the CmdSN window and
+//! StatSN the full feature phase ([`super::datapath`]) starts from.
 
-use super::pdu::{segment::Digests, segment::PduLayout, CommonHeader, BHS_LEN};
+use super::datapath::{self, Received};
+use super::pdu::{
+    segment::Digests, segment::PduLayout, serial::CmdSequence, serial::CmdWindow, CommonHeader,
+    TargetPdu, BHS_LEN,
+};
+use super::session::SessionCore;
 use super::stats::PduCounters;
 use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
@@ -19,10 +24,9 @@ use kernel::{
     workqueue::{self, impl_has_work, new_work, Work, WorkItem},
 };
 
-/// Largest PDU accepted (header, data segment and padding): a login or
-/// text response is at most MaxRecvDataSegmentLength, 8 KiB by default;
-/// the full feature phase will size this from the negotiated value.
-const MAX_PDU: usize = 256 * 1024;
+/// Largest PDU accepted (header, data segment and padding): iscsid offers
+/// MaxRecvDataSegmentLength 256 KiB at most by default.
+const MAX_PDU: usize = 256 * 1024 + 64;
 
 /// How long a send waits for socket buffer space, in 1 ms steps.
 const SEND_WAIT_MS: u32 = 5000;
@@ -44,36 +48,43 @@ type Bound = Arc<SocketCallbacks<Conn>>;
 #[pin_data]
 pub(crate) struct Conn {
     handle: ConnHandle,
+    core: Arc<SessionCore>,
     /// The socket while bound.
     #[pin]
     socket: Mutex<Option<Bound>>,
-    /// Serialises senders: PDUs go out whole.
+    /// Serialises senders (PDUs go out whole, CmdSNs in order); holds the
+    /// buffer data segments are copied into.
     #[pin]
-    tx: Mutex<()>,
+    tx: Mutex<KVec<u8>>,
     #[pin]
     rx: Mutex<Rx>,
     #[pin]
-    rx_work: Work<Conn>,
+    rx_work: Work<Conn, 0>,
+    #[pin]
+    tx_work: Work<Conn, 1>,
     counters: PduCounters,
 }
 
 impl_has_work! {
-    impl HasWork<Self> for Conn { self.rx_work }
+    impl HasWork<Self, 0> for Conn { self.rx_work }
+    impl HasWork<Self, 1> for Conn { self.tx_work }
 }
 
 impl Conn {
-    pub(crate) fn new(handle: ConnHandle) -> Result<Arc<Self>> {
+    pub(crate) fn new(handle: ConnHandle, core: Arc<SessionCore>) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 handle,
+                core,
                 socket <- new_mutex!(None),
-                tx <- new_mutex!(()),
+                tx <- new_mutex!(KVec::new()),
                 rx <- new_mutex!(Rx {
                     buf: KVec::new(),
                     have: 0,
                     failed: false,
                 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
+                tx_work <- new_work!("orion_iscsi::tx"),
                 counters: PduCounters::new(),
             }),
             GFP_KERNEL,
@@ -95,7 +106,7 @@ impl Conn {
             let _ = old.socket().shutdown(Shutdown::Both);
         }
         // Data may have arrived before the callbacks were in place.
-        let _ = workqueue::system().enqueue(self.clone());
+        self.kick_rx();
         Ok(())
     }
 
@@ -109,23 +120,61 @@ impl Conn {
             let _ = bound.socket().shutdown(Shutdown::Both);
         }
         drop(taken);
-        // No callback queues it any more; a queued or running one ends.
-        crate::hw::work::cancel_sync(self);
+        // No callback queues them any more; a queued or running one ends.
+        crate::hw::work::cancel_sync::<Conn, 0>(self);
+        crate::hw::work::cancel_sync::<Conn, 1>(self);
         self.rx.lock().have = 0;
+    }
+
+    fn kick_rx(self: &Arc<Self>) {
+        let _ = workqueue::system().enqueue::<Arc<Conn>, 0>(self.clone());
+    }
+
+    /// Runs the send work (new jobs, or the window opened).
+    pub(crate) fn kick_tx(self: &Arc<Self>) {
+        let _ = workqueue::system().enqueue::<Arc<Conn>, 1>(self.clone());
     }
 
     fn bound(&self) -> Option<Bound> {
         self.socket.lock().clone()
     }
 
-    /// Sends a PDU iscsid built: header, data segment, padding.
+    /// Sends a PDU iscsid built: header, data segment, padding. In the
+    /// full feature phase (a logout, a text request) it gets the session's
+    /// CmdSN and ExpStatSN, as libiscsi gives them.
     pub(crate) fn send_pdu(&self, hdr: &[u8], data: &[u8]) -> Result {
+        let mut bhs: [u8; BHS_LEN] = hdr.try_into().map_err(|_| EINVAL)?;
+        let _tx = self.tx.lock();
+        {
+            let mut st = self.core.state.lock();
+            if st.running {
+                let immediate = bhs.first().is_some_and(|b| b & 0x40 != 0);
+                let cmd_sn = if immediate {
+                    st.seq.immediate()
+                } else {
+                    let sn = st.seq.next_cmd_sn();
+                    let _ = st.seq.assign();
+                    sn
+                };
+                if let Some(f) = bhs.get_mut(24..28) {
+                    f.copy_from_slice(&cmd_sn.to_be_bytes());
+                }
+                if let Some(f) = bhs.get_mut(28..32) {
+                    f.copy_from_slice(&st.exp_stat_sn.to_be_bytes());
+                }
+            }
+        }
+        self.send_raw(&bhs, data)
+    }
+
+    /// Sends one PDU: header, data segment, padding. The caller holds
+    /// `tx`.
+    pub(crate) fn send_raw(&self, hdr: &[u8], data: &[u8]) -> Result {
         let pad = [0u8; 3];
         let pad = pad
             .get(..super::pdu::segment::pad_len(data.len()))
             .unwrap_or(&[]);
         let bound = self.bound().ok_or(ENOTCONN)?;
-        let _tx = self.tx.lock();
         send_all(bound.socket(), &[hdr, data, pad])?;
         if let Some(&b0) = hdr.first() {
             if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
@@ -200,7 +249,7 @@ impl Conn {
         }
     }
 
-    /// Passes a received PDU up to iscsid.
+    /// Handles a received PDU: the data path's, or iscsid's.
     fn deliver(&self, pdu: &[u8]) {
         let Some(hdr) = pdu
             .get(..BHS_LEN)
@@ -218,7 +267,32 @@ impl Conn {
         });
         self.counters
             .count(common.opcode, data.map_or(0, |d| d.len()));
-        if self.handle.recv_pdu(hdr, data.unwrap_or(&[])).is_err() {
+        let data = data.unwrap_or(&[]);
+        let decoded = TargetPdu::decode(hdr);
+        let running = self.core.state.lock().running;
+        if running {
+            let handled = decoded
+                .map_err(datapath::Violation::Codec)
+                .and_then(|p| datapath::receive(&self.core, &p, data));
+            match handled {
+                Ok(Received::Done) => return,
+                Ok(Received::Up) => {}
+                Err(v) => {
+                    pr_err!("iSCSI: protocol violation by the target: {}\n", v);
+                    self.handle.error_event(ConnError::Protocol);
+                    return;
+                }
+            }
+        } else if let Ok(TargetPdu::LoginResponse(r)) = decoded {
+            // The full feature phase starts from the final response's
+            // numbers.
+            let mut st = self.core.state.lock();
+            st.exp_stat_sn = r.sn.stat_sn.wrapping_add(1);
+            if let Some(w) = CmdWindow::new(r.sn.exp_cmd_sn, r.sn.max_cmd_sn) {
+                st.seq = CmdSequence::new(w);
+            }
+        }
+        if self.handle.recv_pdu(hdr, data).is_err() {
             pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
         }
     }
@@ -278,22 +352,36 @@ fn send_all(socket: &TcpSocket, parts: &[&[u8]]) -> Result {
     Ok(())
 }
 
-impl WorkItem for Conn {
+impl WorkItem<0> for Conn {
     type Pointer = Arc<Conn>;
 
     fn run(this: Arc<Conn>) {
         this.receive();
+        // Responses may have opened the window or queued Data-Out.
+        this.kick_tx();
+    }
+}
+
+impl WorkItem<1> for Conn {
+    type Pointer = Arc<Conn>;
+
+    fn run(this: Arc<Conn>) {
+        let mut tx = this.tx.lock();
+        if let Err(e) = datapath::send_jobs(&this, &this.core, &mut tx) {
+            pr_err!("iSCSI: send failed: {:?}\n", e);
+            this.handle.error_event(ConnError::ConnFailed);
+        }
     }
 }
 
 impl SocketEvents for Conn {
     fn data_ready(this: ArcBorrow<'_, Self>) {
-        let _ = workqueue::system().enqueue(Arc::from(this));
+        Arc::from(this).kick_rx();
     }
 
     fn state_change(this: ArcBorrow<'_, Self>, closed: bool) {
         if closed {
-            let _ = workqueue::system().enqueue(Arc::from(this));
+            Arc::from(this).kick_rx();
         }
     }
 

@@ -22,8 +22,12 @@ use core::fmt::Write;
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    new_spinlock_irq,
+    sync::{Arc, Mutex, SpinLockIrq},
 };
+use super::pdu::Lun;
+use super::session::{Job, Negotiated, SessionCore, Task};
+use crate::scsi::{DataDirection, QueueBusy};
 
 /// The iSCSI initiator's host template operations.
 pub(crate) struct IscsiOps;
@@ -39,10 +43,10 @@ static TRANSPORT: IscsiTransport<IscsiOps> = IscsiTransport::new();
 pub(crate) struct SessionData {
     #[pin]
     params: Mutex<ParamStore>,
-    /// The connection while bound.
+    /// The connection while bound (`queuecommand` kicks its send work).
     #[pin]
-    conn: Mutex<Option<Arc<Conn>>>,
-    cmds_max: u16,
+    conn: SpinLockIrq<Option<Arc<Conn>>>,
+    core: Arc<SessionCore>,
 }
 
 /// Drops the session's reference to `conn` (not to another connection
@@ -53,6 +57,19 @@ fn forget_conn(host: &SessionData, conn: &Arc<Conn>) {
         let old = slot.take();
         drop(slot);
         drop(old);
+    }
+}
+
+/// The limits login negotiated, from iscsid's parameters.
+fn negotiated(params: &ParamStore) -> Negotiated {
+    let d = Negotiated::DEFAULT;
+    let num = |p: Param, dflt: u32| params.get(p).and_then(|v| v.trim().parse().ok()).unwrap_or(dflt);
+    let yes = |p: Param, dflt: bool| params.get(p).map_or(dflt, |v| v.trim() == "1");
+    Negotiated {
+        max_xmit: num(Param::MAX_XMIT_DLENGTH, d.max_xmit).clamp(512, 1 << 24),
+        first_burst: num(Param::FIRST_BURST, d.first_burst).max(512),
+        max_burst: num(Param::MAX_BURST, d.max_burst).max(512),
+        immediate_data: yes(Param::IMM_DATA_EN, d.immediate_data),
     }
 }
 
@@ -104,17 +121,57 @@ impl HostOperations for IscsiOps {
     }
 
     fn eh_abort(_host: &SessionData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        // No command is ever outstanding yet (see `queue_command`).
+        // Task management is issue 11: the midlayer escalates to the
+        // session's recovery.
         EhResult::Failed
     }
 
     fn queue_command<'q>(
-        _host: &SessionData,
+        host: &SessionData,
         cmd: NewCommand<'q, Self>,
     ) -> Result<(), Requeue<'q>> {
-        // The full feature phase is not there yet: no command reaches the
-        // target, so a scan finds nothing.
-        crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::NoConnect))
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let (read, write) = match cmd.data_direction() {
+            DataDirection::FromDevice => (true, false),
+            DataDirection::ToDevice => (false, true),
+            DataDirection::None => (false, false),
+            DataDirection::Bidirectional => {
+                return crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::Error));
+            }
+        };
+        let cdb_in = cmd.cdb();
+        if cdb_in.len() > 16 {
+            return crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::Error));
+        }
+        let mut cdb = [0u8; 16];
+        if let Some(d) = cdb.get_mut(..cdb_in.len()) {
+            d.copy_from_slice(cdb_in);
+        }
+        let len = if read || write { cmd.transfer_len() } else { 0 };
+        let lun = Lun::from_linux(cmd.device().lun());
+        let mut st = host.core.state.lock();
+        let free = st.tasks.get(tag).is_some_and(|t| t.is_none());
+        if !st.running || !free || !st.has_room(1) {
+            drop(st);
+            return Err(cmd.requeue(QueueBusy::Host));
+        }
+        let task = Task {
+            cmd: cmd.accept(),
+            lun,
+            cdb,
+            len,
+            read,
+            write,
+        };
+        if let Some(slot) = st.tasks.get_mut(tag) {
+            *slot = Some(task);
+        }
+        let _ = st.push(Job::Command(tag));
+        drop(st);
+        if let Some(conn) = host.conn.lock().clone() {
+            conn.kick_tx();
+        }
+        Ok(())
     }
 }
 
@@ -138,18 +195,19 @@ impl IscsiOperations for IscsiOps {
         let cmds_max = req.cmds_max.clamp(16, MAX_CMDS);
         let cfg = host_config(cmds_max, req.queue_depth.clamp(1, cmds_max));
         let params = ParamStore::new()?;
+        let core = Arc::pin_init(SessionCore::new(usize::from(cmds_max))?, GFP_KERNEL)?;
         Ok((
             cfg,
             try_pin_init!(SessionData {
                 params <- new_mutex!(params),
-                conn <- new_mutex!(None),
-                cmds_max,
+                conn <- new_spinlock_irq!(None),
+                core,
             }),
         ))
     }
 
-    fn create_conn(_host: &SessionData, handle: ConnHandle, _cid: u32) -> Result<Arc<Conn>> {
-        Conn::new(handle)
+    fn create_conn(host: &SessionData, handle: ConnHandle, _cid: u32) -> Result<Arc<Conn>> {
+        Conn::new(handle, host.core.clone())
     }
 
     fn bind_conn(session: &Session<Self>, conn: &Arc<Conn>, fd: i32, _leading: bool) -> Result {
@@ -159,16 +217,34 @@ impl IscsiOperations for IscsiOps {
     }
 
     fn start_conn(session: &Session<Self>, _conn: &Arc<Conn>) -> Result {
+        let data = session.data();
+        let neg = negotiated(&data.params.lock());
+        {
+            let mut st = data.core.state.lock();
+            st.neg = neg;
+            st.running = true;
+        }
         session.unblock();
         Ok(())
     }
 
     fn stop_conn(session: &Session<Self>, conn: &Arc<Conn>, mode: StopMode) {
+        let data = session.data();
+        // No new command, no new job; then the work stops.
+        data.core.state.lock().running = false;
         if mode == StopMode::Recover {
             session.block();
         }
         conn.unbind();
-        forget_conn(session.data(), conn);
+        // What was in flight: retried once the session is back (recovery)
+        // or failed (the session ends).
+        let status = if mode == StopMode::Recover {
+            CmdStatus::host(HostByte::TransportDisrupted)
+        } else {
+            CmdStatus::host(HostByte::NoConnect)
+        };
+        data.core.state.lock().give_back_all(status);
+        forget_conn(data, conn);
     }
 
     fn destroy_conn(session: &Session<Self>, conn: &Arc<Conn>) {
