@@ -110,6 +110,7 @@ pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> R
             }
             Job::DataOut {
                 tag,
+                serial,
                 ttt,
                 offset,
                 len,
@@ -121,7 +122,14 @@ pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> R
                 drop(st);
                 while done < len {
                     let st = core.state.lock();
-                    let Some(task) = st.tasks.get(tag).and_then(|t| t.as_ref()) else {
+                    // The command may have ended (the target answered
+                    // early) and its tag gone to another.
+                    let Some(task) = st
+                        .tasks
+                        .get(tag)
+                        .and_then(|t| t.as_ref())
+                        .filter(|t| t.serial == serial)
+                    else {
                         break;
                     };
                     let piece = (len - done).min(neg.max_xmit);
@@ -294,8 +302,10 @@ fn r2t(st: &mut super::session::Ffp, r: &R2t) -> Result<Received, Violation> {
             len: r.desired_len,
         });
     }
+    let serial = task.serial;
     st.push(Job::DataOut {
         tag,
+        serial,
         ttt: r.ttt,
         offset: r.buffer_offset,
         len: r.desired_len,

@@ -40,6 +40,9 @@ pub(crate) struct Task {
     pub(crate) len: u32,
     pub(crate) read: bool,
     pub(crate) write: bool,
+    /// Tells this command from an earlier one with the same tag (a job
+    /// queued for the earlier one must not send this one's data).
+    pub(crate) serial: u32,
 }
 
 /// Something the send work has to put on the wire.
@@ -50,6 +53,7 @@ pub(crate) enum Job {
     /// Data-Out PDUs answering an R2T.
     DataOut {
         tag: usize,
+        serial: u32,
         ttt: u32,
         offset: u32,
         len: u32,
@@ -71,6 +75,8 @@ pub(crate) struct Ffp {
     jobs: KVec<Option<Job>>,
     head: usize,
     queued: usize,
+    /// The next [`Task::serial`].
+    pub(crate) next_serial: u32,
 }
 
 impl Ffp {
@@ -160,6 +166,7 @@ impl SessionCore {
                 jobs,
                 head: 0,
                 queued: 0,
+                next_serial: 0,
             }),
         }? Error))
     }

@@ -155,6 +155,8 @@ impl HostOperations for IscsiOps {
             drop(st);
             return Err(cmd.requeue(QueueBusy::Host));
         }
+        let serial = st.next_serial;
+        st.next_serial = serial.wrapping_add(1);
         let task = Task {
             cmd: cmd.accept(),
             lun,
@@ -162,6 +164,7 @@ impl HostOperations for IscsiOps {
             len,
             read,
             write,
+            serial,
         };
         if let Some(slot) = st.tasks.get_mut(tag) {
             *slot = Some(task);
