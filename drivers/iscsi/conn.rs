@@ -28,12 +28,16 @@ use kernel::{
 /// MaxRecvDataSegmentLength 256 KiB at most by default.
 const MAX_PDU: usize = 256 * 1024 + 64;
 
+/// Largest data segment sent (immediate data or one Data-Out): the send
+/// buffer's size. Smaller than what the target accepts is allowed.
+pub(crate) const MAX_SEND_SEGMENT: u32 = 256 * 1024;
+
 /// How long a send waits for socket buffer space, in 1 ms steps.
 const SEND_WAIT_MS: u32 = 5000;
 
 /// A PDU being received.
 struct Rx {
-    buf: KVec<u8>,
+    buf: KVVec<u8>,
     /// Bytes of the PDU received so far.
     have: usize,
     /// The connection failed (reported once): nothing more is read.
@@ -55,7 +59,7 @@ pub(crate) struct Conn {
     /// Serialises senders (PDUs go out whole, CmdSNs in order); holds the
     /// buffer data segments are copied into.
     #[pin]
-    tx: Mutex<KVec<u8>>,
+    tx: Mutex<KVVec<u8>>,
     #[pin]
     rx: Mutex<Rx>,
     #[pin]
@@ -77,9 +81,9 @@ impl Conn {
                 handle,
                 core,
                 socket <- new_mutex!(None),
-                tx <- new_mutex!(KVec::new()),
+                tx <- new_mutex!(KVVec::new()),
                 rx <- new_mutex!(Rx {
-                    buf: KVec::new(),
+                    buf: KVVec::new(),
                     have: 0,
                     failed: false,
                 }),
@@ -94,13 +98,26 @@ impl Conn {
     /// Takes over the socket iscsid connected (`fd` in the caller's
     /// process).
     pub(crate) fn bind(self: &Arc<Self>, fd: i32) -> Result {
-        let socket = TcpSocket::from_fd(fd)?;
-        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
+        // The buffers are allocated here, in iscsid's context: the data
+        // path then allocates nothing (it may run to free memory, writing
+        // pages back to this very session).
         {
             let mut rx = self.rx.lock();
+            if rx.buf.len() < MAX_PDU {
+                rx.buf.resize(MAX_PDU, 0, GFP_KERNEL)?;
+            }
             rx.have = 0;
             rx.failed = false;
         }
+        {
+            let mut tx = self.tx.lock();
+            let want = MAX_SEND_SEGMENT as usize;
+            if tx.len() < want {
+                tx.resize(want, 0, GFP_KERNEL)?;
+            }
+        }
+        let socket = TcpSocket::from_fd(fd)?;
+        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
         let old = self.socket.lock().replace(installed);
         if let Some(old) = old {
             let _ = old.socket().shutdown(Shutdown::Both);
@@ -220,7 +237,8 @@ impl Conn {
                     return;
                 }
             };
-            if rx.buf.len() < need && rx.buf.resize(need, 0, GFP_KERNEL).is_err() {
+            // `pdu_len` keeps `need` within the buffer `bind` allocated.
+            if rx.buf.len() < need {
                 fail(&mut rx, ConnError::ConnFailed);
                 return;
             }

@@ -5,7 +5,7 @@
 //! (status, sense, residual), the CmdSN window and NOP-In pings. Runs in
 //! the connection's send and receive work (process context).
 
-use super::conn::Conn;
+use super::conn::{Conn, MAX_SEND_SEGMENT};
 use super::pdu::{
     request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr},
     response::{
@@ -57,7 +57,7 @@ impl kernel::fmt::Display for Violation {
 
 /// Sends the queued jobs until none is left or the CmdSN window closes.
 /// `tx` is a buffer for data segments, reused.
-pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> Result {
+pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVVec<u8>) -> Result {
     loop {
         let mut st = core.state.lock();
         if !st.running {
@@ -79,7 +79,10 @@ pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> R
                     continue;
                 };
                 let imm = if task.write && neg.immediate_data {
-                    task.len.min(neg.first_burst).min(neg.max_xmit)
+                    task.len
+                        .min(neg.first_burst)
+                        .min(neg.max_xmit)
+                        .min(MAX_SEND_SEGMENT)
                 } else {
                     0
                 };
@@ -132,7 +135,7 @@ pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> R
                     else {
                         break;
                     };
-                    let piece = (len - done).min(neg.max_xmit);
+                    let piece = (len - done).min(neg.max_xmit).min(MAX_SEND_SEGMENT);
                     let at = offset.saturating_add(done);
                     let hdr = DataOut {
                         final_bit: done + piece == len,
@@ -176,12 +179,11 @@ pub(crate) fn send_jobs(conn: &Conn, core: &SessionCore, tx: &mut KVec<u8>) -> R
 }
 
 /// Copies `len` bytes of `task`'s data from `offset` into `tx`.
-fn fill(tx: &mut KVec<u8>, task: &Task, offset: u32, len: u32) -> Result {
-    let len = len as usize;
-    if tx.len() < len {
-        tx.resize(len, 0, GFP_KERNEL)?;
-    }
-    let dst = tx.get_mut(..len).ok_or(EINVAL)?;
+fn fill(tx: &mut KVVec<u8>, task: &Task, offset: u32, len: u32) -> Result {
+    // The buffer holds MAX_SEND_SEGMENT bytes (`Conn::bind`); pieces are
+    // cut to that.
+    let dst = tx.get_mut(..len as usize).ok_or(EINVAL)?;
+    let len = dst.len();
     if task.cmd.copy_from_sg(offset as usize, dst) != len {
         return Err(EINVAL);
     }
