@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The full feature phase state of a session, shared by its host
-//! (`queuecommand`) and its connection (the send and receive work):
-//! the commands in flight by ITT (the blk-mq tag), the jobs waiting to be
-//! sent, the CmdSN window and ExpStatSN, and the negotiated limits.
+//! (`queuecommand`, the error handler) and its connection (the send and
+//! receive work): the commands in flight by ITT (the blk-mq tag), what
+//! waits to be sent, the CmdSN window and ExpStatSN, and the negotiated
+//! limits.
+//!
+//! A command's [`Command`] token is taken out of its [`Task`] while its
+//! data is copied (outside the lock); a response arriving meanwhile is
+//! kept in the task as a [`Completion`] and applied when the token comes
+//! back. Tasks leave their slot only to be completed, or all at once in
+//! [`Ffp::give_back_all`] once the send and receive work are stopped.
 
 use super::pdu::{serial::CmdSequence, serial::CmdWindow, Lun};
 use super::transport::IscsiOps;
-use crate::scsi::{CmdStatus, Command};
+use crate::scsi::{CmdStatus, Command, HostByte, SENSE_BUFFER_SIZE};
 use kernel::{new_spinlock_irq, prelude::*, sync::SpinLockIrq};
 
 /// The limits login negotiated that the data path obeys.
@@ -19,6 +26,8 @@ pub(crate) struct Negotiated {
     pub(crate) first_burst: u32,
     pub(crate) max_burst: u32,
     pub(crate) immediate_data: bool,
+    /// InitialR2T=No: unsolicited Data-Out may follow the command.
+    pub(crate) unsolicited_data: bool,
 }
 
 impl Negotiated {
@@ -28,109 +37,258 @@ impl Negotiated {
         first_burst: 65536,
         max_burst: 262144,
         immediate_data: true,
+        unsolicited_data: false,
     };
+}
+
+/// Where the session is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Logging in (first or again after a failure): commands wait.
+    Login,
+    /// The full feature phase.
+    Running,
+    /// A Logout request is queued: new commands wait.
+    LoggingOut,
+    /// The session ended: commands fail.
+    Terminated,
+}
+
+/// How a command ends, kept while its token is out for a copy.
+pub(crate) struct Completion {
+    pub(crate) status: CmdStatus,
+    pub(crate) resid: u32,
+    pub(crate) sense: [u8; SENSE_BUFFER_SIZE],
+    pub(crate) sense_len: usize,
+}
+
+impl Completion {
+    pub(crate) fn new(status: CmdStatus) -> Self {
+        Self {
+            status,
+            resid: 0,
+            sense: [0; SENSE_BUFFER_SIZE],
+            sense_len: 0,
+        }
+    }
+
+    /// Completes `cmd` (not under the state lock: `scsi_done` may run
+    /// the block layer's completion).
+    pub(crate) fn apply(&self, mut cmd: Command<IscsiOps>) {
+        if let (Some(dst), Some(src)) = (
+            cmd.sense_buffer_mut().get_mut(..self.sense_len),
+            self.sense.get(..self.sense_len),
+        ) {
+            dst.copy_from_slice(src);
+        }
+        cmd.set_resid(self.resid);
+        cmd.complete(self.status);
+    }
 }
 
 /// A command in flight.
 pub(crate) struct Task {
-    pub(crate) cmd: Command<IscsiOps>,
+    /// `None` while the send or receive work copies its data.
+    pub(crate) cmd: Option<Command<IscsiOps>>,
     pub(crate) lun: Lun,
     pub(crate) cdb: [u8; 16],
     /// Expected Data Transfer Length.
     pub(crate) len: u32,
     pub(crate) read: bool,
     pub(crate) write: bool,
-    /// Tells this command from an earlier one with the same tag (a job
-    /// queued for the earlier one must not send this one's data).
+    /// Tells this command from an earlier one with the same tag (a
+    /// Data-Out job queued for the earlier one must not send this one's
+    /// data).
     pub(crate) serial: u32,
+    /// Its SCSI Command PDU went out: the target may answer for it.
+    pub(crate) sent: bool,
+    /// Bumped on every PDU sent or received for it (the timeout handler
+    /// gives a command that moves more time).
+    pub(crate) progress: u32,
+    /// [`Self::progress`] at the last timeout.
+    pub(crate) progress_seen: u32,
+    /// The response, when it came while `cmd` was out.
+    pub(crate) done: Option<Completion>,
 }
 
-/// Something the send work has to put on the wire.
+/// Data-Out answering an R2T (or unsolicited), sent in pieces.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Job {
-    /// The SCSI Command PDU of task `tag` (with its immediate data).
-    Command(usize),
-    /// Data-Out PDUs answering an R2T.
-    DataOut {
-        tag: usize,
-        serial: u32,
-        ttt: u32,
-        offset: u32,
-        len: u32,
-    },
-    /// A NOP-Out answering a target's ping.
-    NopOut { ttt: u32, lun: Lun },
+pub(crate) struct DataOutJob {
+    pub(crate) tag: usize,
+    pub(crate) serial: u32,
+    pub(crate) ttt: u32,
+    /// Next byte to send, and where the sequence ends.
+    pub(crate) offset: u32,
+    pub(crate) end: u32,
+    pub(crate) data_sn: u32,
 }
+
+/// A NOP-Out answering a target's ping.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NopReply {
+    pub(crate) ttt: u32,
+    pub(crate) lun: Lun,
+}
+
+/// A fixed-size FIFO, allocated up front (the data path allocates
+/// nothing: it may run to free memory by writing through this session).
+pub(crate) struct Ring<T> {
+    slots: KVec<Option<T>>,
+    head: usize,
+    len: usize,
+}
+
+impl<T> Ring<T> {
+    fn new(cap: usize) -> Result<Self> {
+        let mut slots = KVec::with_capacity(cap, GFP_KERNEL)?;
+        for _ in 0..cap {
+            slots.push(None, GFP_KERNEL)?;
+        }
+        Ok(Self {
+            slots,
+            head: 0,
+            len: 0,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn push(&mut self, item: T) -> core::result::Result<(), T> {
+        let cap = self.slots.len();
+        if self.len >= cap {
+            return Err(item);
+        }
+        let at = self.head.wrapping_add(self.len) % cap;
+        match self.slots.get_mut(at) {
+            Some(slot) => {
+                *slot = Some(item);
+                self.len += 1;
+                Ok(())
+            }
+            None => Err(item),
+        }
+    }
+
+    pub(crate) fn front_mut(&mut self) -> Option<&mut T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.slots.get_mut(self.head).and_then(|s| s.as_mut())
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let item = self.slots.get_mut(self.head).and_then(|s| s.take());
+        self.head = self.head.wrapping_add(1) % self.slots.len().max(1);
+        self.len -= 1;
+        item
+    }
+
+    pub(crate) fn clear(&mut self) {
+        while self.pop().is_some() {}
+    }
+}
+
+/// R2Ts a command may have outstanding (MaxOutstandingR2T is refused
+/// above it at `start_conn`).
+pub(crate) const MAX_R2T: u32 = 4;
+
+/// Target pings answered at once; more are dropped (the target pings
+/// again or drops the connection).
+const NOP_REPLIES: usize = 8;
+
+/// PDUs from iscsid queued at once (it has one outstanding).
+const MGMT_PDUS: usize = 4;
 
 /// The mutable state, under [`SessionCore::state`].
 pub(crate) struct Ffp {
-    /// The full feature phase runs (between start and stop).
-    pub(crate) running: bool,
+    pub(crate) phase: Phase,
     pub(crate) seq: CmdSequence,
     pub(crate) exp_stat_sn: u32,
     pub(crate) neg: Negotiated,
     /// Tasks by tag.
     pub(crate) tasks: KVec<Option<Task>>,
-    /// Jobs to send, a ring of `jobs.len()` entries from `head`.
-    jobs: KVec<Option<Job>>,
-    head: usize,
-    queued: usize,
+    /// Tags whose SCSI Command waits for the CmdSN window.
+    pub(crate) commands: Ring<usize>,
+    /// Data-Out to send (before any new command).
+    pub(crate) data_out: Ring<DataOutJob>,
+    pub(crate) nop_replies: Ring<NopReply>,
+    /// iscsid's PDUs (login, text, logout), header and data as given.
+    pub(crate) mgmt: Ring<KVVec<u8>>,
     /// The next [`Task::serial`].
     pub(crate) next_serial: u32,
+    /// Bumped on every PDU received.
+    pub(crate) rx_progress: u32,
 }
 
 impl Ffp {
-    /// Queues `job` at the back (or the front, for what must go first).
-    pub(crate) fn push(&mut self, job: Job) -> Result {
-        let cap = self.jobs.len();
-        if self.queued >= cap {
-            return Err(EBUSY);
-        }
-        let at = (self.head + self.queued) % cap;
-        if let Some(slot) = self.jobs.get_mut(at) {
-            *slot = Some(job);
-            self.queued += 1;
-        }
-        Ok(())
+    /// The task `tag` names.
+    pub(crate) fn task_mut(&mut self, tag: usize) -> Option<&mut Task> {
+        self.tasks.get_mut(tag).and_then(|t| t.as_mut())
     }
 
-    /// The next job, left in place.
-    pub(crate) fn front(&self) -> Option<Job> {
-        if self.queued == 0 {
-            return None;
-        }
-        self.jobs.get(self.head).copied().flatten()
-    }
-
-    /// Drops the front job.
-    pub(crate) fn pop(&mut self) {
-        if self.queued == 0 {
-            return;
-        }
-        if let Some(slot) = self.jobs.get_mut(self.head) {
-            *slot = None;
-        }
-        self.head = (self.head + 1) % self.jobs.len().max(1);
-        self.queued -= 1;
-    }
-
-    /// Whether the ring can take `n` more jobs.
-    pub(crate) fn has_room(&self, n: usize) -> bool {
-        self.queued + n <= self.jobs.len()
-    }
-
-    /// Ends the full feature phase: every task is completed with
-    /// `status` (the midlayer retries or fails them), every job dropped.
-    pub(crate) fn give_back_all(&mut self, status: CmdStatus) {
-        self.running = false;
-        while self.queued > 0 {
-            self.pop();
-        }
-        for slot in self.tasks.iter_mut() {
-            if let Some(task) = slot.take() {
-                task.cmd.complete(status);
+    /// Gives back the token a copy took out. Returns it with how to
+    /// complete it when a response came meanwhile (the task then leaves its
+    /// slot): the caller completes it after unlocking.
+    pub(crate) fn put_back(
+        &mut self,
+        tag: usize,
+        cmd: Command<IscsiOps>,
+    ) -> Option<(Command<IscsiOps>, Completion)> {
+        let slot = self.tasks.get_mut(tag)?;
+        let task = slot.as_mut()?;
+        match task.done.take() {
+            Some(done) => {
+                *slot = None;
+                Some((cmd, done))
+            }
+            None => {
+                task.cmd = Some(cmd);
+                None
             }
         }
+    }
+
+    /// Ends a command: its task leaves its slot and its token is returned
+    /// for the caller to complete after unlocking; or, while a copy has the
+    /// token out, the completion waits in the task.
+    pub(crate) fn end(&mut self, tag: usize, done: Completion) -> Option<(Command<IscsiOps>, Completion)> {
+        let slot = self.tasks.get_mut(tag)?;
+        let task = slot.as_mut()?;
+        match task.cmd.take() {
+            Some(cmd) => {
+                *slot = None;
+                Some((cmd, done))
+            }
+            None => {
+                task.done = Some(done);
+                None
+            }
+        }
+    }
+
+    /// Drops everything queued.
+    fn clear_queues(&mut self) {
+        self.commands.clear();
+        self.data_out.clear();
+        self.nop_replies.clear();
+        self.mgmt.clear();
+    }
+
+    /// Takes the token of some task out of its slot.
+    fn take_any(&mut self) -> Option<Command<IscsiOps>> {
+        self.tasks
+            .iter_mut()
+            .find_map(|slot| slot.take().and_then(|t| t.cmd))
+    }
+
+    /// Whether any command is in flight.
+    pub(crate) fn busy(&self) -> bool {
+        self.tasks.iter().any(|t| t.is_some())
     }
 }
 
@@ -148,26 +306,45 @@ impl SessionCore {
         for _ in 0..tags {
             tasks.push(None, GFP_KERNEL)?;
         }
-        // A command, one R2T and one NOP per tag is more than a target
-        // can have outstanding.
-        let ring = tags.saturating_mul(2).saturating_add(8);
-        let mut jobs = KVec::with_capacity(ring, GFP_KERNEL)?;
-        for _ in 0..ring {
-            jobs.push(None, GFP_KERNEL)?;
-        }
+        let commands = Ring::new(tags)?;
+        // Each command may have MAX_R2T R2Ts outstanding, and one
+        // unsolicited sequence.
+        let data_out = Ring::new(tags.saturating_mul(MAX_R2T as usize + 1))?;
+        let nop_replies = Ring::new(NOP_REPLIES)?;
+        let mgmt = Ring::new(MGMT_PDUS)?;
         let window = CmdWindow::new(0, 0).ok_or(EINVAL)?;
         Ok(try_pin_init!(Self {
             state <- new_spinlock_irq!(Ffp {
-                running: false,
+                phase: Phase::Login,
                 seq: CmdSequence::new(window),
                 exp_stat_sn: 0,
                 neg: Negotiated::DEFAULT,
                 tasks,
-                jobs,
-                head: 0,
-                queued: 0,
+                commands,
+                data_out,
+                nop_replies,
+                mgmt,
                 next_serial: 0,
+                rx_progress: 0,
             }),
         }? Error))
+    }
+
+    /// Ends the full feature phase: everything in flight is completed with
+    /// `host` (the midlayer retries or fails it), one at a time outside
+    /// the lock. Only with the send and receive work stopped: no token is
+    /// out for a copy then.
+    pub(crate) fn give_back_all(&self, phase: Phase, host: HostByte) {
+        {
+            let mut st = self.state.lock();
+            st.phase = phase;
+            st.clear_queues();
+        }
+        loop {
+            let Some(cmd) = self.state.lock().take_any() else {
+                return;
+            };
+            cmd.complete(CmdStatus::host(host));
+        }
     }
 }
