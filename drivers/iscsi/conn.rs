@@ -7,41 +7,47 @@
 //! out as they are; the last login response gives the CmdSN window and
 //! StatSN the full feature phase ([`super::datapath`]) starts from.
 
-use super::datapath::{self, Received};
+use super::datapath::{self, Received, Staged};
 use super::pdu::{
     segment::Digests, segment::PduLayout, serial::CmdSequence, serial::CmdWindow, CommonHeader,
     TargetPdu, BHS_LEN,
 };
-use super::session::SessionCore;
+use super::session::{Phase, SessionCore};
 use super::stats::PduCounters;
+use crate::hw::OwnedQueue;
 use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, Mutex},
-    time::{delay::fsleep, Delta},
-    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+    sync::{
+        atomic::{Atomic, Full, Relaxed},
+        Arc, ArcBorrow, Mutex,
+    },
+    workqueue::{impl_has_work, new_work, Work, WorkItem},
 };
 
-/// Largest PDU accepted (header, data segment and padding): iscsid offers
-/// MaxRecvDataSegmentLength 256 KiB at most by default.
-const MAX_PDU: usize = 256 * 1024 + 64;
+/// Largest data segment received: our MaxRecvDataSegmentLength may not be
+/// more (`start_conn` refuses it); iscsid offers 256 KiB at most by default.
+pub(crate) const MAX_RECV_SEGMENT: u32 = 256 * 1024;
+
+/// Largest PDU accepted: header, the longest AHS, data segment, padding
+/// and digests.
+const MAX_PDU: usize = BHS_LEN + 255 * 4 + MAX_RECV_SEGMENT as usize + 3 + 8;
 
 /// Largest data segment sent (immediate data or one Data-Out): the send
 /// buffer's size. Smaller than what the target accepts is allowed.
 pub(crate) const MAX_SEND_SEGMENT: u32 = 256 * 1024;
 
-/// How long a send waits for socket buffer space, in 1 ms steps.
-const SEND_WAIT_MS: u32 = 5000;
+/// PDUs a send or receive work run handles before it yields (requeued),
+/// so that one busy connection does not hold a worker.
+const BUDGET: u32 = 64;
 
 /// A PDU being received.
 struct Rx {
     buf: KVVec<u8>,
     /// Bytes of the PDU received so far.
     have: usize,
-    /// The connection failed (reported once): nothing more is read.
-    failed: bool,
 }
 
 /// The socket with our callbacks installed. Shared so that receiving and
@@ -53,13 +59,17 @@ type Bound = Arc<SocketCallbacks<Conn>>;
 pub(crate) struct Conn {
     handle: ConnHandle,
     core: Arc<SessionCore>,
+    /// The session's reclaim-safe queue the send and receive work run on.
+    queue: Arc<OwnedQueue>,
+    /// The connection failed (reported once) or is being stopped: nothing
+    /// more is sent, received or reported.
+    failed: Atomic<bool>,
     /// The socket while bound.
     #[pin]
     socket: Mutex<Option<Bound>>,
-    /// Serialises senders (PDUs go out whole, CmdSNs in order); holds the
-    /// buffer data segments are copied into.
+    /// The PDU being sent (only the send work sends).
     #[pin]
-    tx: Mutex<KVVec<u8>>,
+    tx: Mutex<Staged>,
     #[pin]
     rx: Mutex<Rx>,
     #[pin]
@@ -75,17 +85,22 @@ impl_has_work! {
 }
 
 impl Conn {
-    pub(crate) fn new(handle: ConnHandle, core: Arc<SessionCore>) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        handle: ConnHandle,
+        core: Arc<SessionCore>,
+        queue: Arc<OwnedQueue>,
+    ) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 handle,
                 core,
+                queue,
+                failed: Atomic::new(true),
                 socket <- new_mutex!(None),
-                tx <- new_mutex!(KVVec::new()),
+                tx <- new_mutex!(Staged::new()),
                 rx <- new_mutex!(Rx {
                     buf: KVVec::new(),
                     have: 0,
-                    failed: false,
                 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
                 tx_work <- new_work!("orion_iscsi::tx"),
@@ -107,14 +122,14 @@ impl Conn {
                 rx.buf.resize(MAX_PDU, 0, GFP_KERNEL)?;
             }
             rx.have = 0;
-            rx.failed = false;
         }
         {
             let mut tx = self.tx.lock();
-            let want = MAX_SEND_SEGMENT as usize;
-            if tx.len() < want {
-                tx.resize(want, 0, GFP_KERNEL)?;
+            if tx.buf.len() < Staged::CAPACITY {
+                tx.buf.resize(Staged::CAPACITY, 0, GFP_KERNEL)?;
             }
+            tx.len = 0;
+            tx.sent = 0;
         }
         let socket = TcpSocket::from_fd(fd)?;
         let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
@@ -122,83 +137,124 @@ impl Conn {
         if let Some(old) = old {
             let _ = old.socket().shutdown(Shutdown::Both);
         }
+        self.failed.store(false, Relaxed);
         // Data may have arrived before the callbacks were in place.
         self.kick_rx();
         Ok(())
     }
 
-    /// Stops using the socket: it is shut down, the receive work is
-    /// cancelled, and the callbacks are restored (which waits for any
-    /// running one) when the last user of the socket lets go of it, here
-    /// or in a send in progress.
+    /// Stops using the socket: no more errors are reported, the socket
+    /// is shut down, the work is cancelled (send, receive, then send again
+    /// in case the receive work kicked it), and the callbacks are restored
+    /// when the last user of the socket lets go of it.
     pub(crate) fn unbind(self: &Arc<Self>) {
+        let _ = self.failed.xchg(true, Full);
         let taken = self.socket.lock().take();
         if let Some(bound) = &taken {
             let _ = bound.socket().shutdown(Shutdown::Both);
         }
         drop(taken);
-        // No callback queues them any more; a queued or running one ends.
+        crate::hw::work::cancel_sync::<Conn, 1>(self);
         crate::hw::work::cancel_sync::<Conn, 0>(self);
         crate::hw::work::cancel_sync::<Conn, 1>(self);
         self.rx.lock().have = 0;
+        let mut tx = self.tx.lock();
+        tx.len = 0;
+        tx.sent = 0;
+    }
+
+    /// Reports a connection error to iscsid, once: the class stops the
+    /// connection and iscsid logs in again.
+    pub(crate) fn fail(&self, err: ConnError) {
+        if !self.failed.xchg(true, Full) {
+            self.handle.error_event(err);
+        }
     }
 
     fn kick_rx(self: &Arc<Self>) {
-        let _ = workqueue::system().enqueue::<Arc<Conn>, 0>(self.clone());
+        let _ = self.queue.enqueue::<Arc<Conn>, 0>(self.clone());
     }
 
-    /// Runs the send work (new jobs, or the window opened).
+    /// Runs the send work (new jobs, the window opened, buffer space).
     pub(crate) fn kick_tx(self: &Arc<Self>) {
-        let _ = workqueue::system().enqueue::<Arc<Conn>, 1>(self.clone());
+        let _ = self.queue.enqueue::<Arc<Conn>, 1>(self.clone());
     }
 
     fn bound(&self) -> Option<Bound> {
         self.socket.lock().clone()
     }
 
-    /// Sends a PDU iscsid built: header, data segment, padding. In the
-    /// full feature phase (a logout, a text request) it gets the session's
-    /// CmdSN and ExpStatSN, as libiscsi gives them.
-    pub(crate) fn send_pdu(&self, hdr: &[u8], data: &[u8]) -> Result {
-        let mut bhs: [u8; BHS_LEN] = hdr.try_into().map_err(|_| EINVAL)?;
-        let _tx = self.tx.lock();
-        {
-            let mut st = self.core.state.lock();
-            if st.running {
-                let immediate = bhs.first().is_some_and(|b| b & 0x40 != 0);
-                let cmd_sn = if immediate {
-                    st.seq.immediate()
-                } else {
-                    let sn = st.seq.next_cmd_sn();
-                    let _ = st.seq.assign();
-                    sn
-                };
-                if let Some(f) = bhs.get_mut(24..28) {
-                    f.copy_from_slice(&cmd_sn.to_be_bytes());
-                }
-                if let Some(f) = bhs.get_mut(28..32) {
-                    f.copy_from_slice(&st.exp_stat_sn.to_be_bytes());
-                }
-            }
+    /// Queues a PDU iscsid built (login, text, logout) for the send
+    /// work, which gives it the session's CmdSN and ExpStatSN in the full
+    /// feature phase, in order with the commands, as libiscsi does.
+    pub(crate) fn send_pdu(self: &Arc<Self>, hdr: &[u8], data: &[u8]) -> Result {
+        if hdr.len() != BHS_LEN || self.bound().is_none() {
+            return Err(if hdr.len() != BHS_LEN {
+                EINVAL
+            } else {
+                ENOTCONN
+            });
         }
-        self.send_raw(&bhs, data)
+        let len = BHS_LEN.checked_add(data.len()).ok_or(EINVAL)?;
+        if len.saturating_add(4) > Staged::CAPACITY {
+            return Err(EINVAL);
+        }
+        let mut pdu = KVec::with_capacity(len, GFP_KERNEL)?;
+        pdu.extend_from_slice(hdr, GFP_KERNEL)?;
+        pdu.extend_from_slice(data, GFP_KERNEL)?;
+        let refused = self.core.state.lock().mgmt.push(pdu);
+        if let Err(pdu) = refused {
+            // Freed outside the lock.
+            drop(pdu);
+            return Err(EAGAIN);
+        }
+        self.kick_tx();
+        Ok(())
     }
 
-    /// Sends one PDU: header, data segment, padding. The caller holds
-    /// `tx`.
-    pub(crate) fn send_raw(&self, hdr: &[u8], data: &[u8]) -> Result {
-        let pad = [0u8; 3];
-        let pad = pad
-            .get(..super::pdu::segment::pad_len(data.len()))
-            .unwrap_or(&[]);
-        let bound = self.bound().ok_or(ENOTCONN)?;
-        send_all(bound.socket(), &[hdr, data, pad])?;
-        if let Some(&b0) = hdr.first() {
-            if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
-                self.counters.count(op, data.len());
+    /// Sends what is staged and stages more, until the socket is full,
+    /// nothing is left or the budget is spent.
+    fn transmit(self: &Arc<Self>) {
+        let Some(bound) = self.bound() else {
+            return;
+        };
+        let mut tx = self.tx.lock();
+        let mut budget = BUDGET;
+        while !self.failed.load(Relaxed) {
+            if !tx.pending() {
+                if budget == 0 {
+                    drop(tx);
+                    self.kick_tx();
+                    return;
+                }
+                budget -= 1;
+                match datapath::stage_next(&self.core, &mut tx) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        pr_err!("iSCSI: a PDU could not be built ({:?})\n", e);
+                        self.fail(ConnError::ConnFailed);
+                        return;
+                    }
+                }
+            }
+            match bound.socket().send(&[tx.rest()], false) {
+                Ok(n) => {
+                    tx.sent = tx.sent.saturating_add(n);
+                    if !tx.pending() {
+                        if let Some(op) = tx.opcode {
+                            self.counters.count(op, tx.data_len);
+                        }
+                    }
+                }
+                // The socket's write-space callback kicks us again.
+                Err(e) if e == EAGAIN => return,
+                Err(_) => {
+                    self.fail(ConnError::ConnFailed);
+                    return;
+                }
             }
         }
-        Ok(())
     }
 
     pub(crate) fn stats(&self) -> ConnStats {
@@ -216,45 +272,39 @@ impl Conn {
         }
     }
 
-    /// Receives what the socket has, passing each whole PDU up.
-    fn receive(&self) {
+    /// Receives what the socket has, passing each whole PDU up, up to
+    /// the budget (then the work is requeued).
+    fn receive(self: &Arc<Self>) {
         let Some(bound) = self.bound() else {
             return;
         };
         let socket = bound.socket();
         let mut rx = self.rx.lock();
-        let fail = |rx: &mut Rx, err: ConnError| {
-            // Once: the class stops the connection and iscsid reconnects.
-            rx.failed = true;
-            self.handle.error_event(err);
-        };
-        while !rx.failed {
+        let mut budget = BUDGET;
+        while !self.failed.load(Relaxed) {
             let need = match pdu_len(&rx) {
                 Ok(n) => n,
                 Err(e) => {
                     pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
-                    fail(&mut rx, ConnError::Protocol);
+                    self.fail(ConnError::Protocol);
                     return;
                 }
             };
             // `pdu_len` keeps `need` within the buffer `bind` allocated.
-            if rx.buf.len() < need {
-                fail(&mut rx, ConnError::ConnFailed);
-                return;
-            }
             let have = rx.have;
             let Some(dst) = rx.buf.get_mut(have..need) else {
+                self.fail(ConnError::ConnFailed);
                 return;
             };
             match socket.recv(dst) {
                 Ok(0) => {
-                    fail(&mut rx, ConnError::ConnFailed);
+                    self.fail(ConnError::ConnFailed);
                     return;
                 }
                 Ok(n) => rx.have = have.saturating_add(n),
                 Err(e) if e == EAGAIN => return,
                 Err(_) => {
-                    fail(&mut rx, ConnError::ConnFailed);
+                    self.fail(ConnError::ConnFailed);
                     return;
                 }
             }
@@ -263,6 +313,12 @@ impl Conn {
                     self.deliver(pdu);
                 }
                 rx.have = 0;
+                budget -= 1;
+                if budget == 0 {
+                    drop(rx);
+                    self.kick_rx();
+                    return;
+                }
             }
         }
     }
@@ -287,8 +343,8 @@ impl Conn {
             .count(common.opcode, data.map_or(0, |d| d.len()));
         let data = data.unwrap_or(&[]);
         let decoded = TargetPdu::decode(hdr);
-        let running = self.core.state.lock().running;
-        if running {
+        let phase = self.core.state.lock().phase;
+        if matches!(phase, Phase::Running | Phase::LoggingOut) {
             let handled = decoded
                 .map_err(datapath::Violation::Codec)
                 .and_then(|p| datapath::receive(&self.core, &p, data));
@@ -297,7 +353,7 @@ impl Conn {
                 Ok(Received::Up) => {}
                 Err(v) => {
                     pr_err!("iSCSI: protocol violation by the target: {}\n", v);
-                    self.handle.error_event(ConnError::Protocol);
+                    self.fail(ConnError::Protocol);
                     return;
                 }
             }
@@ -333,43 +389,6 @@ fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
     Ok(len)
 }
 
-/// Sends every byte of `parts`, waiting for buffer space (process
-/// context).
-fn send_all(socket: &TcpSocket, parts: &[&[u8]]) -> Result {
-    let mut left: usize = parts.iter().map(|p| p.len()).sum();
-    let mut skip = 0usize;
-    let mut waited = 0u32;
-    while left > 0 {
-        // The parts from byte `skip` on.
-        let mut bufs: [&[u8]; 3] = [&[]; 3];
-        let mut off = skip;
-        let mut n = 0usize;
-        for p in parts {
-            if off >= p.len() {
-                off -= p.len();
-                continue;
-            }
-            if let (Some(slot), Some(rest)) = (bufs.get_mut(n), p.get(off..)) {
-                *slot = rest;
-                n += 1;
-            }
-            off = 0;
-        }
-        match socket.send(bufs.get(..n).unwrap_or(&[]), false) {
-            Ok(sent) => {
-                skip = skip.saturating_add(sent);
-                left = left.saturating_sub(sent);
-            }
-            Err(e) if e == EAGAIN && waited < SEND_WAIT_MS => {
-                waited += 1;
-                fsleep(Delta::from_millis(1));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
 impl WorkItem<0> for Conn {
     type Pointer = Arc<Conn>;
 
@@ -384,11 +403,7 @@ impl WorkItem<1> for Conn {
     type Pointer = Arc<Conn>;
 
     fn run(this: Arc<Conn>) {
-        let mut tx = this.tx.lock();
-        if let Err(e) = datapath::send_jobs(&this, &this.core, &mut tx) {
-            pr_err!("iSCSI: send failed: {:?}\n", e);
-            this.handle.error_event(ConnError::ConnFailed);
-        }
+        this.transmit();
     }
 }
 
@@ -403,5 +418,7 @@ impl SocketEvents for Conn {
         }
     }
 
-    fn write_space(_this: ArcBorrow<'_, Self>) {}
+    fn write_space(this: ArcBorrow<'_, Self>) {
+        Arc::from(this).kick_tx();
+    }
 }

@@ -10,7 +10,9 @@
 use super::conn::MAX_SEND_SEGMENT;
 use super::pdu::{
     request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr},
-    response::{DataIn, NopIn, R2t, Residual, ResponseData, ScsiResponse, ScsiResponseCode, TargetPdu},
+    response::{
+        DataIn, NopIn, R2t, Residual, ResponseData, ScsiResponse, ScsiResponseCode, TargetPdu,
+    },
     serial, Opcode, PduError, BHS_LEN, RESERVED_TAG,
 };
 use super::session::{Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
@@ -275,7 +277,10 @@ fn command(st: &mut Ffp) -> Result<Step> {
             continue;
         };
         let imm = if task.write && neg.immediate_data {
-            task.len.min(neg.first_burst).min(neg.max_xmit).min(MAX_SEND_SEGMENT)
+            task.len
+                .min(neg.first_burst)
+                .min(neg.max_xmit)
+                .min(MAX_SEND_SEGMENT)
         } else {
             0
         };

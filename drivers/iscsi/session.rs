@@ -14,7 +14,7 @@
 
 use super::pdu::{serial::CmdSequence, serial::CmdWindow, Lun};
 use super::transport::IscsiOps;
-use crate::scsi::{CmdStatus, Command, HostByte, SENSE_BUFFER_SIZE};
+use crate::scsi::{command::SENSE_BUFFER_SIZE, CmdStatus, Command, HostByte};
 use kernel::{new_spinlock_irq, prelude::*, sync::SpinLockIrq};
 
 /// The limits login negotiated that the data path obeys.
@@ -107,6 +107,8 @@ pub(crate) struct Task {
     pub(crate) progress: u32,
     /// [`Self::progress`] at the last timeout.
     pub(crate) progress_seen: u32,
+    /// [`Ffp::rx_progress`] at the last timeout (or when queued).
+    pub(crate) rx_seen: u32,
     /// The response, when it came while `cmd` was out.
     pub(crate) done: Option<Completion>,
 }
@@ -218,7 +220,7 @@ pub(crate) struct Ffp {
     pub(crate) data_out: Ring<DataOutJob>,
     pub(crate) nop_replies: Ring<NopReply>,
     /// iscsid's PDUs (login, text, logout), header and data as given.
-    pub(crate) mgmt: Ring<KVVec<u8>>,
+    pub(crate) mgmt: Ring<KVec<u8>>,
     /// The next [`Task::serial`].
     pub(crate) next_serial: u32,
     /// Bumped on every PDU received.
@@ -256,7 +258,11 @@ impl Ffp {
     /// Ends a command: its task leaves its slot and its token is returned
     /// for the caller to complete after unlocking; or, while a copy has the
     /// token out, the completion waits in the task.
-    pub(crate) fn end(&mut self, tag: usize, done: Completion) -> Option<(Command<IscsiOps>, Completion)> {
+    pub(crate) fn end(
+        &mut self,
+        tag: usize,
+        done: Completion,
+    ) -> Option<(Command<IscsiOps>, Completion)> {
         let slot = self.tasks.get_mut(tag)?;
         let task = slot.as_mut()?;
         match task.cmd.take() {

@@ -8,26 +8,28 @@
 //! knows only a fixed list of transport names: orion then stands in for
 //! the kernel's `iscsi_tcp`, one of the two at a time.
 
+use super::conn::MAX_RECV_SEGMENT;
+use super::pdu::Lun;
+use super::session::{Negotiated, Phase, SessionCore, Task, MAX_R2T};
 use super::{conn::Conn, params::ParamStore};
 use crate::common::{stats::IoStats, stats_attrs::StatsDevice};
+use crate::hw::{workqueue::Flags, OwnedQueue};
+use crate::scsi::{iscsi::ConnError, DataDirection, QueueBusy};
 use crate::scsi::{
     iscsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
         NewSession, Param, Session, StopMode,
     },
     CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostConfig, HostOperations,
-    NewCommand, Requeue, SysfsWriter, Template,
+    HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
 };
 use core::fmt::Write;
 use kernel::{
-    new_mutex,
+    new_mutex, new_spinlock_irq,
     prelude::*,
-    new_spinlock_irq,
     sync::{Arc, Mutex, SpinLockIrq},
+    time::{delay::fsleep, Delta},
 };
-use super::pdu::Lun;
-use super::session::{Job, Negotiated, SessionCore, Task};
-use crate::scsi::{DataDirection, QueueBusy};
 
 /// The iSCSI initiator's host template operations.
 pub(crate) struct IscsiOps;
@@ -47,6 +49,11 @@ pub(crate) struct SessionData {
     #[pin]
     conn: SpinLockIrq<Option<Arc<Conn>>>,
     core: Arc<SessionCore>,
+    /// The send and receive work of the session's connection run here: a
+    /// queue with a rescuer, as writeback to free memory may go through
+    /// this session. Dropped with the host, after the connection's work is
+    /// cancelled.
+    queue: Arc<OwnedQueue>,
 }
 
 /// Drops the session's reference to `conn` (not to another connection
@@ -63,14 +70,42 @@ fn forget_conn(host: &SessionData, conn: &Arc<Conn>) {
 /// The limits login negotiated, from iscsid's parameters.
 fn negotiated(params: &ParamStore) -> Negotiated {
     let d = Negotiated::DEFAULT;
-    let num = |p: Param, dflt: u32| params.get(p).and_then(|v| v.trim().parse().ok()).unwrap_or(dflt);
+    let num = |p: Param, dflt: u32| {
+        params
+            .get(p)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(dflt)
+    };
     let yes = |p: Param, dflt: bool| params.get(p).map_or(dflt, |v| v.trim() == "1");
     Negotiated {
         max_xmit: num(Param::MAX_XMIT_DLENGTH, d.max_xmit).clamp(512, 1 << 24),
         first_burst: num(Param::FIRST_BURST, d.first_burst).max(512),
         max_burst: num(Param::MAX_BURST, d.max_burst).max(512),
         immediate_data: yes(Param::IMM_DATA_EN, d.immediate_data),
+        unsolicited_data: !yes(Param::INITIAL_R2T_EN, !d.unsolicited_data),
     }
+}
+
+/// How long a session reset waits for the connection's commands to be
+/// given back (iscsid stops the failed connection).
+const RECOVERY_WAIT_MS: u32 = 30_000;
+
+/// Session recovery, the target and host reset of iSCSI: the connection
+/// is failed, iscsid stops it (its commands are given back, to be retried
+/// once a new connection is logged in) and logs in again.
+fn session_reset(host: &SessionData) -> EhResult {
+    if let Some(conn) = host.conn.lock().clone() {
+        conn.fail(ConnError::ConnFailed);
+    }
+    let mut waited = 0;
+    while host.core.state.lock().busy() {
+        if waited >= RECOVERY_WAIT_MS {
+            return EhResult::Failed;
+        }
+        fsleep(Delta::from_millis(50));
+        waited += 50;
+    }
+    EhResult::Success
 }
 
 /// Keeps the transport registered.
@@ -120,16 +155,52 @@ impl HostOperations for IscsiOps {
         Ok(IoStats::default())
     }
 
+    fn eh_timed_out(host: &SessionData, cmd: &CommandRef<Self>) -> TimeoutAction {
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let mut st = host.core.state.lock();
+        let phase = st.phase;
+        let rx_progress = st.rx_progress;
+        let Some(task) = st.task_mut(tag) else {
+            return TimeoutAction::NotHandled;
+        };
+        match phase {
+            // The session is being recovered or logged out: the command is
+            // given back when the connection stops (the transport class's
+            // recovery timeout bounds that).
+            Phase::Login | Phase::LoggingOut => TimeoutAction::ResetTimer,
+            Phase::Terminated => TimeoutAction::NotHandled,
+            Phase::Running => {
+                // A command that moved since the last look, or one still
+                // waiting to be sent on a connection that moves, gets more
+                // time; a stuck one goes to the error handler.
+                let moved = task.progress != task.progress_seen
+                    || (!task.sent && rx_progress != task.rx_seen);
+                task.progress_seen = task.progress;
+                task.rx_seen = rx_progress;
+                if moved {
+                    TimeoutAction::ResetTimer
+                } else {
+                    TimeoutAction::NotHandled
+                }
+            }
+        }
+    }
+
     fn eh_abort(_host: &SessionData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
         // Task management is issue 11: the midlayer escalates to the
-        // session's recovery.
+        // session's recovery (target and host reset).
         EhResult::Failed
     }
 
-    fn queue_command<'q>(
-        host: &SessionData,
-        cmd: NewCommand<'q, Self>,
-    ) -> Result<(), Requeue<'q>> {
+    fn eh_target_reset(host: &SessionData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
+        session_reset(host)
+    }
+
+    fn eh_host_reset(host: &SessionData, _shost: &HostRef<Self>, _eh: &EhContext) -> EhResult {
+        session_reset(host)
+    }
+
+    fn queue_command<'q>(host: &SessionData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let tag = (cmd.unique_tag() & 0xffff) as usize;
         let (read, write) = match cmd.data_direction() {
             DataDirection::FromDevice => (true, false),
@@ -150,26 +221,55 @@ impl HostOperations for IscsiOps {
         let len = if read || write { cmd.transfer_len() } else { 0 };
         let lun = Lun::from_linux(cmd.device().lun());
         let mut st = host.core.state.lock();
+        match st.phase {
+            Phase::Running => {}
+            // Retried once logged in again (the session is blocked meanwhile)
+            // or failed when the session ends.
+            Phase::Login | Phase::LoggingOut => {
+                drop(st);
+                return Err(cmd.requeue(QueueBusy::Host));
+            }
+            Phase::Terminated => {
+                drop(st);
+                return crate::common::early::finish_early(
+                    cmd,
+                    CmdStatus::host(HostByte::NoConnect),
+                );
+            }
+        }
+        // No more commands than the target's window takes: the rest waits
+        // in the block layer, not here.
+        let room = st.seq.credits() as usize > st.commands.len();
         let free = st.tasks.get(tag).is_some_and(|t| t.is_none());
-        if !st.running || !free || !st.has_room(1) {
+        if !room || !free {
             drop(st);
-            return Err(cmd.requeue(QueueBusy::Host));
+            return Err(cmd.requeue(if room {
+                QueueBusy::Host
+            } else {
+                QueueBusy::Target
+            }));
         }
         let serial = st.next_serial;
         st.next_serial = serial.wrapping_add(1);
         let task = Task {
-            cmd: cmd.accept(),
+            cmd: Some(cmd.accept()),
             lun,
             cdb,
             len,
             read,
             write,
             serial,
+            sent: false,
+            progress: 0,
+            progress_seen: 0,
+            rx_seen: st.rx_progress,
+            done: None,
         };
         if let Some(slot) = st.tasks.get_mut(tag) {
             *slot = Some(task);
         }
-        let _ = st.push(Job::Command(tag));
+        // Room: one entry per tag.
+        let _ = st.commands.push(tag);
         drop(st);
         if let Some(conn) = host.conn.lock().clone() {
             conn.kick_tx();
@@ -199,18 +299,27 @@ impl IscsiOperations for IscsiOps {
         let cfg = host_config(cmds_max, req.queue_depth.clamp(1, cmds_max));
         let params = ParamStore::new()?;
         let core = Arc::pin_init(SessionCore::new(usize::from(cmds_max))?, GFP_KERNEL)?;
+        let queue = Arc::new(
+            OwnedQueue::new(
+                fmt!("orion_iscsi"),
+                Flags::MEM_RECLAIM | Flags::HIGHPRI | Flags::UNBOUND,
+                2,
+            )?,
+            GFP_KERNEL,
+        )?;
         Ok((
             cfg,
             try_pin_init!(SessionData {
                 params <- new_mutex!(params),
                 conn <- new_spinlock_irq!(None),
                 core,
+                queue,
             }),
         ))
     }
 
     fn create_conn(host: &SessionData, handle: ConnHandle, _cid: u32) -> Result<Arc<Conn>> {
-        Conn::new(handle, host.core.clone())
+        Conn::new(handle, host.core.clone(), host.queue.clone())
     }
 
     fn bind_conn(session: &Session<Self>, conn: &Arc<Conn>, fd: i32, _leading: bool) -> Result {
@@ -219,34 +328,55 @@ impl IscsiOperations for IscsiOps {
         Ok(())
     }
 
-    fn start_conn(session: &Session<Self>, _conn: &Arc<Conn>) -> Result {
+    fn start_conn(session: &Session<Self>, conn: &Arc<Conn>) -> Result {
         let data = session.data();
-        let neg = negotiated(&data.params.lock());
+        let (neg, max_recv, max_r2t) = {
+            let params = data.params.lock();
+            let num = |p: Param| params.get(p).and_then(|v| v.trim().parse::<u32>().ok());
+            (
+                negotiated(&params),
+                num(Param::MAX_RECV_DLENGTH).unwrap_or(8192),
+                num(Param::MAX_R2T).unwrap_or(1),
+            )
+        };
+        // The receive buffer and the Data-Out queue are sized at bind and
+        // creation: refuse what would not fit rather than fail later.
+        if max_recv > MAX_RECV_SEGMENT || max_r2t == 0 || max_r2t > MAX_R2T {
+            pr_err!(
+                "iSCSI: MaxRecvDataSegmentLength {} (at most {}) or MaxOutstandingR2T {} (1 to {}) not supported\n",
+                max_recv,
+                MAX_RECV_SEGMENT,
+                max_r2t,
+                MAX_R2T
+            );
+            return Err(EINVAL);
+        }
         {
             let mut st = data.core.state.lock();
             st.neg = neg;
-            st.running = true;
+            st.phase = Phase::Running;
         }
         session.unblock();
+        conn.kick_tx();
         Ok(())
     }
 
     fn stop_conn(session: &Session<Self>, conn: &Arc<Conn>, mode: StopMode) {
         let data = session.data();
-        // No new command, no new job; then the work stops.
-        data.core.state.lock().running = false;
+        let (phase, host) = match mode {
+            StopMode::Terminate => (Phase::Terminated, HostByte::NoConnect),
+            // Retried once the session is back (or failed by the class's
+            // recovery timeout).
+            StopMode::Recover | StopMode::Suspend => (Phase::Login, HostByte::TransportDisrupted),
+        };
+        // No new command; then the session is blocked (retries wait), the
+        // work stops, and what was in flight is given back.
+        data.core.state.lock().phase = phase;
         if mode == StopMode::Recover {
             session.block();
         }
         conn.unbind();
-        // What was in flight: retried once the session is back (recovery)
-        // or failed (the session ends).
-        let status = if mode == StopMode::Recover {
-            CmdStatus::host(HostByte::TransportDisrupted)
-        } else {
-            CmdStatus::host(HostByte::NoConnect)
-        };
-        data.core.state.lock().give_back_all(status);
+        data.core.give_back_all(phase, host);
         forget_conn(data, conn);
     }
 
