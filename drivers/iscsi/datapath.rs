@@ -237,6 +237,7 @@ fn data_out(st: &mut Ffp) -> Result<Option<Step>> {
         .map_err(|_| EINVAL)?;
         task.progress = task.progress.wrapping_add(1);
         let Some(cmd) = task.cmd.take() else {
+            st.data_out.pop();
             continue;
         };
         if last {

@@ -225,6 +225,9 @@ pub(crate) struct Ffp {
     pub(crate) next_serial: u32,
     /// Bumped on every PDU received.
     pub(crate) rx_progress: u32,
+    /// Bumped each time the connection stops and what was in flight is
+    /// given back (a session reset waits for that).
+    pub(crate) stops: u32,
 }
 
 impl Ffp {
@@ -291,11 +294,6 @@ impl Ffp {
             .iter_mut()
             .find_map(|slot| slot.take().and_then(|t| t.cmd))
     }
-
-    /// Whether any command is in flight.
-    pub(crate) fn busy(&self) -> bool {
-        self.tasks.iter().any(|t| t.is_some())
-    }
 }
 
 /// What the host and the connection share.
@@ -332,6 +330,7 @@ impl SessionCore {
                 mgmt,
                 next_serial: 0,
                 rx_progress: 0,
+                stops: 0,
             }),
         }? Error))
     }
@@ -344,6 +343,7 @@ impl SessionCore {
         {
             let mut st = self.state.lock();
             st.phase = phase;
+            st.stops = st.stops.wrapping_add(1);
             st.clear_queues();
         }
         loop {

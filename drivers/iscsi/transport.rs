@@ -94,11 +94,15 @@ const RECOVERY_WAIT_MS: u32 = 30_000;
 /// is failed, iscsid stops it (its commands are given back, to be retried
 /// once a new connection is logged in) and logs in again.
 fn session_reset(host: &SessionData) -> EhResult {
-    if let Some(conn) = host.conn.lock().clone() {
-        conn.fail(ConnError::ConnFailed);
+    let stops = host.core.state.lock().stops;
+    let conn = host.conn.lock().clone();
+    match conn {
+        Some(conn) => conn.fail(ConnError::ConnFailed),
+        // No connection: nothing is in flight on one.
+        None => return EhResult::Success,
     }
     let mut waited = 0;
-    while host.core.state.lock().busy() {
+    while host.core.state.lock().stops == stops {
         if waited >= RECOVERY_WAIT_MS {
             return EhResult::Failed;
         }
@@ -271,7 +275,8 @@ impl HostOperations for IscsiOps {
         // Room: one entry per tag.
         let _ = st.commands.push(tag);
         drop(st);
-        if let Some(conn) = host.conn.lock().clone() {
+        let conn = host.conn.lock().clone();
+        if let Some(conn) = conn {
             conn.kick_tx();
         }
         Ok(())
