@@ -39,6 +39,9 @@ const MAX_PDU: usize = BHS_LEN + 255 * 4 + MAX_RECV_SEGMENT as usize + 3 + 8;
 /// buffer's size. Smaller than what the target accepts is allowed.
 pub(crate) const MAX_SEND_SEGMENT: u32 = 256 * 1024;
 
+/// Largest data segment of a PDU iscsid sends.
+const MAX_MGMT_DATA: usize = 16 * 1024;
+
 /// PDUs a send or receive work run handles before it yields (requeued),
 /// so that one busy connection does not hold a worker.
 const BUDGET: u32 = 64;
@@ -143,18 +146,28 @@ impl Conn {
         Ok(())
     }
 
-    /// Stops using the socket: no more errors are reported, the socket
-    /// is shut down, the work is cancelled (send, receive, then send again
-    /// in case the receive work kicked it), and the callbacks are restored
-    /// when the last user of the socket lets go of it.
-    pub(crate) fn unbind(self: &Arc<Self>) {
+    /// Stops the connection's traffic: nothing more is received, sent or
+    /// reported (the work and callbacks may still run, and find nothing to
+    /// do).
+    pub(crate) fn quiesce(&self) {
         let _ = self.failed.xchg(true, Full);
+    }
+
+    /// Stops using the socket, for good once the caller has made sure no
+    /// one kicks the work any more (`forget_conn`): traffic stops, the
+    /// socket is shut down and taken, the work is cancelled (its runs drop
+    /// their socket references), the callbacks are restored with the last
+    /// reference (no callback kicks the work after that), and the work is
+    /// cancelled again (receive first, which kicks send).
+    pub(crate) fn unbind(self: &Arc<Self>) {
+        self.quiesce();
         let taken = self.socket.lock().take();
         if let Some(bound) = &taken {
             let _ = bound.socket().shutdown(Shutdown::Both);
         }
-        drop(taken);
         crate::hw::work::cancel_sync::<Conn, 1>(self);
+        crate::hw::work::cancel_sync::<Conn, 0>(self);
+        drop(taken);
         crate::hw::work::cancel_sync::<Conn, 0>(self);
         crate::hw::work::cancel_sync::<Conn, 1>(self);
         self.rx.lock().have = 0;
@@ -195,10 +208,12 @@ impl Conn {
                 ENOTCONN
             });
         }
-        let len = BHS_LEN.checked_add(data.len()).ok_or(EINVAL)?;
-        if len.saturating_add(4) > Staged::CAPACITY {
+        // Login and text data segments are 8 KiB at most during login
+        // and small after; a bound keeps the allocation small.
+        if data.len() > MAX_MGMT_DATA {
             return Err(EINVAL);
         }
+        let len = BHS_LEN.checked_add(data.len()).ok_or(EINVAL)?;
         let mut pdu = KVec::with_capacity(len, GFP_KERNEL)?;
         pdu.extend_from_slice(hdr, GFP_KERNEL)?;
         pdu.extend_from_slice(data, GFP_KERNEL)?;
@@ -261,10 +276,12 @@ impl Conn {
         self.counters.snapshot()
     }
 
-    /// The target's address and port (`peer`), or ours.
+    /// The target's address and port (`peer`), or ours. Read under the
+    /// socket's lock: a reference kept here would keep the callbacks
+    /// installed past `unbind`.
     pub(crate) fn address(&self, peer: bool) -> Option<SocketAddr> {
-        let bound = self.bound()?;
-        let socket = bound.socket();
+        let guard = self.socket.lock();
+        let socket = guard.as_ref()?.socket();
         if peer {
             socket.peer_addr().ok()
         } else {
@@ -325,6 +342,11 @@ impl Conn {
 
     /// Handles a received PDU: the data path's, or iscsid's.
     fn deliver(&self, pdu: &[u8]) {
+        // Stopping: a PDU of the ended full feature phase must not reach
+        // iscsid as if it were a login response.
+        if self.failed.load(Relaxed) {
+            return;
+        }
         let Some(hdr) = pdu
             .get(..BHS_LEN)
             .and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok())

@@ -15,7 +15,7 @@ use super::pdu::{
     },
     serial, Opcode, PduError, BHS_LEN, RESERVED_TAG,
 };
-use super::session::{Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
+use super::session::{itt_of, mgmt_itt, Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
 use super::transport::IscsiOps;
 use crate::scsi::{CmdStatus, Command, HostByte};
 use kernel::prelude::*;
@@ -181,14 +181,22 @@ fn choose(st: &mut Ffp) -> Result<Step> {
         if ffp {
             let b0 = pdu.first().copied().unwrap_or(0);
             if carries_cmd_sn(b0) {
+                // No command goes out after a Logout (RFC 7143 11.14);
+                // iscsid sends it immediate.
+                if b0 & 0x3f == 0x06 {
+                    st.phase = Phase::LoggingOut;
+                }
                 let cmd_sn = if b0 & 0x40 != 0 {
                     st.seq.immediate()
                 } else {
-                    if b0 & 0x3f == 0x06 {
-                        st.phase = Phase::LoggingOut;
-                    }
                     st.seq.assign_unchecked()
                 };
+                // An ITT no command has (iscsid leaves it 0).
+                let itt = mgmt_itt(st.mgmt_itts);
+                st.mgmt_itts = st.mgmt_itts.wrapping_add(1);
+                if let Some(f) = pdu.get_mut(16..20) {
+                    f.copy_from_slice(&itt.to_be_bytes());
+                }
                 if let Some(f) = pdu.get_mut(24..28) {
                     f.copy_from_slice(&cmd_sn.to_be_bytes());
                 }
@@ -227,7 +235,7 @@ fn data_out(st: &mut Ffp) -> Result<Option<Step>> {
             final_bit: last,
             data_len: piece,
             lun: task.lun,
-            itt: job.tag as u32,
+            itt: itt_of(job.tag, job.serial),
             ttt: job.ttt,
             exp_stat_sn,
             data_sn: job.data_sn,
@@ -236,6 +244,9 @@ fn data_out(st: &mut Ffp) -> Result<Option<Step>> {
         .encode()
         .map_err(|_| EINVAL)?;
         task.progress = task.progress.wrapping_add(1);
+        if last && job.ttt != RESERVED_TAG {
+            task.r2ts = task.r2ts.saturating_sub(1);
+        }
         let Some(cmd) = task.cmd.take() else {
             st.data_out.pop();
             continue;
@@ -301,7 +312,7 @@ fn command(st: &mut Ffp) -> Result<Step> {
             ahs_words: 0,
             data_len: imm,
             lun: task.lun,
-            itt: tag as u32,
+            itt: itt_of(tag, task.serial),
             expected_data_len: task.len,
             sn: InitiatorSn {
                 cmd_sn,
@@ -312,19 +323,27 @@ fn command(st: &mut Ffp) -> Result<Step> {
         .encode()
         .map_err(|_| EINVAL)?;
         task.sent = true;
+        // Its timeout counts from here (`eh_timed_out`).
         task.progress = task.progress.wrapping_add(1);
+        task.progress_seen = task.progress;
         let serial = task.serial;
         let cmd = if imm > 0 { task.cmd.take() } else { None };
         if more {
-            // Room: the ring holds MAX_R2T + 1 jobs per tag.
-            let _ = st.data_out.push(DataOutJob {
+            let job = DataOutJob {
                 tag,
                 serial,
                 ttt: RESERVED_TAG,
                 offset: imm,
                 end: unsolicited_end,
                 data_sn: 0,
-            });
+            };
+            if st.push_data_out(job).is_err() {
+                // Cannot happen: the ring holds MAX_R2T + 1 jobs per tag.
+                if let Some(cmd) = cmd {
+                    let _ = st.put_back(tag, cmd);
+                }
+                return Err(ENOSPC);
+            }
         }
         return Ok(match cmd {
             Some(cmd) => Step::WithData {
@@ -400,9 +419,10 @@ pub(crate) fn receive(
 ) -> Result<Received, Violation> {
     let (received, after) = {
         let mut st = core.state.lock();
-        st.rx_progress = st.rx_progress.wrapping_add(1);
         let (exp, max) = pdu.cmd_window();
-        st.seq.update(exp, max);
+        if st.seq.update(exp, max) == serial::WindowUpdate::Advanced {
+            st.window_moves = st.window_moves.wrapping_add(1);
+        }
         if let Some(sn) = stat_sn(pdu) {
             if serial::ge(sn, st.exp_stat_sn) {
                 st.exp_stat_sn = sn.wrapping_add(1);
@@ -465,7 +485,7 @@ fn stat_sn(pdu: &TargetPdu) -> Option<u32> {
 
 /// The tag of a command in flight whose SCSI Command went out.
 fn sent_task(st: &mut Ffp, itt: u32) -> Result<usize, Violation> {
-    let tag = itt as usize;
+    let tag = st.tag_of(itt).ok_or(Violation::UnknownItt(itt))?;
     match st.task_mut(tag) {
         Some(t) if t.sent => {
             t.progress = t.progress.wrapping_add(1);
@@ -563,6 +583,7 @@ fn response(st: &mut Ffp, r: &ScsiResponse, data: &[u8]) -> Result<After, Violat
 fn r2t(st: &mut Ffp, r: &R2t) -> Result<After, Violation> {
     let tag = sent_task(st, r.itt)?;
     let max_burst = st.neg.max_burst;
+    let max_r2t = st.neg.max_r2t;
     let bad = Violation::BadData {
         itt: r.itt,
         offset: r.buffer_offset,
@@ -579,17 +600,20 @@ fn r2t(st: &mut Ffp, r: &R2t) -> Result<After, Violation> {
     {
         return Err(bad);
     }
+    if task.r2ts >= max_r2t {
+        return Err(Violation::TooManyR2ts);
+    }
+    task.r2ts += 1;
     let serial = task.serial;
-    st.data_out
-        .push(DataOutJob {
-            tag,
-            serial,
-            ttt: r.ttt,
-            offset: r.buffer_offset,
-            end: r.buffer_offset.saturating_add(r.desired_len),
-            data_sn: 0,
-        })
-        .map_err(|_| Violation::TooManyR2ts)?;
+    st.push_data_out(DataOutJob {
+        tag,
+        serial,
+        ttt: r.ttt,
+        offset: r.buffer_offset,
+        end: r.buffer_offset.saturating_add(r.desired_len),
+        data_sn: 0,
+    })
+    .map_err(|_| Violation::TooManyR2ts)?;
     Ok(After::Nothing)
 }
 

@@ -28,6 +28,8 @@ pub(crate) struct Negotiated {
     pub(crate) immediate_data: bool,
     /// InitialR2T=No: unsolicited Data-Out may follow the command.
     pub(crate) unsolicited_data: bool,
+    /// MaxOutstandingR2T: R2Ts a command may have unanswered.
+    pub(crate) max_r2t: u32,
 }
 
 impl Negotiated {
@@ -38,6 +40,7 @@ impl Negotiated {
         max_burst: 262144,
         immediate_data: true,
         unsolicited_data: false,
+        max_r2t: 1,
     };
 }
 
@@ -107,8 +110,10 @@ pub(crate) struct Task {
     pub(crate) progress: u32,
     /// [`Self::progress`] at the last timeout.
     pub(crate) progress_seen: u32,
-    /// [`Ffp::rx_progress`] at the last timeout (or when queued).
-    pub(crate) rx_seen: u32,
+    /// [`Ffp::window_moves`] at the last timeout (or when queued).
+    pub(crate) window_seen: u32,
+    /// R2Ts received and not yet answered in full.
+    pub(crate) r2ts: u32,
     /// The response, when it came while `cmd` was out.
     pub(crate) done: Option<Completion>,
 }
@@ -193,6 +198,18 @@ impl<T> Ring<T> {
     pub(crate) fn clear(&mut self) {
         while self.pop().is_some() {}
     }
+
+    /// Keeps only the items `keep` accepts, in order.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        for _ in 0..self.len {
+            if let Some(item) = self.pop() {
+                if keep(&item) {
+                    // A slot was just freed.
+                    let _ = self.push(item);
+                }
+            }
+        }
+    }
 }
 
 /// R2Ts a command may have outstanding (MaxOutstandingR2T is refused
@@ -205,6 +222,19 @@ const NOP_REPLIES: usize = 8;
 
 /// PDUs from iscsid queued at once (it has one outstanding).
 const MGMT_PDUS: usize = 4;
+
+/// The ITT of a command: its tag, and the low bits of its serial above, so
+/// that a PDU for an earlier command with the same tag is told apart (and
+/// bit 31 clear: iscsid's PDUs get ITTs with it set, never the reserved
+/// 0xffffffff).
+pub(crate) fn itt_of(tag: usize, serial: u32) -> u32 {
+    ((serial & 0x7fff) << 16) | (tag as u32 & 0xffff)
+}
+
+/// The ITT of iscsid's PDU number `n` in the full feature phase.
+pub(crate) fn mgmt_itt(n: u32) -> u32 {
+    0x8000_0000 | (n & 0xffff)
+}
 
 /// The mutable state, under [`SessionCore::state`].
 pub(crate) struct Ffp {
@@ -223,8 +253,10 @@ pub(crate) struct Ffp {
     pub(crate) mgmt: Ring<KVec<u8>>,
     /// The next [`Task::serial`].
     pub(crate) next_serial: u32,
-    /// Bumped on every PDU received.
-    pub(crate) rx_progress: u32,
+    /// Bumped each time the target's CmdSN window moves.
+    pub(crate) window_moves: u32,
+    /// Numbers the ITTs of iscsid's PDUs in the full feature phase.
+    pub(crate) mgmt_itts: u32,
     /// Bumped each time the connection stops and what was in flight is
     /// given back (a session reset waits for that).
     pub(crate) stops: u32,
@@ -234,6 +266,30 @@ impl Ffp {
     /// The task `tag` names.
     pub(crate) fn task_mut(&mut self, tag: usize) -> Option<&mut Task> {
         self.tasks.get_mut(tag).and_then(|t| t.as_mut())
+    }
+
+    /// The tag of the command in flight `itt` names.
+    pub(crate) fn tag_of(&mut self, itt: u32) -> Option<usize> {
+        let tag = (itt & 0xffff) as usize;
+        let task = self.task_mut(tag)?;
+        (itt_of(tag, task.serial) == itt).then_some(tag)
+    }
+
+    /// Queues Data-Out; when the ring is full, the jobs of commands that
+    /// ended are dropped first.
+    pub(crate) fn push_data_out(&mut self, job: DataOutJob) -> Result<(), ()> {
+        let job = match self.data_out.push(job) {
+            Ok(()) => return Ok(()),
+            Err(job) => job,
+        };
+        let tasks = &self.tasks;
+        self.data_out.retain(|j| {
+            tasks
+                .get(j.tag)
+                .and_then(|t| t.as_ref())
+                .is_some_and(|t| t.serial == j.serial)
+        });
+        self.data_out.push(job).map_err(|_| ())
     }
 
     /// Gives back the token a copy took out. Returns it with how to
@@ -329,7 +385,8 @@ impl SessionCore {
                 nop_replies,
                 mgmt,
                 next_serial: 0,
-                rx_progress: 0,
+                window_moves: 0,
+                mgmt_itts: 0,
                 stops: 0,
             }),
         }? Error))

@@ -83,33 +83,45 @@ fn negotiated(params: &ParamStore) -> Negotiated {
         max_burst: num(Param::MAX_BURST, d.max_burst).max(512),
         immediate_data: yes(Param::IMM_DATA_EN, d.immediate_data),
         unsolicited_data: !yes(Param::INITIAL_R2T_EN, !d.unsolicited_data),
+        max_r2t: num(Param::MAX_R2T, d.max_r2t),
     }
 }
 
-/// How long a session reset waits for the connection's commands to be
-/// given back (iscsid stops the failed connection).
-const RECOVERY_WAIT_MS: u32 = 30_000;
+/// How long a session reset waits for iscsid to log in again.
+const RECOVERY_WAIT_MS: u32 = 120_000;
 
-/// Session recovery, the target and host reset of iSCSI: the connection
-/// is failed, iscsid stops it (its commands are given back, to be retried
-/// once a new connection is logged in) and logs in again.
+/// Session reset, the target and host reset of iSCSI (as libiscsi's): the
+/// connection is failed, iscsid stops it (its commands are given back, to
+/// be retried) and logs in again. Succeeds once the session runs again,
+/// so that the midlayer's test commands after the reset find it working.
+///
+/// It waits on the driver's own phase, not on the class's session state:
+/// the reset runs with the device's state mutex held, which the class's
+/// block and unblock work need, and `start_conn` sets the phase before it
+/// unblocks the session.
 fn session_reset(host: &SessionData) -> EhResult {
     let stops = host.core.state.lock().stops;
     let conn = host.conn.lock().clone();
-    match conn {
-        Some(conn) => conn.fail(ConnError::ConnFailed),
-        // No connection: nothing is in flight on one.
-        None => return EhResult::Success,
+    if let Some(conn) = conn {
+        conn.fail(ConnError::ConnFailed);
     }
     let mut waited = 0;
-    while host.core.state.lock().stops == stops {
+    loop {
+        let (stopped, phase) = {
+            let st = host.core.state.lock();
+            (st.stops != stops, st.phase)
+        };
+        match phase {
+            Phase::Running if stopped => return EhResult::Success,
+            Phase::Terminated => return EhResult::Failed,
+            _ => {}
+        }
         if waited >= RECOVERY_WAIT_MS {
             return EhResult::Failed;
         }
         fsleep(Delta::from_millis(50));
         waited += 50;
     }
-    EhResult::Success
 }
 
 /// Keeps the transport registered.
@@ -154,6 +166,9 @@ impl HostOperations for IscsiOps {
     type HostData = SessionData;
     type CmdData = ();
     type DeviceData = IoStats;
+    /// A host reset is a session reset that waited for the new login: no
+    /// bus to let settle.
+    const SKIP_RESET_SETTLE: bool = true;
 
     fn sdev_init(_host: &SessionData, _dev: &Device<Self>) -> Result<IoStats> {
         Ok(IoStats::default())
@@ -163,7 +178,7 @@ impl HostOperations for IscsiOps {
         let tag = (cmd.unique_tag() & 0xffff) as usize;
         let mut st = host.core.state.lock();
         let phase = st.phase;
-        let rx_progress = st.rx_progress;
+        let window_moves = st.window_moves;
         let Some(task) = st.task_mut(tag) else {
             return TimeoutAction::NotHandled;
         };
@@ -174,13 +189,17 @@ impl HostOperations for IscsiOps {
             Phase::Login | Phase::LoggingOut => TimeoutAction::ResetTimer,
             Phase::Terminated => TimeoutAction::NotHandled,
             Phase::Running => {
-                // A command that moved since the last look, or one still
-                // waiting to be sent on a connection that moves, gets more
-                // time; a stuck one goes to the error handler.
-                let moved = task.progress != task.progress_seen
-                    || (!task.sent && rx_progress != task.rx_seen);
+                // A command that moved since it was sent or last timed out
+                // (a PDU for it went out or came in), or one the window
+                // holds back while the window moves, gets more time; a
+                // stuck one goes to the error handler.
+                let moved = if task.sent {
+                    task.progress != task.progress_seen
+                } else {
+                    window_moves != task.window_seen
+                };
                 task.progress_seen = task.progress;
-                task.rx_seen = rx_progress;
+                task.window_seen = window_moves;
                 if moved {
                     TimeoutAction::ResetTimer
                 } else {
@@ -190,10 +209,15 @@ impl HostOperations for IscsiOps {
         }
     }
 
-    fn eh_abort(_host: &SessionData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        // Task management is issue 11: the midlayer escalates to the
-        // session's recovery (target and host reset).
-        EhResult::Failed
+    fn eh_abort(_host: &SessionData, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        // A command that completed after its timeout is done with. For one
+        // still held, task management is issue 11: the midlayer escalates
+        // to session reset (target and host reset).
+        if cmd.is_held() {
+            EhResult::Failed
+        } else {
+            EhResult::Success
+        }
     }
 
     fn eh_target_reset(host: &SessionData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
@@ -266,7 +290,8 @@ impl HostOperations for IscsiOps {
             sent: false,
             progress: 0,
             progress_seen: 0,
-            rx_seen: st.rx_progress,
+            window_seen: st.window_moves,
+            r2ts: 0,
             done: None,
         };
         if let Some(slot) = st.tasks.get_mut(tag) {
@@ -275,8 +300,9 @@ impl HostOperations for IscsiOps {
         // Room: one entry per tag.
         let _ = st.commands.push(tag);
         drop(st);
-        let conn = host.conn.lock().clone();
-        if let Some(conn) = conn {
+        // Under the lock: once `forget_conn` has run, no kick comes from
+        // here (the connection's work is cancelled after it).
+        if let Some(conn) = host.conn.lock().as_ref() {
             conn.kick_tx();
         }
         Ok(())
@@ -374,20 +400,22 @@ impl IscsiOperations for IscsiOps {
             // recovery timeout).
             StopMode::Recover | StopMode::Suspend => (Phase::Login, HostByte::TransportDisrupted),
         };
-        // No new command; then the session is blocked (retries wait), the
-        // work stops, and what was in flight is given back.
+        // Nothing more is received, sent or reported; no new command and
+        // no kick from `queue_command`; the session is blocked (retries
+        // wait); the work stops; then what was in flight is given back.
+        conn.quiesce();
+        forget_conn(data, conn);
         data.core.state.lock().phase = phase;
         if mode == StopMode::Recover {
             session.block();
         }
         conn.unbind();
         data.core.give_back_all(phase, host);
-        forget_conn(data, conn);
     }
 
     fn destroy_conn(session: &Session<Self>, conn: &Arc<Conn>) {
-        conn.unbind();
         forget_conn(session.data(), conn);
+        conn.unbind();
     }
 
     fn set_param(session: &Session<Self>, _conn: &Arc<Conn>, param: Param, value: &[u8]) -> Result {
