@@ -39,11 +39,14 @@ export -f variant
 # Data-Out PDUs sent so far.
 data_outs() { iscsiadm -m session -s | sed -n 's/.*dataout_pdus: //p' | head -1; }
 
+setup() {
+	iscsi_initiator_load orion && lio_target "$iqn" 64M && iscsid_start && iscsi_discover > /dev/null
+}
+
 ktap_print_header
 ktap_set_plan 12
 dmesg_mark
-check "orion (iscsi=1), a LIO target with one 64 MiB LUN, iscsid, discovery" bash -c \
-	"iscsi_initiator_load orion && lio_target '$iqn' 64M && iscsid_start && iscsi_discover > /dev/null"
+check "orion (iscsi=1), a LIO target with one 64 MiB LUN, iscsid, discovery" setup
 
 check "ImmediateData=No, the target's MaxRecvDataSegmentLength 4096, bursts of 16 KiB" variant \
 	"ImmediateData=No InitialR2T=Yes MaxRecvDataSegmentLength=4096 FirstBurstLength=16384 MaxBurstLength=16384" \
