@@ -27,13 +27,19 @@ use kernel::{
     workqueue::{impl_has_work, new_work, Work, WorkItem},
 };
 
-/// Largest data segment received: our MaxRecvDataSegmentLength may not be
-/// more (`start_conn` refuses it); iscsid offers 256 KiB at most by default.
-pub(crate) const MAX_RECV_SEGMENT: u32 = 256 * 1024;
+/// The data segment received during login (RFC 7143 13.12: 8192 until
+/// MaxRecvDataSegmentLength is negotiated); the receive buffer grows to the
+/// negotiated value at `start_conn`.
+const LOGIN_RECV_SEGMENT: u32 = 8192;
 
-/// Largest PDU accepted: header, the longest AHS, data segment, padding
-/// and digests.
-const MAX_PDU: usize = BHS_LEN + 255 * 4 + MAX_RECV_SEGMENT as usize + 3 + 8;
+/// The largest MaxRecvDataSegmentLength (RFC 7143 13.12).
+pub(crate) const MAX_RECV_SEGMENT: u32 = (1 << 24) - 1;
+
+/// The largest PDU with a data segment of `seg` bytes: header, the longest
+/// AHS, data segment, padding and digests.
+fn max_pdu(seg: u32) -> usize {
+    BHS_LEN + 255 * 4 + seg as usize + 3 + 8
+}
 
 /// Largest data segment sent (immediate data or one Data-Out): the send
 /// buffer's size. Smaller than what the target accepts is allowed.
@@ -121,8 +127,9 @@ impl Conn {
         // pages back to this very session).
         {
             let mut rx = self.rx.lock();
-            if rx.buf.len() < MAX_PDU {
-                rx.buf.resize(MAX_PDU, 0, GFP_KERNEL)?;
+            let want = max_pdu(LOGIN_RECV_SEGMENT);
+            if rx.buf.len() < want {
+                rx.buf.resize(want, 0, GFP_KERNEL)?;
             }
             rx.have = 0;
         }
@@ -143,6 +150,18 @@ impl Conn {
         self.failed.store(false, Relaxed);
         // Data may have arrived before the callbacks were in place.
         self.kick_rx();
+        Ok(())
+    }
+
+    /// Makes the receive buffer take PDUs with data segments of `seg`
+    /// bytes (our MaxRecvDataSegmentLength), before the full feature phase
+    /// starts; in iscsid's context, so that the data path allocates nothing.
+    pub(crate) fn set_max_recv(&self, seg: u32) -> Result {
+        let want = max_pdu(seg.min(MAX_RECV_SEGMENT));
+        let mut rx = self.rx.lock();
+        if rx.buf.len() < want {
+            rx.buf.resize(want, 0, GFP_KERNEL)?;
+        }
         Ok(())
     }
 
@@ -405,7 +424,7 @@ fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
     let len = PduLayout::new(&common, Digests::default())?
         .total_len()
         .ok_or(super::pdu::PduError::DataSegmentTooLong)?;
-    if len > MAX_PDU {
+    if len > rx.buf.len() {
         return Err(super::pdu::PduError::DataSegmentTooLong);
     }
     Ok(len)

@@ -370,18 +370,19 @@ impl IscsiOperations for IscsiOps {
                 num(Param::MAX_R2T).unwrap_or(1),
             )
         };
-        // The receive buffer and the Data-Out queue are sized at bind and
-        // creation: refuse what would not fit rather than fail later.
-        if max_recv > MAX_RECV_SEGMENT || max_r2t == 0 || max_r2t > MAX_R2T {
+        // The Data-Out queue is sized at creation (iscsid offers
+        // MaxOutstandingR2T=1 without CAP_MULTI_R2T); the receive buffer
+        // grows here, in iscsid's context, to what the target may send.
+        if max_r2t == 0 || max_r2t > MAX_R2T || max_recv > MAX_RECV_SEGMENT {
             pr_err!(
-                "iSCSI: MaxRecvDataSegmentLength {} (at most {}) or MaxOutstandingR2T {} (1 to {}) not supported\n",
-                max_recv,
-                MAX_RECV_SEGMENT,
+                "iSCSI: MaxOutstandingR2T {} (1 to {}) or MaxRecvDataSegmentLength {} not supported\n",
                 max_r2t,
-                MAX_R2T
+                MAX_R2T,
+                max_recv
             );
             return Err(EINVAL);
         }
+        conn.set_max_recv(max_recv)?;
         {
             let mut st = data.core.state.lock();
             st.neg = neg;
