@@ -84,8 +84,22 @@ impl Completion {
         ) {
             dst.copy_from_slice(src);
         }
+        if let (Some(stats), Some(key)) = (cmd.device().data(), sense_key(&self.sense)) {
+            if self.sense_len > 0 {
+                stats.error(key);
+            }
+        }
         cmd.set_resid(self.resid);
         cmd.complete(self.status);
+    }
+}
+
+/// The sense key of fixed (0x70/0x71) or descriptor (0x72/0x73) sense data.
+fn sense_key(sense: &[u8]) -> Option<u8> {
+    match sense.first()? & 0x7f {
+        0x70 | 0x71 => sense.get(2).map(|k| k & 0xf),
+        0x72 | 0x73 => sense.get(1).map(|k| k & 0xf),
+        _ => None,
     }
 }
 

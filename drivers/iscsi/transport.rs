@@ -12,7 +12,11 @@ use super::conn::MAX_RECV_SEGMENT;
 use super::pdu::Lun;
 use super::session::{Negotiated, Phase, SessionCore, Task, MAX_R2T};
 use super::{conn::Conn, params::ParamStore};
-use crate::common::{stats::IoStats, stats_attrs::StatsDevice};
+use crate::common::{
+    latency::{Clock, SubmitTime},
+    stats::{classify, IoStats},
+    stats_attrs::{StatsAttributes, StatsDevice},
+};
 use crate::hw::{workqueue::Flags, OwnedQueue};
 use crate::scsi::{iscsi::ConnError, DataDirection, QueueBusy};
 use crate::scsi::{
@@ -54,6 +58,8 @@ pub(crate) struct SessionData {
     /// this session. Dropped with the host, after the connection's work is
     /// cancelled.
     queue: Arc<OwnedQueue>,
+    /// Times commands for the per-device latency statistics.
+    clock: Clock,
 }
 
 /// Drops the session's reference to `conn` (not to another connection
@@ -164,14 +170,23 @@ pub(crate) fn register(module: &'static ThisModule) -> Result<Registration> {
 #[vtable]
 impl HostOperations for IscsiOps {
     type HostData = SessionData;
-    type CmdData = ();
+    type CmdData = SubmitTime;
     type DeviceData = IoStats;
+
+    const DEVICE_ATTRIBUTES: &'static [crate::scsi::Attribute<Device<Self>>] =
+        &StatsAttributes::<Self>::LIST;
     /// A host reset is a session reset that waited for the new login: no
     /// bus to let settle.
     const SKIP_RESET_SETTLE: bool = true;
 
     fn sdev_init(_host: &SessionData, _dev: &Device<Self>) -> Result<IoStats> {
         Ok(IoStats::default())
+    }
+
+    fn command_finished(host: &SessionData, cmd: &CommandRef<Self>) {
+        if let Some(stats) = cmd.device().data() {
+            stats.finish(cmd.data().latency_ns(&host.clock));
+        }
     }
 
     fn eh_timed_out(host: &SessionData, cmd: &CommandRef<Self>) -> TimeoutAction {
@@ -279,6 +294,11 @@ impl HostOperations for IscsiOps {
         }
         let serial = st.next_serial;
         st.next_serial = serial.wrapping_add(1);
+        cmd.data().mark(&host.clock);
+        if let Some(stats) = cmd.device().data() {
+            stats.start();
+            stats.count(classify(cmd.cdb()), u64::from(len));
+        }
         let task = Task {
             cmd: Some(cmd.accept()),
             lun,
@@ -345,6 +365,7 @@ impl IscsiOperations for IscsiOps {
                 conn <- new_spinlock_irq!(None),
                 core,
                 queue,
+                clock: Clock::new(),
             }),
         ))
     }
