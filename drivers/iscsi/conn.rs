@@ -291,6 +291,11 @@ impl Conn {
         }
     }
 
+    /// A command of this connection went to the error handler.
+    pub(crate) fn count_timeout(&self) {
+        self.counters.count_timeout();
+    }
+
     pub(crate) fn stats(&self) -> ConnStats {
         self.counters.snapshot()
     }

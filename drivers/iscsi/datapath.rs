@@ -508,6 +508,15 @@ fn completion(status: u8, residual: Residual, len: u32) -> Completion {
             c.resid = n;
             c
         }
+        // As libiscsi: the residual of an overflow is reported too.
+        Residual::Overflow(n) => {
+            let mut c = Completion::new(CmdStatus {
+                host: HostByte::Ok,
+                status,
+            });
+            c.resid = n;
+            c
+        }
         _ => Completion::new(CmdStatus {
             host: HostByte::Ok,
             status,
@@ -613,7 +622,7 @@ fn r2t(st: &mut Ffp, r: &R2t) -> Result<After, Violation> {
         end: r.buffer_offset.saturating_add(r.desired_len),
         data_sn: 0,
     })
-    .map_err(|_| Violation::TooManyR2ts)?;
+    .map_err(|()| Violation::TooManyR2ts)?;
     Ok(After::Nothing)
 }
 

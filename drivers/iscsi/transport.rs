@@ -216,10 +216,13 @@ impl HostOperations for IscsiOps {
                 task.progress_seen = task.progress;
                 task.window_seen = window_moves;
                 if moved {
-                    TimeoutAction::ResetTimer
-                } else {
-                    TimeoutAction::NotHandled
+                    return TimeoutAction::ResetTimer;
                 }
+                drop(st);
+                if let Some(conn) = host.conn.lock().as_ref() {
+                    conn.count_timeout();
+                }
+                TimeoutAction::NotHandled
             }
         }
     }

@@ -6,6 +6,7 @@
 # Data-Out after immediate data (InitialR2T=No), and unsolicited Data-Out
 # alone. Each variant logs in again, checks what was negotiated in sysfs
 # and verifies data with fio.
+# shellcheck disable=SC2046 # $(iscsi_disks ...): one argument per disk
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=../iscsi_lib.sh

@@ -5,6 +5,7 @@
 # reset: the connection is failed, iscsid logs in again) run during fio
 # verify. What was in flight is retried on the new connection: no error,
 # no lost write. Then a logout with I/O in flight fails that I/O cleanly.
+# shellcheck disable=SC2046 # $(iscsi_disks ...): one argument per disk
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=../iscsi_lib.sh

@@ -4,6 +4,7 @@
 # host each, I/O on both at the same time; one logs out while idle and
 # the other keeps working; it logs in again. Then kmemleak finds nothing
 # of orion's after the sessions and the module are gone.
+# shellcheck disable=SC2046 # $(iscsi_disks ...): one argument per disk
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=../iscsi_lib.sh
