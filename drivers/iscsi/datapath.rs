@@ -325,7 +325,9 @@ fn command(st: &mut Ffp) -> Result<Step> {
         task.sent = true;
         // Its timeout counts from here (`eh_timed_out`).
         task.progress = task.progress.wrapping_add(1);
-        task.progress_seen = task.progress;
+        if !task.held_back {
+            task.progress_seen = task.progress;
+        }
         let serial = task.serial;
         let cmd = if imm > 0 { task.cmd.take() } else { None };
         if more {

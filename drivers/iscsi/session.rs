@@ -84,10 +84,9 @@ impl Completion {
         ) {
             dst.copy_from_slice(src);
         }
-        if let (Some(stats), Some(key)) = (cmd.device().data(), sense_key(&self.sense)) {
-            if self.sense_len > 0 {
-                stats.error(key);
-            }
+        let sense = self.sense.get(..self.sense_len).unwrap_or(&[]);
+        if let (Some(stats), Some(key)) = (cmd.device().data(), sense_key(sense)) {
+            stats.error(key);
         }
         cmd.set_resid(self.resid);
         cmd.complete(self.status);
@@ -126,6 +125,9 @@ pub(crate) struct Task {
     pub(crate) progress_seen: u32,
     /// [`Ffp::window_moves`] at the last timeout (or when queued).
     pub(crate) window_seen: u32,
+    /// A timeout found it unsent and gave it more time: its send is
+    /// progress for the next timeout.
+    pub(crate) held_back: bool,
     /// R2Ts received and not yet answered in full.
     pub(crate) r2ts: u32,
     /// The response, when it came while `cmd` was out.
@@ -271,9 +273,12 @@ pub(crate) struct Ffp {
     pub(crate) window_moves: u32,
     /// Numbers the ITTs of iscsid's PDUs in the full feature phase.
     pub(crate) mgmt_itts: u32,
-    /// Bumped each time the connection stops and what was in flight is
-    /// given back (a session reset waits for that).
-    pub(crate) stops: u32,
+    /// Bumped each time a connection starts the full feature phase (a
+    /// session reset waits for the next one).
+    pub(crate) starts: u32,
+    /// `starts` when a session reset last gave up waiting: the next one
+    /// fails at once unless a connection started since.
+    pub(crate) reset_gave_up: Option<u32>,
 }
 
 impl Ffp {
@@ -401,7 +406,8 @@ impl SessionCore {
                 next_serial: 0,
                 window_moves: 0,
                 mgmt_itts: 0,
-                stops: 0,
+                starts: 0,
+                reset_gave_up: None,
             }),
         }? Error))
     }
@@ -414,7 +420,6 @@ impl SessionCore {
         {
             let mut st = self.state.lock();
             st.phase = phase;
-            st.stops = st.stops.wrapping_add(1);
             st.clear_queues();
         }
         loop {

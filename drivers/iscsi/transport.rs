@@ -98,7 +98,7 @@ const RECOVERY_WAIT_MS: u32 = 120_000;
 
 /// Session reset, the target and host reset of iSCSI (as libiscsi's): the
 /// connection is failed, iscsid stops it (its commands are given back, to
-/// be retried) and logs in again. Succeeds once the session runs again,
+/// be retried) and logs in again. Succeeds once a new connection runs,
 /// so that the midlayer's test commands after the reset find it working.
 ///
 /// It waits on the driver's own phase, not on the class's session state:
@@ -106,24 +106,37 @@ const RECOVERY_WAIT_MS: u32 = 120_000;
 /// block and unblock work need, and `start_conn` sets the phase before it
 /// unblocks the session.
 fn session_reset(host: &SessionData) -> EhResult {
-    let stops = host.core.state.lock().stops;
-    let conn = host.conn.lock().clone();
-    if let Some(conn) = conn {
-        conn.fail(ConnError::ConnFailed);
+    let (starts, running) = {
+        let mut st = host.core.state.lock();
+        if st.reset_gave_up == Some(st.starts) {
+            // The last reset waited in vain and no login happened since:
+            // no use waiting again (the host reset after a target reset).
+            return EhResult::Failed;
+        }
+        st.reset_gave_up = None;
+        (st.starts, st.phase == Phase::Running)
+    };
+    // A connection that runs is failed; one already down is being
+    // replaced by iscsid.
+    if running {
+        let conn = host.conn.lock().clone();
+        if let Some(conn) = conn {
+            conn.fail(ConnError::ConnFailed);
+        }
     }
     let mut waited = 0;
     loop {
-        let (stopped, phase) = {
-            let st = host.core.state.lock();
-            (st.stops != stops, st.phase)
-        };
-        match phase {
-            Phase::Running if stopped => return EhResult::Success,
-            Phase::Terminated => return EhResult::Failed,
-            _ => {}
-        }
-        if waited >= RECOVERY_WAIT_MS {
-            return EhResult::Failed;
+        {
+            let mut st = host.core.state.lock();
+            match st.phase {
+                Phase::Running if st.starts != starts => return EhResult::Success,
+                Phase::Terminated => return EhResult::Failed,
+                _ => {}
+            }
+            if waited >= RECOVERY_WAIT_MS {
+                st.reset_gave_up = Some(st.starts);
+                return EhResult::Failed;
+            }
         }
         fsleep(Delta::from_millis(50));
         waited += 50;
@@ -211,7 +224,9 @@ impl HostOperations for IscsiOps {
                 let moved = if task.sent {
                     task.progress != task.progress_seen
                 } else {
-                    window_moves != task.window_seen
+                    let moved = window_moves != task.window_seen;
+                    task.held_back |= moved;
+                    moved
                 };
                 task.progress_seen = task.progress;
                 task.window_seen = window_moves;
@@ -314,6 +329,7 @@ impl HostOperations for IscsiOps {
             progress: 0,
             progress_seen: 0,
             window_seen: st.window_moves,
+            held_back: false,
             r2ts: 0,
             done: None,
         };
@@ -410,7 +426,10 @@ impl IscsiOperations for IscsiOps {
         {
             let mut st = data.core.state.lock();
             st.neg = neg;
+            // Before the unblock below: a session reset waiting for this
+            // holds a device's state mutex, which the unblock needs.
             st.phase = Phase::Running;
+            st.starts = st.starts.wrapping_add(1);
         }
         session.unblock();
         conn.kick_tx();
