@@ -52,15 +52,9 @@ rounds=${ROUNDS:-3}
 . "$ORION_TOP/scripts/bench-jobs.sh"
 
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
-# orion's iSCSI initiator logs in but has no full feature phase yet
-# (Documentation/iscsi.rst): its sessions have no disks, so only iscsi_tcp
-# is measured unless ORION_ISCSI_BENCH=1, and the table has no orion column.
 drivers=(orion "$c_driver")
 if [ "$adapter" = iscsi ] && ! orion_has_iscsi "$ko"; then
 	log "bench-hba: orion side skipped: $ko has no '$ORION_ISCSI_PARAM' parameter"
-	drivers=("$c_driver")
-elif [ "$adapter" = iscsi ] && [ "${ORION_ISCSI_BENCH:-0}" != 1 ]; then
-	log "bench-hba: orion side skipped: its iSCSI initiator has no data path yet (ORION_ISCSI_BENCH=1 to try)"
 	drivers=("$c_driver")
 fi
 out=$ORION_TOP/out/bench-$name

@@ -3,14 +3,27 @@
 # Inside the VM: load orion_scsi with its defaults (the virtual adapter, the
 # MegaRAID driver, which takes over QEMU's megasas controller from
 # megaraid_sas, and the LSI SPI driver for the lsi53c895a, which sym53c8xx
-# was kept from binding) and show the disks of all three working.
+# was kept from binding), with its iSCSI initiator on (iscsi=1: the `tcp`
+# transport, in place of iscsi_tcp), log in to a LIO target in the guest
+# with open-iscsi, and show the disks of all four working.
 set -euo pipefail
 : "${ORION_TOP:?}"
-. "$ORION_TOP/scripts/guest-lib.sh"
+. "$ORION_TOP/tests/selftests/lib.sh"
+. "$ORION_TOP/tests/selftests/iscsi_lib.sh"
 release_megaraid_sas
 release_sym53c8xx
-insmod "$ORION_TOP/orion_scsi.ko"
+# iscsi_tcp would register the same transport name.
+mkdir -p "${ISCSI_TCP_BLACKLIST%/*}"
+echo "blacklist iscsi_tcp" > "$ISCSI_TCP_BLACKLIST"
+insmod "$ORION_TOP/orion_scsi.ko" iscsi=1
 udevadm settle 2>/dev/null || sleep 1
+iqn=$ISCSI_IQN_PREFIX:main
+echo "== iSCSI: LIO target $iqn (64 MiB RAM LUN) on $ISCSI_PORTAL, iscsid, login through orion's tcp transport"
+lio_target "$iqn" 64M
+iscsid_start
+iscsi_login "$iqn"
+iscsi_wait_disks "$iqn" 1 > /dev/null
+iscsiadm -m session -P 1 | grep -E 'Target:|Current Portal|iSCSI Session State|Attached scsi disk' | sed 's/^\s*/  /'
 echo "== lsmod"; lsmod | grep -E '^(Module|orion_scsi)'
 echo "== SCSI hosts (lsscsi -H)"; lsscsi -H
 echo "== SCSI disks (lsscsi -s)"; lsscsi -s
@@ -24,6 +37,14 @@ for kind in orion_virt orion_megasas orion_lsi; do
 	s=/sys/block/${d#/dev/}/device
 	echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
 done
+d=$(iscsi_disks "$iqn" | head -1)
+echo "== orion iSCSI (host proc_name iscsi_tcp): write + read back through $d"
+dd if=/tmp/pattern of="$d" bs=64k oflag=direct status=none
+dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none
+cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
+s=/sys/block/${d#/dev/}/device
+echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
+iscsiadm -m session -s | grep -E 'scsicmd_pdus|dataout_pdus|datain_pdus|r2t_pdus' | sed 's/^\s*/  /'
 echo "== virtual adapter statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
 echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_megasas ] && echo "${h##*/}: $(cat "$h/orion_model"), $(cat "$h/orion_irq_mode"), $(cat "$h/orion_logical_drives") logical drives, can_queue $(cat "$h/can_queue"), firmware $(cat "$h/orion_fw_state")"
@@ -37,6 +58,10 @@ echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 		echo "${t##*/}: offset $(cat "$t/offset"), width $(cat "$t/width" 2>/dev/null || echo 0) (asynchronous narrow: QEMU does not answer SDTR)"
 	done
 done
-echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]' | grep -vi 'command line\|virtme' || true
+echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]|session[0-9]|connection[0-9]' | grep -vi 'command line\|virtme' || true
+echo "== iSCSI logout"
+iscsi_logout_all
+iscsid_stop
+lio_teardown
 rmmod orion_scsi
 echo "== orion_scsi unloaded cleanly"

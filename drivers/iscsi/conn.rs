@@ -3,37 +3,60 @@
 //! One iSCSI connection: the TCP socket iscsid handed over, the receive
 //! side (socket callback -> work item -> PDU framing) and the send side.
 //!
-//! This first version carries the login phase: every PDU received goes up
-//! to iscsid and iscsid's PDUs go out as they are. The full feature phase
-//! (SCSI commands, Data-In/Out, R2T, NOP) is the next step.
+//! During login every PDU received goes up to iscsid and iscsid's PDUs go
+//! out as they are; the last login response gives the CmdSN window and
+//! StatSN the full feature phase ([`super::datapath`]) starts from.
 
-use super::pdu::{segment::Digests, segment::PduLayout, CommonHeader, BHS_LEN};
+use super::datapath::{self, Received, Staged};
+use super::pdu::{
+    segment::Digests, segment::PduLayout, serial::CmdSequence, serial::CmdWindow, CommonHeader,
+    TargetPdu, BHS_LEN,
+};
+use super::session::{Phase, SessionCore};
 use super::stats::PduCounters;
+use crate::hw::OwnedQueue;
 use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, Mutex},
-    time::{delay::fsleep, Delta},
-    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+    sync::{
+        atomic::{Atomic, Full, Relaxed},
+        Arc, ArcBorrow, Mutex,
+    },
+    workqueue::{impl_has_work, new_work, Work, WorkItem},
 };
 
-/// Largest PDU accepted (header, data segment and padding): a login or
-/// text response is at most MaxRecvDataSegmentLength, 8 KiB by default;
-/// the full feature phase will size this from the negotiated value.
-const MAX_PDU: usize = 256 * 1024;
+/// The data segment received during login (RFC 7143 13.12: 8192 until
+/// MaxRecvDataSegmentLength is negotiated); the receive buffer grows to the
+/// negotiated value at `start_conn`.
+const LOGIN_RECV_SEGMENT: u32 = 8192;
 
-/// How long a send waits for socket buffer space, in 1 ms steps.
-const SEND_WAIT_MS: u32 = 5000;
+/// The largest MaxRecvDataSegmentLength (RFC 7143 13.12).
+pub(crate) const MAX_RECV_SEGMENT: u32 = (1 << 24) - 1;
+
+/// The largest PDU with a data segment of `seg` bytes: header, the longest
+/// AHS, data segment, padding and digests.
+fn max_pdu(seg: u32) -> usize {
+    BHS_LEN + 255 * 4 + seg as usize + 3 + 8
+}
+
+/// Largest data segment sent (immediate data or one Data-Out): the send
+/// buffer's size. Smaller than what the target accepts is allowed.
+pub(crate) const MAX_SEND_SEGMENT: u32 = 256 * 1024;
+
+/// Largest data segment of a PDU iscsid sends.
+const MAX_MGMT_DATA: usize = 16 * 1024;
+
+/// PDUs a send or receive work run handles before it yields (requeued),
+/// so that one busy connection does not hold a worker.
+const BUDGET: u32 = 64;
 
 /// A PDU being received.
 struct Rx {
-    buf: KVec<u8>,
+    buf: KVVec<u8>,
     /// Bytes of the PDU received so far.
     have: usize,
-    /// The connection failed (reported once): nothing more is read.
-    failed: bool,
 }
 
 /// The socket with our callbacks installed. Shared so that receiving and
@@ -44,36 +67,52 @@ type Bound = Arc<SocketCallbacks<Conn>>;
 #[pin_data]
 pub(crate) struct Conn {
     handle: ConnHandle,
+    core: Arc<SessionCore>,
+    /// The session's reclaim-safe queue the send and receive work run on.
+    queue: Arc<OwnedQueue>,
+    /// The connection failed (reported once) or is being stopped: nothing
+    /// more is sent, received or reported.
+    failed: Atomic<bool>,
     /// The socket while bound.
     #[pin]
     socket: Mutex<Option<Bound>>,
-    /// Serialises senders: PDUs go out whole.
+    /// The PDU being sent (only the send work sends).
     #[pin]
-    tx: Mutex<()>,
+    tx: Mutex<Staged>,
     #[pin]
     rx: Mutex<Rx>,
     #[pin]
-    rx_work: Work<Conn>,
+    rx_work: Work<Conn, 0>,
+    #[pin]
+    tx_work: Work<Conn, 1>,
     counters: PduCounters,
 }
 
 impl_has_work! {
-    impl HasWork<Self> for Conn { self.rx_work }
+    impl HasWork<Self, 0> for Conn { self.rx_work }
+    impl HasWork<Self, 1> for Conn { self.tx_work }
 }
 
 impl Conn {
-    pub(crate) fn new(handle: ConnHandle) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        handle: ConnHandle,
+        core: Arc<SessionCore>,
+        queue: Arc<OwnedQueue>,
+    ) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 handle,
+                core,
+                queue,
+                failed: Atomic::new(true),
                 socket <- new_mutex!(None),
-                tx <- new_mutex!(()),
+                tx <- new_mutex!(Staged::new()),
                 rx <- new_mutex!(Rx {
-                    buf: KVec::new(),
+                    buf: KVVec::new(),
                     have: 0,
-                    failed: false,
                 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
+                tx_work <- new_work!("orion_iscsi::tx"),
                 counters: PduCounters::new(),
             }),
             GFP_KERNEL,
@@ -83,66 +122,190 @@ impl Conn {
     /// Takes over the socket iscsid connected (`fd` in the caller's
     /// process).
     pub(crate) fn bind(self: &Arc<Self>, fd: i32) -> Result {
-        let socket = TcpSocket::from_fd(fd)?;
-        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
+        // The buffers are allocated here, in iscsid's context: the data
+        // path then allocates nothing (it may run to free memory, writing
+        // pages back to this very session).
         {
             let mut rx = self.rx.lock();
+            let want = max_pdu(LOGIN_RECV_SEGMENT);
+            if rx.buf.len() < want {
+                rx.buf.resize(want, 0, GFP_KERNEL)?;
+            }
             rx.have = 0;
-            rx.failed = false;
         }
+        {
+            let mut tx = self.tx.lock();
+            if tx.buf.len() < Staged::CAPACITY {
+                tx.buf.resize(Staged::CAPACITY, 0, GFP_KERNEL)?;
+            }
+            tx.len = 0;
+            tx.sent = 0;
+        }
+        let socket = TcpSocket::from_fd(fd)?;
+        let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
         let old = self.socket.lock().replace(installed);
         if let Some(old) = old {
             let _ = old.socket().shutdown(Shutdown::Both);
         }
+        self.failed.store(false, Relaxed);
         // Data may have arrived before the callbacks were in place.
-        let _ = workqueue::system().enqueue(self.clone());
+        self.kick_rx();
         Ok(())
     }
 
-    /// Stops using the socket: it is shut down, the receive work is
-    /// cancelled, and the callbacks are restored (which waits for any
-    /// running one) when the last user of the socket lets go of it, here
-    /// or in a send in progress.
+    /// Makes the receive buffer take PDUs with data segments of `seg`
+    /// bytes (our MaxRecvDataSegmentLength), before the full feature phase
+    /// starts; in iscsid's context, so that the data path allocates nothing.
+    pub(crate) fn set_max_recv(&self, seg: u32) -> Result {
+        let want = max_pdu(seg.min(MAX_RECV_SEGMENT));
+        let mut rx = self.rx.lock();
+        if rx.buf.len() < want {
+            rx.buf.resize(want, 0, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    /// Stops the connection's traffic: nothing more is received, sent or
+    /// reported (the work and callbacks may still run, and find nothing to
+    /// do).
+    pub(crate) fn quiesce(&self) {
+        let _ = self.failed.xchg(true, Full);
+    }
+
+    /// Stops using the socket, for good once the caller has made sure no
+    /// one kicks the work any more (`forget_conn`): traffic stops, the
+    /// socket is shut down and taken, the work is cancelled (its runs drop
+    /// their socket references), the callbacks are restored with the last
+    /// reference (no callback kicks the work after that), and the work is
+    /// cancelled again (receive first, which kicks send).
     pub(crate) fn unbind(self: &Arc<Self>) {
+        self.quiesce();
         let taken = self.socket.lock().take();
         if let Some(bound) = &taken {
             let _ = bound.socket().shutdown(Shutdown::Both);
         }
+        crate::hw::work::cancel_sync::<Conn, 1>(self);
+        crate::hw::work::cancel_sync::<Conn, 0>(self);
         drop(taken);
-        // No callback queues it any more; a queued or running one ends.
-        crate::hw::work::cancel_sync(self);
+        crate::hw::work::cancel_sync::<Conn, 0>(self);
+        crate::hw::work::cancel_sync::<Conn, 1>(self);
         self.rx.lock().have = 0;
+        let mut tx = self.tx.lock();
+        tx.len = 0;
+        tx.sent = 0;
+    }
+
+    /// Reports a connection error to iscsid, once: the class stops the
+    /// connection and iscsid logs in again.
+    pub(crate) fn fail(&self, err: ConnError) {
+        if !self.failed.xchg(true, Full) {
+            self.handle.error_event(err);
+        }
+    }
+
+    fn kick_rx(self: &Arc<Self>) {
+        let _ = self.queue.enqueue::<Arc<Conn>, 0>(self.clone());
+    }
+
+    /// Runs the send work (new jobs, the window opened, buffer space).
+    pub(crate) fn kick_tx(self: &Arc<Self>) {
+        let _ = self.queue.enqueue::<Arc<Conn>, 1>(self.clone());
     }
 
     fn bound(&self) -> Option<Bound> {
         self.socket.lock().clone()
     }
 
-    /// Sends a PDU iscsid built: header, data segment, padding.
-    pub(crate) fn send_pdu(&self, hdr: &[u8], data: &[u8]) -> Result {
-        let pad = [0u8; 3];
-        let pad = pad
-            .get(..super::pdu::segment::pad_len(data.len()))
-            .unwrap_or(&[]);
-        let bound = self.bound().ok_or(ENOTCONN)?;
-        let _tx = self.tx.lock();
-        send_all(bound.socket(), &[hdr, data, pad])?;
-        if let Some(&b0) = hdr.first() {
-            if let Ok(op) = super::pdu::Opcode::from_byte0(b0) {
-                self.counters.count(op, data.len());
+    /// Queues a PDU iscsid built (login, text, logout) for the send
+    /// work, which gives it the session's CmdSN and ExpStatSN in the full
+    /// feature phase, in order with the commands, as libiscsi does.
+    pub(crate) fn send_pdu(self: &Arc<Self>, hdr: &[u8], data: &[u8]) -> Result {
+        if hdr.len() != BHS_LEN || self.bound().is_none() {
+            return Err(if hdr.len() != BHS_LEN {
+                EINVAL
+            } else {
+                ENOTCONN
+            });
+        }
+        // Login and text data segments are 8 KiB at most during login
+        // and small after; a bound keeps the allocation small.
+        if data.len() > MAX_MGMT_DATA {
+            return Err(EINVAL);
+        }
+        let len = BHS_LEN.checked_add(data.len()).ok_or(EINVAL)?;
+        let mut pdu = KVec::with_capacity(len, GFP_KERNEL)?;
+        pdu.extend_from_slice(hdr, GFP_KERNEL)?;
+        pdu.extend_from_slice(data, GFP_KERNEL)?;
+        let refused = self.core.state.lock().mgmt.push(pdu);
+        if let Err(pdu) = refused {
+            // Freed outside the lock.
+            drop(pdu);
+            return Err(EAGAIN);
+        }
+        self.kick_tx();
+        Ok(())
+    }
+
+    /// Sends what is staged and stages more, until the socket is full,
+    /// nothing is left or the budget is spent.
+    fn transmit(self: &Arc<Self>) {
+        let Some(bound) = self.bound() else {
+            return;
+        };
+        let mut tx = self.tx.lock();
+        let mut budget = BUDGET;
+        while !self.failed.load(Relaxed) {
+            if !tx.pending() {
+                if budget == 0 {
+                    drop(tx);
+                    self.kick_tx();
+                    return;
+                }
+                budget -= 1;
+                match datapath::stage_next(&self.core, &mut tx) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        pr_err!("iSCSI: a PDU could not be built ({:?})\n", e);
+                        self.fail(ConnError::ConnFailed);
+                        return;
+                    }
+                }
+            }
+            match bound.socket().send(&[tx.rest()], false) {
+                Ok(n) => {
+                    tx.sent = tx.sent.saturating_add(n);
+                    if !tx.pending() {
+                        if let Some(op) = tx.opcode {
+                            self.counters.count(op, tx.data_len);
+                        }
+                    }
+                }
+                // The socket's write-space callback kicks us again.
+                Err(e) if e == EAGAIN => return,
+                Err(_) => {
+                    self.fail(ConnError::ConnFailed);
+                    return;
+                }
             }
         }
-        Ok(())
+    }
+
+    /// A command of this connection went to the error handler.
+    pub(crate) fn count_timeout(&self) {
+        self.counters.count_timeout();
     }
 
     pub(crate) fn stats(&self) -> ConnStats {
         self.counters.snapshot()
     }
 
-    /// The target's address and port (`peer`), or ours.
+    /// The target's address and port (`peer`), or ours. Read under the
+    /// socket's lock: a reference kept here would keep the callbacks
+    /// installed past `unbind`.
     pub(crate) fn address(&self, peer: bool) -> Option<SocketAddr> {
-        let bound = self.bound()?;
-        let socket = bound.socket();
+        let guard = self.socket.lock();
+        let socket = guard.as_ref()?.socket();
         if peer {
             socket.peer_addr().ok()
         } else {
@@ -150,44 +313,39 @@ impl Conn {
         }
     }
 
-    /// Receives what the socket has, passing each whole PDU up.
-    fn receive(&self) {
+    /// Receives what the socket has, passing each whole PDU up, up to
+    /// the budget (then the work is requeued).
+    fn receive(self: &Arc<Self>) {
         let Some(bound) = self.bound() else {
             return;
         };
         let socket = bound.socket();
         let mut rx = self.rx.lock();
-        let fail = |rx: &mut Rx, err: ConnError| {
-            // Once: the class stops the connection and iscsid reconnects.
-            rx.failed = true;
-            self.handle.error_event(err);
-        };
-        while !rx.failed {
+        let mut budget = BUDGET;
+        while !self.failed.load(Relaxed) {
             let need = match pdu_len(&rx) {
                 Ok(n) => n,
                 Err(e) => {
                     pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
-                    fail(&mut rx, ConnError::Protocol);
+                    self.fail(ConnError::Protocol);
                     return;
                 }
             };
-            if rx.buf.len() < need && rx.buf.resize(need, 0, GFP_KERNEL).is_err() {
-                fail(&mut rx, ConnError::ConnFailed);
-                return;
-            }
+            // `pdu_len` keeps `need` within the buffer `bind` allocated.
             let have = rx.have;
             let Some(dst) = rx.buf.get_mut(have..need) else {
+                self.fail(ConnError::ConnFailed);
                 return;
             };
             match socket.recv(dst) {
                 Ok(0) => {
-                    fail(&mut rx, ConnError::ConnFailed);
+                    self.fail(ConnError::ConnFailed);
                     return;
                 }
                 Ok(n) => rx.have = have.saturating_add(n),
                 Err(e) if e == EAGAIN => return,
                 Err(_) => {
-                    fail(&mut rx, ConnError::ConnFailed);
+                    self.fail(ConnError::ConnFailed);
                     return;
                 }
             }
@@ -196,12 +354,23 @@ impl Conn {
                     self.deliver(pdu);
                 }
                 rx.have = 0;
+                budget -= 1;
+                if budget == 0 {
+                    drop(rx);
+                    self.kick_rx();
+                    return;
+                }
             }
         }
     }
 
-    /// Passes a received PDU up to iscsid.
+    /// Handles a received PDU: the data path's, or iscsid's.
     fn deliver(&self, pdu: &[u8]) {
+        // Stopping: a PDU of the ended full feature phase must not reach
+        // iscsid as if it were a login response.
+        if self.failed.load(Relaxed) {
+            return;
+        }
         let Some(hdr) = pdu
             .get(..BHS_LEN)
             .and_then(|h| <&[u8; BHS_LEN]>::try_from(h).ok())
@@ -218,7 +387,32 @@ impl Conn {
         });
         self.counters
             .count(common.opcode, data.map_or(0, |d| d.len()));
-        if self.handle.recv_pdu(hdr, data.unwrap_or(&[])).is_err() {
+        let data = data.unwrap_or(&[]);
+        let decoded = TargetPdu::decode(hdr);
+        let phase = self.core.state.lock().phase;
+        if matches!(phase, Phase::Running | Phase::LoggingOut) {
+            let handled = decoded
+                .map_err(datapath::Violation::Codec)
+                .and_then(|p| datapath::receive(&self.core, &p, data));
+            match handled {
+                Ok(Received::Done) => return,
+                Ok(Received::Up) => {}
+                Err(v) => {
+                    pr_err!("iSCSI: protocol violation by the target: {}\n", v);
+                    self.fail(ConnError::Protocol);
+                    return;
+                }
+            }
+        } else if let Ok(TargetPdu::LoginResponse(r)) = decoded {
+            // The full feature phase starts from the final response's
+            // numbers.
+            let mut st = self.core.state.lock();
+            st.exp_stat_sn = r.sn.stat_sn.wrapping_add(1);
+            if let Some(w) = CmdWindow::new(r.sn.exp_cmd_sn, r.sn.max_cmd_sn) {
+                st.seq = CmdSequence::new(w);
+            }
+        }
+        if self.handle.recv_pdu(hdr, data).is_err() {
             pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
         }
     }
@@ -235,67 +429,42 @@ fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
     let len = PduLayout::new(&common, Digests::default())?
         .total_len()
         .ok_or(super::pdu::PduError::DataSegmentTooLong)?;
-    if len > MAX_PDU {
+    if len > rx.buf.len() {
         return Err(super::pdu::PduError::DataSegmentTooLong);
     }
     Ok(len)
 }
 
-/// Sends every byte of `parts`, waiting for buffer space (process
-/// context).
-fn send_all(socket: &TcpSocket, parts: &[&[u8]]) -> Result {
-    let mut left: usize = parts.iter().map(|p| p.len()).sum();
-    let mut skip = 0usize;
-    let mut waited = 0u32;
-    while left > 0 {
-        // The parts from byte `skip` on.
-        let mut bufs: [&[u8]; 3] = [&[]; 3];
-        let mut off = skip;
-        let mut n = 0usize;
-        for p in parts {
-            if off >= p.len() {
-                off -= p.len();
-                continue;
-            }
-            if let (Some(slot), Some(rest)) = (bufs.get_mut(n), p.get(off..)) {
-                *slot = rest;
-                n += 1;
-            }
-            off = 0;
-        }
-        match socket.send(bufs.get(..n).unwrap_or(&[]), false) {
-            Ok(sent) => {
-                skip = skip.saturating_add(sent);
-                left = left.saturating_sub(sent);
-            }
-            Err(e) if e == EAGAIN && waited < SEND_WAIT_MS => {
-                waited += 1;
-                fsleep(Delta::from_millis(1));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-impl WorkItem for Conn {
+impl WorkItem<0> for Conn {
     type Pointer = Arc<Conn>;
 
     fn run(this: Arc<Conn>) {
         this.receive();
+        // Responses may have opened the window or queued Data-Out.
+        this.kick_tx();
+    }
+}
+
+impl WorkItem<1> for Conn {
+    type Pointer = Arc<Conn>;
+
+    fn run(this: Arc<Conn>) {
+        this.transmit();
     }
 }
 
 impl SocketEvents for Conn {
     fn data_ready(this: ArcBorrow<'_, Self>) {
-        let _ = workqueue::system().enqueue(Arc::from(this));
+        Arc::from(this).kick_rx();
     }
 
     fn state_change(this: ArcBorrow<'_, Self>, closed: bool) {
         if closed {
-            let _ = workqueue::system().enqueue(Arc::from(this));
+            Arc::from(this).kick_rx();
         }
     }
 
-    fn write_space(_this: ArcBorrow<'_, Self>) {}
+    fn write_space(this: ArcBorrow<'_, Self>) {
+        Arc::from(this).kick_tx();
+    }
 }

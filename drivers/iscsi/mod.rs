@@ -6,8 +6,10 @@
 //! ([`params`]).
 
 mod conn;
+mod datapath;
 mod params;
 pub mod pdu;
+mod session;
 mod stats;
 mod transport;
 

@@ -12,6 +12,8 @@ pub(crate) struct PduCounters {
     pdus: [Atomic<u32>; Opcode::ALL.len()],
     tx_data: Atomic<u64>,
     rx_data: Atomic<u64>,
+    /// Commands handed to the error handler after timing out.
+    timeouts: Atomic<u32>,
 }
 
 /// The counter of `op`: its place in [`Opcode::ALL`].
@@ -25,7 +27,13 @@ impl PduCounters {
             pdus: [const { Atomic::new(0) }; Opcode::ALL.len()],
             tx_data: Atomic::new(0),
             rx_data: Atomic::new(0),
+            timeouts: Atomic::new(0),
         }
+    }
+
+    /// A command timed out and went to the error handler.
+    pub(crate) fn count_timeout(&self) {
+        self.timeouts.fetch_add(1, Relaxed);
     }
 
     /// A PDU with `data_len` data bytes went out or came in.
@@ -69,7 +77,7 @@ impl PduCounters {
             async_msg: self.get(Opcode::AsyncMessage),
             reject: self.get(Opcode::Reject),
             digest_errors: 0,
-            timeouts: 0,
+            timeouts: self.timeouts.load(Relaxed),
         }
     }
 }

@@ -8,21 +8,31 @@
 //! knows only a fixed list of transport names: orion then stands in for
 //! the kernel's `iscsi_tcp`, one of the two at a time.
 
+use super::conn::MAX_RECV_SEGMENT;
+use super::pdu::Lun;
+use super::session::{Negotiated, Phase, SessionCore, Task, MAX_R2T};
 use super::{conn::Conn, params::ParamStore};
-use crate::common::{stats::IoStats, stats_attrs::StatsDevice};
+use crate::common::{
+    latency::{Clock, SubmitTime},
+    stats::{classify, IoStats},
+    stats_attrs::{StatsAttributes, StatsDevice},
+};
+use crate::hw::{workqueue::Flags, OwnedQueue};
+use crate::scsi::{iscsi::ConnError, DataDirection, QueueBusy};
 use crate::scsi::{
     iscsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
         NewSession, Param, Session, StopMode,
     },
     CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostConfig, HostOperations,
-    NewCommand, Requeue, SysfsWriter, Template,
+    HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
 };
 use core::fmt::Write;
 use kernel::{
-    new_mutex,
+    new_mutex, new_spinlock_irq,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, SpinLockIrq},
+    time::{delay::fsleep, Delta},
 };
 
 /// The iSCSI initiator's host template operations.
@@ -39,10 +49,17 @@ static TRANSPORT: IscsiTransport<IscsiOps> = IscsiTransport::new();
 pub(crate) struct SessionData {
     #[pin]
     params: Mutex<ParamStore>,
-    /// The connection while bound.
+    /// The connection while bound (`queuecommand` kicks its send work).
     #[pin]
-    conn: Mutex<Option<Arc<Conn>>>,
-    cmds_max: u16,
+    conn: SpinLockIrq<Option<Arc<Conn>>>,
+    core: Arc<SessionCore>,
+    /// The send and receive work of the session's connection run here: a
+    /// queue with a rescuer, as writeback to free memory may go through
+    /// this session. Dropped with the host, after the connection's work is
+    /// cancelled.
+    queue: Arc<OwnedQueue>,
+    /// Times commands for the per-device latency statistics.
+    clock: Clock,
 }
 
 /// Drops the session's reference to `conn` (not to another connection
@@ -53,6 +70,76 @@ fn forget_conn(host: &SessionData, conn: &Arc<Conn>) {
         let old = slot.take();
         drop(slot);
         drop(old);
+    }
+}
+
+/// The limits login negotiated, from iscsid's parameters.
+fn negotiated(params: &ParamStore) -> Negotiated {
+    let d = Negotiated::DEFAULT;
+    let num = |p: Param, dflt: u32| {
+        params
+            .get(p)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(dflt)
+    };
+    let yes = |p: Param, dflt: bool| params.get(p).map_or(dflt, |v| v.trim() == "1");
+    Negotiated {
+        max_xmit: num(Param::MAX_XMIT_DLENGTH, d.max_xmit).clamp(512, 1 << 24),
+        first_burst: num(Param::FIRST_BURST, d.first_burst).max(512),
+        max_burst: num(Param::MAX_BURST, d.max_burst).max(512),
+        immediate_data: yes(Param::IMM_DATA_EN, d.immediate_data),
+        unsolicited_data: !yes(Param::INITIAL_R2T_EN, !d.unsolicited_data),
+        max_r2t: num(Param::MAX_R2T, d.max_r2t),
+    }
+}
+
+/// How long a session reset waits for iscsid to log in again.
+const RECOVERY_WAIT_MS: u32 = 120_000;
+
+/// Session reset, the target and host reset of iSCSI (as libiscsi's): the
+/// connection is failed, iscsid stops it (its commands are given back, to
+/// be retried) and logs in again. Succeeds once a new connection runs,
+/// so that the midlayer's test commands after the reset find it working.
+///
+/// It waits on the driver's own phase, not on the class's session state:
+/// the reset runs with the device's state mutex held, which the class's
+/// block and unblock work need, and `start_conn` sets the phase before it
+/// unblocks the session.
+fn session_reset(host: &SessionData) -> EhResult {
+    let (starts, running) = {
+        let mut st = host.core.state.lock();
+        if st.reset_gave_up == Some(st.starts) {
+            // The last reset waited in vain and no login happened since:
+            // no use waiting again (the host reset after a target reset).
+            return EhResult::Failed;
+        }
+        st.reset_gave_up = None;
+        (st.starts, st.phase == Phase::Running)
+    };
+    // A connection that runs is failed; one already down is being
+    // replaced by iscsid.
+    if running {
+        let conn = host.conn.lock().clone();
+        if let Some(conn) = conn {
+            conn.fail(ConnError::ConnFailed);
+        }
+    }
+    let mut waited = 0;
+    loop {
+        {
+            let mut st = host.core.state.lock();
+            match st.phase {
+                Phase::Running if st.starts != starts => return EhResult::Success,
+                Phase::Terminated => return EhResult::Failed,
+                _ => {}
+            }
+            if waited >= RECOVERY_WAIT_MS {
+                st.reset_gave_up = Some(st.starts);
+                return EhResult::Failed;
+            }
+        }
+        fsleep(Delta::from_millis(50));
+        waited += 50;
     }
 }
 
@@ -96,25 +183,168 @@ pub(crate) fn register(module: &'static ThisModule) -> Result<Registration> {
 #[vtable]
 impl HostOperations for IscsiOps {
     type HostData = SessionData;
-    type CmdData = ();
+    type CmdData = SubmitTime;
     type DeviceData = IoStats;
+
+    const DEVICE_ATTRIBUTES: &'static [crate::scsi::Attribute<Device<Self>>] =
+        &StatsAttributes::<Self>::LIST;
+    /// A host reset is a session reset that waited for the new login: no
+    /// bus to let settle.
+    const SKIP_RESET_SETTLE: bool = true;
 
     fn sdev_init(_host: &SessionData, _dev: &Device<Self>) -> Result<IoStats> {
         Ok(IoStats::default())
     }
 
-    fn eh_abort(_host: &SessionData, _cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        // No command is ever outstanding yet (see `queue_command`).
-        EhResult::Failed
+    fn command_finished(host: &SessionData, cmd: &CommandRef<Self>) {
+        if let Some(stats) = cmd.device().data() {
+            stats.finish(cmd.data().latency_ns(&host.clock));
+        }
     }
 
-    fn queue_command<'q>(
-        _host: &SessionData,
-        cmd: NewCommand<'q, Self>,
-    ) -> Result<(), Requeue<'q>> {
-        // The full feature phase is not there yet: no command reaches the
-        // target, so a scan finds nothing.
-        crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::NoConnect))
+    fn eh_timed_out(host: &SessionData, cmd: &CommandRef<Self>) -> TimeoutAction {
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let mut st = host.core.state.lock();
+        let phase = st.phase;
+        let window_moves = st.window_moves;
+        let Some(task) = st.task_mut(tag) else {
+            return TimeoutAction::NotHandled;
+        };
+        match phase {
+            // The session is being recovered or logged out: the command is
+            // given back when the connection stops (the transport class's
+            // recovery timeout bounds that).
+            Phase::Login | Phase::LoggingOut => TimeoutAction::ResetTimer,
+            Phase::Terminated => TimeoutAction::NotHandled,
+            Phase::Running => {
+                // A command that moved since it was sent or last timed out
+                // (a PDU for it went out or came in), or one the window
+                // holds back while the window moves, gets more time; a
+                // stuck one goes to the error handler.
+                let moved = if task.sent {
+                    task.progress != task.progress_seen
+                } else {
+                    let moved = window_moves != task.window_seen;
+                    task.held_back |= moved;
+                    moved
+                };
+                task.progress_seen = task.progress;
+                task.window_seen = window_moves;
+                if moved {
+                    return TimeoutAction::ResetTimer;
+                }
+                drop(st);
+                if let Some(conn) = host.conn.lock().as_ref() {
+                    conn.count_timeout();
+                }
+                TimeoutAction::NotHandled
+            }
+        }
+    }
+
+    fn eh_abort(_host: &SessionData, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
+        // A command that completed after its timeout is done with. For one
+        // still held, task management is issue 11: the midlayer escalates
+        // to session reset (target and host reset).
+        if cmd.is_held() {
+            EhResult::Failed
+        } else {
+            EhResult::Success
+        }
+    }
+
+    fn eh_target_reset(host: &SessionData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
+        session_reset(host)
+    }
+
+    fn eh_host_reset(host: &SessionData, _shost: &HostRef<Self>, _eh: &EhContext) -> EhResult {
+        session_reset(host)
+    }
+
+    fn queue_command<'q>(host: &SessionData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
+        let tag = (cmd.unique_tag() & 0xffff) as usize;
+        let (read, write) = match cmd.data_direction() {
+            DataDirection::FromDevice => (true, false),
+            DataDirection::ToDevice => (false, true),
+            DataDirection::None => (false, false),
+            DataDirection::Bidirectional => {
+                return crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::Error));
+            }
+        };
+        let cdb_in = cmd.cdb();
+        if cdb_in.len() > 16 {
+            return crate::common::early::finish_early(cmd, CmdStatus::host(HostByte::Error));
+        }
+        let mut cdb = [0u8; 16];
+        if let Some(d) = cdb.get_mut(..cdb_in.len()) {
+            d.copy_from_slice(cdb_in);
+        }
+        let len = if read || write { cmd.transfer_len() } else { 0 };
+        let lun = Lun::from_linux(cmd.device().lun());
+        let mut st = host.core.state.lock();
+        match st.phase {
+            Phase::Running => {}
+            // Retried once logged in again (the session is blocked meanwhile)
+            // or failed when the session ends.
+            Phase::Login | Phase::LoggingOut => {
+                drop(st);
+                return Err(cmd.requeue(QueueBusy::Host));
+            }
+            Phase::Terminated => {
+                drop(st);
+                return crate::common::early::finish_early(
+                    cmd,
+                    CmdStatus::host(HostByte::NoConnect),
+                );
+            }
+        }
+        // No more commands than the target's window takes: the rest waits
+        // in the block layer, not here.
+        let room = st.seq.credits() as usize > st.commands.len();
+        let free = st.tasks.get(tag).is_some_and(|t| t.is_none());
+        if !room || !free {
+            drop(st);
+            return Err(cmd.requeue(if room {
+                QueueBusy::Host
+            } else {
+                QueueBusy::Target
+            }));
+        }
+        let serial = st.next_serial;
+        st.next_serial = serial.wrapping_add(1);
+        cmd.data().mark(&host.clock);
+        if let Some(stats) = cmd.device().data() {
+            stats.start();
+            stats.count(classify(cmd.cdb()), u64::from(len));
+        }
+        let task = Task {
+            cmd: Some(cmd.accept()),
+            lun,
+            cdb,
+            len,
+            read,
+            write,
+            serial,
+            sent: false,
+            progress: 0,
+            progress_seen: 0,
+            window_seen: st.window_moves,
+            held_back: false,
+            r2ts: 0,
+            done: None,
+        };
+        if let Some(slot) = st.tasks.get_mut(tag) {
+            *slot = Some(task);
+        }
+        // Room: one entry per tag.
+        let _ = st.commands.push(tag);
+        drop(st);
+        // Under the lock: once `forget_conn` has run, no kick comes from
+        // here (the connection's work is cancelled after it).
+        if let Some(conn) = host.conn.lock().as_ref() {
+            conn.kick_tx();
+        }
+        Ok(())
     }
 }
 
@@ -138,18 +368,29 @@ impl IscsiOperations for IscsiOps {
         let cmds_max = req.cmds_max.clamp(16, MAX_CMDS);
         let cfg = host_config(cmds_max, req.queue_depth.clamp(1, cmds_max));
         let params = ParamStore::new()?;
+        let core = Arc::pin_init(SessionCore::new(usize::from(cmds_max))?, GFP_KERNEL)?;
+        let queue = Arc::new(
+            OwnedQueue::new(
+                fmt!("orion_iscsi"),
+                Flags::MEM_RECLAIM | Flags::HIGHPRI | Flags::UNBOUND,
+                2,
+            )?,
+            GFP_KERNEL,
+        )?;
         Ok((
             cfg,
             try_pin_init!(SessionData {
                 params <- new_mutex!(params),
-                conn <- new_mutex!(None),
-                cmds_max,
+                conn <- new_spinlock_irq!(None),
+                core,
+                queue,
+                clock: Clock::new(),
             }),
         ))
     }
 
-    fn create_conn(_host: &SessionData, handle: ConnHandle, _cid: u32) -> Result<Arc<Conn>> {
-        Conn::new(handle)
+    fn create_conn(host: &SessionData, handle: ConnHandle, _cid: u32) -> Result<Arc<Conn>> {
+        Conn::new(handle, host.core.clone(), host.queue.clone())
     }
 
     fn bind_conn(session: &Session<Self>, conn: &Arc<Conn>, fd: i32, _leading: bool) -> Result {
@@ -158,22 +399,67 @@ impl IscsiOperations for IscsiOps {
         Ok(())
     }
 
-    fn start_conn(session: &Session<Self>, _conn: &Arc<Conn>) -> Result {
+    fn start_conn(session: &Session<Self>, conn: &Arc<Conn>) -> Result {
+        let data = session.data();
+        let (neg, max_recv, max_r2t) = {
+            let params = data.params.lock();
+            let num = |p: Param| params.get(p).and_then(|v| v.trim().parse::<u32>().ok());
+            (
+                negotiated(&params),
+                num(Param::MAX_RECV_DLENGTH).unwrap_or(8192),
+                num(Param::MAX_R2T).unwrap_or(1),
+            )
+        };
+        // The Data-Out queue is sized at creation (iscsid offers
+        // MaxOutstandingR2T=1 without CAP_MULTI_R2T); the receive buffer
+        // grows here, in iscsid's context, to what the target may send.
+        if max_r2t == 0 || max_r2t > MAX_R2T || max_recv > MAX_RECV_SEGMENT {
+            pr_err!(
+                "iSCSI: MaxOutstandingR2T {} (1 to {}) or MaxRecvDataSegmentLength {} not supported\n",
+                max_r2t,
+                MAX_R2T,
+                max_recv
+            );
+            return Err(EINVAL);
+        }
+        conn.set_max_recv(max_recv)?;
+        {
+            let mut st = data.core.state.lock();
+            st.neg = neg;
+            // Before the unblock below: a session reset waiting for this
+            // holds a device's state mutex, which the unblock needs.
+            st.phase = Phase::Running;
+            st.starts = st.starts.wrapping_add(1);
+        }
         session.unblock();
+        conn.kick_tx();
         Ok(())
     }
 
     fn stop_conn(session: &Session<Self>, conn: &Arc<Conn>, mode: StopMode) {
+        let data = session.data();
+        let (phase, host) = match mode {
+            StopMode::Terminate => (Phase::Terminated, HostByte::NoConnect),
+            // Retried once the session is back (or failed by the class's
+            // recovery timeout).
+            StopMode::Recover | StopMode::Suspend => (Phase::Login, HostByte::TransportDisrupted),
+        };
+        // Nothing more is received, sent or reported; no new command and
+        // no kick from `queue_command`; the session is blocked (retries
+        // wait); the work stops; then what was in flight is given back.
+        conn.quiesce();
+        forget_conn(data, conn);
+        data.core.state.lock().phase = phase;
         if mode == StopMode::Recover {
             session.block();
         }
         conn.unbind();
-        forget_conn(session.data(), conn);
+        data.core.give_back_all(phase, host);
     }
 
     fn destroy_conn(session: &Session<Self>, conn: &Arc<Conn>) {
-        conn.unbind();
         forget_conn(session.data(), conn);
+        conn.unbind();
     }
 
     fn set_param(session: &Session<Self>, _conn: &Arc<Conn>, param: Param, value: &[u8]) -> Result {

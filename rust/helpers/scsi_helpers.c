@@ -166,6 +166,16 @@ struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work)
 	return to_delayed_work(work);
 }
 
+/*
+ * alloc_workqueue() is variadic; Rust passes the name already formatted.
+ * The name is copied into the workqueue, so it may live on the stack.
+ */
+struct workqueue_struct *orion_helper_alloc_workqueue(const char *name, unsigned int flags,
+						      int max_active)
+{
+	return alloc_workqueue("%s", flags, max_active, name);
+}
+
 
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev)
 {

@@ -20,6 +20,7 @@ struct device;
 struct scatterlist;
 struct work_struct;
 struct delayed_work;
+struct workqueue_struct;
 struct attribute;
 struct spi_transport_attrs;
 enum spi_signal_type;
@@ -66,6 +67,8 @@ unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);
+struct workqueue_struct *orion_helper_alloc_workqueue(const char *name, unsigned int flags,
+						      int max_active);
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget);
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig);

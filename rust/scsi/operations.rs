@@ -171,7 +171,11 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
-    /// Resets the whole host.
+    /// Resets the whole host. On a failure (and for a driver without this
+    /// callback) the error handler waits until the driver has let go of
+    /// every timed-out command, which it must do eventually (its own
+    /// timeout, a session or device that ends), before the midlayer
+    /// offlines the devices and finishes those commands.
     fn eh_host_reset(_host: &Self::HostData, _shost: &HostRef<Self>, _eh: &EhContext) -> EhResult {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
@@ -240,11 +244,10 @@ impl<T: HostOperations> OperationsVTable<T> {
         } else {
             None
         };
-        sht.eh_host_reset_handler = if T::HAS_EH_HOST_RESET {
-            Some(Self::eh_host_reset)
-        } else {
-            None
-        };
+        // Always: the midlayer's last step, after a failed host reset or
+        // none, offlines the devices and finishes their timed-out commands,
+        // so the trampoline must first wait until the driver holds none.
+        sht.eh_host_reset_handler = Some(Self::eh_host_reset);
     }
 
     /// # Safety
@@ -616,9 +619,42 @@ impl<T: HostOperations> OperationsVTable<T> {
     unsafe extern "C" fn eh_host_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
         // SAFETY: As for `eh_device_reset`.
         let dev = unsafe { Self::eh_device(cmd) };
-        Self::reset(dev, ResetScope::Host, |host, eh| {
-            T::eh_host_reset(host, dev.host(), eh)
-        })
+        let result = Self::reset(dev, ResetScope::Host, |host, eh| {
+            if T::HAS_EH_HOST_RESET {
+                T::eh_host_reset(host, dev.host(), eh)
+            } else {
+                EhResult::Failed
+            }
+        });
+        if result != EhResult::Success.to_c() {
+            Self::wait_released(dev);
+        }
+        result
+    }
+
+    /// Waits until the driver holds no timed-out command of the host.
+    ///
+    /// After a failed host reset the midlayer offlines the devices and
+    /// finishes their timed-out commands: the request and its
+    /// scatter-gather table would be freed and reused while the driver (or
+    /// its device) still works on them. Waiting here turns a driver that
+    /// never lets go into a stuck error handler, not a use-after-free.
+    fn wait_released(dev: &Device<T>) {
+        /// Between looks.
+        const STEP_MS: i64 = 50;
+        /// Between warnings, in steps.
+        const WARN_EVERY: u32 = 600;
+        let mut steps = 0u32;
+        while Self::holds_timed_out(dev, ResetScope::Host) {
+            if steps % WARN_EVERY == 0 {
+                dev_warn!(
+                    dev.as_dev(),
+                    "host reset failed with timed-out commands still held by the driver: waiting for them before the devices go offline\n"
+                );
+            }
+            steps = steps.wrapping_add(1);
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(STEP_MS));
+        }
     }
 }
 

@@ -186,6 +186,15 @@ impl CmdSequence {
         Some(cmd_sn)
     }
 
+    /// Assigns a CmdSN to a non-immediate task management, text or logout
+    /// request whatever the window: the target decides what to do with it
+    /// (an initiator has no other way to log out of a closed window).
+    pub fn assign_unchecked(&mut self) -> u32 {
+        let cmd_sn = self.next_cmd_sn;
+        self.next_cmd_sn = cmd_sn.wrapping_add(1);
+        cmd_sn
+    }
+
     /// The CmdSN of an immediate command: the next non-immediate one's,
     /// without advancing (RFC 7143 4.2.2.1); immediate commands are not
     /// held back by the window.

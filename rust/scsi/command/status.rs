@@ -36,6 +36,10 @@ pub enum HostByte {
     Error = bindings::scsi_host_status_DID_ERROR as u8,
     /// The command was terminated by a reset; the midlayer retries it.
     Reset = bindings::scsi_host_status_DID_RESET as u8,
+    /// The transport was disrupted (a connection lost); the midlayer
+    /// retries the command once the transport is back, or fails it when
+    /// the transport class gives up.
+    TransportDisrupted = bindings::scsi_host_status_DID_TRANSPORT_DISRUPTED as u8,
 }
 
 /// The result of a command: host byte and SCSI status.

@@ -160,3 +160,17 @@ fn cmd_sequence_assigns_within_the_window() {
     assert_eq!(s.update(9, 2), WindowUpdate::Invalid);
     assert_eq!(s.credits(), 3);
 }
+
+#[test]
+fn unchecked_assignment_passes_a_closed_window() {
+    // ExpCmdSN 10, MaxCmdSN 10: room for one command.
+    let window = CmdWindow::new(10, 10).unwrap();
+    let mut seq = CmdSequence::new(window);
+    assert_eq!(seq.assign(), Some(10));
+    assert_eq!(seq.assign(), None);
+    // A logout still gets the next number, and the numbering goes on.
+    assert_eq!(seq.assign_unchecked(), 11);
+    assert_eq!(seq.next_cmd_sn(), 12);
+    assert_eq!(seq.immediate(), 12);
+    assert_eq!(seq.credits(), 0);
+}

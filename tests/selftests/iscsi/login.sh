@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# orion's tcp transport driven by unmodified open-iscsi, at the login
-# stage (Documentation/iscsi.rst): the transport registers with the class,
+# orion's tcp transport driven by unmodified open-iscsi
+# (Documentation/iscsi.rst): the transport registers with the class,
 # iscsid's login goes through orion's connection to a LIO target in the
-# guest, the negotiated parameters show in sysfs and iscsiadm, the module
-# cannot go while a session exists, logout and unload are clean.
+# guest, the negotiated parameters show in sysfs and iscsiadm, the LUNs
+# come up and carry verified data (immediate data, R2T and Data-Out,
+# Data-In), the module cannot go while a session exists, logout and
+# unload are clean.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=../iscsi_lib.sh
@@ -12,6 +14,13 @@
 
 iqn=$ISCSI_IQN_PREFIX:orion
 export iqn
+# disk_sizes_mb: the sizes of $iqn's disks in MiB, by LUN.
+disk_sizes_mb() {
+	local d
+	for d in $(iscsi_disks "$iqn"); do
+		echo $(($(blockdev --getsize64 "$d") >> 20))
+	done | paste -sd' '
+}
 sess() { iscsi_sessions "$iqn" | head -1; }
 conn_of() { basename /sys/class/iscsi_session/"$1"/device/connection*/iscsi_connection/connection*; }
 # attr CLASS NAME VALUE: the attribute of the session or connection.
@@ -27,12 +36,12 @@ attr() {
 }
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 21
 dmesg_mark
 check "orion registers the transport tcp (iscsi=1)" iscsi_initiator_load orion
 check "the transport offers error recovery level 0 only (caps 0x1); iscsi_tcp is not loaded" bash -c \
 	"[ \$(cat /sys/class/iscsi_transport/tcp/caps) = 0x1 ] && [ ! -d /sys/module/iscsi_tcp ]"
-check "LIO target $iqn with one RAM LUN on $ISCSI_PORTAL" lio_target "$iqn" 32M
+check "LIO target $iqn with two RAM LUNs (64M, 32M) on $ISCSI_PORTAL" lio_target "$iqn" 64M 32M
 check "iscsid starts and listens" iscsid_start
 check "SendTargets discovery finds $iqn" bash -c "iscsi_discover | grep -F '$ISCSI_PORTAL,1 $iqn'"
 check "login to $iqn through orion's connection" iscsi_login "$iqn"
@@ -52,10 +61,28 @@ check "iscsiadm -m session -P 3 shows the negotiated parameters" bash -c "
 	grep -q 'iSCSI Session State: LOGGED_IN' /tmp/iscsi-p3.out &&
 	grep -Eq 'MaxRecvDataSegmentLength: [0-9]+' /tmp/iscsi-p3.out &&
 	grep -Eq 'FirstBurstLength: [0-9]+' /tmp/iscsi-p3.out"
-check "iscsiadm -m session -s counts the login PDUs" bash -c "
-	iscsiadm -m session -s > /tmp/iscsi-s.out && grep -Eq 'login_pdus: [1-9]' /tmp/iscsi-s.out"
+check "the session has two disks" iscsi_wait_disks "$iqn" 2
+check "the disks are 64 and 32 MiB ($(disk_sizes_mb))" test "$(disk_sizes_mb)" = "64 32"
+check "sg_inq, sg_readcap (64 MiB) and sg_luns (2 LUNs) through orion's session" bash -c "
+	d=\$(iscsi_disks '$iqn' | head -1) && sg_inq \$d | grep -q 'PDT=0' &&
+	sg_readcap \$d | grep -q 'Last LBA=131071' && sg_luns \$d | grep -q '2 lun entr'"
+# shellcheck disable=SC2046 # one argument per disk
+check "fio verify on both disks, 4k random QD32 x 2 jobs: 0 errors" \
+	fio_verify /tmp/fio-iscsi-4k.out 8M $(iscsi_disks "$iqn")
+# shellcheck disable=SC2046 # one argument per disk
+check "fio verify on both disks, 128k: 0 errors" \
+	fio_verify --bs 128k /tmp/fio-iscsi-128k.out 16M $(iscsi_disks "$iqn")
+# A 1 MiB write is more than the 64 KiB first burst: immediate data, then
+# R2Ts answered with Data-Out.
+# shellcheck disable=SC2046 # one argument per disk
+check "fio verify on both disks, 1M: 0 errors" \
+	fio_verify --bs 1M /tmp/fio-iscsi-1m.out 16M $(iscsi_disks "$iqn")
+check "iscsiadm -m session -s counts SCSI commands, R2Ts, Data-Out and Data-In" bash -c "
+	iscsiadm -m session -s > /tmp/iscsi-s.out && grep -Eq 'scsicmd_pdus: [1-9]' /tmp/iscsi-s.out &&
+	grep -Eq 'r2t_pdus: [1-9]' /tmp/iscsi-s.out && grep -Eq 'dataout_pdus: [1-9]' /tmp/iscsi-s.out &&
+	grep -Eq 'datain_pdus: [1-9]' /tmp/iscsi-s.out"
 check "rmmod is refused while a session exists" bash -c "! rmmod orion_scsi 2>/dev/null && [ -d /sys/module/orion_scsi ]"
-check "logout; the session and its host are gone" bash -c "
+check "logout; the session, its disks and its host are gone" bash -c "
 	h=\$(iscsi_session_host \$(iscsi_sessions '$iqn' | head -1)) && iscsi_logout_all &&
 	[ ! -d /sys/class/scsi_host/host\$h ]"
 check "iscsid stops, the target is torn down, orion unloads" bash -c \
