@@ -28,22 +28,21 @@ echo "== lsmod"; lsmod | grep -E '^(Module|orion_scsi)'
 echo "== SCSI hosts (lsscsi -H)"; lsscsi -H
 echo "== SCSI disks (lsscsi -s)"; lsscsi -s
 dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 status=none
-for kind in orion_virt orion_megasas orion_lsi; do
-	d=$(host_disk $kind)
-	echo "== $kind: write + read back through $d"
+# write_read_back NAME DISK: 1 MiB through DISK, compared, and its
+# per-device statistics.
+write_read_back() {
+	local d=$2 s
+	echo "== $1: write + read back through $d"
 	dd if=/tmp/pattern of="$d" bs=64k oflag=direct status=none
 	dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none
 	cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
 	s=/sys/block/${d#/dev/}/device
 	echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
+}
+for kind in orion_virt orion_megasas orion_lsi; do
+	write_read_back "$kind" "$(host_disk $kind)"
 done
-d=$(iscsi_disks "$iqn" | head -1)
-echo "== orion iSCSI (host proc_name iscsi_tcp): write + read back through $d"
-dd if=/tmp/pattern of="$d" bs=64k oflag=direct status=none
-dd if="$d" of=/tmp/back bs=64k count=16 iflag=direct status=none
-cmp /tmp/pattern /tmp/back && echo "1 MiB written and read back identical"
-s=/sys/block/${d#/dev/}/device
-echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
+write_read_back "orion iSCSI (host proc_name iscsi_tcp)" "$(iscsi_disks "$iqn" | head -1)"
 iscsiadm -m session -s | grep -E 'scsicmd_pdus|dataout_pdus|datain_pdus|r2t_pdus' | sed 's/^\s*/  /'
 echo "== virtual adapter statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
 echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
