@@ -124,8 +124,12 @@ lio_target() {
 		dev=$LIO_CFS/core/$hba/lun$n
 		# rd_pages counts 4 KiB pages; the device must be enabled before
 		# a LUN links to it (-ENODEV otherwise).
+		# A unit serial, as targetcli gives (VPD page 0x80; set before
+		# the LUN exports the device).
 		{ mkdir -p "$dev" && echo "rd_pages=$((mb * 256))" > "$dev/control" &&
-			echo 1 > "$dev/enable" && mkdir "$tpg/lun/lun_$n" &&
+			echo 1 > "$dev/enable" &&
+			cat /proc/sys/kernel/random/uuid > "$dev/wwn/vpd_unit_serial" &&
+			mkdir "$tpg/lun/lun_$n" &&
 			ln -s "$dev" "$tpg/lun/lun_$n/$hba-lun$n"; } || return 1
 		n=$((n + 1))
 	done

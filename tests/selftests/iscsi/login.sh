@@ -22,6 +22,21 @@ disk_sizes_mb() {
 	done | paste -sd' '
 }
 sess() { iscsi_sessions "$iqn" | head -1; }
+# vpd_pages: the first disk answers the VPD pages LIO has, naming $iqn.
+vpd_pages() {
+	local d
+	d=$(iscsi_disks "$iqn" | head -1) &&
+		sg_vpd -p 0 "$d" | grep -q 'Device identification' &&
+		sg_vpd -p 0x80 "$d" | grep -Eq 'Unit serial number: [0-9a-f-]+' &&
+		sg_vpd -p 0x83 "$d" | grep -qF "$iqn"
+}
+# lsscsi_lists: lsscsi shows the session's host as iscsi_tcp, with two LIO LUNs.
+lsscsi_lists() {
+	local h
+	h=$(iscsi_session_host "$(sess)") &&
+		lsscsi -H | grep -Eq "^\[$h\] +iscsi_tcp" &&
+		[ "$(lsscsi | grep -c "^\[$h:.*LIO-ORG")" = 2 ]
+}
 conn_of() { basename /sys/class/iscsi_session/"$1"/device/connection*/iscsi_connection/connection*; }
 # attr CLASS NAME VALUE: the attribute of the session or connection.
 attr() {
@@ -36,7 +51,7 @@ attr() {
 }
 
 ktap_print_header
-ktap_set_plan 21
+ktap_set_plan 23
 dmesg_mark
 check "orion registers the transport tcp (iscsi=1)" iscsi_initiator_load orion
 check "the transport offers error recovery level 0 only (caps 0x1); iscsi_tcp is not loaded" bash -c \
@@ -66,6 +81,8 @@ check "the disks are 64 and 32 MiB ($(disk_sizes_mb))" test "$(disk_sizes_mb)" =
 check "sg_inq, sg_readcap (64 MiB) and sg_luns (2 LUNs) through orion's session" bash -c "
 	d=\$(iscsi_disks '$iqn' | head -1) && sg_inq \$d | grep -q 'PDT=0' &&
 	sg_readcap \$d | grep -q 'Last LBA=131071' && sg_luns \$d | grep -q '2 lun entr'"
+check "sg_vpd: LIO's supported pages, unit serial and an iSCSI name designator" vpd_pages
+check "lsscsi shows LIO's two LUNs on the orion host" lsscsi_lists
 # shellcheck disable=SC2046 # one argument per disk
 check "fio verify on both disks, 4k random QD32 x 2 jobs: 0 errors" \
 	fio_verify /tmp/fio-iscsi-4k.out 8M $(iscsi_disks "$iqn")
