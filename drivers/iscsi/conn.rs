@@ -7,11 +7,12 @@
 //! out as they are; the last login response gives the CmdSN window and
 //! StatSN the full feature phase ([`super::datapath`]) starts from.
 
-use super::datapath::{self, Received, Staged};
+use super::datapath::{self, Staged};
 use super::pdu::{
     segment::Digests, segment::PduLayout, serial::CmdSequence, serial::CmdWindow, CommonHeader,
-    TargetPdu, BHS_LEN,
+    Opcode, TargetPdu, BHS_LEN,
 };
+use super::receive::{self, DataInTarget, Received};
 use super::session::{Phase, SessionCore};
 use super::stats::PduCounters;
 use crate::hw::OwnedQueue;
@@ -55,8 +56,14 @@ const BUDGET: u32 = 64;
 /// A PDU being received.
 struct Rx {
     buf: KVVec<u8>,
-    /// Bytes of the PDU received so far.
+    /// Bytes of the PDU received so far (in `buf`, or as `data_in`).
     have: usize,
+    /// A Data-In whose data segment is being received straight into its
+    /// command's buffer; its header is in `buf`.
+    data_in: Option<DataInTarget>,
+    /// Our MaxRecvDataSegmentLength: a longer data segment is the target's
+    /// protocol error.
+    max_recv: u32,
 }
 
 /// The socket with our callbacks installed. Shared so that receiving and
@@ -110,6 +117,8 @@ impl Conn {
                 rx <- new_mutex!(Rx {
                     buf: KVVec::new(),
                     have: 0,
+                    data_in: None,
+                    max_recv: LOGIN_RECV_SEGMENT,
                 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
                 tx_work <- new_work!("orion_iscsi::tx"),
@@ -125,13 +134,20 @@ impl Conn {
         // The buffers are allocated here, in iscsid's context: the data
         // path then allocates nothing (it may run to free memory, writing
         // pages back to this very session).
-        {
+        let data_in = {
             let mut rx = self.rx.lock();
             let want = max_pdu(LOGIN_RECV_SEGMENT);
             if rx.buf.len() < want {
                 rx.buf.resize(want, 0, GFP_KERNEL)?;
             }
+            rx.max_recv = LOGIN_RECV_SEGMENT;
             rx.have = 0;
+            rx.data_in.take()
+        };
+        // Bound again without a stop: a Data-In the old socket cut short
+        // does not continue from the new one.
+        if let Some(target) = data_in {
+            target.finish(&self.core);
         }
         {
             let mut tx = self.tx.lock();
@@ -157,11 +173,13 @@ impl Conn {
     /// bytes (our MaxRecvDataSegmentLength), before the full feature phase
     /// starts; in iscsid's context, so that the data path allocates nothing.
     pub(crate) fn set_max_recv(&self, seg: u32) -> Result {
-        let want = max_pdu(seg.min(MAX_RECV_SEGMENT));
+        let seg = seg.min(MAX_RECV_SEGMENT);
+        let want = max_pdu(seg);
         let mut rx = self.rx.lock();
         if rx.buf.len() < want {
             rx.buf.resize(want, 0, GFP_KERNEL)?;
         }
+        rx.max_recv = seg;
         Ok(())
     }
 
@@ -189,7 +207,17 @@ impl Conn {
         drop(taken);
         crate::hw::work::cancel_sync::<Conn, 0>(self);
         crate::hw::work::cancel_sync::<Conn, 1>(self);
-        self.rx.lock().have = 0;
+        let data_in = {
+            let mut rx = self.rx.lock();
+            rx.have = 0;
+            rx.data_in.take()
+        };
+        // A Data-In cut short: its command goes back to its task, to be
+        // given back with the others (or completes, when only padding was
+        // missing after all its data and status).
+        if let Some(target) = data_in {
+            target.finish(&self.core);
+        }
         let mut tx = self.tx.lock();
         tx.len = 0;
         tx.sent = 0;
@@ -314,7 +342,8 @@ impl Conn {
     }
 
     /// Receives what the socket has, passing each whole PDU up, up to
-    /// the budget (then the work is requeued).
+    /// the budget (then the work is requeued). A Data-In's data segment
+    /// goes straight into its command's buffer.
     fn receive(self: &Arc<Self>) {
         let Some(bound) = self.bound() else {
             return;
@@ -331,27 +360,44 @@ impl Conn {
                     return;
                 }
             };
+            if rx.have == BHS_LEN && need > BHS_LEN && rx.data_in.is_none() {
+                if let Err(v) = self.start_data_in(&mut rx) {
+                    pr_err!("iSCSI: protocol violation by the target: {}\n", v);
+                    self.fail(ConnError::Protocol);
+                    return;
+                }
+            }
             // `pdu_len` keeps `need` within the buffer `bind` allocated.
             let have = rx.have;
-            let Some(dst) = rx.buf.get_mut(have..need) else {
-                self.fail(ConnError::ConnFailed);
-                return;
+            let Rx { buf, data_in, .. } = &mut *rx;
+            let got = match data_in.as_mut() {
+                Some(target) if target.left() > 0 => target.recv(socket),
+                _ => match buf.get_mut(have..need) {
+                    Some(dst) => socket.recv(dst),
+                    None => Err(EINVAL),
+                },
             };
-            match socket.recv(dst) {
+            match got {
                 Ok(0) => {
                     self.fail(ConnError::ConnFailed);
                     return;
                 }
                 Ok(n) => rx.have = have.saturating_add(n),
                 Err(e) if e == EAGAIN => return,
-                Err(_) => {
+                Err(e) => {
+                    pr_err!("iSCSI: receive failed ({:?})\n", e);
                     self.fail(ConnError::ConnFailed);
                     return;
                 }
             }
             if rx.have == need && (need > BHS_LEN || pdu_len(&rx) == Ok(BHS_LEN)) {
-                if let Some(pdu) = rx.buf.get(..need) {
-                    self.deliver(pdu);
+                match rx.data_in.take() {
+                    Some(target) => target.finish(&self.core),
+                    None => {
+                        if let Some(pdu) = rx.buf.get(..need) {
+                            self.deliver(pdu);
+                        }
+                    }
                 }
                 rx.have = 0;
                 budget -= 1;
@@ -362,6 +408,30 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// With a whole Data-In header in `rx` and a data segment to come,
+    /// takes its command for the data to go straight into (when the full
+    /// feature phase runs).
+    fn start_data_in(&self, rx: &mut Rx) -> Result<(), receive::Violation> {
+        if !matches!(
+            self.core.state.lock().phase,
+            Phase::Running | Phase::LoggingOut
+        ) {
+            return Ok(());
+        }
+        let Ok(hdr) = super::pdu::bhs::bhs_of(&rx.buf) else {
+            return Ok(());
+        };
+        let common = CommonHeader::parse(hdr).map_err(receive::Violation::Codec)?;
+        if common.opcode != Opcode::DataIn || common.ahs_words != 0 {
+            return Ok(());
+        }
+        // Counted as `deliver` counts, before it is checked.
+        self.counters.count(common.opcode, common.data_len as usize);
+        let pdu = TargetPdu::decode(hdr).map_err(receive::Violation::Codec)?;
+        rx.data_in = receive::start_data_in(&self.core, &pdu)?;
+        Ok(())
     }
 
     /// Handles a received PDU: the data path's, or iscsid's.
@@ -392,8 +462,8 @@ impl Conn {
         let phase = self.core.state.lock().phase;
         if matches!(phase, Phase::Running | Phase::LoggingOut) {
             let handled = decoded
-                .map_err(datapath::Violation::Codec)
-                .and_then(|p| datapath::receive(&self.core, &p, data));
+                .map_err(receive::Violation::Codec)
+                .and_then(|p| receive::receive(&self.core, &p, data));
             match handled {
                 Ok(Received::Done) => return,
                 Ok(Received::Up) => {}
@@ -426,6 +496,9 @@ fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
     }
     let bhs = super::pdu::bhs::bhs_of(&rx.buf)?;
     let common = CommonHeader::parse(bhs)?;
+    if common.data_len > rx.max_recv {
+        return Err(super::pdu::PduError::DataSegmentTooLong);
+    }
     let len = PduLayout::new(&common, Digests::default())?
         .total_len()
         .ok_or(super::pdu::PduError::DataSegmentTooLong)?;

@@ -2,13 +2,15 @@
 
 //! iSCSI initiator (RFC 7143) on the iSCSI transport class: the PDU codec
 //! ([`pdu`], pure logic), the `tcp` transport iscsid drives
-//! ([`transport`]), the connection ([`conn`]) and the parameters
-//! ([`params`]).
+//! ([`transport`]), the connection ([`conn`]), what it sends
+//! ([`datapath`]) and makes of what it receives ([`receive`]), and the
+//! parameters ([`params`]).
 
 mod conn;
 mod datapath;
 mod params;
 pub mod pdu;
+mod receive;
 mod session;
 mod stats;
 mod transport;

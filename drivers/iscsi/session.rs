@@ -365,9 +365,16 @@ impl Ffp {
 
     /// Takes the token of some task out of its slot.
     fn take_any(&mut self) -> Option<Command<IscsiOps>> {
-        self.tasks
-            .iter_mut()
-            .find_map(|slot| slot.take().and_then(|t| t.cmd))
+        self.tasks.iter_mut().find_map(|slot| {
+            let task = slot.take()?;
+            if task.cmd.is_none() {
+                // A copy still has it: that copy fails it when it ends.
+                pr_warn!(
+                    "iSCSI: a command's token was out as the session gave back its commands\n"
+                );
+            }
+            task.cmd
+        })
     }
 }
 

@@ -5,6 +5,8 @@
  * See scsi_helpers.h.
  */
 #include <linux/blk-mq.h>
+#include <linux/bvec.h>
+#include <linux/highmem.h>
 #include <linux/net.h>
 #include <linux/ratelimit.h>
 #include <linux/srcu.h>
@@ -135,6 +137,30 @@ struct scsi_device *orion_helper_to_scsi_device(struct device *dev)
 struct scatterlist *orion_helper_sg_next(struct scatterlist *sg)
 {
 	return sg_next(sg);
+}
+
+struct page *orion_helper_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
+}
+
+/*
+ * After a receive into page memory through a bvec iterator: flushes the
+ * pages of the first @bytes bytes as sg_miter_stop() does for a copy into
+ * a scatterlist (a no-op where the data cache does not alias).
+ */
+void orion_helper_flush_bvecs(const struct bio_vec *bv, unsigned long nr, size_t bytes)
+{
+	for (; nr && bytes; nr--, bv++) {
+		size_t len = min_t(size_t, bv->bv_len, bytes);
+		size_t first = bv->bv_offset / PAGE_SIZE;
+		size_t last = (bv->bv_offset + len - 1) / PAGE_SIZE;
+		size_t i;
+
+		for (i = first; len && i <= last; i++)
+			flush_dcache_page(bv->bv_page + i);
+		bytes -= len;
+	}
 }
 
 unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg)

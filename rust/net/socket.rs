@@ -222,6 +222,45 @@ impl TcpSocket {
         to_len(ret)
     }
 
+    /// Receives into the memory `bvecs` describe without blocking, as
+    /// [`recv`](Self::recv) does into a slice: straight into pages, such
+    /// as a SCSI command's data buffer, with no bounce buffer.
+    ///
+    /// # Safety
+    ///
+    /// For the call, every element of `bvecs` must describe `bv_len`
+    /// bytes from `bv_offset` of `bv_page` (physically contiguous pages
+    /// when that crosses a page end) that are alive, that the caller may
+    /// write and that no Rust reference aliases (the socket writes them
+    /// with the `iov_iter` copy routines).
+    pub(crate) unsafe fn recv_bvecs(&self, bvecs: &[bindings::bio_vec]) -> Result<usize> {
+        let len = bvecs
+            .iter()
+            .fold(0usize, |sum, bv| sum.saturating_add(bv.bv_len as usize))
+            .min(MAX_IO);
+        if len == 0 {
+            return Ok(0);
+        }
+        let mut msg = bindings::msghdr::default();
+        // SAFETY: `msg.msg_iter` is a valid iterator to initialise; `bvecs`
+        // outlives the receive below, which alone uses the iterator.
+        unsafe {
+            bindings::iov_iter_bvec(
+                &mut msg.msg_iter,
+                bindings::ITER_DEST,
+                bvecs.as_ptr(),
+                bvecs.len(),
+                len,
+            )
+        };
+        let flags = bindings::MSG_DONTWAIT as c_int;
+        // SAFETY: The socket is alive (type invariant); the iterator
+        // describes `len` bytes the caller lets us write (function safety
+        // requirement).
+        let ret = unsafe { bindings::sock_recvmsg(self.raw(), &mut msg, flags) };
+        to_len(ret)
+    }
+
     /// Shuts the connection down in direction `how` (starts the TCP close
     /// handshake for [`Shutdown::Write`] and [`Shutdown::Both`]); the socket
     /// stays usable for whatever direction remains.

@@ -3,10 +3,14 @@
 //! A command's data buffer: copies to and from its scatterlist, a walk of
 //! its mapped chunks, and its DMA mapping for the host's device.
 
-use super::{Command, SENSE_BUFFER_SIZE};
-use crate::{bindings, scsi::operations::HostOperations};
+use super::{Command, DataDirection, SENSE_BUFFER_SIZE};
+use crate::{bindings, net::TcpSocket, scsi::operations::HostOperations};
 use core::marker::PhantomData;
 use kernel::{ffi::c_uint, prelude::*, sync::atomic::Relaxed};
+
+/// Pieces of the data buffer one [`Command::recv_to_sg`] call receives
+/// into (a `bio_vec` each, on the stack).
+const RECV_PIECES: usize = 32;
 
 /// Direction of a scatter-gather copy, for [`Command::for_each_sg_chunk`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +35,13 @@ impl<T: HostOperations> Command<T> {
         unsafe { &mut *(*self.raw()).sense_buffer.cast::<[u8; SENSE_BUFFER_SIZE]>() }
     }
 
-    /// Copies `src` into the data buffer at byte `offset`; returns the bytes copied.
+    /// Copies `src` into the data buffer at byte `offset`; returns the bytes
+    /// copied: none unless the command reads from the device (a write's
+    /// buffer may be pinned read-only: the zero page, a page cache page).
     pub fn copy_to_sg(&mut self, offset: usize, src: &[u8]) -> usize {
+        if self.data_direction() != DataDirection::FromDevice {
+            return 0;
+        }
         // An offset `off_t` cannot hold is past the end of any buffer.
         let Ok(skip) = bindings::off_t::try_from(offset) else {
             return 0;
@@ -54,6 +63,77 @@ impl<T: HostOperations> Command<T> {
         unsafe {
             bindings::sg_pcopy_to_buffer(sgl, nents, dst.as_mut_ptr().cast(), dst.len(), skip)
         }
+    }
+
+    /// Receives up to `len` bytes from `socket` into the data buffer at
+    /// byte `offset`, straight into its pages, without blocking. Returns
+    /// what [`TcpSocket::recv`] would: the bytes received (fewer than `len`
+    /// when fewer are queued, or past 32 scatterlist entries), 0 at the end of the stream, `EAGAIN` when nothing is
+    /// queued. `EINVAL` when `len` is 0, the buffer ends before
+    /// `offset + len`, or the command does not read from the device (as
+    /// for [`Self::copy_to_sg`]).
+    pub fn recv_to_sg(&mut self, socket: &TcpSocket, offset: usize, len: usize) -> Result<usize> {
+        if len == 0
+            || self.data_direction() != DataDirection::FromDevice
+            || offset
+                .checked_add(len)
+                .is_none_or(|end| end > self.transfer_len() as usize)
+        {
+            return Err(EINVAL);
+        }
+        let mut bvecs = [bindings::bio_vec::default(); RECV_PIECES];
+        let (mut sg, nents) = self.sg_table();
+        let mut entries = nents;
+        let mut skip = offset;
+        let mut total = 0usize;
+        let mut used = 0usize;
+        for bv in bvecs.iter_mut() {
+            while !sg.is_null() && entries > 0 && total < len {
+                // SAFETY: `sg` is one of the `nents` entries of the owned
+                // command's table.
+                let (sg_offset, sg_len) = unsafe { ((*sg).offset, (*sg).length as usize) };
+                // SAFETY: As above.
+                let page = unsafe { bindings::orion_helper_sg_page(sg) };
+                entries -= 1;
+                sg = if entries > 0 {
+                    // SAFETY: More entries follow `sg` in its table.
+                    unsafe { bindings::orion_helper_sg_next(sg) }
+                } else {
+                    core::ptr::null_mut()
+                };
+                if skip >= sg_len {
+                    skip -= sg_len;
+                    continue;
+                }
+                let take = (sg_len - skip).min(len - total);
+                // `skip < sg_len`, which is a `u32`.
+                let start = sg_offset.checked_add(skip as u32).ok_or(EINVAL)?;
+                *bv = bindings::bio_vec {
+                    bv_page: page,
+                    bv_offset: start,
+                    bv_len: take as u32,
+                };
+                skip = 0;
+                total += take;
+                used += 1;
+                break;
+            }
+        }
+        let Some(bvecs) = bvecs.get(..used) else {
+            return Err(EINVAL);
+        };
+        if total == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: The pieces are inside the data buffer of a command that
+        // reads from the device: its pages are kept alive by the owned
+        // command and pinned writable, and only the owner of the command
+        // writes them; the buffer is never a Rust reference (it may be
+        // mapped by user space, see `for_each_sg_chunk`).
+        let n = unsafe { socket.recv_bvecs(bvecs) }?;
+        // SAFETY: The pieces describe pages of the buffer, alive as above.
+        unsafe { bindings::orion_helper_flush_bvecs(bvecs.as_ptr(), bvecs.len(), n) };
+        Ok(n)
     }
 
     fn sg_table(&self) -> (*mut bindings::scatterlist, c_uint) {
