@@ -9,6 +9,8 @@ use kernel::{debugfs, prelude::*};
 
 #[path = "rust/bindings/mod.rs"]
 mod bindings;
+#[path = "rust/checksum/mod.rs"]
+pub mod checksum;
 #[path = "rust/dma/mod.rs"]
 pub mod dma;
 #[path = "rust/hw/mod.rs"]

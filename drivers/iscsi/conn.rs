@@ -7,10 +7,14 @@
 //! out as they are; the last login response gives the CmdSN window and
 //! StatSN the full feature phase ([`super::datapath`]) starts from.
 
+use super::crc::KernelCrc;
 use super::datapath::{self, Staged};
 use super::pdu::{
-    segment::Digests, segment::PduLayout, serial::CmdSequence, serial::CmdWindow, CommonHeader,
-    Opcode, TargetPdu, BHS_LEN,
+    digest::digest,
+    segment::{Digests, PduLayout, DIGEST_LEN},
+    serial::CmdSequence,
+    serial::CmdWindow,
+    CommonHeader, Opcode, PduError, TargetPdu, BHS_LEN,
 };
 use super::receive::{self, DataInTarget, Received};
 use super::session::{Phase, SessionCore};
@@ -64,6 +68,8 @@ struct Rx {
     /// Our MaxRecvDataSegmentLength: a longer data segment is the target's
     /// protocol error.
     max_recv: u32,
+    /// The digests of the full feature phase (none during login).
+    digests: Digests,
 }
 
 /// The socket with our callbacks installed. Shared so that receiving and
@@ -119,6 +125,7 @@ impl Conn {
                     have: 0,
                     data_in: None,
                     max_recv: LOGIN_RECV_SEGMENT,
+                    digests: Digests::default(),
                 }),
                 rx_work <- new_work!("orion_iscsi::rx"),
                 tx_work <- new_work!("orion_iscsi::tx"),
@@ -141,13 +148,14 @@ impl Conn {
                 rx.buf.resize(want, 0, GFP_KERNEL)?;
             }
             rx.max_recv = LOGIN_RECV_SEGMENT;
+            rx.digests = Digests::default();
             rx.have = 0;
             rx.data_in.take()
         };
         // Bound again without a stop: a Data-In the old socket cut short
         // does not continue from the new one.
         if let Some(target) = data_in {
-            target.finish(&self.core);
+            target.finish(&self.core, false);
         }
         {
             let mut tx = self.tx.lock();
@@ -156,6 +164,7 @@ impl Conn {
             }
             tx.len = 0;
             tx.sent = 0;
+            tx.digests = Digests::default();
         }
         let socket = TcpSocket::from_fd(fd)?;
         let installed = Arc::new(SocketCallbacks::install(socket, self.clone())?, GFP_KERNEL)?;
@@ -181,6 +190,14 @@ impl Conn {
         }
         rx.max_recv = seg;
         Ok(())
+    }
+
+    /// Turns on the digests login negotiated, for the full feature phase
+    /// (before it starts: the target uses them from the PDU after the
+    /// last login response).
+    pub(crate) fn set_digests(&self, digests: Digests) {
+        self.rx.lock().digests = digests;
+        self.tx.lock().digests = digests;
     }
 
     /// Stops the connection's traffic: nothing more is received, sent or
@@ -216,7 +233,7 @@ impl Conn {
         // given back with the others (or completes, when only padding was
         // missing after all its data and status).
         if let Some(target) = data_in {
-            target.finish(&self.core);
+            target.finish(&self.core, false);
         }
         let mut tx = self.tx.lock();
         tx.len = 0;
@@ -342,8 +359,9 @@ impl Conn {
     }
 
     /// Receives what the socket has, passing each whole PDU up, up to
-    /// the budget (then the work is requeued). A Data-In's data segment
-    /// goes straight into its command's buffer.
+    /// the budget (then the work is requeued): the BHS, then the rest of
+    /// the header (its digest checked), then the data. A Data-In's data
+    /// segment goes straight into its command's buffer.
     fn receive(self: &Arc<Self>) {
         let Some(bound) = self.bound() else {
             return;
@@ -352,27 +370,56 @@ impl Conn {
         let mut rx = self.rx.lock();
         let mut budget = BUDGET;
         while !self.failed.load(Relaxed) {
-            let need = match pdu_len(&rx) {
-                Ok(n) => n,
+            let layout = match layout_of(&rx) {
+                Ok(l) => l,
                 Err(e) => {
                     pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
                     self.fail(ConnError::Protocol);
                     return;
                 }
             };
-            if rx.have == BHS_LEN && need > BHS_LEN && rx.data_in.is_none() {
-                if let Err(v) = self.start_data_in(&mut rx) {
-                    pr_err!("iSCSI: protocol violation by the target: {}\n", v);
-                    self.fail(ConnError::Protocol);
-                    return;
+            let (header_end, need) = match layout {
+                Some(l) => (l.header, l.total),
+                None => (BHS_LEN, BHS_LEN),
+            };
+            if let Some(l) = layout {
+                if rx.have == l.header && rx.data_in.is_none() {
+                    if !header_digest_ok(&rx, &l) {
+                        self.digest_error(ConnError::HeaderDigest);
+                        return;
+                    }
+                    if l.total > l.header {
+                        if let Err(v) = self.start_data_in(&mut rx) {
+                            pr_err!("iSCSI: protocol violation by the target: {}\n", v);
+                            self.fail(ConnError::Protocol);
+                            return;
+                        }
+                    }
+                }
+                if rx.have == l.total {
+                    if !self.complete_pdu(&mut rx, &l) {
+                        return;
+                    }
+                    budget -= 1;
+                    if budget == 0 {
+                        drop(rx);
+                        self.kick_rx();
+                        return;
+                    }
+                    continue;
                 }
             }
-            // `pdu_len` keeps `need` within the buffer `bind` allocated.
+            let until = if rx.have < header_end {
+                header_end
+            } else {
+                need
+            };
+            // `layout_of` keeps `need` within the buffer `bind` allocated.
             let have = rx.have;
             let Rx { buf, data_in, .. } = &mut *rx;
             let got = match data_in.as_mut() {
                 Some(target) if target.left() > 0 => target.recv(socket),
-                _ => match buf.get_mut(have..need) {
+                _ => match buf.get_mut(have..until) {
                     Some(dst) => socket.recv(dst),
                     None => Err(EINVAL),
                 },
@@ -390,24 +437,40 @@ impl Conn {
                     return;
                 }
             }
-            if rx.have == need && (need > BHS_LEN || pdu_len(&rx) == Ok(BHS_LEN)) {
-                match rx.data_in.take() {
-                    Some(target) => target.finish(&self.core),
-                    None => {
-                        if let Some(pdu) = rx.buf.get(..need) {
-                            self.deliver(pdu);
-                        }
-                    }
-                }
-                rx.have = 0;
-                budget -= 1;
-                if budget == 0 {
-                    drop(rx);
-                    self.kick_rx();
-                    return;
+        }
+    }
+
+    /// A whole PDU is in: checks its data digest and hands it on (a
+    /// Data-In received into its command is finished). `false` when the
+    /// connection failed.
+    fn complete_pdu(&self, rx: &mut Rx, l: &Frame) -> bool {
+        rx.have = 0;
+        let pad = rx.buf.get(l.data_end..l.digest_at).unwrap_or(&[]);
+        let wire = rx.buf.get(l.digest_at..l.total).unwrap_or(&[]);
+        let good = match rx.data_in.as_mut() {
+            Some(target) => target.digest_matches(pad, wire),
+            None => data_digest_ok(&rx.buf, l),
+        };
+        match rx.data_in.take() {
+            Some(target) => target.finish(&self.core, good),
+            None if good => {
+                if let Some(pdu) = rx.buf.get(..l.total) {
+                    self.deliver(pdu, l);
                 }
             }
+            None => {}
         }
+        if !good {
+            self.digest_error(ConnError::DataDigest);
+        }
+        good
+    }
+
+    /// A digest did not match: counted, logged, the connection fails.
+    fn digest_error(&self, err: ConnError) {
+        self.counters.count_digest_error();
+        pr_err!("iSCSI: {:?} error in a PDU from the target\n", err);
+        self.fail(err);
     }
 
     /// With a whole Data-In header in `rx` and a data segment to come,
@@ -430,12 +493,12 @@ impl Conn {
         // Counted as `deliver` counts, before it is checked.
         self.counters.count(common.opcode, common.data_len as usize);
         let pdu = TargetPdu::decode(hdr).map_err(receive::Violation::Codec)?;
-        rx.data_in = receive::start_data_in(&self.core, &pdu)?;
+        rx.data_in = receive::start_data_in(&self.core, &pdu, rx.digests.data)?;
         Ok(())
     }
 
     /// Handles a received PDU: the data path's, or iscsid's.
-    fn deliver(&self, pdu: &[u8]) {
+    fn deliver(&self, pdu: &[u8], l: &Frame) {
         // Stopping: a PDU of the ended full feature phase must not reach
         // iscsid as if it were a login response.
         if self.failed.load(Relaxed) {
@@ -450,14 +513,8 @@ impl Conn {
         let Ok(common) = CommonHeader::parse(hdr) else {
             return;
         };
-        let layout = PduLayout::new(&common, Digests::default());
-        let data = layout.ok().and_then(|l| {
-            let at = l.data_offset()?;
-            pdu.get(at..at.checked_add(l.data_len)?)
-        });
-        self.counters
-            .count(common.opcode, data.map_or(0, |d| d.len()));
-        let data = data.unwrap_or(&[]);
+        let data = pdu.get(l.header..l.data_end).unwrap_or(&[]);
+        self.counters.count(common.opcode, data.len());
         let decoded = TargetPdu::decode(hdr);
         let phase = self.core.state.lock().phase;
         if matches!(phase, Phase::Running | Phase::LoggingOut) {
@@ -488,24 +545,68 @@ impl Conn {
     }
 }
 
-/// The length of the PDU being received: the BHS until it is complete,
-/// then the whole PDU.
-fn pdu_len(rx: &Rx) -> core::result::Result<usize, super::pdu::PduError> {
+/// Where the parts of the PDU being received end, from its BHS.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// BHS, AHS and header digest.
+    header: usize,
+    /// The data segment (without padding).
+    data_end: usize,
+    /// The data digest, after the padding.
+    digest_at: usize,
+    total: usize,
+}
+
+/// The frame of the PDU being received, once its BHS is in.
+fn layout_of(rx: &Rx) -> core::result::Result<Option<Frame>, PduError> {
     if rx.have < BHS_LEN {
-        return Ok(BHS_LEN);
+        return Ok(None);
     }
     let bhs = super::pdu::bhs::bhs_of(&rx.buf)?;
     let common = CommonHeader::parse(bhs)?;
     if common.data_len > rx.max_recv {
-        return Err(super::pdu::PduError::DataSegmentTooLong);
+        return Err(PduError::DataSegmentTooLong);
     }
-    let len = PduLayout::new(&common, Digests::default())?
-        .total_len()
-        .ok_or(super::pdu::PduError::DataSegmentTooLong)?;
-    if len > rx.buf.len() {
-        return Err(super::pdu::PduError::DataSegmentTooLong);
+    let l = PduLayout::new(&common, rx.digests)?;
+    let too_long = PduError::DataSegmentTooLong;
+    let header = l.header_len().ok_or(too_long)?;
+    let frame = Frame {
+        header,
+        data_end: header.checked_add(l.data_len).ok_or(too_long)?,
+        digest_at: l.data_digest_offset().ok_or(too_long)?,
+        total: l.total_len().ok_or(too_long)?,
+    };
+    if frame.total > rx.buf.len() {
+        return Err(too_long);
     }
-    Ok(len)
+    Ok(Some(frame))
+}
+
+/// Whether the header digest (when on) matches the header in `rx`.
+fn header_digest_ok(rx: &Rx, l: &Frame) -> bool {
+    if !rx.digests.header {
+        return true;
+    }
+    let at = l.header.saturating_sub(DIGEST_LEN);
+    match (rx.buf.get(..at), rx.buf.get(at..l.header)) {
+        (Some(hdr), Some(wire)) => digest::<KernelCrc>(hdr) == wire,
+        _ => false,
+    }
+}
+
+/// Whether the data digest (when present) matches the data segment and
+/// padding of the whole PDU in `buf`.
+fn data_digest_ok(buf: &[u8], l: &Frame) -> bool {
+    if l.total == l.digest_at {
+        return true;
+    }
+    match (
+        buf.get(l.header..l.digest_at),
+        buf.get(l.digest_at..l.total),
+    ) {
+        (Some(segment), Some(wire)) => digest::<KernelCrc>(segment) == wire,
+        _ => false,
+    }
 }
 
 impl WorkItem<0> for Conn {

@@ -7,8 +7,11 @@
 //! [`super::receive`].
 
 use super::conn::MAX_SEND_SEGMENT;
+use super::crc::KernelCrc;
 use super::pdu::{
+    digest::digest,
     request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr},
+    segment::{padded_len, Digests, DIGEST_LEN},
     Opcode, BHS_LEN, RESERVED_TAG,
 };
 use super::session::{itt_of, mgmt_itt, DataOutJob, Ffp, Phase, SessionCore};
@@ -26,11 +29,15 @@ pub(crate) struct Staged {
     /// For the counters once sent.
     pub(crate) opcode: Option<Opcode>,
     pub(crate) data_len: usize,
+    /// The digests of the full feature phase (none during login).
+    pub(crate) digests: Digests,
 }
 
 impl Staged {
-    /// Room for the largest PDU staged.
-    pub(crate) const CAPACITY: usize = BHS_LEN + MAX_SEND_SEGMENT as usize + 4;
+    /// Room for the largest PDU staged: header, header digest, data,
+    /// padding, data digest.
+    pub(crate) const CAPACITY: usize =
+        BHS_LEN + DIGEST_LEN + MAX_SEND_SEGMENT as usize + 3 + DIGEST_LEN;
 
     pub(crate) const fn new() -> Self {
         Self {
@@ -39,6 +46,10 @@ impl Staged {
             sent: 0,
             opcode: None,
             data_len: 0,
+            digests: Digests {
+                header: false,
+                data: false,
+            },
         }
     }
 
@@ -53,25 +64,37 @@ impl Staged {
     }
 
     /// Stages `hdr` with a data segment of `data_len` bytes that `fill`
-    /// writes, then the padding.
+    /// writes, then the padding, with the digests negotiated.
     fn stage(
         &mut self,
         hdr: &[u8; BHS_LEN],
         data_len: usize,
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> Result {
-        let padded = data_len
-            .checked_add(super::pdu::segment::pad_len(data_len))
-            .ok_or(EINVAL)?;
-        let len = BHS_LEN.checked_add(padded).ok_or(EINVAL)?;
+        let hd = if self.digests.header { DIGEST_LEN } else { 0 };
+        let dd = if self.digests.data && data_len > 0 {
+            DIGEST_LEN
+        } else {
+            0
+        };
+        let padded = padded_len(data_len).ok_or(EINVAL)?;
+        let len = (BHS_LEN + hd + dd).checked_add(padded).ok_or(EINVAL)?;
         let buf = self.buf.get_mut(..len).ok_or(EINVAL)?;
         let (h, rest) = buf.split_at_mut(BHS_LEN);
         h.copy_from_slice(hdr);
-        let (data, pad) = rest.split_at_mut(data_len);
+        let (hdigest, rest) = rest.split_at_mut(hd);
+        if hd > 0 {
+            hdigest.copy_from_slice(&digest::<KernelCrc>(hdr));
+        }
+        let (segment, ddigest) = rest.split_at_mut(padded);
+        let (data, pad) = segment.split_at_mut(data_len);
         if !fill(data) {
             return Err(EIO);
         }
         pad.fill(0);
+        if dd > 0 {
+            ddigest.copy_from_slice(&digest::<KernelCrc>(segment));
+        }
         self.len = len;
         self.sent = 0;
         self.opcode = Opcode::from_byte0(hdr[0]).ok();

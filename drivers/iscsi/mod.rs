@@ -7,6 +7,7 @@
 //! parameters ([`params`]).
 
 mod conn;
+mod crc;
 mod datapath;
 mod params;
 pub mod pdu;

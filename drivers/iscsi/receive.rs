@@ -7,6 +7,7 @@
 //! CmdSN window and ExpStatSN every PDU moves. Copies and completions
 //! happen outside the session's lock.
 
+use super::crc::Digest;
 use super::pdu::{
     response::{
         DataIn, NopIn, R2t, Residual, ResponseData, ScsiResponse, ScsiResponseCode, TargetPdu,
@@ -16,7 +17,7 @@ use super::pdu::{
 use super::session::{Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
 use super::transport::IscsiOps;
 use crate::net::TcpSocket;
-use crate::scsi::{CmdStatus, Command, HostByte};
+use crate::scsi::{CmdStatus, Command, HostByte, SgChunkDir};
 use kernel::prelude::*;
 
 /// What the receive side makes of a PDU in the full feature phase.
@@ -78,6 +79,8 @@ pub(crate) struct DataInTarget {
     left: u32,
     /// The status the Data-In carries (phase collapse).
     end: Option<Completion>,
+    /// The data digest so far, when DataDigest is on.
+    crc: Option<Digest>,
 }
 
 impl DataInTarget {
@@ -92,11 +95,26 @@ impl DataInTarget {
         let n = self
             .cmd
             .recv_to_sg(socket, self.offset as usize, self.left as usize)?;
+        if let Some(crc) = self.crc.as_mut() {
+            digest_sg(&mut self.cmd, crc, self.offset as usize, n);
+        }
         // `recv_to_sg` receives at most `left` bytes.
         let n32 = u32::try_from(n).map_err(|_| EINVAL)?;
         self.left = self.left.checked_sub(n32).ok_or(EINVAL)?;
         self.offset = self.offset.saturating_add(n32);
         Ok(n)
+    }
+
+    /// With the data in: whether the data digest (over the data and
+    /// `pad`) is `wire`; true without DataDigest.
+    pub(crate) fn digest_matches(&mut self, pad: &[u8], wire: &[u8]) -> bool {
+        match self.crc.as_mut() {
+            Some(crc) => {
+                crc.update(pad);
+                crc.matches(wire)
+            }
+            None => true,
+        }
     }
 
     /// Copies a data segment received whole.
@@ -116,11 +134,12 @@ impl DataInTarget {
         Ok(())
     }
 
-    /// Ends the copy: with all the data in, a Data-In with status
-    /// completes the command (its task leaves its slot); otherwise, or
-    /// when the connection failed before the data was in, the token goes
-    /// back to the task (to be answered, or given back with the rest).
-    pub(crate) fn finish(self, core: &SessionCore) {
+    /// Ends the copy: with all the data in and `good` (its digest
+    /// matched), a Data-In with status completes the command (its task
+    /// leaves its slot); otherwise, or when the connection failed before
+    /// the data was in, the token goes back to the task (to be answered,
+    /// or given back with the rest).
+    pub(crate) fn finish(self, core: &SessionCore, good: bool) {
         let done = {
             let mut st = core.state.lock();
             let ours = st
@@ -137,7 +156,7 @@ impl DataInTarget {
                 return;
             }
             match self.end {
-                Some(end) if self.left == 0 => {
+                Some(end) if self.left == 0 && good => {
                     // PDUs come in order: no response came meanwhile.
                     if let Some(slot) = st.tasks.get_mut(self.tag) {
                         *slot = None;
@@ -161,6 +180,7 @@ impl DataInTarget {
 pub(crate) fn start_data_in(
     core: &SessionCore,
     pdu: &TargetPdu,
+    data_digest: bool,
 ) -> Result<Option<DataInTarget>, Violation> {
     let TargetPdu::DataIn(d) = pdu else {
         return Ok(None);
@@ -174,7 +194,10 @@ pub(crate) fn start_data_in(
         data_in(&mut st, d)?
     };
     match after {
-        After::CopyIn(target) => Ok(Some(target)),
+        After::CopyIn(mut target) => {
+            target.crc = data_digest.then(Digest::new);
+            Ok(Some(target))
+        }
         // `data_in` copies in every non-empty data segment.
         other => {
             settle(core, other);
@@ -185,6 +208,21 @@ pub(crate) fn start_data_in(
             })
         }
     }
+}
+
+/// Feeds `len` bytes of `cmd`'s buffer from `offset` into `crc`.
+fn digest_sg(cmd: &mut Command<IscsiOps>, crc: &mut Digest, offset: usize, len: usize) {
+    let mut left = len;
+    let _ = cmd.for_each_sg_chunk(SgChunkDir::FromSg, offset, |_, chunk| {
+        let take = left.min(chunk.len());
+        crc.update_with(|r| chunk.crc32c(r, 0, take));
+        left -= take;
+        if left == 0 {
+            Err(())
+        } else {
+            Ok(())
+        }
+    });
 }
 
 /// Moves the CmdSN window and ExpStatSN as `pdu` says.
@@ -205,7 +243,7 @@ fn settle(core: &SessionCore, after: After) {
     match after {
         After::Nothing => {}
         After::Complete(cmd, done) => done.apply(cmd),
-        After::CopyIn(target) => target.finish(core),
+        After::CopyIn(target) => target.finish(core, false),
     }
 }
 
@@ -236,7 +274,7 @@ pub(crate) fn receive(
     };
     if let After::CopyIn(mut target) = after {
         let copied = target.copy(data);
-        target.finish(core);
+        target.finish(core, copied.is_ok());
         copied?;
     } else {
         settle(core, after);
@@ -337,6 +375,7 @@ fn data_in(st: &mut Ffp, d: &DataIn) -> Result<After, Violation> {
         offset: d.buffer_offset,
         left: d.data_len,
         end,
+        crc: None,
     }))
 }
 

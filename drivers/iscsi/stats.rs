@@ -14,6 +14,8 @@ pub(crate) struct PduCounters {
     rx_data: Atomic<u64>,
     /// Commands handed to the error handler after timing out.
     timeouts: Atomic<u32>,
+    /// PDUs received with a header or data digest that did not match.
+    digest_errors: Atomic<u32>,
 }
 
 /// The counter of `op`: its place in [`Opcode::ALL`].
@@ -28,7 +30,13 @@ impl PduCounters {
             tx_data: Atomic::new(0),
             rx_data: Atomic::new(0),
             timeouts: Atomic::new(0),
+            digest_errors: Atomic::new(0),
         }
+    }
+
+    /// A received PDU's digest did not match.
+    pub(crate) fn count_digest_error(&self) {
+        self.digest_errors.fetch_add(1, Relaxed);
     }
 
     /// A command timed out and went to the error handler.
@@ -76,7 +84,7 @@ impl PduCounters {
             r2t: self.get(Opcode::R2t),
             async_msg: self.get(Opcode::AsyncMessage),
             reject: self.get(Opcode::Reject),
-            digest_errors: 0,
+            digest_errors: self.digest_errors.load(Relaxed),
             timeouts: self.timeouts.load(Relaxed),
         }
     }

@@ -9,7 +9,7 @@
 //! the kernel's `iscsi_tcp`, one of the two at a time.
 
 use super::conn::MAX_RECV_SEGMENT;
-use super::pdu::Lun;
+use super::pdu::{segment::Digests, Lun};
 use super::session::{Negotiated, Phase, SessionCore, Task, MAX_R2T};
 use super::{conn::Conn, params::ParamStore};
 use crate::common::{
@@ -358,7 +358,7 @@ impl StatsDevice for IscsiOps {
 impl IscsiOperations for IscsiOps {
     type Conn = Conn;
     const NAME: &'static CStr = c"tcp";
-    const CAPS: Caps = Caps::RECOVERY_L0;
+    const CAPS: Caps = Caps::RECOVERY_L0.with(Caps::HDRDGST).with(Caps::DATADGST);
 
     fn transport() -> &'static IscsiTransport<Self> {
         &TRANSPORT
@@ -401,13 +401,19 @@ impl IscsiOperations for IscsiOps {
 
     fn start_conn(session: &Session<Self>, conn: &Arc<Conn>) -> Result {
         let data = session.data();
-        let (neg, max_recv, max_r2t) = {
+        let (neg, max_recv, max_r2t, digests) = {
             let params = data.params.lock();
             let num = |p: Param| params.get(p).and_then(|v| v.trim().parse::<u32>().ok());
+            // iscsid sends 1 for CRC32C, 0 for None.
+            let on = |p: Param| num(p) == Some(1);
             (
                 negotiated(&params),
                 num(Param::MAX_RECV_DLENGTH).unwrap_or(8192),
                 num(Param::MAX_R2T).unwrap_or(1),
+                Digests {
+                    header: on(Param::HDRDGST_EN),
+                    data: on(Param::DATADGST_EN),
+                },
             )
         };
         // The Data-Out queue is sized at creation (iscsid offers
@@ -423,6 +429,7 @@ impl IscsiOperations for IscsiOps {
             return Err(EINVAL);
         }
         conn.set_max_recv(max_recv)?;
+        conn.set_digests(digests);
         {
             let mut st = data.core.state.lock();
             st.neg = neg;

@@ -6,6 +6,7 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/bvec.h>
+#include <linux/crc32.h>
 #include <linux/highmem.h>
 #include <linux/net.h>
 #include <linux/ratelimit.h>
@@ -142,6 +143,11 @@ struct scatterlist *orion_helper_sg_next(struct scatterlist *sg)
 struct page *orion_helper_sg_page(struct scatterlist *sg)
 {
 	return sg_page(sg);
+}
+
+u32 orion_helper_crc32c(u32 crc, const void *p, size_t len)
+{
+	return crc32c(crc, p, len);
 }
 
 /*

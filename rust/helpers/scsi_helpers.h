@@ -64,6 +64,7 @@ struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);
 struct scsi_device *orion_helper_to_scsi_device(struct device *dev);
 struct scatterlist *orion_helper_sg_next(struct scatterlist *sg);
 struct page *orion_helper_sg_page(struct scatterlist *sg);
+u32 orion_helper_crc32c(u32 crc, const void *p, size_t len);
 void orion_helper_flush_bvecs(const struct bio_vec *bv, unsigned long nr, size_t bytes);
 unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg);
 unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);

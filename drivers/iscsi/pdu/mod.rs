@@ -3,7 +3,7 @@
 //! iSCSI PDU codec (RFC 7143): the 48-byte Basic Header Segment of every
 //! PDU an initiator sends ([`request`]) or receives ([`response`]), the
 //! Additional Header Segments ([`ahs`]), PDU framing with padding and
-//! optional digests ([`segment`]), the key=value text of Login and Text
+//! optional digests ([`segment`]) computed with [`digest`], the key=value text of Login and Text
 //! PDUs ([`text`]) with the operational keys the initiator negotiates
 //! ([`keys`]), and serial number arithmetic for the sequence numbers
 //! ([`serial`]).
@@ -27,6 +27,7 @@
 
 pub mod ahs;
 pub mod bhs;
+pub mod digest;
 pub mod error;
 mod field;
 pub mod keys;

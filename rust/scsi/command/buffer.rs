@@ -264,6 +264,19 @@ impl SgChunk<'_> {
         n
     }
 
+    /// Feeds `len` bytes of the chunk from `off` (fewer when the chunk
+    /// ends first) into the CRC32C register `crc`; see
+    /// [`crate::checksum::crc32c`].
+    pub fn crc32c(&self, crc: u32, off: usize, len: usize) -> u32 {
+        let n = self.len.saturating_sub(off).min(len);
+        if n == 0 {
+            return crc;
+        }
+        // SAFETY: `off + n <= len` (type invariant: mapped); the C routine
+        // only reads.
+        unsafe { bindings::orion_helper_crc32c(crc, self.addr.add(off).cast(), n) }
+    }
+
     /// Copies the chunk from `off` into `dst`; returns the bytes copied.
     pub fn read(&self, off: usize, dst: &mut [u8]) -> usize {
         let n = self.len.saturating_sub(off).min(dst.len());

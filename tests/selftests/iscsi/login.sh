@@ -54,8 +54,8 @@ ktap_print_header
 ktap_set_plan 23
 dmesg_mark
 check "orion registers the transport tcp (iscsi=1)" iscsi_initiator_load orion
-check "the transport offers error recovery level 0 only (caps 0x1); iscsi_tcp is not loaded" bash -c \
-	"[ \$(cat /sys/class/iscsi_transport/tcp/caps) = 0x1 ] && [ ! -d /sys/module/iscsi_tcp ]"
+check "the transport offers error recovery level 0 and CRC32C digests (caps 0x31); iscsi_tcp is not loaded" \
+	bash -c "[ \$(cat /sys/class/iscsi_transport/tcp/caps) = 0x31 ] && [ ! -d /sys/module/iscsi_tcp ]"
 check "LIO target $iqn with two RAM LUNs (64M, 32M) on $ISCSI_PORTAL" lio_target "$iqn" 64M 32M
 check "iscsid starts and listens" iscsid_start
 check "SendTargets discovery finds $iqn" bash -c "iscsi_discover | grep -F '$ISCSI_PORTAL,1 $iqn'"

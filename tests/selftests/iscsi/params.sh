@@ -3,9 +3,9 @@
 # orion's full feature phase under the negotiated parameters that change
 # how write data goes out (RFC 7143 12.x): no immediate data with short
 # data segments and bursts (many R2Ts, Data-Out in pieces), unsolicited
-# Data-Out after immediate data (InitialR2T=No), and unsolicited Data-Out
-# alone. Each variant logs in again, checks what was negotiated in sysfs
-# and verifies data with fio.
+# Data-Out after immediate data (InitialR2T=No), unsolicited Data-Out
+# alone, and CRC32C header and data digests. Each variant logs in again,
+# checks what was negotiated in sysfs and verifies data with fio.
 # shellcheck disable=SC2046 # $(iscsi_disks ...): one argument per disk
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -45,7 +45,7 @@ setup() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 17
 dmesg_mark
 check "orion (iscsi=1), a LIO target with one 64 MiB LUN, iscsid, discovery" setup
 
@@ -85,6 +85,19 @@ check "our MaxRecvDataSegmentLength 1 MiB: the receive buffer grows at start, 1M
 	"MaxXmitDataSegmentLength=1048576" "node.conn[0].iscsi.MaxRecvDataSegmentLength=1048576" \
 	"max_recv_dlength=1048576"
 check "... fio verify 1M: 0 errors" fio_verify --bs 1M /tmp/fio-params-d1m.out 16M $(iscsi_disks "$iqn")
+check "HeaderDigest and DataDigest CRC32C negotiated" variant \
+	"HeaderDigest=CRC32C DataDigest=CRC32C" \
+	"node.conn[0].iscsi.HeaderDigest=CRC32C node.conn[0].iscsi.DataDigest=CRC32C" \
+	"header_digest=1 data_digest=1"
+check "iscsiadm -m session -P 3 shows CRC32C both ways" bash -c "
+	iscsiadm -m session -P 3 > /tmp/iscsi-dgst.out && grep -q 'HeaderDigest: CRC32C' /tmp/iscsi-dgst.out &&
+	grep -q 'DataDigest: CRC32C' /tmp/iscsi-dgst.out"
+check "with digests (LIO checks ours, we check LIO's): fio verify 4k, 128k and 1M: 0 errors" bash -c "
+	fio_verify /tmp/fio-params-e4k.out 8M $(iscsi_disks "$iqn") &&
+	fio_verify --bs 128k /tmp/fio-params-e128k.out 8M $(iscsi_disks "$iqn") &&
+	fio_verify --bs 1M /tmp/fio-params-e1m.out 16M $(iscsi_disks "$iqn")"
+check "no digest error counted or logged" bash -c "
+	iscsiadm -m session -s | grep -q 'digest_err: 0' && ! dmesg | grep -q 'Digest error in a PDU'"
 check "logout, iscsid stops, the target is torn down, orion unloads" bash -c \
 	'iscsi_logout_all && iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ]'
 check "kernel log has no warning or oops" dmesg_clean
