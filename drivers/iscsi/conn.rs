@@ -16,10 +16,12 @@ use super::pdu::{
     serial::CmdWindow,
     CommonHeader, Opcode, PduError, TargetPdu, BHS_LEN,
 };
+use super::ping::PingCheck;
 use super::receive::{self, DataInTarget, Received};
 use super::session::{Phase, SessionCore};
 use super::stats::PduCounters;
-use crate::hw::OwnedQueue;
+use crate::common::latency::Clock;
+use crate::hw::{OwnedQueue, Periodic};
 use crate::net::{Shutdown, SocketAddr, SocketCallbacks, SocketEvents, TcpSocket};
 use crate::scsi::iscsi::{ConnError, ConnHandle, ConnStats};
 use kernel::{
@@ -94,6 +96,12 @@ pub(crate) struct Conn {
     tx: Mutex<Staged>,
     #[pin]
     rx: Mutex<Rx>,
+    /// When something was last received, on `clock`.
+    last_recv_ns: Atomic<u64>,
+    clock: Clock,
+    /// The NOP-Out ping checker while the full feature phase runs.
+    #[pin]
+    pinger: Mutex<Option<Pin<KBox<Periodic<PingCheck>>>>>,
     #[pin]
     rx_work: Work<Conn, 0>,
     #[pin]
@@ -127,6 +135,9 @@ impl Conn {
                     max_recv: LOGIN_RECV_SEGMENT,
                     digests: Digests::default(),
                 }),
+                last_recv_ns: Atomic::new(0),
+                clock: Clock::new(),
+                pinger <- new_mutex!(None),
                 rx_work <- new_work!("orion_iscsi::rx"),
                 tx_work <- new_work!("orion_iscsi::tx"),
                 counters: PduCounters::new(),
@@ -200,6 +211,33 @@ impl Conn {
         self.tx.lock().digests = digests;
     }
 
+    /// Starts NOP-Out pings every `interval_s` of silence, failing the
+    /// connection when one goes `timeout_s` more unanswered (0: off).
+    pub(crate) fn start_pings(self: &Arc<Self>, interval_s: u32, timeout_s: u32) -> Result {
+        self.last_recv_ns.store(self.clock.now_ns(), Relaxed);
+        let pinger = PingCheck::start(self, interval_s, timeout_s)?;
+        // An earlier checker is cancelled as it drops, outside the lock.
+        let old = core::mem::replace(&mut *self.pinger.lock(), pinger);
+        drop(old);
+        Ok(())
+    }
+
+    /// Milliseconds since something was last received.
+    pub(crate) fn idle_ms(&self) -> u64 {
+        let last = self.last_recv_ns.load(Relaxed);
+        self.clock.now_ns().saturating_sub(last) / 1_000_000
+    }
+
+    /// The connection failed or is stopping.
+    pub(crate) fn has_failed(&self) -> bool {
+        self.failed.load(Relaxed)
+    }
+
+    /// The session state it carries.
+    pub(crate) fn core(&self) -> &SessionCore {
+        &self.core
+    }
+
     /// Stops the connection's traffic: nothing more is received, sent or
     /// reported (the work and callbacks may still run, and find nothing to
     /// do).
@@ -215,6 +253,10 @@ impl Conn {
     /// cancelled again (receive first, which kicks send).
     pub(crate) fn unbind(self: &Arc<Self>) {
         self.quiesce();
+        // The checker holds a reference to us: cancelled and dropped here
+        // (never from its own run), which breaks the cycle.
+        let pinger = self.pinger.lock().take();
+        drop(pinger);
         let taken = self.socket.lock().take();
         if let Some(bound) = &taken {
             let _ = bound.socket().shutdown(Shutdown::Both);
@@ -370,30 +412,35 @@ impl Conn {
         let mut rx = self.rx.lock();
         let mut budget = BUDGET;
         while !self.failed.load(Relaxed) {
-            let layout = match layout_of(&rx) {
-                Ok(l) => l,
-                Err(e) => {
-                    pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
-                    self.fail(ConnError::Protocol);
+            // The header first (its length from the BHS's AHS length),
+            // checked against its digest before anything else in it is
+            // believed; then the rest of the PDU.
+            let header_end = header_end_of(&rx);
+            let layout = if rx.have < header_end {
+                None
+            } else {
+                if rx.have == header_end
+                    && rx.data_in.is_none()
+                    && !header_digest_ok(&rx, header_end)
+                {
+                    self.digest_error(ConnError::HeaderDigest);
                     return;
                 }
-            };
-            let (header_end, need) = match layout {
-                Some(l) => (l.header, l.total),
-                None => (BHS_LEN, BHS_LEN),
-            };
-            if let Some(l) = layout {
-                if rx.have == l.header && rx.data_in.is_none() {
-                    if !header_digest_ok(&rx, &l) {
-                        self.digest_error(ConnError::HeaderDigest);
+                match frame_of(&rx, header_end) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
+                        self.fail(ConnError::Protocol);
                         return;
                     }
-                    if l.total > l.header {
-                        if let Err(v) = self.start_data_in(&mut rx) {
-                            pr_err!("iSCSI: protocol violation by the target: {}\n", v);
-                            self.fail(ConnError::Protocol);
-                            return;
-                        }
+                }
+            };
+            if let Some(l) = layout {
+                if rx.have == l.header && l.total > l.header && rx.data_in.is_none() {
+                    if let Err(v) = self.start_data_in(&mut rx) {
+                        pr_err!("iSCSI: protocol violation by the target: {}\n", v);
+                        self.fail(ConnError::Protocol);
+                        return;
                     }
                 }
                 if rx.have == l.total {
@@ -409,12 +456,12 @@ impl Conn {
                     continue;
                 }
             }
-            let until = if rx.have < header_end {
-                header_end
-            } else {
-                need
+            let until = match layout {
+                Some(l) => l.total,
+                None => header_end,
             };
-            // `layout_of` keeps `need` within the buffer `bind` allocated.
+            // `header_end_of` and `frame_of` keep `until` within the buffer
+            // `bind` allocated.
             let have = rx.have;
             let Rx { buf, data_in, .. } = &mut *rx;
             let got = match data_in.as_mut() {
@@ -429,7 +476,10 @@ impl Conn {
                     self.fail(ConnError::ConnFailed);
                     return;
                 }
-                Ok(n) => rx.have = have.saturating_add(n),
+                Ok(n) => {
+                    rx.have = have.saturating_add(n);
+                    self.last_recv_ns.store(self.clock.now_ns(), Relaxed);
+                }
                 Err(e) if e == EAGAIN => return,
                 Err(e) => {
                     pr_err!("iSCSI: receive failed ({:?})\n", e);
@@ -557,11 +607,24 @@ struct Frame {
     total: usize,
 }
 
-/// The frame of the PDU being received, once its BHS is in.
-fn layout_of(rx: &Rx) -> core::result::Result<Option<Frame>, PduError> {
+/// Where the header of the PDU being received ends: the BHS until it is
+/// in, then with its AHS and header digest.
+fn header_end_of(rx: &Rx) -> usize {
+    let Ok(bhs) = super::pdu::bhs::bhs_of(&rx.buf) else {
+        return BHS_LEN;
+    };
     if rx.have < BHS_LEN {
-        return Ok(None);
+        return BHS_LEN;
     }
+    // TotalAHSLength is byte 4, in words: at most 1020 bytes, which the
+    // buffer always has room for.
+    let ahs = bhs.get(4).map_or(0, |&w| usize::from(w) * 4);
+    let digest = if rx.digests.header { DIGEST_LEN } else { 0 };
+    BHS_LEN + ahs + digest
+}
+
+/// The frame of the PDU whose header (ending at `header`) is in.
+fn frame_of(rx: &Rx, header: usize) -> core::result::Result<Frame, PduError> {
     let bhs = super::pdu::bhs::bhs_of(&rx.buf)?;
     let common = CommonHeader::parse(bhs)?;
     if common.data_len > rx.max_recv {
@@ -569,7 +632,9 @@ fn layout_of(rx: &Rx) -> core::result::Result<Option<Frame>, PduError> {
     }
     let l = PduLayout::new(&common, rx.digests)?;
     let too_long = PduError::DataSegmentTooLong;
-    let header = l.header_len().ok_or(too_long)?;
+    if l.header_len() != Some(header) {
+        return Err(too_long);
+    }
     let frame = Frame {
         header,
         data_end: header.checked_add(l.data_len).ok_or(too_long)?,
@@ -579,16 +644,17 @@ fn layout_of(rx: &Rx) -> core::result::Result<Option<Frame>, PduError> {
     if frame.total > rx.buf.len() {
         return Err(too_long);
     }
-    Ok(Some(frame))
+    Ok(frame)
 }
 
-/// Whether the header digest (when on) matches the header in `rx`.
-fn header_digest_ok(rx: &Rx, l: &Frame) -> bool {
+/// Whether the header digest (when on) matches the header in `rx`, which
+/// ends at `header`.
+fn header_digest_ok(rx: &Rx, header: usize) -> bool {
     if !rx.digests.header {
         return true;
     }
-    let at = l.header.saturating_sub(DIGEST_LEN);
-    match (rx.buf.get(..at), rx.buf.get(at..l.header)) {
+    let at = header.saturating_sub(DIGEST_LEN);
+    match (rx.buf.get(..at), rx.buf.get(at..header)) {
         (Some(hdr), Some(wire)) => digest::<KernelCrc>(hdr) == wire,
         _ => false,
     }

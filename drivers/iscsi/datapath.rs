@@ -12,7 +12,7 @@ use super::pdu::{
     digest::digest,
     request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr},
     segment::{padded_len, Digests, DIGEST_LEN},
-    Opcode, BHS_LEN, RESERVED_TAG,
+    Lun, Opcode, BHS_LEN, RESERVED_TAG,
 };
 use super::session::{itt_of, mgmt_itt, DataOutJob, Ffp, Phase, SessionCore};
 use super::transport::IscsiOps;
@@ -170,8 +170,9 @@ pub(crate) fn stage_next(core: &SessionCore, tx: &mut Staged) -> Result<bool> {
     }
 }
 
-/// Picks the next PDU under the lock: replies to pings first, then the
-/// data the target asked for, then iscsid's PDUs, then new commands.
+/// Picks the next PDU under the lock: replies to the target's pings first,
+/// then our ping, the data the target asked for, iscsid's PDUs, and new
+/// commands.
 fn choose(st: &mut Ffp) -> Result<Step> {
     let exp_stat_sn = st.exp_stat_sn;
     let ffp = matches!(st.phase, Phase::Running | Phase::LoggingOut);
@@ -183,6 +184,23 @@ fn choose(st: &mut Ffp) -> Result<Step> {
                 lun: n.lun,
                 itt: RESERVED_TAG,
                 ttt: n.ttt,
+                sn: InitiatorSn {
+                    cmd_sn: st.seq.immediate(),
+                    exp_stat_sn,
+                },
+            }
+            .encode()
+            .map_err(|_| EINVAL)?;
+            return Ok(Step::Header(hdr));
+        }
+        if let Some(itt) = st.ping.to_send.take() {
+            st.ping.waiting = Some(itt);
+            let hdr = NopOut {
+                immediate: true,
+                data_len: 0,
+                lun: Lun::default(),
+                itt,
+                ttt: RESERVED_TAG,
                 sn: InitiatorSn {
                     cmd_sn: st.seq.immediate(),
                     exp_stat_sn,

@@ -11,6 +11,7 @@ mod crc;
 mod datapath;
 mod params;
 pub mod pdu;
+mod ping;
 mod receive;
 mod session;
 mod stats;

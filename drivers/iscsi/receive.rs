@@ -443,6 +443,10 @@ fn r2t(st: &mut Ffp, r: &R2t) -> Result<After, Violation> {
 }
 
 fn nop_in(st: &mut Ffp, n: &NopIn) -> After {
+    if n.itt != RESERVED_TAG && st.ping.waiting == Some(n.itt) {
+        // The answer to our ping.
+        st.ping.waiting = None;
+    }
     if n.ttt != RESERVED_TAG {
         // The target pings: answer with its TTT. A reply that does not fit
         // is dropped; the target pings again.

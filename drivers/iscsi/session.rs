@@ -252,6 +252,31 @@ pub(crate) fn mgmt_itt(n: u32) -> u32 {
     0x8000_0000 | (n & 0xffff)
 }
 
+/// The ITT of our NOP-Out ping number `n`: bits 31 and 30 set, apart from
+/// commands' ([`itt_of`]) and iscsid's ([`mgmt_itt`]) ITTs.
+pub(crate) fn ping_itt(n: u32) -> u32 {
+    0xc000_0000 | (n & 0xffff)
+}
+
+/// Our NOP-Out ping (RFC 7143 11.18: a NOP-Out with an ITT asks for a
+/// NOP-In), one at a time.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ping {
+    /// Queued for the send work.
+    pub(crate) to_send: Option<u32>,
+    /// Sent, its NOP-In not in yet.
+    pub(crate) waiting: Option<u32>,
+    /// Numbers the pings' ITTs.
+    pub(crate) count: u32,
+}
+
+impl Ping {
+    /// A ping is queued or waits for its answer.
+    pub(crate) fn outstanding(&self) -> bool {
+        self.to_send.is_some() || self.waiting.is_some()
+    }
+}
+
 /// The mutable state, under [`SessionCore::state`].
 pub(crate) struct Ffp {
     pub(crate) phase: Phase,
@@ -279,6 +304,7 @@ pub(crate) struct Ffp {
     /// `starts` when a session reset last gave up waiting: the next one
     /// fails at once unless a connection started since.
     pub(crate) reset_gave_up: Option<u32>,
+    pub(crate) ping: Ping,
 }
 
 impl Ffp {
@@ -361,6 +387,19 @@ impl Ffp {
         self.data_out.clear();
         self.nop_replies.clear();
         self.mgmt.clear();
+        self.ping.to_send = None;
+        self.ping.waiting = None;
+    }
+
+    /// Queues a ping unless one is outstanding or the full feature phase
+    /// does not run; `true` when queued (kick the send work).
+    pub(crate) fn queue_ping(&mut self) -> bool {
+        if self.phase != Phase::Running || self.ping.outstanding() {
+            return false;
+        }
+        self.ping.to_send = Some(ping_itt(self.ping.count));
+        self.ping.count = self.ping.count.wrapping_add(1);
+        true
     }
 
     /// Takes the token of some task out of its slot.
@@ -415,6 +454,7 @@ impl SessionCore {
                 mgmt_itts: 0,
                 starts: 0,
                 reset_gave_up: None,
+                ping: Ping::default(),
             }),
         }? Error))
     }

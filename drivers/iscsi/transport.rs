@@ -401,7 +401,7 @@ impl IscsiOperations for IscsiOps {
 
     fn start_conn(session: &Session<Self>, conn: &Arc<Conn>) -> Result {
         let data = session.data();
-        let (neg, max_recv, max_r2t, digests) = {
+        let (neg, max_recv, max_r2t, digests, noop) = {
             let params = data.params.lock();
             let num = |p: Param| params.get(p).and_then(|v| v.trim().parse::<u32>().ok());
             // iscsid sends 1 for CRC32C, 0 for None.
@@ -414,6 +414,11 @@ impl IscsiOperations for IscsiOps {
                     header: on(Param::HDRDGST_EN),
                     data: on(Param::DATADGST_EN),
                 },
+                // noop_out_interval and noop_out_timeout, in seconds.
+                (
+                    num(Param::RECV_TMO).unwrap_or(0),
+                    num(Param::PING_TMO).unwrap_or(0),
+                ),
             )
         };
         // The Data-Out queue is sized at creation (iscsid offers
@@ -430,6 +435,7 @@ impl IscsiOperations for IscsiOps {
         }
         conn.set_max_recv(max_recv)?;
         conn.set_digests(digests);
+        conn.start_pings(noop.0, noop.1)?;
         {
             let mut st = data.core.state.lock();
             st.neg = neg;

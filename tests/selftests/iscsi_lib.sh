@@ -31,11 +31,9 @@ ISCSI_NOOP_INTERVAL=${ISCSI_NOOP_INTERVAL:-0}
 ISCSI_NOOP_TIMEOUT=${ISCSI_NOOP_TIMEOUT:-0}
 ISCSI_REPLACEMENT_TIMEOUT=${ISCSI_REPLACEMENT_TIMEOUT:-15}
 
-# The hook for orion's initiator (issue 10; it does not exist yet): the
-# orion_scsi parameter that turns it on (a bool, set to 1) and the
-# parameters that turn the other drivers off. The name is a guess, a bool
-# like the other drivers' switches (megasas, lsi): correct it here when the
-# initiator lands (one place: the host's benchmark and the guest read it).
+# The orion_scsi parameter that turns orion's initiator on (a bool, set to
+# 1) and the parameters that turn the other drivers off (one place: the
+# host's benchmark and the guest read it).
 ORION_ISCSI_PARAM=iscsi
 ORION_ISCSI_LOAD_PARAMS=(virt_adapters=0 megasas=0 lsi=0 "$ORION_ISCSI_PARAM=1")
 ORION_KO=${ORION_KO:-$ORION_TOP/orion_scsi.ko}
