@@ -92,9 +92,12 @@ impl DataInTarget {
     /// Receives what `socket` has of the data segment straight into the
     /// buffer (see [`Command::recv_to_sg`]).
     pub(crate) fn recv(&mut self, socket: &TcpSocket) -> Result<usize> {
+        // With a digest, a piece at a time: its CRC is taken from the
+        // pages before the next piece can land on the same page.
+        let pieces = if self.crc.is_some() { 1 } else { usize::MAX };
         let n = self
             .cmd
-            .recv_to_sg(socket, self.offset as usize, self.left as usize)?;
+            .recv_to_sg(socket, self.offset as usize, self.left as usize, pieces)?;
         if let Some(crc) = self.crc.as_mut() {
             digest_sg(&mut self.cmd, crc, self.offset as usize, n);
         }

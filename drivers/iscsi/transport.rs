@@ -404,8 +404,9 @@ impl IscsiOperations for IscsiOps {
         let (neg, max_recv, max_r2t, digests, noop) = {
             let params = data.params.lock();
             let num = |p: Param| params.get(p).and_then(|v| v.trim().parse::<u32>().ok());
-            // iscsid sends 1 for CRC32C, 0 for None.
-            let on = |p: Param| num(p) == Some(1);
+            // iscsid sends 1 for CRC32C, 0 for None (as libiscsi, any
+            // other number is on).
+            let on = |p: Param| num(p).is_some_and(|v| v != 0);
             (
                 negotiated(&params),
                 num(Param::MAX_RECV_DLENGTH).unwrap_or(8192),

@@ -66,13 +66,22 @@ impl<T: HostOperations> Command<T> {
     }
 
     /// Receives up to `len` bytes from `socket` into the data buffer at
-    /// byte `offset`, straight into its pages, without blocking. Returns
+    /// byte `offset`, straight into its pages, without blocking, into at
+    /// most `max_pieces` scatterlist entries (1 when each piece must be
+    /// read back before the next is written: a buffer may map one page
+    /// twice, as an O_DIRECT `readv` with repeated iovecs does). Returns
     /// what [`TcpSocket::recv`] would: the bytes received (fewer than `len`
-    /// when fewer are queued, or past 32 scatterlist entries), 0 at the end of the stream, `EAGAIN` when nothing is
+    /// when fewer are queued, or past `max_pieces` or 32 entries), 0 at the end of the stream, `EAGAIN` when nothing is
     /// queued. `EINVAL` when `len` is 0, the buffer ends before
     /// `offset + len`, or the command does not read from the device (as
     /// for [`Self::copy_to_sg`]).
-    pub fn recv_to_sg(&mut self, socket: &TcpSocket, offset: usize, len: usize) -> Result<usize> {
+    pub fn recv_to_sg(
+        &mut self,
+        socket: &TcpSocket,
+        offset: usize,
+        len: usize,
+        max_pieces: usize,
+    ) -> Result<usize> {
         if len == 0
             || self.data_direction() != DataDirection::FromDevice
             || offset
@@ -87,7 +96,7 @@ impl<T: HostOperations> Command<T> {
         let mut skip = offset;
         let mut total = 0usize;
         let mut used = 0usize;
-        for bv in bvecs.iter_mut() {
+        for bv in bvecs.iter_mut().take(max_pieces) {
             while !sg.is_null() && entries > 0 && total < len {
                 // SAFETY: `sg` is one of the `nents` entries of the owned
                 // command's table.
