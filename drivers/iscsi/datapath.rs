@@ -170,6 +170,25 @@ pub(crate) fn stage_next(core: &SessionCore, tx: &mut Staged) -> Result<bool> {
     }
 }
 
+/// An immediate NOP-Out: a reply to the target's ping (its TTT, our ITT
+/// reserved) or our ping (our ITT, its TTT reserved).
+fn nop_out(st: &Ffp, lun: Lun, itt: u32, ttt: u32) -> Result<Step> {
+    let hdr = NopOut {
+        immediate: true,
+        data_len: 0,
+        lun,
+        itt,
+        ttt,
+        sn: InitiatorSn {
+            cmd_sn: st.seq.immediate(),
+            exp_stat_sn: st.exp_stat_sn,
+        },
+    }
+    .encode()
+    .map_err(|_| EINVAL)?;
+    Ok(Step::Header(hdr))
+}
+
 /// Picks the next PDU under the lock: replies to the target's pings first,
 /// then our ping, the data the target asked for, iscsid's PDUs, and new
 /// commands.
@@ -178,37 +197,11 @@ fn choose(st: &mut Ffp) -> Result<Step> {
     let ffp = matches!(st.phase, Phase::Running | Phase::LoggingOut);
     if ffp {
         if let Some(n) = st.nop_replies.pop() {
-            let hdr = NopOut {
-                immediate: true,
-                data_len: 0,
-                lun: n.lun,
-                itt: RESERVED_TAG,
-                ttt: n.ttt,
-                sn: InitiatorSn {
-                    cmd_sn: st.seq.immediate(),
-                    exp_stat_sn,
-                },
-            }
-            .encode()
-            .map_err(|_| EINVAL)?;
-            return Ok(Step::Header(hdr));
+            return nop_out(st, n.lun, RESERVED_TAG, n.ttt);
         }
         if let Some(itt) = st.ping.to_send.take() {
             st.ping.waiting = Some(itt);
-            let hdr = NopOut {
-                immediate: true,
-                data_len: 0,
-                lun: Lun::default(),
-                itt,
-                ttt: RESERVED_TAG,
-                sn: InitiatorSn {
-                    cmd_sn: st.seq.immediate(),
-                    exp_stat_sn,
-                },
-            }
-            .encode()
-            .map_err(|_| EINVAL)?;
-            return Ok(Step::Header(hdr));
+            return nop_out(st, Lun::default(), itt, RESERVED_TAG);
         }
         if let Some(step) = data_out(st)? {
             return Ok(step);
