@@ -163,8 +163,11 @@ impl Conn {
             rx.have = 0;
             rx.data_in.take()
         };
-        // Bound again without a stop: a Data-In the old socket cut short
-        // does not continue from the new one.
+        // Bound again without a stop: the old checker goes (the next
+        // start makes one), and a Data-In the old socket cut short does
+        // not continue from the new one.
+        let pinger = self.pinger.lock().take();
+        drop(pinger);
         if let Some(target) = data_in {
             target.finish(&self.core, false);
         }
@@ -215,11 +218,21 @@ impl Conn {
     /// connection when one goes `timeout_s` more unanswered (0: off).
     pub(crate) fn start_pings(self: &Arc<Self>, interval_s: u32, timeout_s: u32) -> Result {
         self.last_recv_ns.store(self.clock.now_ns(), Relaxed);
+        {
+            let mut st = self.core.state.lock();
+            st.ping.to_send = None;
+            st.ping.waiting = None;
+        }
         let pinger = PingCheck::start(self, interval_s, timeout_s)?;
         // An earlier checker is cancelled as it drops, outside the lock.
         let old = core::mem::replace(&mut *self.pinger.lock(), pinger);
         drop(old);
         Ok(())
+    }
+
+    /// Now, on the connection's clock.
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.clock.now_ns()
     }
 
     /// Milliseconds since something was last received.
@@ -695,6 +708,9 @@ impl WorkItem<1> for Conn {
 
 impl SocketEvents for Conn {
     fn data_ready(this: ArcBorrow<'_, Self>) {
+        // Life for the pings as soon as it arrives, however late the
+        // receive work runs.
+        this.last_recv_ns.store(this.clock.now_ns(), Relaxed);
         Arc::from(this).kick_rx();
     }
 

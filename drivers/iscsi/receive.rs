@@ -14,7 +14,7 @@ use super::pdu::{
     },
     serial, PduError, RESERVED_TAG,
 };
-use super::session::{Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
+use super::session::{is_mgmt_itt, Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
 use super::transport::IscsiOps;
 use crate::net::TcpSocket;
 use crate::scsi::{CmdStatus, Command, HostByte, SgChunkDir};
@@ -271,7 +271,16 @@ pub(crate) fn receive(
             TargetPdu::DataIn(d) => (Received::Done, data_in(&mut st, d)?),
             TargetPdu::ScsiResponse(r) => (Received::Done, response(&mut st, r, data)?),
             TargetPdu::R2t(r) => (Received::Done, r2t(&mut st, r)?),
-            TargetPdu::NopIn(n) => (Received::Done, nop_in(&mut st, n)),
+            TargetPdu::NopIn(n) => nop_in(&mut st, n)?,
+            TargetPdu::Reject(_) => {
+                // A Reject quoting our ping ends it (it goes up to iscsid
+                // too): the next silence pings again.
+                let quoted = data.get(16..20).and_then(|b| <[u8; 4]>::try_from(b).ok());
+                if quoted.map(u32::from_be_bytes) == st.ping.waiting {
+                    st.ping.waiting = None;
+                }
+                (Received::Up, After::Nothing)
+            }
             _ => (Received::Up, After::Nothing),
         }
     };
@@ -445,10 +454,19 @@ fn r2t(st: &mut Ffp, r: &R2t) -> Result<After, Violation> {
     Ok(After::Nothing)
 }
 
-fn nop_in(st: &mut Ffp, n: &NopIn) -> After {
-    if n.itt != RESERVED_TAG && st.ping.waiting == Some(n.itt) {
-        // The answer to our ping.
-        st.ping.waiting = None;
+/// A NOP-In (RFC 7143 11.19): the answer to our ping, to iscsid's
+/// NOP-Out (up to iscsid), or the target's ping (answered) or window
+/// update (ITT and TTT reserved).
+fn nop_in(st: &mut Ffp, n: &NopIn) -> Result<(Received, After), Violation> {
+    if n.itt != RESERVED_TAG {
+        if st.ping.waiting == Some(n.itt) && n.ttt == RESERVED_TAG {
+            st.ping.waiting = None;
+            return Ok((Received::Done, After::Nothing));
+        }
+        if is_mgmt_itt(n.itt) {
+            return Ok((Received::Up, After::Nothing));
+        }
+        return Err(Violation::UnknownItt(n.itt));
     }
     if n.ttt != RESERVED_TAG {
         // The target pings: answer with its TTT. A reply that does not fit
@@ -458,5 +476,5 @@ fn nop_in(st: &mut Ffp, n: &NopIn) -> After {
             lun: n.lun,
         });
     }
-    After::Nothing
+    Ok((Received::Done, After::Nothing))
 }

@@ -252,6 +252,11 @@ pub(crate) fn mgmt_itt(n: u32) -> u32 {
     0x8000_0000 | (n & 0xffff)
 }
 
+/// Whether `itt` is one of iscsid's ([`mgmt_itt`]).
+pub(crate) fn is_mgmt_itt(itt: u32) -> bool {
+    itt & 0xc000_0000 == 0x8000_0000
+}
+
 /// The ITT of our NOP-Out ping number `n`: bits 31 and 30 set, apart from
 /// commands' ([`itt_of`]) and iscsid's ([`mgmt_itt`]) ITTs.
 pub(crate) fn ping_itt(n: u32) -> u32 {

@@ -493,9 +493,9 @@ impl IscsiOperations for IscsiOps {
             Param::CONN_ADDRESS => show(w, &conn.address(true).ok_or(ENOTCONN)?.ip()),
             Param::CONN_PORT => show(w, &conn.address(true).ok_or(ENOTCONN)?.port()),
             Param::LOCAL_PORT => show(w, &conn.address(false).ok_or(ENOTCONN)?.port()),
-            // Digests are not offered (no CAP_HDRDGST/CAP_DATADGST yet):
-            // iscsid then never sets them.
-            Param::HDRDGST_EN | Param::DATADGST_EN => {
+            // Numbers iscsid reads before it sets them (the ping timeout
+            // tells it we ping): 0 until set, as libiscsi shows them.
+            Param::HDRDGST_EN | Param::DATADGST_EN | Param::PING_TMO | Param::RECV_TMO => {
                 let params = session.data().params.lock();
                 show(w, &params.get(param).unwrap_or("0"))
             }
@@ -518,6 +518,8 @@ impl IscsiOperations for IscsiOps {
                 | Param::MAX_XMIT_DLENGTH
                 | Param::HDRDGST_EN
                 | Param::DATADGST_EN
+                | Param::PING_TMO
+                | Param::RECV_TMO
                 | Param::INITIAL_R2T_EN
                 | Param::MAX_R2T
                 | Param::IMM_DATA_EN

@@ -23,11 +23,21 @@ proxy_pidfile=/tmp/iscsi-proxy.pid
 flip=/tmp/iscsi-proxy-flip
 export iqn ISCSI_PORTAL
 
-conn_errors() { dmesg | grep -c 'detected conn error'; }
+# Connection errors the class has logged in this run.
+conn_errors() { dmesg_since_mark | grep -c 'detected conn error'; }
 logged_in() { [ "$(cat /sys/class/iscsi_session/"$(iscsi_sessions "$iqn" | head -1)"/state)" = LOGGED_IN ]; }
 proxy_listening() { ss -ltn | grep -q "127.0.0.1:$proxy_port "; }
 # counter NAME: a counter of iscsiadm -m session -s.
 counter() { iscsiadm -m session -s | sed -n "s/.*$1: //p" | head -1; }
+proxy_alive() { kill -0 "$(cat "$proxy_pidfile")" 2> /dev/null || { echo "the proxy died:"; tail -5 /tmp/iscsi-proxy.log; return 1; }; }
+# The proxy goes whatever happens (continued first, in case it is stopped).
+stop_proxy() {
+	local pid
+	pid=$(cat "$proxy_pidfile" 2> /dev/null) || return 0
+	kill -CONT "$pid" 2> /dev/null; kill "$pid" 2> /dev/null
+	rm -f "$proxy_pidfile" "$flip"
+}
+trap stop_proxy EXIT
 export -f conn_errors logged_in counter
 
 setup() {
@@ -56,7 +66,9 @@ negotiated() {
 	done
 }
 
-# idle_pings: 30 s without I/O; NOP-Outs go out and are answered, nothing fails.
+# idle_pings: 30 s without I/O; NOP-Outs go out and are answered, nothing
+# fails. A ping goes 1 s after the last PDU, seen by a checker that looks
+# every second: one every 1-2 s, so at least 10 in 30 s.
 idle_pings() {
 	local errs out0 in0 out1 in1
 	errs=$(conn_errors) out0=$(counter nopout_pdus) in0=$(counter nopin_pdus)
@@ -82,15 +94,16 @@ target_silent() {
 	pid=$(cat "$proxy_pidfile") && errs=$(conn_errors) || return 1
 	t0=$(date +%s)
 	kill -STOP "$pid" || return 1
-	wait_until 20 bash -c "dmesg | grep -q 'ping timeout of 2 s expired'" || rc=1
+	wait_until 20 bash -c "dmesg_since_mark | grep -q 'ping timeout of 2 s expired'" || rc=1
 	t1=$(date +%s)
 	kill -CONT "$pid"
 	echo "note: ping timeout after $((t1 - t0)) s"
 	[ $rc = 0 ] || { echo "no ping timeout logged"; return 1; }
-	[ "$(conn_errors)" -gt "$errs" ] || { echo "no connection error"; return 1; }
+	wait_until 10 bash -c '[ "$(conn_errors)" -gt '"$errs"' ]' || { echo "no connection error"; return 1; }
 	wait_until 60 logged_in || { echo "not logged in again"; return 1; }
 	echo "note: logged in again $(($(date +%s) - t1)) s after the target answered"
-	dd if="$(iscsi_disks "$iqn" | head -1)" of=/dev/null bs=1M count=8 iflag=direct status=none
+	dd if="$(iscsi_disks "$iqn" | head -1)" of=/dev/null bs=1M count=8 iflag=direct status=none &&
+		proxy_alive
 }
 
 # flipped_bit: during fio verify, one bit of the target's stream flips:
@@ -103,18 +116,21 @@ flipped_bit() {
 	sleep 2
 	touch "$flip"
 	wait $pid || rc=1
-	[ ! -e "$flip" ] || { echo "the proxy passed nothing after the flip was asked"; rc=1; }
-	dmesg | grep -E 'iSCSI: (HeaderDigest|DataDigest) error' | tail -1 | sed 's/^/note: /'
-	dmesg | grep -qE 'iSCSI: (HeaderDigest|DataDigest) error' || { echo "no digest error logged"; rc=1; }
+	wait_until 5 test ! -e "$flip" || { echo "the proxy passed nothing after the flip was asked"; rc=1; }
+	dmesg_since_mark | grep -E 'iSCSI: (HeaderDigest|DataDigest) error' | tail -1 | sed 's/^/note: /'
+	dmesg_since_mark | grep -qE 'iSCSI: (HeaderDigest|DataDigest) error' || { echo "no digest error logged"; rc=1; }
 	[ "$(conn_errors)" -gt "$errs" ] || { echo "no connection error"; rc=1; }
 	wait_until 60 logged_in || { echo "not logged in again"; rc=1; }
+	proxy_alive || rc=1
 	return $rc
 }
 
 teardown() {
-	iscsi_logout_all || return 1
-	kill "$(cat "$proxy_pidfile")" && rm -f "$proxy_pidfile" "$flip"
-	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ]
+	local rc=0
+	iscsi_logout_all || rc=1
+	stop_proxy
+	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
+	return $rc
 }
 
 ktap_print_header
