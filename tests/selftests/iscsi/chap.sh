@@ -48,8 +48,9 @@ refused() {
 
 setup() {
 	iscsi_initiator_load orion && lio_target "$iqn" 64M || return 1
-	echo 1 > "$tpg/attrib/authentication" && echo "$user" > "$tpg/auth/userid" &&
-		echo "$secret" > "$tpg/auth/password" && iscsid_start && iscsi_discover > /dev/null
+	# printf: LIO keeps a trailing newline as part of a name or secret.
+	echo 1 > "$tpg/attrib/authentication" && printf %s "$user" > "$tpg/auth/userid" &&
+		printf %s "$secret" > "$tpg/auth/password" && iscsid_start && iscsi_discover > /dev/null
 }
 
 login_verify() {
@@ -60,7 +61,8 @@ login_verify() {
 wrong_secret() { auth CHAP "$user" wrong-secret-000000 && refused; }
 one_way() { auth CHAP "$user" "$secret" && login_verify; }
 mutual() {
-	echo "$target_user" > "$tpg/auth/userid_mutual" && echo "$target_secret" > "$tpg/auth/password_mutual" &&
+	printf %s "$target_user" > "$tpg/auth/userid_mutual" &&
+		printf %s "$target_secret" > "$tpg/auth/password_mutual" &&
 		auth CHAP "$user" "$secret" "$target_user" "$target_secret" && login_verify
 }
 wrong_target_secret() { auth CHAP "$user" "$secret" "$target_user" wrong-target-secret-00 && refused; }

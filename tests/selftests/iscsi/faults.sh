@@ -24,7 +24,7 @@ flip=/tmp/iscsi-proxy-flip
 export iqn ISCSI_PORTAL
 
 # Connection errors the class has logged in this run.
-conn_errors() { dmesg_since_mark | grep -c 'detected conn error'; }
+conn_errors() { dmesg_since_mark | grep -c 'detected conn error' || true; }
 logged_in() { [ "$(cat /sys/class/iscsi_session/"$(iscsi_sessions "$iqn" | head -1)"/state)" = LOGGED_IN ]; }
 proxy_listening() { ss -ltn | grep -q "127.0.0.1:$proxy_port "; }
 # counter NAME: a counter of iscsiadm -m session -s.
@@ -71,9 +71,9 @@ negotiated() {
 # every second: one every 1-2 s, so at least 10 in 30 s.
 idle_pings() {
 	local errs out0 in0 out1 in1
-	errs=$(conn_errors) out0=$(counter nopout_pdus) in0=$(counter nopin_pdus)
+	errs=$(conn_errors) out0=$(counter noptx_pdus) in0=$(counter noprx_pdus)
 	sleep 30
-	out1=$(counter nopout_pdus) in1=$(counter nopin_pdus)
+	out1=$(counter noptx_pdus) in1=$(counter noprx_pdus)
 	echo "note: $((out1 - out0)) NOP-Outs, $((in1 - in0)) NOP-Ins in 30 s"
 	[ $((out1 - out0)) -ge 10 ] && [ $((in1 - in0)) -ge 10 ] && [ "$(conn_errors)" = "$errs" ] && logged_in
 }

@@ -45,7 +45,7 @@ setup() {
 }
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 18
 dmesg_mark
 check "orion (iscsi=1), a LIO target with one 64 MiB LUN, iscsid, discovery" setup
 
@@ -85,12 +85,13 @@ check "our MaxRecvDataSegmentLength 1 MiB: the receive buffer grows at start, 1M
 	"MaxXmitDataSegmentLength=1048576" "node.conn[0].iscsi.MaxRecvDataSegmentLength=1048576" \
 	"max_recv_dlength=1048576"
 check "... fio verify 1M: 0 errors" fio_verify --bs 1M /tmp/fio-params-d1m.out 16M $(iscsi_disks "$iqn")
-# Data segments of 8191 bytes both ways: padding under the data digest,
-# Data-In pieces that start inside a page, immediate data with a digest.
-check "HeaderDigest and DataDigest CRC32C, 8191-byte data segments both ways" variant \
+# Data segments of 8188 bytes both ways (iscsid rounds 8191 down to a
+# multiple of 4): Data-In pieces that start inside a page, immediate data
+# with a digest.
+check "HeaderDigest and DataDigest CRC32C, 8188-byte data segments both ways" variant \
 	"HeaderDigest=CRC32C DataDigest=CRC32C ImmediateData=Yes MaxXmitDataSegmentLength=8191" \
 	"node.conn[0].iscsi.HeaderDigest=CRC32C node.conn[0].iscsi.DataDigest=CRC32C node.session.iscsi.ImmediateData=Yes node.conn[0].iscsi.MaxRecvDataSegmentLength=8191 node.conn[0].iscsi.MaxXmitDataSegmentLength=8191" \
-	"header_digest=1 data_digest=1 immediate_data=1 max_recv_dlength=8191 max_xmit_dlength=8191"
+	"header_digest=1 data_digest=1 immediate_data=1 max_recv_dlength=8188 max_xmit_dlength=8188"
 check "iscsiadm -m session -P 3 shows CRC32C both ways" bash -c "
 	iscsiadm -m session -P 3 > /tmp/iscsi-dgst.out && grep -q 'HeaderDigest: CRC32C' /tmp/iscsi-dgst.out &&
 	grep -q 'DataDigest: CRC32C' /tmp/iscsi-dgst.out"
@@ -98,9 +99,11 @@ check "with digests (LIO checks ours, we check LIO's): fio verify 4k, 128k and 1
 	fio_verify /tmp/fio-params-e4k.out 8M $(iscsi_disks "$iqn") &&
 	fio_verify --bs 128k /tmp/fio-params-e128k.out 8M $(iscsi_disks "$iqn") &&
 	fio_verify --bs 1M /tmp/fio-params-e1m.out 16M $(iscsi_disks "$iqn")"
+check "a 37-byte INQUIRY under digests: the data segment's padding is in the digest" bash -c "
+	sg_raw -r 37 \$(iscsi_disks '$iqn' | head -1) 12 00 00 00 25 00 2>&1 | grep -q 'Received 37 bytes'"
 check "no digest error counted or logged, by orion or by LIO" bash -c "
-	iscsiadm -m session -s | grep -q 'digest_err: 0' && ! dmesg | grep -q 'Digest error in a PDU' &&
-	! dmesg | grep -E 'CRC32C.*(does not match|failed)'"
+	iscsiadm -m session -s | grep -q 'digest_err: 0' && ! dmesg_since_mark | grep -q 'Digest error in a PDU' &&
+	! dmesg_since_mark | grep -E 'CRC32C.*(does not match|failed)'"
 check "logout, iscsid stops, the target is torn down, orion unloads" bash -c \
 	'iscsi_logout_all && iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ]'
 check "kernel log has no warning or oops" dmesg_clean
