@@ -7,14 +7,11 @@
 //! out as they are; the last login response gives the CmdSN window and
 //! StatSN the full feature phase ([`super::datapath`]) starts from.
 
-use super::crc::KernelCrc;
 use super::datapath::{self, Staged};
+use super::framing::{self, Frame};
 use super::pdu::{
-    digest::digest,
-    segment::{Digests, PduLayout, DIGEST_LEN},
-    serial::CmdSequence,
-    serial::CmdWindow,
-    CommonHeader, Opcode, PduError, TargetPdu, BHS_LEN,
+    segment::Digests, serial::CmdSequence, serial::CmdWindow, CommonHeader, Opcode, TargetPdu,
+    BHS_LEN,
 };
 use super::ping::PingCheck;
 use super::receive::{self, DataInTarget, Received};
@@ -428,18 +425,18 @@ impl Conn {
             // The header first (its length from the BHS's AHS length),
             // checked against its digest before anything else in it is
             // believed; then the rest of the PDU.
-            let header_end = header_end_of(&rx);
+            let header_end = framing::header_end(&rx.buf, rx.have, rx.digests);
             let layout = if rx.have < header_end {
                 None
             } else {
                 if rx.have == header_end
                     && rx.data_in.is_none()
-                    && !header_digest_ok(&rx, header_end)
+                    && !framing::header_digest_ok(&rx.buf, header_end, rx.digests)
                 {
                     self.digest_error(ConnError::HeaderDigest);
                     return;
                 }
-                match frame_of(&rx, header_end) {
+                match framing::frame(&rx.buf, header_end, rx.digests, rx.max_recv) {
                     Ok(l) => Some(l),
                     Err(e) => {
                         pr_err!("iSCSI: bad PDU from the target ({:?})\n", e);
@@ -512,7 +509,7 @@ impl Conn {
         let wire = rx.buf.get(l.digest_at..l.total).unwrap_or(&[]);
         let good = match rx.data_in.as_mut() {
             Some(target) => target.digest_matches(pad, wire),
-            None => data_digest_ok(&rx.buf, l),
+            None => framing::data_digest_ok(&rx.buf, l),
         };
         match rx.data_in.take() {
             Some(target) => target.finish(&self.core, good),
@@ -605,86 +602,6 @@ impl Conn {
         if self.handle.recv_pdu(hdr, data).is_err() {
             pr_warn!("iSCSI: a PDU could not be passed to iscsid\n");
         }
-    }
-}
-
-/// Where the parts of the PDU being received end, from its BHS.
-#[derive(Clone, Copy)]
-struct Frame {
-    /// BHS, AHS and header digest.
-    header: usize,
-    /// The data segment (without padding).
-    data_end: usize,
-    /// The data digest, after the padding.
-    digest_at: usize,
-    total: usize,
-}
-
-/// Where the header of the PDU being received ends: the BHS until it is
-/// in, then with its AHS and header digest.
-fn header_end_of(rx: &Rx) -> usize {
-    let Ok(bhs) = super::pdu::bhs::bhs_of(&rx.buf) else {
-        return BHS_LEN;
-    };
-    if rx.have < BHS_LEN {
-        return BHS_LEN;
-    }
-    // TotalAHSLength is byte 4, in words: at most 1020 bytes, which the
-    // buffer always has room for.
-    let ahs = bhs.get(4).map_or(0, |&w| usize::from(w) * 4);
-    let digest = if rx.digests.header { DIGEST_LEN } else { 0 };
-    BHS_LEN + ahs + digest
-}
-
-/// The frame of the PDU whose header (ending at `header`) is in.
-fn frame_of(rx: &Rx, header: usize) -> core::result::Result<Frame, PduError> {
-    let bhs = super::pdu::bhs::bhs_of(&rx.buf)?;
-    let common = CommonHeader::parse(bhs)?;
-    if common.data_len > rx.max_recv {
-        return Err(PduError::DataSegmentTooLong);
-    }
-    let l = PduLayout::new(&common, rx.digests)?;
-    let too_long = PduError::DataSegmentTooLong;
-    if l.header_len() != Some(header) {
-        return Err(too_long);
-    }
-    let frame = Frame {
-        header,
-        data_end: header.checked_add(l.data_len).ok_or(too_long)?,
-        digest_at: l.data_digest_offset().ok_or(too_long)?,
-        total: l.total_len().ok_or(too_long)?,
-    };
-    if frame.total > rx.buf.len() {
-        return Err(too_long);
-    }
-    Ok(frame)
-}
-
-/// Whether the header digest (when on) matches the header in `rx`, which
-/// ends at `header`.
-fn header_digest_ok(rx: &Rx, header: usize) -> bool {
-    if !rx.digests.header {
-        return true;
-    }
-    let at = header.saturating_sub(DIGEST_LEN);
-    match (rx.buf.get(..at), rx.buf.get(at..header)) {
-        (Some(hdr), Some(wire)) => digest::<KernelCrc>(hdr) == wire,
-        _ => false,
-    }
-}
-
-/// Whether the data digest (when present) matches the data segment and
-/// padding of the whole PDU in `buf`.
-fn data_digest_ok(buf: &[u8], l: &Frame) -> bool {
-    if l.total == l.digest_at {
-        return true;
-    }
-    match (
-        buf.get(l.header..l.digest_at),
-        buf.get(l.digest_at..l.total),
-    ) {
-        (Some(segment), Some(wire)) => digest::<KernelCrc>(segment) == wire,
-        _ => false,
     }
 }
 

@@ -45,7 +45,7 @@ setup() {
 		return 1
 	python3 "$proxy" "$proxy_port" "${target_portal##*:}" "$flip" > /tmp/iscsi-proxy.log 2>&1 &
 	echo $! > "$proxy_pidfile"
-	wait_until 10 proxy_listening || { echo "the proxy does not listen"; return 1; }
+	wait_until 30 proxy_listening || { echo "the proxy does not listen:"; cat /tmp/iscsi-proxy.log; return 1; }
 	iscsiadm -m node -o new -T "$iqn" -p "$ISCSI_PORTAL" > /dev/null &&
 		iscsi_node_set "$iqn" node.session.timeo.replacement_timeout 60 &&
 		iscsi_node_set "$iqn" 'node.conn[0].timeo.noop_out_interval' 1 &&
