@@ -28,10 +28,10 @@ module:
 setup:
 	@bash scripts/setup-toolchain.sh
 
-kernel:
+kernel: setup
 	@bash scripts/build-kernel.sh ref
 
-debug-kernel:
+debug-kernel: setup
 	@bash scripts/build-kernel.sh debug
 
 run:
