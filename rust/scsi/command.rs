@@ -391,6 +391,22 @@ impl<T: HostOperations> Command<T> {
         self.set_result(status);
     }
 
+    /// Turns the token into an error-handler token inside an error-handler
+    /// callback, for a driver that keeps its commands' tokens itself
+    /// instead of parking them: it gives the command back with
+    /// [`EhCommand::give_back`], which leaves a command the midlayer timed
+    /// out to the error handler instead of completing it.
+    pub fn into_eh<'e>(self, _eh: &'e EhContext) -> EhCommand<'e, T> {
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        // INVARIANT: The token moves from `self` (forgotten), so the new
+        // one is the only one; the state stays CLAIMED.
+        EhCommand {
+            ptr,
+            _p: PhantomData,
+        }
+    }
+
     /// Completes the command now.
     pub fn complete(mut self, status: CmdStatus) {
         self.set_result(status);

@@ -11,7 +11,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 use kernel::sync::atomic::Release;
 
 /// A command reclaimed inside an error-handler callback
-/// ([`CommandRef::take_parked_eh`]).
+/// ([`CommandRef::take_parked_eh`], [`Command::into_eh`]).
 ///
 /// It borrows the callback's [`EhContext`], so it cannot outlive the call
 /// (nor leave its thread): once the callback returns success the midlayer
@@ -23,7 +23,8 @@ use kernel::sync::atomic::Release;
 /// As for [`Command`]: a live command of `T` in state `CLAIMED`, this being
 /// its only token.
 pub struct EhCommand<'e, T: HostOperations> {
-    // Made by `CommandRef::take_parked_eh` only (the parent module).
+    // Made by `CommandRef::take_parked_eh` and `Command::into_eh` only
+    // (the parent module).
     pub(super) ptr: NonNull<bindings::scsi_cmnd>,
     pub(super) _p: PhantomData<(&'e EhContext, *const T)>,
 }

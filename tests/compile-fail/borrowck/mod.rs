@@ -5,6 +5,7 @@
 //! with `// ~ERROR <text>`.
 
 mod eh_command_escapes;
+mod eh_command_into_eh_escapes;
 mod requeue_brand;
 mod requeue_swapped;
 mod template_not_static;
