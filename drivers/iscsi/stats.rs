@@ -4,7 +4,7 @@
 //! (`iscsiadm -m session -s`).
 
 use super::pdu::Opcode;
-use crate::scsi::iscsi::ConnStats;
+use crate::scsi::iscsi::{ConnStats, MAX_CUSTOM_STATS};
 use kernel::sync::atomic::{Atomic, Relaxed};
 
 /// Counters, indexed by [`slot`].
@@ -86,6 +86,7 @@ impl PduCounters {
             reject: self.get(Opcode::Reject),
             digest_errors: self.digest_errors.load(Relaxed),
             timeouts: self.timeouts.load(Relaxed),
+            custom: [None; MAX_CUSTOM_STATS],
         }
     }
 }

@@ -457,9 +457,33 @@ pub(super) unsafe extern "C" fn get_stats<T: IscsiOperations>(
 ) {
     // SAFETY: The class passes a live connection of `T`.
     let c = unsafe { conn_of::<T>(conn) };
+    let all = T::get_stats(c);
     // SAFETY: The class passes a buffer for the statistics, ours for the
-    // call; only the fixed fields are written (no custom entries).
-    T::get_stats(c).fill(unsafe { &mut *stats });
+    // call.
+    let customs = all.fill(unsafe { &mut *stats });
+    // The entries follow the fixed fields; the pointer is taken from the
+    // buffer's, not through a reference to the zero-sized array field.
+    // SAFETY: `stats` points to the class's buffer (above).
+    let base = unsafe { &raw mut (*stats).custom }.cast::<bindings::iscsi_stats_custom>();
+    let max = bindings::ISCSI_STATS_CUSTOM_MAX as usize;
+    for (i, custom) in customs.take(max).enumerate() {
+        // Whole entries, zero-padded: the buffer is not zeroed and goes
+        // to user space as it is.
+        let mut entry = bindings::iscsi_stats_custom {
+            desc: [0; bindings::ISCSI_STATS_CUSTOM_DESC_MAX as usize],
+            value: custom.value,
+        };
+        let name = custom.name.to_bytes();
+        let n = name.len().min(entry.desc.len().saturating_sub(1));
+        for (d, s) in entry.desc.iter_mut().zip(name.iter().take(n)) {
+            *d = *s as c_char;
+        }
+        // SAFETY: `i < ISCSI_STATS_CUSTOM_MAX`: the class sized the buffer
+        // for that many entries after the fixed fields (`iscsi_if_get_stats`).
+        let slot = unsafe { base.add(i) };
+        // SAFETY: `slot` is inside the buffer and aligned like the array.
+        unsafe { slot.write(entry) };
+    }
 }
 
 /// `attr_is_visible` of the class's function table.

@@ -37,7 +37,9 @@
 mod callbacks;
 mod param;
 
-pub use param::{Caps, ConnError, ConnStats, HostParam, Param, StopMode};
+pub use param::{
+    Caps, ConnError, ConnStats, CustomStat, HostParam, Param, StopMode, MAX_CUSTOM_STATS,
+};
 
 use super::{
     host::{HostConfig, HostRef, Template},

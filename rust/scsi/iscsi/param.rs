@@ -6,6 +6,7 @@
 //! connection.
 
 use crate::bindings;
+use kernel::str::CStr;
 
 /// A session or connection parameter (`enum iscsi_param`). iscsid sets
 /// them as strings after login and reads them back through sysfs.
@@ -135,6 +136,9 @@ pub enum ConnError {
     HeaderDigest,
     /// A data digest did not match.
     DataDigest,
+    /// The error handler recovers the session (a task management
+    /// request went unanswered, or a reset escalated).
+    SessionReset,
 }
 
 impl ConnError {
@@ -145,6 +149,7 @@ impl ConnError {
             Self::NopTimeout => bindings::iscsi_err_ISCSI_ERR_NOP_TIMEDOUT,
             Self::HeaderDigest => bindings::iscsi_err_ISCSI_ERR_HDR_DGST,
             Self::DataDigest => bindings::iscsi_err_ISCSI_ERR_DATA_DGST,
+            Self::SessionReset => bindings::iscsi_err_ISCSI_ERR_SCSI_EH_SESSION_RST,
         }
     }
 }
@@ -220,10 +225,32 @@ pub struct ConnStats {
     pub digest_errors: u32,
     /// Command timeouts.
     pub timeouts: u32,
+    /// The driver's own counters, shown by name after the standard ones
+    /// (as `iscsi_tcp`'s `eh_abort_cnt`).
+    pub custom: [Option<CustomStat>; MAX_CUSTOM_STATS],
+}
+
+/// Most driver counters a [`ConnStats`] carries (the class has room for
+/// `ISCSI_STATS_CUSTOM_MAX`).
+pub const MAX_CUSTOM_STATS: usize = 8;
+const _: () = assert!(MAX_CUSTOM_STATS <= bindings::ISCSI_STATS_CUSTOM_MAX as usize);
+
+/// A driver counter of a connection (`struct iscsi_stats_custom`).
+#[derive(Clone, Copy, Debug)]
+pub struct CustomStat {
+    /// Its name; longer than `ISCSI_STATS_CUSTOM_DESC_MAX - 1` bytes is cut.
+    pub name: &'static CStr,
+    /// Its value.
+    pub value: u64,
 }
 
 impl ConnStats {
-    pub(super) fn fill(&self, s: &mut bindings::iscsi_stats) {
+    /// Fills the fixed fields of `s` and returns the custom entries to
+    /// write after it (with their count in `custom_length`).
+    pub(super) fn fill(
+        &self,
+        s: &mut bindings::iscsi_stats,
+    ) -> impl Iterator<Item = CustomStat> + '_ {
         s.txdata_octets = self.tx_data_bytes;
         s.rxdata_octets = self.rx_data_bytes;
         s.noptx_pdus = self.nop_out;
@@ -245,6 +272,9 @@ impl ConnStats {
         s.rjt_pdus = self.reject;
         s.digest_err = self.digest_errors;
         s.timeout_err = self.timeouts;
-        s.custom_length = 0;
+        // At most MAX_CUSTOM_STATS, below the class's room (asserted above).
+        let customs = self.custom.iter().flatten().copied();
+        s.custom_length = customs.clone().count() as u32;
+        customs
     }
 }
