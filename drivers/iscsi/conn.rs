@@ -293,11 +293,13 @@ impl Conn {
     }
 
     /// Reports a connection error to iscsid, once: the class stops the
-    /// connection and iscsid logs in again.
-    pub(crate) fn fail(&self, err: ConnError) {
-        if !self.failed.xchg(true, Full) {
-            self.handle.error_event(err);
+    /// connection and iscsid logs in again. `true` if this call reported.
+    pub(crate) fn fail(&self, err: ConnError) -> bool {
+        if self.failed.xchg(true, Full) {
+            return false;
         }
+        self.handle.error_event(err);
+        true
     }
 
     fn kick_rx(self: &Arc<Self>) {
@@ -393,8 +395,13 @@ impl Conn {
         self.counters.count_timeout();
     }
 
+    /// The connection's counters, and the session's error-handler ones.
     pub(crate) fn stats(&self) -> ConnStats {
-        self.counters.snapshot()
+        let mut stats = self.counters.snapshot();
+        for (slot, custom) in stats.custom.iter_mut().zip(self.core().eh.custom()) {
+            *slot = Some(custom);
+        }
+        stats
     }
 
     /// The target's address and port (`peer`), or ours. Read under the

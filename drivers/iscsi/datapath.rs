@@ -10,11 +10,11 @@ use super::conn::MAX_SEND_SEGMENT;
 use super::crc::KernelCrc;
 use super::pdu::{
     digest::digest,
-    request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr},
+    request::{DataOut, InitiatorSn, NopOut, ScsiCommand, TaskAttr, TaskMgmtRequest},
     segment::{padded_len, Digests, DIGEST_LEN},
     Lun, Opcode, BHS_LEN, RESERVED_TAG,
 };
-use super::session::{itt_of, mgmt_itt, DataOutJob, Ffp, Phase, SessionCore};
+use super::session::{itt_of, mgmt_itt, DataOutJob, Ffp, Phase, SessionCore, TmfRequest, TmfState};
 use super::transport::IscsiOps;
 use crate::scsi::Command;
 use kernel::prelude::*;
@@ -189,9 +189,29 @@ fn nop_out(st: &Ffp, lun: Lun, itt: u32, ttt: u32) -> Result<Step> {
     Ok(Step::Header(hdr))
 }
 
+/// An immediate Task Management Function Request.
+fn tmf_request(st: &Ffp, itt: u32, req: TmfRequest) -> Result<Step> {
+    let hdr = TaskMgmtRequest {
+        immediate: true,
+        function: req.function,
+        lun: req.lun,
+        itt,
+        referenced_task_tag: req.rtt,
+        sn: InitiatorSn {
+            cmd_sn: st.seq.immediate(),
+            exp_stat_sn: st.exp_stat_sn,
+        },
+        ref_cmd_sn: req.ref_cmd_sn,
+        exp_data_sn: 0,
+    }
+    .encode()
+    .map_err(|_| EINVAL)?;
+    Ok(Step::Header(hdr))
+}
+
 /// Picks the next PDU under the lock: replies to the target's pings first,
-/// then our ping, the data the target asked for, iscsid's PDUs, and new
-/// commands.
+/// then our ping, the error handler's task management request, the data
+/// the target asked for, iscsid's PDUs, and new commands.
 fn choose(st: &mut Ffp) -> Result<Step> {
     let exp_stat_sn = st.exp_stat_sn;
     let ffp = matches!(st.phase, Phase::Running | Phase::LoggingOut);
@@ -203,6 +223,16 @@ fn choose(st: &mut Ffp) -> Result<Step> {
             st.ping.waiting = Some(itt);
             return nop_out(st, Lun::default(), itt, RESERVED_TAG);
         }
+    }
+    // The error handler's request, immediate, only in the full feature
+    // phase proper (a Logout may be under way otherwise).
+    if st.phase == Phase::Running {
+        if let TmfState::Queued(itt, req) = st.tmf {
+            st.tmf = TmfState::Sent(itt, req);
+            return tmf_request(st, itt, req);
+        }
+    }
+    if ffp {
         if let Some(step) = data_out(st)? {
             return Ok(step);
         }
@@ -252,10 +282,12 @@ fn data_out(st: &mut Ffp) -> Result<Option<Step>> {
             .tasks
             .get_mut(job.tag)
             .and_then(|t| t.as_mut())
-            .filter(|t| t.serial == job.serial && t.cmd.is_some())
+            .filter(|t| t.serial == job.serial && t.cmd.is_some() && !t.aborting)
         else {
             // The command ended (the target answered early) and its tag
-            // may belong to another now.
+            // may belong to another now; or it is being aborted: no more
+            // data for it, as libiscsi (FastAbort behaviour, which LIO
+            // takes).
             st.data_out.pop();
             continue;
         };
@@ -302,6 +334,10 @@ fn data_out(st: &mut Ffp) -> Result<Option<Step>> {
 fn command(st: &mut Ffp) -> Result<Step> {
     let neg = st.neg;
     let exp_stat_sn = st.exp_stat_sn;
+    if st.tmf.holds_commands() {
+        // The error handler kicks the send work when it is done.
+        return Ok(Step::Idle);
+    }
     loop {
         let Some(&mut tag) = st.commands.front_mut() else {
             return Ok(Step::Idle);
@@ -353,6 +389,7 @@ fn command(st: &mut Ffp) -> Result<Step> {
         .encode()
         .map_err(|_| EINVAL)?;
         task.sent = true;
+        task.cmd_sn = cmd_sn;
         // Its timeout counts from here (`eh_timed_out`).
         task.progress = task.progress.wrapping_add(1);
         if !task.held_back {

@@ -9,6 +9,7 @@
 mod conn;
 mod crc;
 mod datapath;
+mod eh;
 mod framing;
 mod params;
 pub mod pdu;

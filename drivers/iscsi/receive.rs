@@ -14,7 +14,9 @@ use super::pdu::{
     },
     serial, PduError, RESERVED_TAG,
 };
-use super::session::{is_mgmt_itt, Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore};
+use super::session::{
+    is_mgmt_itt, Completion, DataOutJob, Ffp, NopReply, Phase, SessionCore, TmfState,
+};
 use super::transport::IscsiOps;
 use crate::net::TcpSocket;
 use crate::scsi::{CmdStatus, Command, HostByte, SgChunkDir};
@@ -24,7 +26,7 @@ use kernel::prelude::*;
 pub(crate) enum Received {
     /// Handled here.
     Done,
-    /// For iscsid (logout, text, reject, async message, TMF response).
+    /// For iscsid (logout, text, reject, async message).
     Up,
 }
 
@@ -272,6 +274,17 @@ pub(crate) fn receive(
             TargetPdu::ScsiResponse(r) => (Received::Done, response(&mut st, r, data)?),
             TargetPdu::R2t(r) => (Received::Done, r2t(&mut st, r)?),
             TargetPdu::NopIn(n) => nop_in(&mut st, n)?,
+            TargetPdu::TaskMgmtResponse(r) => {
+                // Only the error handler sends task management requests,
+                // one at a time: anything else is the target's error.
+                match st.tmf {
+                    TmfState::Sent(itt, req) if itt == r.itt => {
+                        st.tmf = TmfState::Answered(itt, req, r.response);
+                    }
+                    _ => return Err(Violation::UnknownItt(r.itt)),
+                }
+                (Received::Done, After::Nothing)
+            }
             TargetPdu::Reject(_) => {
                 // A Reject quoting our ping ends it (it goes up to iscsid
                 // too): the next silence pings again.

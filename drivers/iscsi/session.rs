@@ -12,10 +12,19 @@
 //! back. Tasks leave their slot only to be completed, or all at once in
 //! [`Ffp::give_back_all`] once the send and receive work are stopped.
 
-use super::pdu::{serial::CmdSequence, serial::CmdWindow, Lun};
+use super::pdu::{
+    request::TmfFunction, response::TmfResponseCode, serial::CmdSequence, serial::CmdWindow, Lun,
+};
 use super::transport::IscsiOps;
-use crate::scsi::{command::SENSE_BUFFER_SIZE, CmdStatus, Command, HostByte};
-use kernel::{new_spinlock_irq, prelude::*, sync::SpinLockIrq};
+use crate::scsi::{command::SENSE_BUFFER_SIZE, iscsi::CustomStat, CmdStatus, Command, HostByte};
+use kernel::{
+    new_spinlock_irq,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        SpinLockIrq,
+    },
+};
 
 /// The limits login negotiated that the data path obeys.
 #[derive(Clone, Copy, Debug)]
@@ -132,6 +141,10 @@ pub(crate) struct Task {
     pub(crate) r2ts: u32,
     /// The response, when it came while `cmd` was out.
     pub(crate) done: Option<Completion>,
+    /// The CmdSN its SCSI Command went out with (an ABORT TASK's RefCmdSN).
+    pub(crate) cmd_sn: u32,
+    /// The error handler aborts it: no more Data-Out goes out for it.
+    pub(crate) aborting: bool,
 }
 
 /// Data-Out answering an R2T (or unsolicited), sent in pieces.
@@ -263,6 +276,62 @@ pub(crate) fn ping_itt(n: u32) -> u32 {
     0xc000_0000 | (n & 0xffff)
 }
 
+/// The ITT of the error handler's task management request number `n`:
+/// bits 31, 30 and 28 set, apart from pings' ([`ping_itt`]).
+pub(crate) fn tmf_itt(n: u32) -> u32 {
+    0xd000_0000 | (n & 0xffff)
+}
+
+/// A task management request of the error handler (RFC 7143 11.5).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TmfRequest {
+    pub(crate) function: TmfFunction,
+    pub(crate) lun: Lun,
+    /// The ITT of the task to abort, or [`super::pdu::RESERVED_TAG`].
+    pub(crate) rtt: u32,
+    /// The CmdSN of the task to abort, else 0.
+    pub(crate) ref_cmd_sn: u32,
+}
+
+/// Where the error handler's task management request is; one at a time
+/// (the error handler's callbacks take the session's TMF mutex). It stays
+/// answered until the error handler has reclaimed the tasks it covers.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) enum TmfState {
+    #[default]
+    Idle,
+    /// Queued for the send work.
+    Queued(u32, TmfRequest),
+    /// Sent, its response not in yet.
+    Sent(u32, TmfRequest),
+    /// Answered.
+    Answered(u32, TmfRequest, TmfResponseCode),
+}
+
+impl TmfState {
+    /// The request in progress and its ITT.
+    pub(crate) fn request(&self) -> Option<(u32, TmfRequest)> {
+        match *self {
+            Self::Idle => None,
+            Self::Queued(itt, req) | Self::Sent(itt, req) | Self::Answered(itt, req, _) => {
+                Some((itt, req))
+            }
+        }
+    }
+
+    /// No SCSI Command goes out while a reset is in progress: one sent
+    /// after the request could be answered after the reset, for a task
+    /// the error handler has given back (libiscsi's TMF restrictions).
+    pub(crate) fn holds_commands(&self) -> bool {
+        self.request().is_some_and(|(_, req)| {
+            matches!(
+                req.function,
+                TmfFunction::LogicalUnitReset | TmfFunction::TargetWarmReset
+            )
+        })
+    }
+}
+
 /// Our NOP-Out ping (RFC 7143 11.18: a NOP-Out with an ITT asks for a
 /// NOP-In), one at a time.
 #[derive(Clone, Copy, Debug, Default)]
@@ -310,6 +379,9 @@ pub(crate) struct Ffp {
     /// fails at once unless a connection started since.
     pub(crate) reset_gave_up: Option<u32>,
     pub(crate) ping: Ping,
+    pub(crate) tmf: TmfState,
+    /// Numbers the ITTs of task management requests.
+    pub(crate) tmf_count: u32,
 }
 
 impl Ffp {
@@ -386,6 +458,17 @@ impl Ffp {
         }
     }
 
+    /// Takes task `tag` out of its slot (for the error handler); an unsent
+    /// one leaves the queue of commands to send too, so that it does not
+    /// count against the window's room.
+    pub(crate) fn take_task(&mut self, tag: usize) -> Option<Task> {
+        let task = self.tasks.get_mut(tag)?.take()?;
+        if !task.sent {
+            self.commands.retain(|&t| t != tag);
+        }
+        Some(task)
+    }
+
     /// Drops everything queued.
     fn clear_queues(&mut self) {
         self.commands.clear();
@@ -394,6 +477,8 @@ impl Ffp {
         self.mgmt.clear();
         self.ping.to_send = None;
         self.ping.waiting = None;
+        // A request in progress gets no answer now: its waiter sees it go.
+        self.tmf = TmfState::Idle;
     }
 
     /// Queues a ping unless one is outstanding or the full feature phase
@@ -427,6 +512,44 @@ impl Ffp {
 pub(crate) struct SessionCore {
     #[pin]
     pub(crate) state: SpinLockIrq<Ffp>,
+    /// What the error handler did, for the connection's statistics (kept
+    /// by the session: a session reset replaces the connection).
+    pub(crate) eh: EhCounters,
+}
+
+/// Task management requests sent by the error handler, by function.
+pub(crate) struct EhCounters {
+    pub(crate) aborts: Atomic<u32>,
+    pub(crate) lu_resets: Atomic<u32>,
+    pub(crate) target_resets: Atomic<u32>,
+    /// Session resets (a reset escalated or a request went unanswered).
+    pub(crate) session_resets: Atomic<u32>,
+}
+
+impl EhCounters {
+    const fn new() -> Self {
+        Self {
+            aborts: Atomic::new(0),
+            lu_resets: Atomic::new(0),
+            target_resets: Atomic::new(0),
+            session_resets: Atomic::new(0),
+        }
+    }
+
+    /// The counters `iscsiadm -m session -s` shows after the standard
+    /// ones (`eh_abort_cnt` as `iscsi_tcp` names it).
+    pub(crate) fn custom(&self) -> [CustomStat; 4] {
+        let stat = |name, c: &Atomic<u32>| CustomStat {
+            name,
+            value: c.load(Relaxed).into(),
+        };
+        [
+            stat(c"eh_abort_cnt", &self.aborts),
+            stat(c"eh_lu_reset_cnt", &self.lu_resets),
+            stat(c"eh_tgt_reset_cnt", &self.target_resets),
+            stat(c"eh_session_reset_cnt", &self.session_resets),
+        ]
+    }
 }
 
 impl SessionCore {
@@ -460,7 +583,10 @@ impl SessionCore {
                 starts: 0,
                 reset_gave_up: None,
                 ping: Ping::default(),
+                tmf: TmfState::Idle,
+                tmf_count: 0,
             }),
+            eh: EhCounters::new(),
         }? Error))
     }
 

@@ -18,7 +18,6 @@ use crate::common::{
     stats_attrs::{StatsAttributes, StatsDevice},
 };
 use crate::hw::{workqueue::Flags, OwnedQueue};
-use crate::scsi::{iscsi::ConnError, DataDirection, QueueBusy};
 use crate::scsi::{
     iscsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
@@ -27,12 +26,12 @@ use crate::scsi::{
     CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostConfig, HostOperations,
     HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
 };
+use crate::scsi::{DataDirection, QueueBusy};
 use core::fmt::Write;
 use kernel::{
     new_mutex, new_spinlock_irq,
     prelude::*,
     sync::{Arc, Mutex, SpinLockIrq},
-    time::{delay::fsleep, Delta},
 };
 
 /// The iSCSI initiator's host template operations.
@@ -48,11 +47,15 @@ static TRANSPORT: IscsiTransport<IscsiOps> = IscsiTransport::new();
 #[pin_data]
 pub(crate) struct SessionData {
     #[pin]
-    params: Mutex<ParamStore>,
+    pub(super) params: Mutex<ParamStore>,
     /// The connection while bound (`queuecommand` kicks its send work).
     #[pin]
     conn: SpinLockIrq<Option<Arc<Conn>>>,
-    core: Arc<SessionCore>,
+    pub(super) core: Arc<SessionCore>,
+    /// One task management request at a time: the error handler's
+    /// thread, its abort work and `SG_SCSI_RESET` may each send one.
+    #[pin]
+    pub(super) tmf_lock: Mutex<()>,
     /// The send and receive work of the session's connection run here: a
     /// queue with a rescuer, as writeback to free memory may go through
     /// this session. Dropped with the host, after the connection's work is
@@ -60,6 +63,13 @@ pub(crate) struct SessionData {
     queue: Arc<OwnedQueue>,
     /// Times commands for the per-device latency statistics.
     clock: Clock,
+}
+
+impl SessionData {
+    /// The connection, while bound.
+    pub(super) fn conn(&self) -> Option<Arc<Conn>> {
+        self.conn.lock().clone()
+    }
 }
 
 /// Drops the session's reference to `conn` (not to another connection
@@ -90,56 +100,6 @@ fn negotiated(params: &ParamStore) -> Negotiated {
         immediate_data: yes(Param::IMM_DATA_EN, d.immediate_data),
         unsolicited_data: !yes(Param::INITIAL_R2T_EN, !d.unsolicited_data),
         max_r2t: num(Param::MAX_R2T, d.max_r2t),
-    }
-}
-
-/// How long a session reset waits for iscsid to log in again.
-const RECOVERY_WAIT_MS: u32 = 120_000;
-
-/// Session reset, the target and host reset of iSCSI (as libiscsi's): the
-/// connection is failed, iscsid stops it (its commands are given back, to
-/// be retried) and logs in again. Succeeds once a new connection runs,
-/// so that the midlayer's test commands after the reset find it working.
-///
-/// It waits on the driver's own phase, not on the class's session state:
-/// the reset runs with the device's state mutex held, which the class's
-/// block and unblock work need, and `start_conn` sets the phase before it
-/// unblocks the session.
-fn session_reset(host: &SessionData) -> EhResult {
-    let (starts, running) = {
-        let mut st = host.core.state.lock();
-        if st.reset_gave_up == Some(st.starts) {
-            // The last reset waited in vain and no login happened since:
-            // no use waiting again (the host reset after a target reset).
-            return EhResult::Failed;
-        }
-        st.reset_gave_up = None;
-        (st.starts, st.phase == Phase::Running)
-    };
-    // A connection that runs is failed; one already down is being
-    // replaced by iscsid.
-    if running {
-        let conn = host.conn.lock().clone();
-        if let Some(conn) = conn {
-            conn.fail(ConnError::ConnFailed);
-        }
-    }
-    let mut waited = 0;
-    loop {
-        {
-            let mut st = host.core.state.lock();
-            match st.phase {
-                Phase::Running if st.starts != starts => return EhResult::Success,
-                Phase::Terminated => return EhResult::Failed,
-                _ => {}
-            }
-            if waited >= RECOVERY_WAIT_MS {
-                st.reset_gave_up = Some(st.starts);
-                return EhResult::Failed;
-            }
-        }
-        fsleep(Delta::from_millis(50));
-        waited += 50;
     }
 }
 
@@ -242,23 +202,20 @@ impl HostOperations for IscsiOps {
         }
     }
 
-    fn eh_abort(_host: &SessionData, cmd: &CommandRef<Self>, _eh: &EhContext) -> EhResult {
-        // A command that completed after its timeout is done with. For one
-        // still held, task management is issue 11: the midlayer escalates
-        // to session reset (target and host reset).
-        if cmd.is_held() {
-            EhResult::Failed
-        } else {
-            EhResult::Success
-        }
+    fn eh_abort(host: &SessionData, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        super::eh::abort(host, cmd, eh)
     }
 
-    fn eh_target_reset(host: &SessionData, _dev: &Device<Self>, _eh: &EhContext) -> EhResult {
-        session_reset(host)
+    fn eh_device_reset(host: &SessionData, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        super::eh::lu_reset(host, dev, eh)
+    }
+
+    fn eh_target_reset(host: &SessionData, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        super::eh::target_reset(host, dev, eh)
     }
 
     fn eh_host_reset(host: &SessionData, _shost: &HostRef<Self>, _eh: &EhContext) -> EhResult {
-        session_reset(host)
+        super::eh::session_reset(host)
     }
 
     fn queue_command<'q>(host: &SessionData, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
@@ -310,6 +267,12 @@ impl HostOperations for IscsiOps {
                 QueueBusy::Target
             }));
         }
+        // Room: one entry per tag, and the error handler takes the tags
+        // of the unsent tasks it reclaims out (`Ffp::take_task`).
+        if st.commands.push(tag).is_err() {
+            drop(st);
+            return Err(cmd.requeue(QueueBusy::Host));
+        }
         let serial = st.next_serial;
         st.next_serial = serial.wrapping_add(1);
         cmd.data().mark(&host.clock);
@@ -332,12 +295,12 @@ impl HostOperations for IscsiOps {
             held_back: false,
             r2ts: 0,
             done: None,
+            cmd_sn: 0,
+            aborting: false,
         };
         if let Some(slot) = st.tasks.get_mut(tag) {
             *slot = Some(task);
         }
-        // Room: one entry per tag.
-        let _ = st.commands.push(tag);
         drop(st);
         // Under the lock: once `forget_conn` has run, no kick comes from
         // here (the connection's work is cancelled after it).
@@ -383,6 +346,7 @@ impl IscsiOperations for IscsiOps {
                 params <- new_mutex!(params),
                 conn <- new_spinlock_irq!(None),
                 core,
+                tmf_lock <- new_mutex!(()),
                 queue,
                 clock: Clock::new(),
             }),
@@ -520,6 +484,9 @@ impl IscsiOperations for IscsiOps {
                 | Param::DATADGST_EN
                 | Param::PING_TMO
                 | Param::RECV_TMO
+                | Param::ABORT_TMO
+                | Param::LU_RESET_TMO
+                | Param::TGT_RESET_TMO
                 | Param::INITIAL_R2T_EN
                 | Param::MAX_R2T
                 | Param::IMM_DATA_EN
