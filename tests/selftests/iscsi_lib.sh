@@ -99,33 +99,38 @@ iscsi_size_mb() {
 	esac
 }
 
-# lio_target IQN SIZE...: an open iSCSI target IQN on $ISCSI_PORTAL with one
-# RAM LUN (rd_mcp) per SIZE (LUN 0, 1, ...): TPG 1, no authentication,
-# dynamic ACLs for any initiator, writable. Several targets may be set up
-# (they share the portal). Undone by lio_teardown.
+# lio_target IQN LUN...: an open iSCSI target IQN on $ISCSI_PORTAL with one
+# LUN per argument (LUN 0, 1, ...): a SIZE gives a RAM LUN (rd_mcp), a
+# /dev/... path a LUN on that block device (iblock). TPG 1, no
+# authentication, dynamic ACLs for any initiator, writable. Several
+# targets may be set up (they share the portal). Undone by lio_teardown.
 lio_target() {
-	local iqn=$1 tpg hba n=0 mb dev size
+	local iqn=$1 tpg n=0 mb dev lun hba rd_hba iblock_hba
 	shift
-	[ $# -gt 0 ] || { echo "lio_target: no LUN size given"; return 1; }
+	[ $# -gt 0 ] || { echo "lio_target: no LUN given"; return 1; }
 	modprobe target_core_mod && modprobe iscsi_target_mod || return 1
 	tpg=$LIO_CFS/iscsi/$iqn/tpgt_1
 	[ ! -d "$tpg" ] || { echo "lio_target: $iqn exists already"; return 1; }
-	# One RAM "HBA" per target, rd_mcp_<first free number>, with a device
-	# lun<N> per LUN; lio_teardown finds them again through the LUN links.
-	for ((hba = 0; ; hba++)); do
-		[ -d "$LIO_CFS/core/rd_mcp_$hba" ] || break
-	done
-	hba=rd_mcp_$hba
 	mkdir -p "$tpg" || return 1
-	for size; do
-		mb=$(iscsi_size_mb "$size") || return 1
+	# One "HBA" per target and kind, <kind>_<first free number>, with a
+	# device lun<N> per LUN; lio_teardown finds them again by name.
+	rd_hba=$(lio_free_hba rd_mcp) iblock_hba=$(lio_free_hba iblock)
+	for lun; do
+		case $lun in
+		/dev/*) hba=$iblock_hba; modprobe target_core_iblock || return 1;;
+		*) hba=$rd_hba; mb=$(iscsi_size_mb "$lun") || return 1;;
+		esac
 		dev=$LIO_CFS/core/$hba/lun$n
 		# rd_pages counts 4 KiB pages; the device must be enabled before
 		# a LUN links to it (-ENODEV otherwise).
+		mkdir -p "$dev" || return 1
+		case $hba in
+		iblock_*) echo "udev_path=$lun" > "$dev/control";;
+		*) echo "rd_pages=$((mb * 256))" > "$dev/control";;
+		esac || return 1
 		# A unit serial, as targetcli gives (VPD page 0x80; set before
 		# the LUN exports the device).
-		{ mkdir -p "$dev" && echo "rd_pages=$((mb * 256))" > "$dev/control" &&
-			echo 1 > "$dev/enable" &&
+		{ echo 1 > "$dev/enable" &&
 			cat /proc/sys/kernel/random/uuid > "$dev/wwn/vpd_unit_serial" &&
 			mkdir "$tpg/lun/lun_$n" &&
 			ln -s "$dev" "$tpg/lun/lun_$n/$hba-lun$n"; } || return 1
@@ -141,7 +146,17 @@ lio_target() {
 		echo 1 > "$tpg/enable"; } || return 1
 }
 
-# lio_teardown: removes every iSCSI target and RAM backstore, in reverse
+# lio_free_hba KIND: the first backstore "HBA" name of kind KIND (rd_mcp,
+# iblock) not in use, KIND_<number>.
+lio_free_hba() {
+	local n
+	for ((n = 0; ; n++)); do
+		[ -d "$LIO_CFS/core/$1_$n" ] || break
+	done
+	echo "$1_$n"
+}
+
+# lio_teardown: removes every iSCSI target and backstore, in reverse
 # order of creation, and unloads LIO's modules (nothing may be logged in:
 # call iscsi_logout_all first).
 lio_teardown() {
@@ -162,11 +177,13 @@ lio_teardown() {
 		done
 		rmdir "$t" || rc=1
 	done
-	for dev in "$LIO_CFS"/core/rd_mcp_*/lun*; do [ ! -d "$dev" ] || rmdir "$dev" || rc=1; done
-	for dev in "$LIO_CFS"/core/rd_mcp_*; do [ ! -d "$dev" ] || rmdir "$dev" || rc=1; done
+	for dev in "$LIO_CFS"/core/{rd_mcp,iblock}_*/lun*; do [ ! -d "$dev" ] || rmdir "$dev" || rc=1; done
+	for dev in "$LIO_CFS"/core/{rd_mcp,iblock}_*; do [ ! -d "$dev" ] || rmdir "$dev" || rc=1; done
 	# The fabric directory holds a reference on iscsi_target_mod.
 	[ ! -d "$LIO_CFS/iscsi" ] || rmdir "$LIO_CFS/iscsi" || rc=1
-	modprobe -r iscsi_target_mod target_core_mod || rc=1
+	modprobe -r iscsi_target_mod || rc=1
+	[ ! -d /sys/module/target_core_iblock ] || modprobe -r target_core_iblock || rc=1
+	modprobe -r target_core_mod || rc=1
 	return $rc
 }
 
@@ -288,11 +305,64 @@ iscsi_wait_disks() {
 	iscsi_disks "$1"
 }
 
+# iscsi_counter NAME: counter NAME of iscsiadm -m session -s (the first
+# session's); nothing when there is none, which no comparison takes.
+iscsi_counter() {
+	iscsiadm -m session -s | sed -n "s/^[[:space:]]*$1: //p" | head -1
+}
+
+# iscsi_logged_in IQN: the (first) session to IQN is logged in.
+iscsi_logged_in() {
+	[ "$(cat "/sys/class/iscsi_session/$(iscsi_sessions "$1" | head -1)/state" 2> /dev/null)" = LOGGED_IN ]
+}
+
+# iscsi_conn_errors: connection errors the class logged since the test's
+# dmesg mark (dmesg_since_mark: the KTAP library's).
+iscsi_conn_errors() { dmesg_since_mark | grep -c 'detected conn error' || true; }
+
+# The test proxy (iscsi_proxy.py) between the initiator and the target:
+# it listens on ISCSI_PROXY_PORT and passes to the target's port; its
+# request files flip a bit of, or inject a PDU into, the target's stream.
+ISCSI_PROXY_PORT=3261
+ISCSI_PROXY_PIDFILE=/tmp/iscsi-proxy.pid
+ISCSI_PROXY_FLIP=/tmp/iscsi-proxy-flip
+ISCSI_PROXY_INJECT=/tmp/iscsi-proxy-inject
+ISCSI_PROXY_LOG=/tmp/iscsi-proxy.log
+
+iscsi_proxy_listening() { ss -ltn | grep -q "127.0.0.1:$ISCSI_PROXY_PORT "; }
+
+# iscsi_proxy_start TARGET_PORT: the proxy, waited for until it listens.
+iscsi_proxy_start() {
+	python3 "$ORION_TOP/tests/selftests/iscsi_proxy.py" "$ISCSI_PROXY_PORT" "$1" \
+		"$ISCSI_PROXY_FLIP" "$ISCSI_PROXY_INJECT" > "$ISCSI_PROXY_LOG" 2>&1 &
+	echo $! > "$ISCSI_PROXY_PIDFILE"
+	# 30 s: a loaded TCG guest takes long to start python.
+	wait_until 30 iscsi_proxy_listening ||
+		{ echo "the proxy does not listen:"; cat "$ISCSI_PROXY_LOG"; return 1; }
+}
+
+# iscsi_proxy_alive: the proxy still runs.
+iscsi_proxy_alive() {
+	kill -0 "$(cat "$ISCSI_PROXY_PIDFILE")" 2> /dev/null ||
+		{ echo "the proxy died:"; tail -5 "$ISCSI_PROXY_LOG"; return 1; }
+}
+
+# iscsi_proxy_stop: the proxy goes whatever happens (continued first, in
+# case it is stopped).
+iscsi_proxy_stop() {
+	local pid
+	pid=$(cat "$ISCSI_PROXY_PIDFILE" 2> /dev/null) || return 0
+	kill -CONT "$pid" 2> /dev/null; kill "$pid" 2> /dev/null
+	rm -f "$ISCSI_PROXY_PIDFILE" "$ISCSI_PROXY_FLIP" "$ISCSI_PROXY_INJECT"
+}
+
 # The helpers are also used inside `bash -c` checks.
 export ISCSI_PORTAL ISCSI_INITIATOR_NAME ISCSI_IQN_PREFIX LIO_CFS ISCSID_LOG ISCSID_PIDFILE \
 	ISCSI_NOOP_INTERVAL ISCSI_NOOP_TIMEOUT ISCSI_REPLACEMENT_TIMEOUT ORION_ISCSI_PARAM ORION_KO \
-	ISCSI_TCP_BLACKLIST
-export -f orion_has_iscsi iscsi_initiator_unload iscsi_size_mb lio_target lio_teardown \
+	ISCSI_TCP_BLACKLIST ISCSI_PROXY_PORT ISCSI_PROXY_PIDFILE ISCSI_PROXY_FLIP ISCSI_PROXY_INJECT \
+	ISCSI_PROXY_LOG
+export -f iscsi_counter iscsi_logged_in iscsi_conn_errors iscsi_proxy_listening iscsi_proxy_start \
+	iscsi_proxy_alive iscsi_proxy_stop orion_has_iscsi iscsi_initiator_unload iscsi_size_mb lio_target lio_free_hba lio_teardown \
 	iscsid_listening iscsid_start iscsid_gone iscsid_stop iscsi_node_set iscsi_discover iscsi_login iscsi_no_session \
 	iscsi_logout_all iscsi_sessions iscsi_session_host iscsi_disks iscsi_disk_count_ge \
 	iscsi_wait_disks wait_until settle
