@@ -14,7 +14,7 @@ mkdir -p "$ORION_CACHE"/{pkgs,src,bin}
 BUILD_PKGS="build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
 	clang-19 libclang-19-dev llvm-19 lld-19 python3-venv zstd xz-utils shellcheck"
 GUEST_PKGS="udev busybox-static sg3-utils sdparm lsscsi fio e2fsprogs util-linux
-	open-iscsi"
+	open-iscsi tgt"
 STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $KERNEL_SRC_PKG_VERSION \
 	$RUST_SRC_PKG_VERSION $BINDGEN_VERSION $(rustc --version)" | sha256sum | cut -c1-12)
 

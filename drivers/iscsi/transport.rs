@@ -427,8 +427,13 @@ impl IscsiOperations for IscsiOps {
         // wait); the work stops; then what was in flight is given back.
         conn.quiesce();
         forget_conn(data, conn);
-        data.core.state.lock().phase = phase;
-        if mode == StopMode::Recover {
+        let was = core::mem::replace(&mut data.core.state.lock().phase, phase);
+        // Blocked once, as the full feature phase ends (libiscsi's
+        // `old_stop_stage` check): a failed login attempt after that
+        // stops its connection too, and blocking again would find the
+        // devices transport-offline once the recovery timeout has expired
+        // (`scsi_device_block` warns).
+        if mode == StopMode::Recover && matches!(was, Phase::Running | Phase::LoggingOut) {
             session.block();
         }
         conn.unbind();

@@ -305,6 +305,52 @@ iscsi_wait_disks() {
 	iscsi_disks "$1"
 }
 
+# A second target implementation: tgt (tgtd, userspace), on its own port
+# next to LIO's, with file-backed LUNs in /tmp (the guest's tmpfs).
+TGT_PORTAL=127.0.0.1:3262
+TGT_PIDFILE=/tmp/orion-tgtd.pid
+TGT_LOG=/tmp/tgtd.log
+
+tgt_ready() { tgtadm --lld iscsi --mode system --op show > /dev/null 2>&1; }
+
+# tgt_target IQN SIZE...: tgtd (started if it does not run) with target
+# IQN (tid 1) and one file-backed LUN per SIZE (LUN 1, 2, ...: tgt's LUN 0
+# is its controller), open to any initiator. Undone by tgt_teardown.
+tgt_target() {
+	local iqn=$1 n=1 mb
+	shift
+	if ! tgt_ready; then
+		mkdir -p /run/tgtd /var/run/tgtd || return 1
+		setsid tgtd -f --iscsi "portal=$TGT_PORTAL" >> "$TGT_LOG" 2>&1 < /dev/null &
+		echo $! > "$TGT_PIDFILE"
+		wait_until 30 tgt_ready || { echo "tgtd does not answer after 30 s:"; tail -5 "$TGT_LOG"; return 1; }
+	fi
+	tgtadm --lld iscsi --mode target --op new --tid 1 --targetname "$iqn" || return 1
+	for size; do
+		mb=$(iscsi_size_mb "$size") || return 1
+		truncate -s "${mb}M" "/tmp/tgt-lun$n.img" &&
+			tgtadm --lld iscsi --mode logicalunit --op new --tid 1 --lun "$n" \
+				--backing-store "/tmp/tgt-lun$n.img" || return 1
+		n=$((n + 1))
+	done
+	tgtadm --lld iscsi --mode target --op bind --tid 1 --initiator-address ALL
+}
+
+tgt_gone() { ! kill -0 "$1" 2> /dev/null; }
+
+# tgt_teardown: target 1 deleted, tgtd stopped, the LUN files removed
+# (nothing may be logged in).
+tgt_teardown() {
+	local pid rc=0
+	tgt_ready || return 0
+	tgtadm --lld iscsi --mode target --op delete --force --tid 1 || rc=1
+	pid=$(cat "$TGT_PIDFILE" 2> /dev/null)
+	tgtadm --op delete --mode system > /dev/null 2>&1 || kill "$pid" 2> /dev/null
+	[ -z "$pid" ] || wait_until 30 tgt_gone "$pid" || { echo "tgtd still runs"; rc=1; }
+	rm -f "$TGT_PIDFILE" /tmp/tgt-lun*.img
+	return $rc
+}
+
 # iscsi_counter NAME: counter NAME of iscsiadm -m session -s (the first
 # session's); nothing when there is none, which no comparison takes.
 iscsi_counter() {
@@ -360,8 +406,8 @@ iscsi_proxy_stop() {
 export ISCSI_PORTAL ISCSI_INITIATOR_NAME ISCSI_IQN_PREFIX LIO_CFS ISCSID_LOG ISCSID_PIDFILE \
 	ISCSI_NOOP_INTERVAL ISCSI_NOOP_TIMEOUT ISCSI_REPLACEMENT_TIMEOUT ORION_ISCSI_PARAM ORION_KO \
 	ISCSI_TCP_BLACKLIST ISCSI_PROXY_PORT ISCSI_PROXY_PIDFILE ISCSI_PROXY_FLIP ISCSI_PROXY_INJECT \
-	ISCSI_PROXY_LOG
-export -f iscsi_counter iscsi_logged_in iscsi_conn_errors iscsi_proxy_listening iscsi_proxy_start \
+	ISCSI_PROXY_LOG TGT_PORTAL TGT_PIDFILE TGT_LOG
+export -f tgt_ready tgt_target tgt_gone tgt_teardown iscsi_counter iscsi_logged_in iscsi_conn_errors iscsi_proxy_listening iscsi_proxy_start \
 	iscsi_proxy_alive iscsi_proxy_stop orion_has_iscsi iscsi_initiator_unload iscsi_size_mb lio_target lio_free_hba lio_teardown \
 	iscsid_listening iscsid_start iscsid_gone iscsid_stop iscsi_node_set iscsi_discover iscsi_login iscsi_no_session \
 	iscsi_logout_all iscsi_sessions iscsi_session_host iscsi_disks iscsi_disk_count_ge \

@@ -84,7 +84,7 @@ big_reads_drop() {
 # remount (nothing from the page cache) with the sha256 of what was
 # written: no lost write.
 ext4_across_drop() {
-	local d mnt=/mnt/orion-iscsi-ext4 rc=0 a b
+	local d mnt=/tmp/orion-iscsi-ext4 rc=0 a b
 	d=$(iscsi_disks "$iqn" | head -1) && [ -n "$d" ] || return 1
 	head -c 16M /dev/urandom > /tmp/ext4-a && head -c 16M /dev/urandom > /tmp/ext4-b || return 1
 	a=$(sha256sum < /tmp/ext4-a) b=$(sha256sum < /tmp/ext4-b)
