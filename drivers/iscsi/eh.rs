@@ -239,6 +239,24 @@ fn reclaim_some(
     }
 }
 
+/// How long an abort waits for a completion that took the command out of
+/// its task to finish (it runs outside the lock, right after).
+const RELEASE_WAIT_MS: u32 = 100;
+
+/// Success once `cmd` has left the driver: a response (or the reclaim's
+/// completion) that took it out of its task may still be completing it.
+fn released(cmd: &CommandRef<IscsiOps>) -> EhResult {
+    let mut waited = 0;
+    while cmd.is_held() {
+        if waited >= RELEASE_WAIT_MS {
+            return EhResult::Failed;
+        }
+        fsleep(Delta::from_millis(1));
+        waited += 1;
+    }
+    EhResult::Success
+}
+
 /// `eh_abort`: ABORT TASK for a timed-out command.
 pub(crate) fn abort(host: &SessionData, cmd: &CommandRef<IscsiOps>, eh: &EhContext) -> EhResult {
     let _serialised = host.tmf_lock.lock();
@@ -254,7 +272,9 @@ pub(crate) fn abort(host: &SessionData, cmd: &CommandRef<IscsiOps>, eh: &EhConte
             return EhResult::Failed;
         }
         let Some(task) = st.task_mut(tag) else {
-            return EhResult::Failed;
+            // Out of its slot: being completed right now, outside the lock.
+            drop(st);
+            return released(cmd);
         };
         if !task.sent {
             // The target never saw it: taken back here, in the same
@@ -284,7 +304,7 @@ pub(crate) fn abort(host: &SessionData, cmd: &CommandRef<IscsiOps>, eh: &EhConte
     match outcome {
         Outcome::Answered(TmfResponseCode::Complete) => {
             if reclaim(host, eh, mine) {
-                EhResult::Success
+                released(cmd)
             } else {
                 EhResult::Failed
             }
@@ -306,7 +326,7 @@ pub(crate) fn abort(host: &SessionData, cmd: &CommandRef<IscsiOps>, eh: &EhConte
                 );
                 EhResult::Failed
             } else {
-                EhResult::Success
+                released(cmd)
             }
         }
         Outcome::Answered(code) => {
