@@ -351,6 +351,24 @@ tgt_teardown() {
 	return $rc
 }
 
+# iscsi_teardown [lio|tgt]: logs out of every session, stops the proxy
+# (if any) and iscsid, tears the target down (LIO by default) and unloads
+# the initiator; every step runs, and it fails if one did or orion_scsi
+# stays loaded.
+iscsi_teardown() {
+	local rc=0
+	iscsi_logout_all || rc=1
+	iscsi_proxy_stop
+	iscsid_stop || rc=1
+	case ${1:-lio} in
+	lio) lio_teardown || rc=1;;
+	tgt) tgt_teardown || rc=1;;
+	esac
+	iscsi_initiator_unload || rc=1
+	[ ! -d /sys/module/orion_scsi ] || { echo "orion_scsi is still loaded"; rc=1; }
+	return $rc
+}
+
 # iscsi_counter NAME: counter NAME of iscsiadm -m session -s (the first
 # session's); nothing when there is none, which no comparison takes.
 iscsi_counter() {
@@ -407,7 +425,7 @@ export ISCSI_PORTAL ISCSI_INITIATOR_NAME ISCSI_IQN_PREFIX LIO_CFS ISCSID_LOG ISC
 	ISCSI_NOOP_INTERVAL ISCSI_NOOP_TIMEOUT ISCSI_REPLACEMENT_TIMEOUT ORION_ISCSI_PARAM ORION_KO \
 	ISCSI_TCP_BLACKLIST ISCSI_PROXY_PORT ISCSI_PROXY_PIDFILE ISCSI_PROXY_FLIP ISCSI_PROXY_INJECT \
 	ISCSI_PROXY_LOG TGT_PORTAL TGT_PIDFILE TGT_LOG
-export -f tgt_ready tgt_target tgt_gone tgt_teardown iscsi_counter iscsi_logged_in iscsi_conn_errors iscsi_proxy_listening iscsi_proxy_start \
+export -f tgt_ready tgt_target tgt_gone tgt_teardown iscsi_teardown iscsi_counter iscsi_logged_in iscsi_conn_errors iscsi_proxy_listening iscsi_proxy_start \
 	iscsi_proxy_alive iscsi_proxy_stop orion_has_iscsi iscsi_initiator_unload iscsi_size_mb lio_target lio_free_hba lio_teardown \
 	iscsid_listening iscsid_start iscsid_gone iscsid_stop iscsi_node_set iscsi_discover iscsi_login iscsi_no_session \
 	iscsi_logout_all iscsi_sessions iscsi_session_host iscsi_disks iscsi_disk_count_ge \

@@ -86,12 +86,6 @@ wrong_target_secret() { node_chap "$user" "$secret" "$target_user" "not-the-targ
 # After the refusals, the right credentials still log in.
 good_again() { node_chap "$user" "$secret" "$target_user" "$target_secret" && login_works; }
 
-teardown() {
-	local rc=0
-	iscsi_logout_all || rc=1
-	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
-	return $rc
-}
 
 ktap_print_header
 ktap_set_plan 8
@@ -102,6 +96,6 @@ check "a wrong initiator secret: login refused (authentication failure), no sess
 check "mutual CHAP: login, write and read back" mutual
 check "the target answers with a wrong secret: login refused, no session" wrong_target_secret
 check "the right credentials log in again after the refusals" good_again
-check "logout, iscsid stops, the target is torn down, orion unloads" teardown
+check "logout, iscsid stops, the target is torn down, orion unloads" iscsi_teardown
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

@@ -199,8 +199,7 @@ abort_unanswered() {
 
 teardown() {
 	local rc=0
-	iscsi_logout_all || rc=1
-	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
+	iscsi_teardown || rc=1
 	dmsetup --noudevsync remove "$dm" && modprobe -r brd || rc=1
 	return $rc
 }

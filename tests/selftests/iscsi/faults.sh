@@ -125,13 +125,6 @@ connection_killed() {
 	return $rc
 }
 
-teardown() {
-	local rc=0
-	iscsi_logout_all || rc=1
-	iscsi_proxy_stop
-	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
-	return $rc
-}
 
 ktap_print_header
 ktap_set_plan 9
@@ -143,6 +136,6 @@ check "busy (fio verify QD32 x 2) with 1 s NOP-Outs: 0 errors, no connection err
 check "the target stops answering: ping timeout, the session comes back after" target_silent
 check "a bit flipped in a PDU from the target: digest error, recovered, fio verifies" flipped_bit
 check "the TCP connection killed (proxy killed, restarted) during fio verify: recovered" connection_killed
-check "logout, the proxy and iscsid stop, the target is torn down, orion unloads" teardown
+check "logout, the proxy and iscsid stop, the target is torn down, orion unloads" iscsi_teardown
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

@@ -87,13 +87,6 @@ survived() {
 	fio_verify /tmp/fio-hostile.out 8M $(iscsi_disks "$iqn")
 }
 
-teardown() {
-	local rc=0
-	iscsi_logout_all || rc=1
-	iscsi_proxy_stop
-	iscsid_stop && lio_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
-	return $rc
-}
 
 ktap_print_header
 ktap_set_plan 11
@@ -107,6 +100,6 @@ check "a reserved opcode: bad PDU, connection failed, back" reserved_opcode
 check "a 16 MiB data segment (over MaxRecvDataSegmentLength): bad PDU, back" segment_too_long
 check "a 1020-byte AHS on a SCSI Response: refused, connection failed, back" huge_ahs
 check "fio verify through the proxy afterwards" survived
-check "logout, the proxy and iscsid stop, the target is torn down, orion unloads" teardown
+check "logout, the proxy and iscsid stop, the target is torn down, orion unloads" iscsi_teardown
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

@@ -82,12 +82,6 @@ resets() {
 	return $rc
 }
 
-teardown() {
-	local rc=0
-	iscsi_logout_all || rc=1
-	iscsid_stop && tgt_teardown && iscsi_initiator_unload && [ ! -d /sys/module/orion_scsi ] || rc=1
-	return $rc
-}
 
 ktap_print_header
 ktap_set_plan 8
@@ -98,6 +92,6 @@ check "fio crc32c verify, QD32 x 2 per LUN, two LUNs" fio_verify /tmp/fio-tgt.ou
 check "16 MiB in 1 MiB direct writes and reads: same sha256" big_io
 check "CRC32C header and data digests negotiated with tgt; fio verifies" digests
 check "sg_reset -d and -t during fio verify: counted, succeed, fio verifies" resets
-check "logout, iscsid and tgtd stop, orion unloads" teardown
+check "logout, iscsid and tgtd stop, orion unloads" iscsi_teardown tgt
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished
