@@ -2,12 +2,15 @@
 
 //! The virtual adapter's host template operations and its hosts.
 
+use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
+use super::faults::{self as fault_file, FaultRules, FaultsFile};
 use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
 use crate::common::{
     latency::{Clock, SubmitTime},
     stats::{IoStats, StatsSnapshot},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
+use crate::proto::sense::{AscAscq, Sense};
 use crate::scsi::{
     Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
     HostConfig, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
@@ -45,6 +48,8 @@ pub(crate) struct VirtHost {
     /// Emulated latency; starts at `cfg.delay_us`, changed through sysfs.
     delay_us: Atomic<u32>,
     clock: Clock,
+    /// Fault-injection rules (debugfs `faults`).
+    faults: Arc<FaultRules>,
 }
 
 impl VirtHost {
@@ -84,7 +89,17 @@ impl VirtHost {
             doorbells: Atomic::new(0),
             delay_us: Atomic::new(cfg.delay_us),
             clock: Clock::new(),
+            faults: FaultRules::new()?,
         })
+    }
+
+    /// Whether a fault rule makes error-handler `step` fail for `dev`.
+    fn eh_fails(&self, step: EhStep, dev: &Device<VirtAdapter>) -> bool {
+        let fails = self.faults.fails_eh(step, dev.id(), dev.lun());
+        if fails {
+            dev_info!(dev.as_dev(), "{:?} fails (fault rule)\n", step);
+        }
+        fails
     }
 
     /// Completes a command whose status is set, after the emulated latency.
@@ -234,14 +249,78 @@ impl HostOperations for VirtAdapter {
             return Err(cmd.requeue(QueueBusy::Target));
         }
         cmd.data().mark(&host.clock);
-        // A page allocation that failed in atomic context is retried later.
-        let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
-            busy.fetch_sub(1, Relaxed);
-            return Err(cmd.requeue(QueueBusy::Host));
+        let view = CmdView::of(dev.id(), dev.lun(), cmd.cdb());
+        let (fault, fault_lba) = match host.faults.check(&view) {
+            Verdict::Pass => (None, None),
+            Verdict::Fire { action, lba } => (Some(action), lba),
+        };
+        let mut extra_delay_us = 0;
+        let status = match fault {
+            Some(Action::QueueBusy { device }) => {
+                busy.fetch_sub(1, Relaxed);
+                return Err(cmd.requeue(if device {
+                    QueueBusy::Device
+                } else {
+                    QueueBusy::Host
+                }));
+            }
+            Some(Action::Timeout) => {
+                // Never completed: the midlayer's timeout and error
+                // handler take it back (`eh_abort`).
+                lun.stats.start();
+                cmd.accept().park();
+                return Ok(());
+            }
+            Some(Action::Sense {
+                key,
+                asc,
+                ascq,
+                info_lba,
+            }) => {
+                let mut sense = Sense::new(key, AscAscq::new(asc, ascq));
+                if let (true, Some(lba)) = (info_lba, fault_lba) {
+                    sense = sense.with_info(lba);
+                }
+                io::fail_with_sense(&mut cmd, lun, &sense)
+            }
+            Some(Action::Status(status)) => CmdStatus {
+                host: HostByte::Ok,
+                status,
+            },
+            Some(Action::Host(code)) => CmdStatus::host(match code {
+                HostCode::Error => HostByte::Error,
+                HostCode::BusBusy => HostByte::BusBusy,
+                HostCode::NoConnect => HostByte::NoConnect,
+                HostCode::Reset => HostByte::Reset,
+            }),
+            // Runs, then reports less moved (or later) than it was.
+            Some(Action::Delay(_) | Action::Short(_)) | None => {
+                // A page allocation that failed in atomic context is retried later.
+                let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
+                    busy.fetch_sub(1, Relaxed);
+                    return Err(cmd.requeue(QueueBusy::Host));
+                };
+                match fault {
+                    Some(Action::Short(bytes)) => {
+                        let len = cmd.transfer_len();
+                        cmd.set_resid(len.saturating_sub(bytes));
+                    }
+                    Some(Action::Delay(us)) => extra_delay_us = us,
+                    _ => {}
+                }
+                status
+            }
+            // Not per-command (the rules never fire them here).
+            Some(Action::FailEh(_) | Action::Pending) => CmdStatus::GOOD,
         };
         lun.stats.start();
         let mut cmd = cmd.accept();
         cmd.set_status(status);
+        if extra_delay_us > 0 {
+            let us = host.delay_us.load(Relaxed).saturating_add(extra_delay_us);
+            cmd.finish_after(u64::from(us).saturating_mul(1000));
+            return Ok(());
+        }
         if !host.cfg.doorbell {
             host.finish(cmd);
         } else if cmd.is_last_of_batch() {
@@ -285,7 +364,10 @@ impl HostOperations for VirtAdapter {
         depth.min(host.cfg.max_queue_depth)
     }
 
-    fn eh_abort(_host: &VirtHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+    fn eh_abort(host: &VirtHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        if host.eh_fails(EhStep::Abort, cmd.device()) {
+            return EhResult::Failed;
+        }
         // A command still waiting on its completion timer is taken back; one
         // that already completed needs nothing.
         if let Some(taken) = cmd.take_parked_eh(eh) {
@@ -300,12 +382,18 @@ impl HostOperations for VirtAdapter {
     }
 
     fn eh_device_reset(host: &VirtHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        if host.eh_fails(EhStep::DeviceReset, dev) {
+            return EhResult::Failed;
+        }
         let (id, lun) = (dev.id(), dev.lun());
         host.reset_where(dev.host(), eh, |t, l| t == id && l == lun);
         EhResult::Success
     }
 
     fn eh_target_reset(host: &VirtHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        if host.eh_fails(EhStep::TargetReset, dev) {
+            return EhResult::Failed;
+        }
         let id = dev.id();
         host.reset_where(dev.host(), eh, |t, _| t == id);
         EhResult::Success
@@ -317,12 +405,26 @@ impl HostOperations for VirtAdapter {
         _channel: u32,
         eh: &EhContext,
     ) -> EhResult {
+        // Bus and host resets have no device of their own: a rule for any
+        // LUN (or for LUN 0:0) makes them fail.
+        if host.faults.fails_eh(EhStep::BusReset, 0, 0) {
+            pr_info!("orion_virt: bus reset fails (fault rule)\n");
+            return EhResult::Failed;
+        }
         host.reset_where(shost, eh, |_, _| true);
         EhResult::Success
     }
 
     fn eh_host_reset(host: &VirtHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
+        // The commands are taken back even when the reset is to fail: the
+        // midlayer then offlines the devices and finishes them, which it
+        // waits for (a command parked by a `timeout` rule would never
+        // come back otherwise).
         host.reset_where(shost, eh, |_, _| true);
+        if host.faults.fails_eh(EhStep::HostReset, 0, 0) {
+            pr_info!("orion_virt: host reset fails (fault rule)\n");
+            return EhResult::Failed;
+        }
         EhResult::Success
     }
 }
@@ -356,6 +458,7 @@ impl debugfs::Writer for HostStatsFile {
 pub(crate) struct VirtAdapters {
     _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
     _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
+    _fault_files: KVec<Pin<KBox<debugfs::File<FaultsFile>>>>,
     _dirs: KVec<debugfs::Dir>,
     hosts: KVec<Host<VirtAdapter>>,
 }
@@ -395,6 +498,7 @@ impl VirtAdapters {
         let mut this = Self {
             _lun_files: KVec::new(),
             _host_files: KVec::new(),
+            _fault_files: KVec::new(),
             _dirs: KVec::new(),
             hosts: KVec::new(),
         };
@@ -404,8 +508,10 @@ impl VirtAdapters {
             for lun in data.luns.iter() {
                 lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;
             }
+            let faults = data.faults.clone();
             let host = Host::new_with(&TEMPLATE, &host_cfg, None, data)?;
             let host_no = host.get().host_no();
+            faults.set_host_no(host_no);
             let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
             for (i, stats) in lun_stats.iter().enumerate() {
                 let i = i as u32;
@@ -425,6 +531,8 @@ impl VirtAdapters {
                 GFP_KERNEL,
             )?;
             this._host_files.push(file, GFP_KERNEL)?;
+            let file = KBox::pin_init(fault_file::create_file(&dir, faults), GFP_KERNEL)?;
+            this._fault_files.push(file, GFP_KERNEL)?;
             this._dirs.push(dir, GFP_KERNEL)?;
             this.hosts.push(host, GFP_KERNEL)?;
         }

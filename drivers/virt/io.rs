@@ -52,6 +52,16 @@ fn check_condition(
     CmdStatus::CHECK_CONDITION
 }
 
+/// Completes nothing: records CHECK CONDITION with `sense` in the LUN's
+/// sense format (a fault rule's).
+pub(crate) fn fail_with_sense(
+    cmd: &mut NewCommand<'_, VirtAdapter>,
+    lun: &VirtLun,
+    sense: &Sense,
+) -> CmdStatus {
+    check_condition(cmd, lun, sense, lun.config().d_sense)
+}
+
 /// The store could not allocate a page without sleeping: requeue the
 /// command with host busy (see the module documentation).
 pub(crate) struct NoMemory;

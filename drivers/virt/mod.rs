@@ -7,6 +7,7 @@ pub mod emulation;
 
 mod adapter;
 mod config;
+mod faults;
 mod io;
 mod lun;
 

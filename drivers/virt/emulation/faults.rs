@@ -58,6 +58,37 @@ pub struct CmdView {
     pub blocks: Option<(u64, u32)>,
 }
 
+impl CmdView {
+    /// The view of a command from its CDB: the blocks of READ, WRITE,
+    /// WRITE AND VERIFY, VERIFY and WRITE SAME (6, 10, 12, 16), decoded
+    /// here only as far as matching needs (a CDB too short has none).
+    pub fn of(target: u32, lun: u64, cdb: &[u8]) -> Self {
+        let be = |range: core::ops::Range<usize>| -> Option<u64> {
+            let b = cdb.get(range)?;
+            Some(b.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
+        };
+        let opcode = cdb.first().copied().unwrap_or(0);
+        let blocks = match opcode {
+            // 6-byte: 21-bit LBA, 0 blocks means 256.
+            0x08 | 0x0a => {
+                let lba = be(1..4).map(|v| v & 0x1f_ffff);
+                let n = cdb.get(4).map(|&n| if n == 0 { 256 } else { u32::from(n) });
+                lba.zip(n)
+            }
+            0x28 | 0x2a | 0x2e | 0x2f | 0x41 => be(2..6).zip(be(7..9).map(|n| n as u32)),
+            0xa8 | 0xaa | 0xae | 0xaf => be(2..6).zip(be(6..10).map(|n| n as u32)),
+            0x88 | 0x8a | 0x8e | 0x8f | 0x93 => be(2..10).zip(be(10..14).map(|n| n as u32)),
+            _ => None,
+        };
+        CmdView {
+            target,
+            lun,
+            opcode,
+            blocks,
+        }
+    }
+}
+
 /// READ(6/10/12/16).
 fn is_read(op: u8) -> bool {
     matches!(op, 0x08 | 0x28 | 0xa8 | 0x88)

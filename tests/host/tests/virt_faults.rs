@@ -337,3 +337,24 @@ fn random_requests_never_panic() {
         }
     }
 }
+
+#[test]
+fn views_from_cdbs() {
+    let v = CmdView::of(1, 2, &[0x28, 0, 0, 0, 0, 0x10, 0, 0, 8, 0]);
+    assert_eq!(
+        (v.target, v.lun, v.opcode, v.blocks),
+        (1, 2, 0x28, Some((16, 8)))
+    );
+    assert_eq!(
+        CmdView::of(0, 0, &[0x08, 0xff, 0xff, 0xff, 0, 0]).blocks,
+        Some((0x1f_ffff, 256))
+    );
+    let mut c16 = [0u8; 16];
+    c16[0] = 0x8a;
+    c16[2..10].copy_from_slice(&0x1_0000_0000u64.to_be_bytes());
+    c16[10..14].copy_from_slice(&7u32.to_be_bytes());
+    assert_eq!(CmdView::of(0, 0, &c16).blocks, Some((0x1_0000_0000, 7)));
+    assert_eq!(CmdView::of(0, 0, &[0x00, 0, 0, 0, 0, 0]).blocks, None);
+    assert_eq!(CmdView::of(0, 0, &[0x28, 0, 0]).blocks, None);
+    assert_eq!(CmdView::of(0, 0, &[]).opcode, 0);
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The virtual adapter's fault rules (issue 12, first part): the debugfs
+# `faults` file refuses bad requests naming the field; transient faults
+# (BUSY, TASK SET FULL, UNIT ATTENTION, ABORTED COMMAND, DID_BUS_BUSY,
+# host and device busy, delays) during fio verify leave zero errors and
+# their counters show they fired; a command that is never completed is
+# timed out, taken back by the abort and retried; a pending sector fails
+# reads of exactly its blocks (the log names the sector) until written; a
+# short transfer is finished by the retry of the rest; with every
+# error-handler step made to fail the device goes offline (I/O fails
+# fast) and works again once the rules go and it is set running.
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+ktap_print_header
+ktap_set_plan 12
+dmesg_mark
+
+orion_load virt_targets=1 virt_luns=2 virt_capacity_mb=64 && settle
+debugfs_mount
+faults=$(find /sys/kernel/debug/orion_scsi -name faults | head -1)
+d=$(virt_disks | head -1)
+export faults d
+
+# fired ID: the fired counter of rule ID.
+fired() { sed -n "s/^id=$1 .* fired=\([0-9]*\).*/\1/p" "$faults"; }
+rule() { echo "$*" > "$faults"; }
+export -f fired rule
+
+refusals() {
+	local line field
+	for line in "add lun=x action=busy:lun" "add action=explode:action" "add nth=0 action=busy:nth" \
+		"add action=pending:lba" "del 99:del" "frobnicate:request"; do
+		field=${line##*:} line=${line%:*}
+		if echo "$line" > "$faults" 2> /dev/null; then echo "'$line' accepted"; return 1; fi
+		dmesg_since_mark | grep -q "faults: '$line': $field" || { echo "no log line naming $field for '$line'"; return 1; }
+	done
+	[ -z "$(cat "$faults")" ] || { echo "rules left: $(cat "$faults")"; return 1; }
+}
+
+# transient ACTION: during fio verify, every 3rd command gets ACTION, 20
+# times: no error; the rule fired 20 times.
+transient() {
+	local n
+	rule "add id=1 lun=0:0 every=3 count=20 action=$1" || return 1
+	fio_verify "/tmp/fio-faults-$1.out" 4M "$d" || { rule clear; return 1; }
+	n=$(fired 1)
+	rule clear
+	echo "note: $1 fired ${n:-0} times"
+	[ "$n" = 20 ]
+}
+
+# timeout: one read is never completed: timed out (2 s), taken back by the
+# abort, retried; dd gets the data.
+timed_out() {
+	local want got
+	want=$(dd if="$d" bs=4k skip=100 count=1 iflag=direct status=none | sha256sum)
+	echo 2 > "/sys/block/${d#/dev/}/device/timeout"
+	rule "add id=2 lun=0:0 op=read lba=800 count=1 action=timeout" || return 1
+	got=$(timeout 60 dd if="$d" bs=4k skip=100 count=1 iflag=direct status=none | sha256sum)
+	echo 30 > "/sys/block/${d#/dev/}/device/timeout"
+	[ "$(fired 2)" = 1 ] || { echo "fired $(fired 2)"; rule clear; return 1; }
+	rule clear
+	[ "$got" = "$want" ] || { echo "other data"; return 1; }
+	dmesg_since_mark | grep -q 'abort: took back' || { echo "no abort logged"; return 1; }
+}
+
+# pending: sectors 2048..2055 fail reads until written: dd of that range
+# gets EIO and the log names sector 2048, the blocks around read fine, a
+# write heals them.
+pending() {
+	rule "add id=3 lun=0:0 lba=2048-2055 action=pending" || return 1
+	if dd if="$d" bs=512 skip=2048 count=8 iflag=direct of=/dev/null status=none 2> /dev/null; then
+		echo "the pending range read"; rule clear; return 1
+	fi
+	dmesg_since_mark | grep -qE 'Medium Error|medium error.*sector 2048' ||
+		{ echo "no medium error logged"; rule clear; return 1; }
+	dmesg_since_mark | grep -E 'sector 2048|Info fld=0x800' | tail -1 | sed 's/^.*\] /note: /'
+	if ! { dd if="$d" bs=512 skip=2040 count=8 iflag=direct of=/dev/null status=none &&
+		dd if="$d" bs=512 skip=2056 count=8 iflag=direct of=/dev/null status=none; }; then
+		echo "the blocks around fail too"; rule clear; return 1
+	fi
+	if ! { dd if=/dev/urandom of="$d" bs=512 seek=2048 count=8 oflag=direct status=none &&
+		dd if="$d" bs=512 skip=2048 count=8 iflag=direct of=/dev/null status=none; }; then
+		echo "a write did not heal the range"; rule clear; return 1
+	fi
+	grep -q 'pending=0' "$faults" || { cat "$faults"; rule clear; return 1; }
+	rule clear
+}
+
+# short: a 64 KiB read reports 4 KiB moved; the block layer retries the
+# rest; the data is right.
+short() {
+	local want got
+	want=$(dd if="$d" bs=64k skip=10 count=1 iflag=direct status=none | sha256sum)
+	rule "add id=4 lun=0:0 op=read lba=1280 count=1 action=short:4096" || return 1
+	got=$(dd if="$d" bs=64k skip=10 count=1 iflag=direct status=none | sha256sum)
+	[ "$(fired 4)" = 1 ] || { echo "fired $(fired 4)"; rule clear; return 1; }
+	rule clear
+	[ "$got" = "$want" ]
+}
+
+# escalation: a read never completed, and every error-handler step fails:
+# abort, device, target, bus and host reset in that order in the log; the
+# device goes offline and fails I/O at once; without the rules and set
+# running, it reads again.
+escalation() {
+	local dev=/sys/block/${d#/dev/}/device rc=0 steps
+	echo 2 > "$dev/timeout"
+	echo 5 > "$dev/eh_timeout"
+	{ rule "add lun=0:0 op=read lba=4000 action=timeout" && rule "add lun=0:0 action=fail-abort" &&
+		rule "add lun=0:0 action=fail-device-reset" && rule "add lun=0:0 action=fail-target-reset" &&
+		rule "add action=fail-bus-reset" && rule "add action=fail-host-reset"; } || return 1
+	timeout 300 dd if="$d" bs=512 skip=4000 count=1 iflag=direct of=/dev/null status=none 2> /dev/null
+	[ $? != 124 ] || { echo "the read hung"; rc=1; }
+	steps=$(dmesg_since_mark | grep -oE '(Abort|DeviceReset|TargetReset|bus reset|host reset) fails' | uniq | tr '\n' ,)
+	echo "note: $steps"
+	[ "$steps" = "Abort fails,DeviceReset fails,TargetReset fails,bus reset fails,host reset fails," ] || rc=1
+	[ "$(cat "$dev/state")" = offline ] || { echo "state $(cat "$dev/state")"; rc=1; }
+	if timeout 10 dd if="$d" bs=512 count=1 iflag=direct of=/dev/null status=none 2> /dev/null; then
+		echo "an offline device read"; rc=1
+	fi
+	rule clear
+	echo running > "$dev/state"
+	echo 30 > "$dev/timeout"
+	dd if="$d" bs=512 skip=4000 count=1 iflag=direct of=/dev/null status=none || { echo "no read after"; rc=1; }
+	return $rc
+}
+
+check "bad requests are refused (EINVAL) with a log line naming the field" refusals
+check "BUSY every 3rd command, 20 times, during fio verify: 0 errors" transient busy
+check "TASK SET FULL, 20 times: 0 errors" transient task-set-full
+check "UNIT ATTENTION and ABORTED COMMAND, 20 times each: 0 errors" \
+	bash -c 'transient unit-attention && transient aborted-command'
+check "DID_BUS_BUSY, host busy, device busy, 200 ms delays, 20 times each: 0 errors" \
+	bash -c 'transient did-bus-busy && transient host-busy && transient device-busy && transient delay:200000'
+check "a read never completed: timed out, taken back by the abort, retried, right data" timed_out
+check "a pending sector range: EIO for exactly it, logged, healed by a write" pending
+check "a short transfer: the rest is retried, right data" short
+check "every EH step fails: abort..host reset in order, offline, fast failure, back after" escalation
+check "orion unloads with rules gone" orion_unload
+check "kernel log has no warning or oops" dmesg_clean
+check "fio verify on a fresh load after all that" bash -c \
+	'orion_load virt_targets=1 virt_capacity_mb=64 && settle && fio_verify /tmp/fio-faults-after.out 4M "$(virt_disks | head -1)"'
+ktap_finished
