@@ -31,11 +31,13 @@ export -f fired rule
 refusals() {
 	local line field
 	for line in "add lun=x action=busy:lun" "add action=explode:action" "add nth=0 action=busy:nth" \
-		"add action=pending:lba" "del 99:del" "frobnicate:request"; do
+		"add action=pending:lba" "del x:del" "frobnicate:request"; do
 		field=${line##*:} line=${line%:*}
 		if echo "$line" > "$faults" 2> /dev/null; then echo "'$line' accepted"; return 1; fi
 		dmesg_since_mark | grep -q "faults: '$line': $field" || { echo "no log line naming $field for '$line'"; return 1; }
 	done
+	if echo "del 99" > "$faults" 2> /dev/null; then echo "deleting a rule that is not there succeeded"; return 1; fi
+	dmesg_since_mark | grep -q "faults: no rule 99" || { echo "no log line for del 99"; return 1; }
 	[ -z "$(cat "$faults")" ] || { echo "rules left: $(cat "$faults")"; return 1; }
 }
 
@@ -50,6 +52,7 @@ transient() {
 	echo "note: $1 fired ${n:-0} times"
 	[ "$n" = 20 ]
 }
+export -f transient
 
 # timeout: one read is never completed: timed out (2 s), taken back by the
 # abort, retried; dd gets the data.
@@ -141,6 +144,9 @@ check "a short transfer: the rest is retried, right data" short
 check "every EH step fails: abort..host reset in order, offline, fast failure, back after" escalation
 check "orion unloads with rules gone" orion_unload
 check "kernel log has no warning or oops" dmesg_clean
-check "fio verify on a fresh load after all that" bash -c \
-	'orion_load virt_targets=1 virt_capacity_mb=64 && settle && fio_verify /tmp/fio-faults-after.out 4M "$(virt_disks | head -1)"'
+fresh_load() {
+	orion_load virt_targets=1 virt_capacity_mb=64 && settle &&
+		fio_verify /tmp/fio-faults-after.out 4M "$(virt_disks | head -1)"
+}
+check "fio verify on a fresh load after all that" fresh_load
 ktap_finished
