@@ -10,7 +10,7 @@ use crate::common::{
     stats::{IoStats, StatsSnapshot},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
-use crate::proto::sense::{AscAscq, Sense};
+use crate::proto::sense::{AscAscq, Sense, SenseKey};
 use crate::scsi::{
     Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
     HostConfig, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
@@ -91,6 +91,14 @@ impl VirtHost {
             clock: Clock::new(),
             faults: FaultRules::new()?,
         })
+    }
+
+    /// In doorbell mode, the last command of a batch that does not go
+    /// through `post` (a fault's) still rings for the ones posted.
+    fn ring_if_last(&self, cmd: &Command<VirtAdapter>) {
+        if self.cfg.doorbell && cmd.is_last_of_batch() {
+            self.ring(cmd.device().host(), (cmd.unique_tag() >> 16) as usize);
+        }
     }
 
     /// Whether a fault rule makes error-handler `step` fail for `dev`.
@@ -268,7 +276,9 @@ impl HostOperations for VirtAdapter {
                 // Never completed: the midlayer's timeout and error
                 // handler take it back (`eh_abort`).
                 lun.stats.start();
-                cmd.accept().park();
+                let cmd = cmd.accept();
+                host.ring_if_last(&cmd);
+                cmd.park();
                 return Ok(());
             }
             Some(Action::Sense {
@@ -278,10 +288,36 @@ impl HostOperations for VirtAdapter {
                 info_lba,
             }) => {
                 let mut sense = Sense::new(key, AscAscq::new(asc, ascq));
-                if let (true, Some(lba)) = (info_lba, fault_lba) {
+                let bad = fault_lba.filter(|_| info_lba);
+                if let Some(lba) = bad {
                     sense = sense.with_info(lba);
                 }
-                io::fail_with_sense(&mut cmd, lun, &sense)
+                // sd completes the blocks before the failing one as good,
+                // and a RECOVERED ERROR as a whole: those must really move.
+                let good_blocks = match (bad, view.blocks) {
+                    (Some(lba), Some((first, _))) if lba > first => Some(lba - first),
+                    _ => None,
+                };
+                if key == SenseKey::RecoveredError || good_blocks.is_some() {
+                    let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
+                        busy.fetch_sub(1, Relaxed);
+                        return Err(cmd.requeue(QueueBusy::Host));
+                    };
+                    if status != CmdStatus::GOOD {
+                        status
+                    } else {
+                        if let Some(n) = good_blocks {
+                            let bs = u64::from(lun.config().block_size);
+                            let good = u32::try_from(n.saturating_mul(bs)).unwrap_or(u32::MAX);
+                            cmd.set_resid(cmd.transfer_len().saturating_sub(good));
+                        }
+                        io::fail_with_sense(&mut cmd, lun, &sense)
+                    }
+                } else {
+                    // Nothing moved.
+                    cmd.set_resid(cmd.transfer_len());
+                    io::fail_with_sense(&mut cmd, lun, &sense)
+                }
             }
             Some(Action::Status(status)) => CmdStatus {
                 host: HostByte::Ok,
@@ -302,8 +338,12 @@ impl HostOperations for VirtAdapter {
                 };
                 match fault {
                     Some(Action::Short(bytes)) => {
+                        // At least a block moves: sd rounds a residual up
+                        // to whole blocks, and no progress would retry
+                        // for ever.
+                        let moved = bytes.max(lun.config().block_size);
                         let len = cmd.transfer_len();
-                        cmd.set_resid(len.saturating_sub(bytes));
+                        cmd.set_resid(len.saturating_sub(moved));
                     }
                     Some(Action::Delay(us)) => extra_delay_us = us,
                     _ => {}
@@ -317,6 +357,7 @@ impl HostOperations for VirtAdapter {
         let mut cmd = cmd.accept();
         cmd.set_status(status);
         if extra_delay_us > 0 {
+            host.ring_if_last(&cmd);
             let us = host.delay_us.load(Relaxed).saturating_add(extra_delay_us);
             cmd.finish_after(u64::from(us).saturating_mul(1000));
             return Ok(());
@@ -405,9 +446,9 @@ impl HostOperations for VirtAdapter {
         _channel: u32,
         eh: &EhContext,
     ) -> EhResult {
-        // Bus and host resets have no device of their own: a rule for any
-        // LUN (or for LUN 0:0) makes them fail.
-        if host.faults.fails_eh(EhStep::BusReset, 0, 0) {
+        // Bus and host resets have no device of their own: any rule with
+        // that action makes them fail, whatever its LUN.
+        if host.faults.fails_eh_any(EhStep::BusReset) {
             pr_info!("orion_virt: bus reset fails (fault rule)\n");
             return EhResult::Failed;
         }
@@ -421,7 +462,7 @@ impl HostOperations for VirtAdapter {
         // waits for (a command parked by a `timeout` rule would never
         // come back otherwise).
         host.reset_where(shost, eh, |_, _| true);
-        if host.faults.fails_eh(EhStep::HostReset, 0, 0) {
+        if host.faults.fails_eh_any(EhStep::HostReset) {
             pr_info!("orion_virt: host reset fails (fault rule)\n");
             return EhResult::Failed;
         }
@@ -461,6 +502,17 @@ pub(crate) struct VirtAdapters {
     _fault_files: KVec<Pin<KBox<debugfs::File<FaultsFile>>>>,
     _dirs: KVec<debugfs::Dir>,
     hosts: KVec<Host<VirtAdapter>>,
+}
+
+impl Drop for VirtAdapters {
+    fn drop(&mut self) {
+        // Before the hosts go: a command parked by a `timeout` rule would
+        // be retried (and parked again) while the devices are removed, and
+        // a `fail-*` rule could leave it with nobody to take it back.
+        for host in self.hosts.iter() {
+            host.get().data().faults.clear_all();
+        }
+    }
 }
 
 impl VirtAdapters {

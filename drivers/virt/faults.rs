@@ -81,6 +81,23 @@ impl FaultRules {
         rules.iter_mut().any(|r| r.fails_eh(step, target, lun))
     }
 
+    /// Whether a rule of any LUN makes `step` fail (bus and host resets
+    /// have no LUN).
+    pub(crate) fn fails_eh_any(&self, step: EhStep) -> bool {
+        if !self.armed.load(Relaxed) {
+            return false;
+        }
+        let mut rules = self.rules.lock();
+        rules.iter_mut().any(|r| r.fails_eh_any(step))
+    }
+
+    /// Removes every rule (the host goes).
+    pub(crate) fn clear_all(&self) {
+        let mut rules = self.rules.lock();
+        rules.clear();
+        self.armed.store(false, Relaxed);
+    }
+
     /// Carries out one request line; a bad one is refused with a log line
     /// naming the field.
     fn request(&self, line: &str) -> Result {
@@ -103,8 +120,9 @@ impl FaultRules {
                 if rules.len() == before {
                     drop(rules);
                     pr_warn!(
-                        "orion_virt host{}: faults: no rule {}\n",
+                        "orion_virt host{}: faults: '{}': del: no rule {}\n",
                         self.host_no.load(Relaxed),
+                        line,
                         id
                     );
                     return Err(ENOENT);
@@ -112,12 +130,20 @@ impl FaultRules {
             }
             Request::Add(mut rule) => {
                 if rule.id == 0 {
-                    rule.id = self.next_id.fetch_add(1, Relaxed);
+                    // The next number no rule has (explicit ids may take some).
+                    loop {
+                        let id = self.next_id.fetch_add(1, Relaxed);
+                        if id != 0 && !rules.iter().any(|r| r.rule.id == id) {
+                            rule.id = id;
+                            break;
+                        }
+                    }
                 } else if rules.iter().any(|r| r.rule.id == rule.id) {
                     drop(rules);
                     pr_warn!(
-                        "orion_virt host{}: faults: rule {} exists\n",
+                        "orion_virt host{}: faults: '{}': id: rule {} exists\n",
                         self.host_no.load(Relaxed),
+                        line,
                         rule.id
                     );
                     return Err(EEXIST);
@@ -125,8 +151,9 @@ impl FaultRules {
                 if rules.push_within_capacity(ActiveRule::new(rule)).is_err() {
                     drop(rules);
                     pr_warn!(
-                        "orion_virt host{}: faults: at most {} rules\n",
+                        "orion_virt host{}: faults: '{}': request: at most {} rules\n",
                         self.host_no.load(Relaxed),
+                        line,
                         MAX_RULES
                     );
                     return Err(ENOSPC);

@@ -32,7 +32,8 @@
 //! * `short:BYTES`: only BYTES move, the rest is reported as residual;
 //! * `fail-abort`, `fail-device-reset`, `fail-target-reset`,
 //!   `fail-bus-reset`, `fail-host-reset`: that error-handler step fails
-//!   for the LUN (op, lba and the counters do not apply);
+//!   for the LUN (bus and host reset: whatever the LUN; op and lba do not
+//!   apply, the counters do);
 //! * `pending`: reads of a block of the range fail with MEDIUM ERROR until
 //!   the block is written (a pending sector); at most
 //!   [`MAX_PENDING_BLOCKS`] blocks.
@@ -321,7 +322,10 @@ fn action(s: &str) -> Result<Action, RuleError> {
         "host-busy" => Action::QueueBusy { device: false },
         "device-busy" => Action::QueueBusy { device: true },
         "short" => Action::Short(
-            u32::try_from(number(F, arg)?).map_err(|_| err(F, "short length too long"))?,
+            u32::try_from(number(F, arg)?)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(err(F, "short:BYTES, 1 to 4294967295"))?,
         ),
         "fail-abort" => Action::FailEh(EhStep::Abort),
         "fail-device-reset" => Action::FailEh(EhStep::DeviceReset),
@@ -644,6 +648,14 @@ impl ActiveRule {
         } else {
             Verdict::Pass
         }
+    }
+
+    /// Whether `step` fails whatever the LUN (bus and host resets; counted).
+    pub fn fails_eh_any(&mut self, step: EhStep) -> bool {
+        if self.rule.action != Action::FailEh(step) {
+            return false;
+        }
+        self.fires()
     }
 
     /// Whether `step` fails for the LUN (counted).

@@ -6,7 +6,8 @@
 # host and device busy, delays) during fio verify leave zero errors and
 # their counters show they fired; a command that is never completed is
 # timed out, taken back by the abort and retried; a pending sector fails
-# reads of exactly its blocks (the log names the sector) until written; a
+# reads of exactly its blocks (the log names the sector; the blocks before
+# it in the same read are really read) until written; a
 # short transfer is finished by the retry of the rest; with every
 # error-handler step made to fail the device goes offline (I/O fails
 # fast) and works again once the rules go and it is set running.
@@ -19,9 +20,20 @@ dmesg_mark
 
 orion_load virt_targets=1 virt_luns=2 virt_capacity_mb=64 && settle
 debugfs_mount
-faults=$(find /sys/kernel/debug/orion_scsi -name faults | head -1)
-d=$(virt_disks | head -1)
-export faults d
+# LUN 0:0 of the first host by address (sd names disks in probe order).
+h=$(hba_hosts orion_virt | head -1)
+faults=/sys/kernel/debug/orion_scsi/host$h/faults
+stats=/sys/kernel/debug/orion_scsi/host$h/lun0:0
+d=$(disk_at "$h" 0)
+export faults stats d
+
+# idle: nothing of LUN 0:0 is outstanding (every started command finished).
+idle() {
+	local n
+	n=$(awk '$1 == "outstanding" { print $2 }' "$stats")
+	[ "$n" = 0 ] || { echo "$n commands outstanding"; return 1; }
+}
+export -f idle
 
 # fired ID: the fired counter of rule ID.
 fired() { sed -n "s/^id=$1 .* fired=\([0-9]*\).*/\1/p" "$faults"; }
@@ -37,7 +49,7 @@ refusals() {
 		dmesg_since_mark | grep -q "faults: '$line': $field" || { echo "no log line naming $field for '$line'"; return 1; }
 	done
 	if echo "del 99" > "$faults" 2> /dev/null; then echo "deleting a rule that is not there succeeded"; return 1; fi
-	dmesg_since_mark | grep -q "faults: no rule 99" || { echo "no log line for del 99"; return 1; }
+	dmesg_since_mark | grep -q "faults: 'del 99': del: no rule 99" || { echo "no log line for del 99"; return 1; }
 	[ -z "$(cat "$faults")" ] || { echo "rules left: $(cat "$faults")"; return 1; }
 }
 
@@ -50,36 +62,56 @@ transient() {
 	n=$(fired 1)
 	rule clear
 	echo "note: $1 fired ${n:-0} times"
-	[ "$n" = 20 ]
+	[ "$n" = 20 ] && idle
 }
 export -f transient
 
 # timeout: one read is never completed: timed out (2 s), taken back by the
 # abort, retried; dd gets the data.
 timed_out() {
-	local want got
+	local want got t0
 	want=$(dd if="$d" bs=4k skip=100 count=1 iflag=direct status=none | sha256sum)
 	echo 2 > "/sys/block/${d#/dev/}/device/timeout"
+	# No probe (udev after the fio runs) may take the rule's one firing.
+	settle
 	rule "add id=2 lun=0:0 op=read lba=800 count=1 action=timeout" || return 1
+	t0=$(date +%s%3N)
 	got=$(timeout 60 dd if="$d" bs=4k skip=100 count=1 iflag=direct status=none | sha256sum)
+	echo "note: the read took $(($(date +%s%3N) - t0)) ms (2 s timeout)"
+	[ $(($(date +%s%3N) - t0)) -ge 2000 ] || { echo "the read was not held"; rule clear; return 1; }
 	echo 30 > "/sys/block/${d#/dev/}/device/timeout"
 	[ "$(fired 2)" = 1 ] || { echo "fired $(fired 2)"; rule clear; return 1; }
 	rule clear
 	[ "$got" = "$want" ] || { echo "other data"; return 1; }
 	dmesg_since_mark | grep -q 'abort: took back' || { echo "no abort logged"; return 1; }
+	idle
 }
 
 # pending: sectors 2048..2055 fail reads until written: dd of that range
 # gets EIO and the log names sector 2048, the blocks around read fine, a
 # write heals them.
 pending() {
+	local pattern
+	# A known block just before the range (4 KiB block 255: LBAs 2040-2047).
+	pattern=$(head -c 4096 /dev/urandom | base64 -w0 | head -c 4096)
+	printf %s "$pattern" | dd of="$d" bs=4k seek=255 count=1 iflag=fullblock oflag=direct status=none ||
+		return 1
+	echo 3 > /proc/sys/vm/drop_caches
+	settle
 	rule "add id=3 lun=0:0 lba=2048-2055 action=pending" || return 1
 	if dd if="$d" bs=512 skip=2048 count=8 iflag=direct of=/dev/null status=none 2> /dev/null; then
 		echo "the pending range read"; rule clear; return 1
 	fi
-	dmesg_since_mark | grep -qE 'Medium Error|medium error.*sector 2048' ||
-		{ echo "no medium error logged"; rule clear; return 1; }
-	dmesg_since_mark | grep -E 'sector 2048|Info fld=0x800' | tail -1 | sed 's/^.*\] /note: /'
+	dmesg_since_mark | grep -q "critical medium error, dev ${d#/dev/}, sector 2048 " ||
+		{ echo "no medium error logged for sector 2048"; rule clear; return 1; }
+	dmesg_since_mark | grep "sector 2048 " | tail -1 | sed 's/^.*\] /note: /'
+	# A buffered read across the start of the range fails, and the block
+	# before it, completed as good then, holds its data (not a stale page).
+	if dd if="$d" bs=4k skip=255 count=2 of=/dev/null status=none 2> /dev/null; then
+		echo "a read across the pending range succeeded"; rule clear; return 1
+	fi
+	[ "$(dd if="$d" bs=4k skip=255 count=1 status=none)" = "$pattern" ] ||
+		{ echo "the block before the range reads other data"; rule clear; return 1; }
 	if ! { dd if="$d" bs=512 skip=2040 count=8 iflag=direct of=/dev/null status=none &&
 		dd if="$d" bs=512 skip=2056 count=8 iflag=direct of=/dev/null status=none; }; then
 		echo "the blocks around fail too"; rule clear; return 1
@@ -90,18 +122,26 @@ pending() {
 	fi
 	grep -q 'pending=0' "$faults" || { cat "$faults"; rule clear; return 1; }
 	rule clear
+	idle
 }
 
 # short: a 64 KiB read reports 4 KiB moved; the block layer retries the
 # rest; the data is right.
+reads() { awk '$1 == "reads" { print $2 }' "$stats"; }
+
 short() {
-	local want got
+	local want got r0 r1
 	want=$(dd if="$d" bs=64k skip=10 count=1 iflag=direct status=none | sha256sum)
+	settle
 	rule "add id=4 lun=0:0 op=read lba=1280 count=1 action=short:4096" || return 1
+	r0=$(reads)
 	got=$(dd if="$d" bs=64k skip=10 count=1 iflag=direct status=none | sha256sum)
+	r1=$(reads)
+	# The short one and the retry of the rest.
+	[ $((r1 - r0)) = 2 ] || { echo "$((r1 - r0)) reads, not 2"; rule clear; return 1; }
 	[ "$(fired 4)" = 1 ] || { echo "fired $(fired 4)"; rule clear; return 1; }
 	rule clear
-	[ "$got" = "$want" ]
+	[ "$got" = "$want" ] && idle
 }
 
 # escalation: a read never completed, and every error-handler step fails:
@@ -127,6 +167,7 @@ escalation() {
 	rule clear
 	echo running > "$dev/state"
 	echo 30 > "$dev/timeout"
+	echo 10 > "$dev/eh_timeout"
 	dd if="$d" bs=512 skip=4000 count=1 iflag=direct of=/dev/null status=none || { echo "no read after"; rc=1; }
 	return $rc
 }
@@ -139,10 +180,17 @@ check "UNIT ATTENTION and ABORTED COMMAND, 20 times each: 0 errors" \
 check "DID_BUS_BUSY, host busy, device busy, 200 ms delays, 20 times each: 0 errors" \
 	bash -c 'transient did-bus-busy && transient host-busy && transient device-busy && transient delay:200000'
 check "a read never completed: timed out, taken back by the abort, retried, right data" timed_out
-check "a pending sector range: EIO for exactly it, logged, healed by a write" pending
+check "a pending sector range: a medium error for exactly it, logged, healed by a write" pending
 check "a short transfer: the rest is retried, right data" short
 check "every EH step fails: abort..host reset in order, offline, fast failure, back after" escalation
-check "orion unloads with rules gone" orion_unload
+# unload_armed: rules still armed (a never-completed read, a failing
+# abort) do not stop the unload: they go before the hosts.
+unload_armed() {
+	settle
+	rule "add op=read lba=60000 action=timeout" && rule "add lun=0:0 action=fail-abort" || return 1
+	timeout 120 bash -c orion_unload
+}
+check "orion unloads with rules still armed (they go first)" unload_armed
 check "kernel log has no warning or oops" dmesg_clean
 fresh_load() {
 	orion_load virt_targets=1 virt_capacity_mb=64 && settle &&
