@@ -214,6 +214,7 @@ pub enum Request {
     Clear,
 }
 
+/// A sense action (the syntax's shortcuts and pending sectors use it).
 const fn sense(key: SenseKey, asc: u8, ascq: u8, info_lba: bool) -> Action {
     Action::Sense {
         key,

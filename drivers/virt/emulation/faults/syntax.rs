@@ -23,15 +23,6 @@ fn hex_u8(field: &'static str, s: &str) -> Result<u8, RuleError> {
     u8::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|_| err(field, "not a hex byte"))
 }
 
-const fn sense(key: SenseKey, asc: u8, ascq: u8, info_lba: bool) -> Action {
-    Action::Sense {
-        key,
-        asc,
-        ascq,
-        info_lba,
-    }
-}
-
 fn action(s: &str) -> Result<Action, RuleError> {
     const F: &str = "action";
     let (name, arg) = match s.split_once(':') {
