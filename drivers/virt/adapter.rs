@@ -4,6 +4,7 @@
 
 use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
 use super::faults::{self as fault_file, FaultRules, FaultsFile};
+use super::remove::{self as remove_file, RemoveFile};
 use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
 use crate::common::{
     latency::{Clock, SubmitTime},
@@ -53,6 +54,11 @@ pub(crate) struct VirtHost {
 }
 
 impl VirtHost {
+    /// The host's fault rules.
+    pub(crate) fn faults(&self) -> &FaultRules {
+        &self.faults
+    }
+
     fn new(index: u32, cfg: &VirtConfig, hw_queues: u32, can_queue: u32) -> Result<Self> {
         let capacity_blocks = (cfg.capacity_mib << 20)
             .checked_div(u64::from(cfg.block_size))
@@ -159,7 +165,7 @@ impl VirtHost {
     }
 
     fn lun_of(&self, dev: &Device<VirtAdapter>) -> Option<&VirtLun> {
-        dev.data().and_then(|&i| self.luns.get(i))
+        dev.data().and_then(|d| self.luns.get(d.lun_index))
     }
 
     /// Gives back every parked command of a LUN matching `matches(target,
@@ -203,6 +209,15 @@ fn store_delay(host: &VirtHost, input: &[u8]) -> Result {
     Ok(())
 }
 
+/// A LUN's device (`sdev`) data.
+pub(crate) struct VirtDevice {
+    /// Index into [`VirtHost::luns`].
+    lun_index: usize,
+    /// The host's rules, so that the ones naming this LUN go with its
+    /// device: `sdev_destroy` has no host data.
+    faults: Arc<FaultRules>,
+}
+
 impl StatsDevice for VirtAdapter {
     fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
         dev.host().data().lun_of(dev).map(|lun| &*lun.stats)
@@ -213,7 +228,7 @@ impl StatsDevice for VirtAdapter {
 impl HostOperations for VirtAdapter {
     type HostData = VirtHost;
     type CmdData = SubmitTime;
-    type DeviceData = usize;
+    type DeviceData = VirtDevice;
 
     // A RAM disk has nothing to settle.
     const SKIP_RESET_SETTLE: bool = true;
@@ -388,11 +403,18 @@ impl HostOperations for VirtAdapter {
         }
     }
 
-    fn sdev_init(host: &VirtHost, dev: &Device<Self>) -> Result<usize> {
+    fn sdev_init(host: &VirtHost, dev: &Device<Self>) -> Result<VirtDevice> {
         if dev.channel() != 0 {
             return Err(ENXIO);
         }
-        host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)
+        Ok(VirtDevice {
+            lun_index: host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)?,
+            faults: host.faults.clone(),
+        })
+    }
+
+    fn sdev_destroy(dev: &Device<Self>, data: &VirtDevice) {
+        data.faults.remove_lun(dev.id(), dev.lun());
     }
 
     fn sdev_configure(host: &VirtHost, dev: &Device<Self>) -> Result {
@@ -500,8 +522,10 @@ pub(crate) struct VirtAdapters {
     _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
     _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
     _fault_files: KVec<Pin<KBox<debugfs::File<FaultsFile>>>>,
+    /// Hold references to the hosts: they go before `hosts`.
+    _remove_files: KVec<Pin<KBox<debugfs::File<RemoveFile>>>>,
     _dirs: KVec<debugfs::Dir>,
-    hosts: KVec<Host<VirtAdapter>>,
+    hosts: KVec<Arc<Host<VirtAdapter>>>,
 }
 
 impl Drop for VirtAdapters {
@@ -551,6 +575,7 @@ impl VirtAdapters {
             _lun_files: KVec::new(),
             _host_files: KVec::new(),
             _fault_files: KVec::new(),
+            _remove_files: KVec::new(),
             _dirs: KVec::new(),
             hosts: KVec::new(),
         };
@@ -561,7 +586,10 @@ impl VirtAdapters {
                 lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;
             }
             let faults = data.faults.clone();
-            let host = Host::new_with(&TEMPLATE, &host_cfg, None, data)?;
+            let host = Arc::new(
+                Host::new_with(&TEMPLATE, &host_cfg, None, data)?,
+                GFP_KERNEL,
+            )?;
             let host_no = host.get().host_no();
             faults.set_host_no(host_no);
             let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
@@ -585,6 +613,8 @@ impl VirtAdapters {
             this._host_files.push(file, GFP_KERNEL)?;
             let file = KBox::pin_init(fault_file::create_file(&dir, faults), GFP_KERNEL)?;
             this._fault_files.push(file, GFP_KERNEL)?;
+            let file = KBox::pin_init(remove_file::create_file(&dir, host.clone()), GFP_KERNEL)?;
+            this._remove_files.push(file, GFP_KERNEL)?;
             this._dirs.push(dir, GFP_KERNEL)?;
             this.hosts.push(host, GFP_KERNEL)?;
         }

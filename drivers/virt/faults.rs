@@ -4,8 +4,9 @@
 //! `faults` file (requests in, rules with their counters out; the syntax
 //! is in [`super::emulation::faults`]) and the checks `queue_command` and
 //! the error-handler callbacks make. Rules are checked in the order they
-//! were added; the first that fires decides. They go with the host (at
-//! unload).
+//! were added; the first that fires decides. A rule naming a LUN goes with
+//! that LUN's device (`delete`, a rescan that drops it); all go with the
+//! host (at unload).
 
 use super::emulation::faults::{parse, ActiveRule, CmdView, EhStep, Request, Verdict};
 use core::fmt;
@@ -89,6 +90,26 @@ impl FaultRules {
         }
         let mut rules = self.rules.lock();
         rules.iter_mut().any(|r| r.fails_eh_any(step))
+    }
+
+    /// Removes the rules that name this LUN (its device goes); rules for
+    /// `any` LUN stay.
+    pub(crate) fn remove_lun(&self, target: u32, lun: u64) {
+        let mut rules = self.rules.lock();
+        let before = rules.len();
+        rules.retain(|r| !r.names_lun(target, lun));
+        let removed = before.saturating_sub(rules.len());
+        self.armed.store(!rules.is_empty(), Relaxed);
+        drop(rules);
+        if removed > 0 {
+            pr_info!(
+                "orion_virt host{}: faults: {} rule(s) of LUN {}:{} removed with its device\n",
+                self.host_no.load(Relaxed),
+                removed,
+                target,
+                lun
+            );
+        }
     }
 
     /// Removes every rule (the host goes).

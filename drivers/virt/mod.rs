@@ -10,6 +10,7 @@ mod config;
 mod faults;
 mod io;
 mod lun;
+mod remove;
 
 pub(crate) use adapter::VirtAdapters;
 pub(crate) use config::VirtConfig;

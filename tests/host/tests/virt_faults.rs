@@ -175,6 +175,15 @@ fn matches_lun_op_and_range() {
 }
 
 #[test]
+fn only_rules_naming_a_lun_go_with_it() {
+    let named = rule("add lun=1:2 action=busy");
+    let any = rule("add action=busy");
+    assert!(named.names_lun(1, 2));
+    assert!(!named.names_lun(1, 3) && !named.names_lun(2, 2));
+    assert!(!any.names_lun(1, 2));
+}
+
+#[test]
 fn nth_every_count() {
     let mut nth = rule("add nth=3 action=busy");
     let hits: Vec<bool> = (0..6).map(|_| fired(nth.check(&io(TUR, 0, 0)))).collect();

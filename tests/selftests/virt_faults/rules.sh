@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 dmesg_mark
 
 orion_load virt_targets=1 virt_luns=2 virt_capacity_mb=64 && settle
@@ -183,6 +183,22 @@ check "a read never completed: timed out, taken back by the abort, retried, righ
 check "a pending sector range: a medium error for exactly it, logged, healed by a write" pending
 check "a short transfer: the rest is retried, right data" short
 check "every EH step fails: abort..host reset in order, offline, fast failure, back after" escalation
+# lun_removed: deleting LUN 0:1's device removes the rules naming it
+# (logged); a rule for any LUN stays; a rescan brings the LUN back.
+lun_removed() {
+	local sdev=/sys/class/scsi_device/$h:0:0:1/device
+	rule "add id=7 lun=0:1 action=delay:1" && rule "add id=8 action=delay:1" || return 1
+	echo 1 > "$sdev/delete"
+	if grep -q '^id=7 ' "$faults"; then echo "the rule of the deleted LUN stayed"; rule clear; return 1; fi
+	grep -q '^id=8 ' "$faults" || { echo "the rule for any LUN went"; return 1; }
+	dmesg_since_mark | grep -q "faults: 1 rule(s) of LUN 0:1 removed with its device" ||
+		{ echo "no log line"; rule clear; return 1; }
+	rule clear
+	echo "0 0 1" > "/sys/class/scsi_host/host$h/scan"
+	settle
+	[ -d "$sdev" ] || { echo "LUN 0:1 did not come back"; return 1; }
+}
+check "the rules naming a LUN go with its device (delete); rules for any LUN stay" lun_removed
 # unload_armed: rules still armed (a never-completed read, a failing
 # abort) do not stop the unload: they go before the hosts.
 unload_armed() {

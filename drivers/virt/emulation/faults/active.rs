@@ -118,6 +118,12 @@ impl ActiveRule {
         self.rule.lun.is_none_or(|l| l == (target, lun))
     }
 
+    /// Whether the rule names exactly this LUN (not `any`): it goes when
+    /// the LUN's device does.
+    pub fn names_lun(&self, target: u32, lun: u64) -> bool {
+        self.rule.lun == Some((target, lun))
+    }
+
     /// The blocks of `blocks` inside the rule's range, as offsets into it.
     fn overlap(&self, blocks: (u64, u32)) -> Option<(u64, u64)> {
         let (a, b) = self.rule.lba?;
