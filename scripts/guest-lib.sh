@@ -12,6 +12,17 @@ wait_until() {
 	done
 }
 
+# wait_inflight DISK N SECS: returns as soon as N commands or more are in
+# flight on DISK (builtins only, so that what the caller does next finds
+# them still there); fails after SECS seconds.
+wait_inflight() {
+	local r w end=$((SECONDS + $3))
+	while read -r r w < "/sys/block/${1#/dev/}/inflight" && [ $((r + w)) -lt "$2" ]; do
+		[ $SECONDS -lt $end ] || { echo "not $2 commands in flight on $1 within $3 s"; return 1; }
+		sleep 0.02
+	done
+}
+
 # Waits for the kernel to finish attaching disks after a load or scan.
 settle() { udevadm settle 2>/dev/null || sleep 1; }
 

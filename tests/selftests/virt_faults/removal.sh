@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Removal under load on the virtual adapter: rmmod during fio is refused
+# Removal under load on the virtual adapter (commands take 2 ms, and each
+# removal waits for 8 or more in flight): rmmod during fio is refused
 # and fio verifies; `echo 1 > delete` of a LUN under fio fails that fio
 # (no hang) while fio verify on a LUN beside it passes, and a rescan brings
 # the LUN back; hot-removing a whole host (debugfs `remove`) under fio with
@@ -15,7 +16,8 @@ ktap_print_header
 ktap_set_plan 8
 dmesg_mark
 
-orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 && settle
+# Commands take 2 ms, so that a removal finds some in flight.
+orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 virt_delay_us=2000 && settle
 debugfs_mount
 mapfile -t hosts < <(hba_hosts orion_virt)
 h0=${hosts[0]} h1=${hosts[1]}
@@ -25,11 +27,6 @@ lun_disk() {
 	find "/sys/class/scsi_device/$1:0:0:$2/device/block/" -mindepth 1 -maxdepth 1 2>/dev/null |
 		sed 's|.*/|/dev/|'
 }
-# busy DISK: commands are in flight on DISK.
-busy() {
-	local r w
-	read -r r w < "/sys/block/${1#/dev/}/inflight" && [ $((r + w)) -gt 0 ]
-}
 # victim OUT DISK: a minute of random writes on DISK that stops at its
 # first error, in the background; sets victim_pid.
 victim() {
@@ -37,14 +34,14 @@ victim() {
 		--bs=4k --iodepth=32 --time_based --runtime=60 --output="$1" > /dev/null 2>&1 &
 	victim_pid=$!
 }
-export -f busy lun_disk
+export -f lun_disk
 
 rmmod_in_use() {
 	local d pid rc=0
 	d=$(lun_disk "$h0" 0)
 	fio_verify /tmp/fio-rm-rmmod.out 16M "$d" > /tmp/fio-rm-rmmod.log 2>&1 &
 	pid=$!
-	wait_until 60 busy "$d" || { echo "no I/O in flight"; rc=1; }
+	wait_inflight "$d" 8 60 || rc=1
 	if rmmod orion_scsi 2> /tmp/rmmod.err; then echo "rmmod succeeded under fio"; return 1; fi
 	echo "note: $(cat /tmp/rmmod.err)"
 	orion_loaded || { echo "the module is gone"; rc=1; }
@@ -59,7 +56,7 @@ delete_under_io() {
 	fio_verify /tmp/fio-rm-beside.out 16M "$d0" > /tmp/fio-rm-beside.log 2>&1 &
 	pid=$!
 	victim /tmp/fio-rm-victim.out "$d1"
-	wait_until 60 busy "$d1" || { echo "no I/O in flight on $d1"; rc=1; }
+	wait_inflight "$d1" 8 60 || rc=1
 	t0=$SECONDS
 	timeout 120 bash -c "echo 1 > /sys/class/scsi_device/$h0:0:0:1/device/delete" ||
 		{ echo "delete failed or hung"; rc=1; }
@@ -86,7 +83,7 @@ host_remove_under_io() {
 	pid=$!
 	victim /tmp/fio-rm-host1.out "$d1"
 	exec 3< "$(lun_disk "$h1" 1)"
-	wait_until 60 busy "$d1" || { echo "no I/O in flight on $d1"; rc=1; }
+	wait_inflight "$d1" 8 60 || rc=1
 	t0=$SECONDS
 	timeout 120 bash -c "echo 1 > /sys/kernel/debug/orion_scsi/host$h1/remove" ||
 		{ echo "the host remove failed or hung"; rc=1; }
