@@ -146,6 +146,12 @@ fn run(
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::ToSg, 0, |off, chunk| {
                 let n = len.saturating_sub(off);
+                // Past the transfer (a buffer longer than the CDB's
+                // blocks): nothing to move, and the position may lie past
+                // the end of the store.
+                if n == 0 {
+                    return Ok(());
+                }
                 lun.store
                     .read_chunk(base.saturating_add(off as u64), chunk, n)
                     .map_err(|_| medium_error())
@@ -158,6 +164,9 @@ fn run(
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
                 let n = len.saturating_sub(off);
+                if n == 0 {
+                    return Ok(());
+                }
                 lun.store
                     .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp())
                     .map_err(write_failed)

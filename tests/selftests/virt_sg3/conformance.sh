@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 32
 dmesg_mark
 
 orion_load virt_capacity_mb=64 && settle
@@ -66,6 +66,17 @@ check "sg_write_same writes the pattern to 16 blocks" \
 check "sg_write_same --unmap deallocates (reads zeros)" \
 	bash -c "sg_write_same --unmap --lba=200 --num=16 --in=/dev/zero --xferlen=512 $sg &&
 		sg_dd if=$sg of=/tmp/r16 bs=512 skip=200 count=16 2>/dev/null && head -c 8192 /dev/zero | cmp - /tmp/r16"
+# A data buffer longer than the transfer, ending past the end of the disk
+# (sg-fuzz found these answered with MEDIUM ERROR): GOOD, the last block
+# moved, the rest of the buffer reported as residual.
+check "READ(10) of the last block into 8 KiB: GOOD, the block's data" \
+	bash -c "head -c 512 /dev/urandom > /tmp/last && sg_dd if=/tmp/last of=$sg bs=512 seek=131071 count=1 2>/dev/null &&
+		sg_raw -r 8192 -o /tmp/last.r $sg 28 00 00 01 ff ff 00 00 01 00 2>&1 | grep -q 'Good' &&
+		head -c 512 /tmp/last.r | cmp - /tmp/last"
+check "WRITE(10) of the last block from 8 KiB and READ(10) of 0 blocks past the end: GOOD" \
+	bash -c "head -c 8192 /dev/urandom > /tmp/w8k && sg_raw -s 8192 -i /tmp/w8k $sg 2a 00 00 01 ff ff 00 00 01 00 2>&1 | grep -q 'Good' &&
+		sg_dd if=$sg of=/tmp/w.r bs=512 skip=131071 count=1 2>/dev/null && head -c 512 /tmp/w8k | cmp - /tmp/w.r &&
+		sg_raw -r 4096 $sg 28 00 00 02 00 00 00 00 00 00 2>&1 | grep -q 'Good'"
 
 # Malformed CDBs: CHECK CONDITION, ILLEGAL REQUEST, the right ASC/ASCQ.
 sense_is() {  # "additional sense text" cdb...: sg_raw decodes the sense
