@@ -13,12 +13,13 @@
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)
 #   make bench-iscsi     orion's initiator vs iscsi_tcp, LIO RAM LUN in the VM (figures)
+#   make fuzz            the SG_IO fuzzer's long mode in the VM (FUZZ=virt|megasas COUNT= SEED=)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi lint clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi fuzz lint clean
 
 all: module
 
@@ -54,6 +55,9 @@ bench-lsi:
 
 bench-iscsi:
 	@bash scripts/bench-hba.sh iscsi
+
+fuzz:
+	@COUNT=$(COUNT) SEED=$(SEED) bash scripts/sg-fuzz-vm.sh $(or $(FUZZ),virt)
 
 lint:
 	@bash scripts/lint.sh

@@ -20,6 +20,9 @@ export LIBCLANG_PATH=/usr/lib/llvm${LLVM_SUFFIX}/lib
 export RUST_LIB_SRC=$ORION_CACHE/rust-src/usr/lib/rustlib/src/rust/library
 export PATH=$ORION_CACHE/bin:$PATH
 KERNEL_SRC=$ORION_CACHE/src/linux-source-7.3
+# cargo's target directory for the userspace tools (tools/*), see
+# scripts/build-tools.sh; the VM tests run the binaries from its release/.
+ORION_TOOLS_TARGET=$ORION_CACHE/tools/target
 
 die() { echo "orion: error: $*" >&2; exit 1; }
 log() { echo "orion: $*" >&2; }

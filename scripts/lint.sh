@@ -3,10 +3,13 @@
 #
 # make lint: the checks upstream Rust-for-Linux review expects, on the
 # hand-written code of the checkout:
-#   - rustfmt --check with the kernel tree's .rustfmt.toml (the module and
-#     tests/host; not the generated bindings);
+#   - rustfmt --check with the kernel tree's .rustfmt.toml (the module,
+#     tests/host and the userspace tools under tools/; not the generated
+#     bindings);
 #   - clippy: the module built with CLIPPY=1, i.e. clippy-driver with the
 #     kernel's lint settings (a warning of any kind counts);
+#   - clippy on the userspace tools (cargo clippy --all-targets, every
+#     warning an error), built outside the checkout like build-tools.sh;
 #   - the kernel's scripts/checkpatch.pl on the C helpers;
 #   - scripts/lint-shell.sh when it exists, else shellcheck -x on the shell
 #     scripts.
@@ -28,7 +31,7 @@ cd "$ORION_TOP" || exit 1
 logdir=$ORION_TOP/out/lint
 mkdir -p "$logdir"
 declare -A found=()
-tools=(rustfmt clippy checkpatch shellcheck)
+tools=(rustfmt clippy clippy-tools checkpatch shellcheck)
 
 # report <tool> <count> <log>: the findings of a tool, shown on stderr.
 report() {
@@ -54,8 +57,8 @@ lint_rustfmt() {
 	local log=$logdir/rustfmt.log n files
 	local cfg=$KERNEL_SRC/.rustfmt.toml
 	[ -f "$cfg" ] || die "missing $cfg (run make setup)"
-	mapfile -t files < <(find orion_scsi_main.rs rust drivers tests/host tests/compile-fail \
-		-path tests/host/target -prune -o \
+	mapfile -t files < <(find orion_scsi_main.rs rust drivers tests/host tests/compile-fail tools \
+		-path tests/host/target -prune -o -path 'tools/*/target' -prune -o \
 		-name '*.rs' ! -name '*_generated.rs' -print | sort)
 	rustfmt --version >"$log" 2>&1
 	rustfmt --config-path "$cfg" --edition 2021 --check --color never \
@@ -81,6 +84,21 @@ lint_clippy() {
 	# Only the diagnostics, not kbuild's progress lines.
 	grep -vE '^  [A-Z]+ |^make(\[[0-9]+\])?: ' "$log" >"$log.findings"
 	report clippy "$n" "$log.findings"
+}
+
+# clippy on the userspace tools: ordinary crates, so cargo clippy with
+# every warning denied.
+lint_clippy_tools() {
+	local log=$logdir/clippy-tools.log n rc=0 m
+	: >"$log"
+	for m in tools/*/Cargo.toml; do
+		cargo clippy --release --locked --all-targets --quiet --manifest-path "$m" \
+			--target-dir "$ORION_TOOLS_TARGET" -- -D warnings >>"$log" 2>&1 || rc=1
+	done
+	n=$(grep -cE '^(warning|error)(\[|:)' "$log")
+	n=$((n - $(grep -cE '^error: could not compile' "$log")))
+	if [ "$rc" -ne 0 ] && [ "$n" -le 0 ]; then n=1; fi
+	report clippy-tools "$n" "$log"
 }
 
 lint_checkpatch() {
@@ -118,12 +136,13 @@ lint_shellcheck() {
 
 lint_rustfmt
 lint_clippy
+lint_clippy_tools
 lint_checkpatch
 lint_shellcheck
 
 total=0
 for t in "${tools[@]}"; do
-	printf '%-11s %d finding(s)\n' "$t" "${found[$t]}"
+	printf '%-12s %d finding(s)\n' "$t" "${found[$t]}"
 	total=$((total + found[$t]))
 done
 [ "$total" -eq 0 ]

@@ -3,7 +3,8 @@
 # Installs, as root on Debian 12, everything orion_scsi needs to build and test:
 # build packages, clang 19, QEMU 10 (bookworm-backports), the guest tools, and,
 # unpacked into $ORION_CACHE rather than installed, linux-source-7.3 and the
-# rust-src matching rustc 1.95 (trixie-backports), plus bindgen-cli via cargo.
+# rust-src matching rustc 1.95 (trixie-backports), plus bindgen-cli via cargo
+# and the crates of the userspace tools (cargo fetch).
 # Idempotent: a second run checks stamps and returns in seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +18,13 @@ GUEST_PKGS="udev busybox-static sg3-utils sdparm lsscsi fio e2fsprogs util-linux
 	open-iscsi tgt"
 STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $KERNEL_SRC_PKG_VERSION \
 	$RUST_SRC_PKG_VERSION $BINDGEN_VERSION $(rustc --version)" | sha256sum | cut -c1-12)
+
+# The crates of the userspace tools (tools/*/Cargo.lock), so that their
+# builds need no network later; a fraction of a second once cached.
+for manifest in "$ORION_TOP"/tools/*/Cargo.toml; do
+	cargo fetch --locked --quiet --manifest-path "$manifest" ||
+		die "cargo fetch for ${manifest%/Cargo.toml} failed"
+done
 
 if [ -f "$STAMP" ] && [ -d "$KERNEL_SRC" ] && [ -d "$RUST_LIB_SRC" ] &&
    command -v bindgen >/dev/null && command -v qemu-system-x86_64 >/dev/null &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs the whole test suite, or the groups named on the command line:
-#   host          cargo test of the pure-logic (no_std) code on the host
+#   host          cargo test of the pure-logic (no_std) code and of the
+#                 userspace tools (tools/*) on the host
 #   compile_fail  misuses of the SCSI abstractions must not compile
 #   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
 # Prints per-test results and ends with "N passed, N failed, N skipped".
@@ -28,18 +29,27 @@ result() {  # result ok|fail|skip "name"
 	esac
 }
 
-run_host() {
-	local out=$logdir/host-cargo.log p f
-	if (cd "$top/tests/host" && cargo test --quiet 2>&1) > "$out"; then :; fi
+# host_cargo_test NAME LOG DIR [ARGS...]: cargo test in DIR, counted.
+host_cargo_test() {
+	local name=$1 out=$2 dir=$3 p f; shift 3
+	if (cd "$dir" && cargo test --quiet "$@" 2>&1) > "$out"; then :; fi
 	# One line per test binary: "test result: ok. 12 passed; 0 failed; ..."
 	p=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' "$out")
 	f=$(awk '/^test result:/ { s += $6 } END { print s + 0 }' "$out")
 	grep -E '^test .* (ok|FAILED)$|^---- ' "$out" | grep -v ' ok$' || true
-	echo "# host cargo test: $p passed, $f failed (log: $out)"
+	echo "# $name: $p passed, $f failed (log: $out)"
 	pass=$((pass + p)); fail=$((fail + f))
 	if ! grep -q '^test result:' "$out"; then
-		tail -20 "$out"; result fail "host: cargo test did not run"
+		tail -20 "$out"; result fail "$name did not run"
 	fi
+}
+
+run_host() {
+	host_cargo_test "host cargo test" "$logdir/host-cargo.log" "$top/tests/host"
+	# The userspace tools (tools/*), built where scripts/build-tools.sh
+	# builds them, outside the checkout.
+	host_cargo_test "tools/sg-fuzz cargo test" "$logdir/host-sg-fuzz.log" "$top/tools/sg-fuzz" \
+		--release --locked --target-dir "$ORION_TOOLS_TARGET"
 }
 
 run_compile_fail() {
@@ -99,6 +109,11 @@ for g in "${groups[@]}"; do
 		result fail "build orion_scsi.ko"
 		echo "$pass passed, $fail failed, $skip skipped"
 		exit 1
+	fi
+	# The userspace tools the VM tests run (sg-fuzz); seconds when cached.
+	if ! bash "$top/scripts/build-tools.sh" > /dev/null 2> "$logdir/build-tools.log"; then
+		tail -30 "$logdir/build-tools.log"
+		result fail "build tools (scripts/build-tools.sh)"
 	fi
 	break
 done

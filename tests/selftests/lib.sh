@@ -56,6 +56,33 @@ dmesg_clean() {
 	return 1
 }
 
+# The SG_IO fuzzer (tools/sg-fuzz, Documentation/sg-fuzz.rst), built by
+# scripts/build-tools.sh into the host's cache, which the guest sees.
+SG_FUZZ=${ORION_CACHE:-$HOME/.cache/orion_scsi}/tools/target/release/sg-fuzz
+
+# fuzz_run DEV COUNT ARGS...: COUNT cases of sg-fuzz on DEV (ARGS: --seed
+# and other options). Passes when sg-fuzz exits 0 (no malformed reply; the
+# device still answers TEST UNIT READY with the same capacity) after
+# sending COUNT CDBs. Its summary goes out as notes; on failure the first
+# malformed case (with the command line that replays it) and the summary.
+# Progress goes to the kernel log too, so a console log that ends in an
+# oops or a hang shows which cases had run.
+fuzz_run() {
+	local dev=$1 count=$2 out rc; shift 2
+	out=$(mktemp /tmp/sg-fuzz.XXXXXX)
+	"$SG_FUZZ" "$dev" --count "$count" --progress 10000 --kmsg "$@" > "$out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && grep -qE "^sg-fuzz: seed [0-9]+: $count CDBs, .* 0 malformed$" "$out"; then
+		grep -E '^sg-fuzz: (status|sense keys|top ASC|host status|refused|directions|kinds|[0-9]+ CDBs in|seed [0-9]+:)' "$out" |
+			sed 's/^sg-fuzz: /note: /'
+		return 0
+	fi
+	echo "sg-fuzz exited with $rc; the first malformed reply:"
+	awk '/^sg-fuzz: MALFORMED/ { n++ } n == 1 && /^sg-fuzz: (MALFORMED|  )/' "$out"
+	grep -E '^sg-fuzz: (after the run|problems|seed [0-9]+:)' "$out" || tail -5 "$out"
+	return 1
+}
+
 orion_loaded() { [ -d /sys/module/orion_scsi ]; }
 # Unloads the module. udev may still hold new disks open for probing (1024
 # of them take a while under TCG, past udevadm settle's own timeout), which
