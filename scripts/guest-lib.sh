@@ -14,13 +14,36 @@ wait_until() {
 
 # wait_inflight DISK N SECS: returns as soon as N commands or more are in
 # flight on DISK (builtins only, so that what the caller does next finds
-# them still there); fails after SECS seconds.
+# them still there); fails after SECS seconds, or at once when DISK has no
+# inflight file (no such disk).
 wait_inflight() {
-	local r w end=$((SECONDS + $3))
-	while read -r r w < "/sys/block/${1#/dev/}/inflight" && [ $((r + w)) -lt "$2" ]; do
+	local r w end=$((SECONDS + $3)) f=/sys/block/${1#/dev/}/inflight
+	if [ -z "${1#/dev/}" ] || [ ! -r "$f" ]; then echo "no disk '$1'"; return 1; fi
+	while read -r r w < "$f" && [ $((r + w)) -lt "$2" ]; do
 		[ $SECONDS -lt $end ] || { echo "not $2 commands in flight on $1 within $3 s"; return 1; }
 		sleep 0.02
 	done
+	[ -r "$f" ] || { echo "$1 went away"; return 1; }
+}
+
+# pid_within SECS PID: the exit status of background job PID, or 124 when
+# it is still running after SECS seconds. Unlike `timeout`, this returns
+# even when the job is stuck in an uninterruptible sleep (a hang in the
+# kernel), which no signal ends.
+pid_within() {
+	local end=$((SECONDS + $1))
+	while kill -0 "$2" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || return 124
+		sleep 0.2
+	done
+	wait "$2"
+}
+
+# finishes_within SECS COMMAND...: COMMAND's status, or 124 (see pid_within).
+finishes_within() {
+	local secs=$1; shift
+	"$@" &
+	pid_within "$secs" $!
 }
 
 # Waits for the kernel to finish attaching disks after a load or scan.

@@ -216,6 +216,9 @@ pub(crate) struct VirtDevice {
     /// The host's rules, so that the ones naming this LUN go with its
     /// device: `sdev_destroy` has no host data.
     faults: Arc<FaultRules>,
+    /// The device answered INQUIRY and was configured: its removal is the
+    /// LUN's (a probe that failed is not).
+    configured: Atomic<bool>,
 }
 
 impl StatsDevice for VirtAdapter {
@@ -410,14 +413,22 @@ impl HostOperations for VirtAdapter {
         Ok(VirtDevice {
             lun_index: host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)?,
             faults: host.faults.clone(),
+            configured: Atomic::new(false),
         })
     }
 
     fn sdev_destroy(dev: &Device<Self>, data: &VirtDevice) {
-        data.faults.remove_lun(dev.id(), dev.lun());
+        // Not a device the scan gave up on (a rule that failed its INQUIRY
+        // must keep counting).
+        if data.configured.load(Relaxed) {
+            data.faults.remove_lun(dev.id(), dev.lun());
+        }
     }
 
     fn sdev_configure(host: &VirtHost, dev: &Device<Self>) -> Result {
+        if let Some(data) = dev.data() {
+            data.configured.store(true, Relaxed);
+        }
         dev.set_queue_depth(host.cfg.queue_depth);
         dev.set_timeout_ms(host.cfg.timeout_ms);
         Ok(())

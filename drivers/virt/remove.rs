@@ -13,18 +13,20 @@ use kernel::{debugfs, prelude::*, sync::Arc, uaccess::UserSliceReader};
 /// The debugfs `remove` file of a host.
 pub(crate) struct RemoveFile(Arc<Host<VirtAdapter>>);
 
-/// Takes `1` (with or without a newline); anything else is refused.
+/// Takes `1` (with or without a newline); anything else is refused. A
+/// second write (or one racing the first) waits for the removal and gets
+/// `ENODEV`.
 fn store(file: &RemoveFile, reader: &mut UserSliceReader) -> Result {
-    let mut buf = [0u8; 4];
-    let len = reader.len();
     let host = file.0.get();
-    let taken = buf.get_mut(..len).ok_or(EINVAL);
-    let ok = match taken {
-        Ok(slice) => {
+    let mut buf = [0u8; 2];
+    let len = reader.len();
+    let request = buf.get_mut(..len).filter(|_| len > 0);
+    let ok = match request {
+        Some(slice) => {
             reader.read_slice(slice)?;
             matches!(&*slice, b"1" | b"1\n")
         }
-        Err(_) => false,
+        None => false,
     };
     if !ok {
         pr_warn!(
@@ -37,7 +39,13 @@ fn store(file: &RemoveFile, reader: &mut UserSliceReader) -> Result {
     // A command parked by a `timeout` rule would be retried and parked
     // again while the devices go; see `VirtAdapters`' drop.
     host.data().faults().clear_all();
-    file.0.remove();
+    if !file.0.remove() {
+        pr_warn!(
+            "orion_virt host{}: remove: already removed\n",
+            host.host_no()
+        );
+        return Err(ENODEV);
+    }
     pr_info!("orion_virt host{}: removed\n", host.host_no());
     Ok(())
 }

@@ -262,6 +262,13 @@ impl<T: HostOperations> HostPriv<T> {
     }
 }
 
+/// [`Host::remove`] has not started.
+const REMOVE_NOT_STARTED: i32 = 0;
+/// [`Host::remove`] is running in some thread.
+const REMOVE_RUNNING: i32 = 1;
+/// The host is removed from the midlayer.
+const REMOVE_DONE: i32 = 2;
+
 /// A registered SCSI host, owned by its driver. Dropping it removes the host
 /// (its devices first) and frees it.
 ///
@@ -272,7 +279,7 @@ impl<T: HostOperations> HostPriv<T> {
 /// midlayer.
 pub struct Host<T: HostOperations> {
     shost: NonNull<bindings::Scsi_Host>,
-    /// Set once [`Host::remove`] ran (it must run exactly once).
+    /// Where [`Host::remove`] is: `REMOVE_*` (it must run exactly once).
     removed: Atomic<i32>,
     _p: PhantomData<T>,
 }
@@ -360,7 +367,7 @@ impl<T: HostOperations> Host<T> {
         // initialised, added.
         Ok(Self {
             shost,
-            removed: Atomic::new(0),
+            removed: Atomic::new(REMOVE_NOT_STARTED),
             _p: PhantomData,
         })
     }
@@ -378,13 +385,32 @@ impl<T: HostOperations> Host<T> {
     /// Removes the host from the midlayer now: its devices go away, which
     /// waits for their outstanding commands. Hardware drivers call this
     /// while their interrupt is still live, so in-flight commands complete
-    /// normally; the host data stays until the `Host` is dropped. Later
-    /// calls (and the drop) do nothing more.
-    pub fn remove(&self) {
-        if self.removed.xchg(1, Full) == 0 {
-            // SAFETY: By the type invariant the host was added, and the flag
-            // makes this the only removal.
-            unsafe { bindings::scsi_remove_host(self.shost.as_ptr()) };
+    /// normally; the host data stays until the `Host` is dropped.
+    ///
+    /// Returns `true` for the call that removed the host. Any other call
+    /// (a shared host removed from two places, the drop) returns `false`
+    /// only once the removal is complete, so that no caller frees what the
+    /// devices may still use while they go. Process context (it sleeps).
+    pub fn remove(&self) -> bool {
+        match self
+            .removed
+            .cmpxchg(REMOVE_NOT_STARTED, REMOVE_RUNNING, Full)
+        {
+            Ok(_) => {
+                // SAFETY: By the type invariant the host was added, and the
+                // flag makes this the only removal.
+                unsafe { bindings::scsi_remove_host(self.shost.as_ptr()) };
+                self.removed.store(REMOVE_DONE, Release);
+                true
+            }
+            Err(_) => {
+                // Rare (two removals at once): poll rather than keep a
+                // wait queue in every host.
+                while self.removed.load(Acquire) != REMOVE_DONE {
+                    kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+                }
+                false
+            }
         }
     }
 

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 5
 dmesg_mark
 
 megasas_load && settle
@@ -28,11 +28,11 @@ remove_under_io() {
 	vpid=$!
 	wait_inflight "$gone" 8 60 || rc=1
 	t0=$SECONDS
-	timeout 120 bash -c "echo 1 > /sys/bus/pci/devices/$pci/remove" || { echo "the remove failed or hung"; rc=1; }
-	wait "$vpid"; vrc=$?
+	finishes_within 120 bash -c "echo 1 > /sys/bus/pci/devices/$pci/remove" || { echo "the remove failed or hung"; rc=1; }
+	pid_within 120 "$vpid"; vrc=$?
 	echo "note: the remove took $((SECONDS - t0)) s; the victim fio exited $vrc"
 	case $vrc in 0|124) echo "the victim fio did not fail, or hung ($vrc)"; rc=1;; esac
-	wait "$pid" || { echo "fio verify on the other controller failed:"; cat /tmp/fio-hp-keep.log; rc=1; }
+	pid_within 120 "$pid" || { echo "fio verify on the other controller failed:"; cat /tmp/fio-hp-keep.log; rc=1; }
 	settle
 	[ "$(megasas_hosts | wc -l)" = 1 ] || { echo "hosts left: $(megasas_hosts | tr '\n' ' ')"; rc=1; }
 	return $rc
@@ -54,6 +54,6 @@ rescan() {
 	fio_verify /tmp/fio-hp-back.out 32M "$(megasas_disk_at "$(megasas_hosts | tail -1)" 1)"
 }
 check "a PCI rescan binds orion_megasas again; fio verify on the controller passes" rescan
-orion_unload
+check "the module unloads" orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

@@ -25,6 +25,7 @@ dev=/sys/block/${d#/dev/}/device
 head -c 4096 /dev/urandom > /tmp/block100
 dd if=/tmp/block100 of="$d" bs=4k seek=100 oflag=direct status=none
 echo 3 > "$dev/timeout"
+settle
 
 # read_with ACTION COUNT: the rule fires on reads of block 100 (LBA 800),
 # COUNT times (0: always); one read of it. Prints "ok", or the error
@@ -70,13 +71,13 @@ check "RESERVATION CONFLICT (EBADE), HARDWARE ERROR (EREMOTEIO), MEDIUM ERROR (E
 	final
 persistent() {
 	local t0 got
-	outcomes 0 "Input/output error fired=6" did-error did-bus-busy aborted-command || return 1
+	outcomes 0 "Input/output error fired=6" did-error did-bus-busy aborted-command "sense:b/47/00" || return 1
 	t0=$SECONDS
 	got=$(read_with busy 0)
 	echo "note: BUSY for ever: $got after $((SECONDS - t0)) s (budget 6 x 3 s)"
 	[ "${got% fired=*}" = "Input/output error" ] && [ $((SECONDS - t0)) -ge 17 ] && [ $((SECONDS - t0)) -lt 60 ]
 }
-check "always DID_ERROR, DID_BUS_BUSY, ABORTED COMMAND: EIO after 1 + 5 retries; always BUSY: EIO after the 18 s budget" \
+check "always DID_ERROR, DID_BUS_BUSY, ABORTED COMMAND (00/00, 47/00): EIO after 1 + 5 retries; always BUSY: EIO after the 18 s budget" \
 	persistent
 always_timeout() {
 	local got

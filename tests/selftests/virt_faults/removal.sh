@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Removal under load on the virtual adapter (commands take 2 ms, and each
+# Removal under load on the virtual adapter (commands take 20 ms, and each
 # removal waits for 8 or more in flight): rmmod during fio is refused
 # and fio verifies; `echo 1 > delete` of a LUN under fio fails that fio
 # (no hang) while fio verify on a LUN beside it passes, and a rescan brings
 # the LUN back; hot-removing a whole host (debugfs `remove`) under fio with
-# its disk also held open fails that fio and I/O on the held file, the
-# other host's fio verify passes (a read through the held file finds the
-# disk empty), and closing the file frees the rest; the
+# its disk also held open, a read parked by a timeout rule and a second
+# remove racing the first fails that fio (the parked read ends either
+# way), the second
+# remove waits and gets ENODEV, a read through the held file finds the
+# disk empty (end of file), the other host's fio verify passes, and
+# closing the file frees the rest; the
 # module then unloads, kmemleak finds nothing, and a reload works.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -16,8 +19,8 @@ ktap_print_header
 ktap_set_plan 8
 dmesg_mark
 
-# Commands take 2 ms, so that a removal finds some in flight.
-orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 virt_delay_us=2000 && settle
+# Commands take 20 ms, so that a removal finds some in flight.
+orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 virt_delay_us=20000 && settle
 debugfs_mount
 mapfile -t hosts < <(hba_hosts orion_virt)
 h0=${hosts[0]} h1=${hosts[1]}
@@ -58,12 +61,12 @@ delete_under_io() {
 	victim /tmp/fio-rm-victim.out "$d1"
 	wait_inflight "$d1" 8 60 || rc=1
 	t0=$SECONDS
-	timeout 120 bash -c "echo 1 > /sys/class/scsi_device/$h0:0:0:1/device/delete" ||
+	finishes_within 120 bash -c "echo 1 > /sys/class/scsi_device/$h0:0:0:1/device/delete" ||
 		{ echo "delete failed or hung"; rc=1; }
-	wait "$victim_pid"; vrc=$?
+	pid_within 120 "$victim_pid"; vrc=$?
 	echo "note: delete took $((SECONDS - t0)) s; the victim fio exited $vrc"
 	case $vrc in 0|124) echo "the victim fio did not fail, or hung ($vrc)"; rc=1;; esac
-	wait "$pid" || { echo "fio verify beside failed:"; cat /tmp/fio-rm-beside.log; rc=1; }
+	pid_within 120 "$pid" || { echo "fio verify beside failed:"; cat /tmp/fio-rm-beside.log; rc=1; }
 	[ ! -e "/sys/class/scsi_device/$h0:0:0:1" ] || { echo "LUN 0:1 still there"; rc=1; }
 	return $rc
 }
@@ -77,41 +80,57 @@ rescan() {
 check "a rescan brings the LUN back; fio verify on it passes" rescan
 
 host_remove_under_io() {
-	local d0 d1 pid rc=0 vrc t0
+	local d0 d1 pid rc=0 vrc t0 parked r1 r2
 	d0=$(lun_disk "$h0" 0) d1=$(lun_disk "$h1" 0)
 	fio_verify /tmp/fio-rm-host0.out 16M "$d0" > /tmp/fio-rm-host0.log 2>&1 &
 	pid=$!
 	victim /tmp/fio-rm-host1.out "$d1"
 	exec 3< "$(lun_disk "$h1" 1)"
+	# A read of LUN 0:1 parked by a timeout rule (the remove clears the
+	# rules; the error handler then takes it back).
+	echo 5 > "/sys/class/scsi_device/$h1:0:0:1/device/timeout"
+	echo "add lun=0:1 op=read lba=4000 action=timeout" > "/sys/kernel/debug/orion_scsi/host$h1/faults"
+	dd if="$(lun_disk "$h1" 1)" bs=512 skip=4000 count=1 iflag=direct of=/dev/null status=none 2> /dev/null &
+	parked=$!
+	wait_until 30 grep -q 'fired=1' "/sys/kernel/debug/orion_scsi/host$h1/faults" || { echo "nothing parked"; rc=1; }
 	wait_inflight "$d1" 8 60 || rc=1
 	t0=$SECONDS
-	timeout 120 bash -c "echo 1 > /sys/kernel/debug/orion_scsi/host$h1/remove" ||
-		{ echo "the host remove failed or hung"; rc=1; }
-	wait "$victim_pid"; vrc=$?
-	echo "note: the remove took $((SECONDS - t0)) s; the victim fio exited $vrc"
+	# Two removes at once: one removes, the other waits for it and gets
+	# ENODEV.
+	finishes_within 120 bash -c "echo 1 > /sys/kernel/debug/orion_scsi/host$h1/remove" & r1=$!
+	finishes_within 120 bash -c "echo 1 > /sys/kernel/debug/orion_scsi/host$h1/remove 2> /dev/null" & r2=$!
+	wait "$r1"; r1=$?
+	wait "$r2"; r2=$?
+	echo "note: two removes at once: exit $r1 and $r2 after $((SECONDS - t0)) s"
+	[ $((r1 + r2)) = 1 ] || { echo "the removes exited $r1 and $r2 (one 0, one 1 expected)"; rc=1; }
+	dmesg_since_mark | grep -q "host$h1: remove: already removed" || { echo "no log line for the second remove"; rc=1; }
+	pid_within 120 "$victim_pid"; vrc=$?
+	echo "note: the victim fio exited $vrc"
 	case $vrc in 0|124) echo "the victim fio did not fail, or hung ($vrc)"; rc=1;; esac
+	# Retried after the abort, it may fail (the device is going) or not.
+	pid_within 60 "$parked"
+	[ $? != 124 ] || { echo "the parked read hung"; rc=1; }
 	# A direct read through the descriptor held open (its node is gone)
-	# returns no data.
+	# returns no data: the disk now has size 0.
 	python3 - > /tmp/held.out 2>&1 <<'PY'
 import fcntl, mmap, os
 fcntl.fcntl(3, fcntl.F_SETFL, fcntl.fcntl(3, fcntl.F_GETFL) | os.O_DIRECT)
 try:
-    # A dead disk has size 0: end of file, or an error.
     n = os.preadv(3, [mmap.mmap(-1, 4096)], 0)
-    print("failed: end of file" if n == 0 else f"read {n} bytes")
+    print("end of file" if n == 0 else f"read {n} bytes")
 except OSError as e:
     print("failed:", os.strerror(e.errno))
 PY
 	echo "note: a direct read through the held file: $(cat /tmp/held.out)"
-	grep -q '^failed:' /tmp/held.out || { cat /tmp/held.out; rc=1; }
+	grep -q '^end of file' /tmp/held.out || { cat /tmp/held.out; rc=1; }
 	exec 3<&-
-	wait "$pid" || { echo "fio verify on the other host failed:"; cat /tmp/fio-rm-host0.log; rc=1; }
+	pid_within 120 "$pid" || { echo "fio verify on the other host failed:"; cat /tmp/fio-rm-host0.log; rc=1; }
 	settle
 	[ ! -e "/sys/class/scsi_host/host$h1" ] || { echo "host$h1 still there"; rc=1; }
 	[ "$(virt_disks | wc -l)" = 2 ] || { echo "disks left: $(virt_disks | tr '\n' ' ')"; rc=1; }
 	return $rc
 }
-check "host remove under fio (a disk held open): fio and the held file fail, no hang; the other host verifies" \
+check "host remove under fio (a disk held open, a read parked by a timeout rule, a second remove at once): no hang, the other host verifies" \
 	host_remove_under_io
 bad_remove() {
 	if echo 2 > "/sys/kernel/debug/orion_scsi/host$h0/remove" 2> /dev/null; then

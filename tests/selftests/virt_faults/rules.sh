@@ -190,7 +190,7 @@ lun_removed() {
 	rule "add id=7 lun=0:1 action=delay:1" && rule "add id=8 action=delay:1" || return 1
 	echo 1 > "$sdev/delete"
 	if grep -q '^id=7 ' "$faults"; then echo "the rule of the deleted LUN stayed"; rule clear; return 1; fi
-	grep -q '^id=8 ' "$faults" || { echo "the rule for any LUN went"; return 1; }
+	grep -q '^id=8 ' "$faults" || { echo "the rule for any LUN went"; rule clear; return 1; }
 	dmesg_since_mark | grep -q "faults: 1 rule(s) of LUN 0:1 removed with its device" ||
 		{ echo "no log line"; rule clear; return 1; }
 	rule clear
