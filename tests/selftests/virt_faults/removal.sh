@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Removal under load on the virtual adapter (commands take 20 ms, and each
+# Removal under load on the virtual adapter (commands take 20 ms, 100 ms
+# on the debug kernel, and each
 # removal waits for 8 or more in flight): rmmod during fio is refused
 # and fio verifies; `echo 1 > delete` of a LUN under fio fails that fio
 # (no hang) while fio verify on a LUN beside it passes, and a rescan brings
@@ -19,8 +20,11 @@ ktap_print_header
 ktap_set_plan 8
 dmesg_mark
 
-# Commands take 20 ms, so that a removal finds some in flight.
-orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 virt_delay_us=20000 && settle
+# Commands take 20 ms (100 ms on the slow debug kernel, where fio also
+# takes longer to get going), so that a removal finds some in flight.
+hold_us=20000 ramp=60
+[ "${ORION_FLAVOUR:-ref}" != debug ] || hold_us=100000 ramp=180
+orion_load virt_adapters=2 virt_targets=1 virt_luns=2 virt_capacity_mb=64 virt_delay_us=$hold_us && settle
 debugfs_mount
 mapfile -t hosts < <(hba_hosts orion_virt)
 h0=${hosts[0]} h1=${hosts[1]}
@@ -44,7 +48,7 @@ rmmod_in_use() {
 	d=$(lun_disk "$h0" 0)
 	fio_verify /tmp/fio-rm-rmmod.out 16M "$d" > /tmp/fio-rm-rmmod.log 2>&1 &
 	pid=$!
-	wait_inflight "$d" 8 60 || rc=1
+	wait_inflight "$d" 8 "$ramp" || rc=1
 	if rmmod orion_scsi 2> /tmp/rmmod.err; then echo "rmmod succeeded under fio"; return 1; fi
 	echo "note: $(cat /tmp/rmmod.err)"
 	orion_loaded || { echo "the module is gone"; rc=1; }
@@ -59,7 +63,7 @@ delete_under_io() {
 	fio_verify /tmp/fio-rm-beside.out 16M "$d0" > /tmp/fio-rm-beside.log 2>&1 &
 	pid=$!
 	victim /tmp/fio-rm-victim.out "$d1"
-	wait_inflight "$d1" 8 60 || rc=1
+	wait_inflight "$d1" 8 "$ramp" || rc=1
 	t0=$SECONDS
 	finishes_within 120 bash -c "echo 1 > /sys/class/scsi_device/$h0:0:0:1/device/delete" ||
 		{ echo "delete failed or hung"; rc=1; }
@@ -93,7 +97,7 @@ host_remove_under_io() {
 	dd if="$(lun_disk "$h1" 1)" bs=512 skip=4000 count=1 iflag=direct of=/dev/null status=none 2> /dev/null &
 	parked=$!
 	wait_until 30 grep -q 'fired=1' "/sys/kernel/debug/orion_scsi/host$h1/faults" || { echo "nothing parked"; rc=1; }
-	wait_inflight "$d1" 8 60 || rc=1
+	wait_inflight "$d1" 8 "$ramp" || rc=1
 	t0=$SECONDS
 	# Two removes at once: one removes, the other waits for it and gets
 	# ENODEV.
