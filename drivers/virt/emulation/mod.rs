@@ -31,6 +31,7 @@ pub mod respond;
 pub mod status;
 pub mod unmap;
 pub mod vpd;
+pub mod wcache;
 
 pub use capacity::{respond_read_capacity_10, respond_read_capacity_16};
 pub use command::Command;
