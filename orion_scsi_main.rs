@@ -100,6 +100,14 @@ module! {
             default: true,
             description: "Write-back cache enabled at start (sysfs cache_type changes it)",
         },
+        write_back_cache_size: u64 {
+            default: 134217728,
+            description: "Bytes of acknowledged writes a virtual adapter's volatile cache holds: 0 (none) or a multiple of 4096 in 1 MiB..=1 GiB",
+        },
+        write_back_delay_ms: u32 {
+            default: 1000,
+            description: "Age in ms at which cached writes are destaged in the background, 10..=3600000",
+        },
         megasas: bool {
             default: true,
             description: "Drive LSI MegaRAID SAS (MFI) controllers, 1000:0060 and 1000:0079",
@@ -150,6 +158,8 @@ impl kernel::Module for OrionScsi {
             target_max_cmds: module_parameters::target_max_cmds.value(),
             timeout_ms: module_parameters::cmd_timeout_ms.value(),
             write_cache: module_parameters::write_cache.value(),
+            cache_bytes: module_parameters::write_back_cache_size.value(),
+            cache_delay_ms: module_parameters::write_back_delay_ms.value(),
             delay_us: module_parameters::virt_delay_us.value(),
             hw_queues: module_parameters::virt_hw_queues.value(),
             doorbell: module_parameters::virt_doorbell.value(),

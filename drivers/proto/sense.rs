@@ -112,6 +112,8 @@ pub const INVALID_FIELD_IN_PARAM_LIST: AscAscq = AscAscq::new(0x26, 0x00);
 pub const SPACE_ALLOCATION_FAILED: AscAscq = AscAscq::new(0x27, 0x07);
 /// 29/00 POWER ON, RESET, OR BUS DEVICE RESET OCCURRED.
 pub const POWER_ON_RESET: AscAscq = AscAscq::new(0x29, 0x00);
+/// 29/01 POWER ON OCCURRED.
+pub const POWER_ON_OCCURRED: AscAscq = AscAscq::new(0x29, 0x01);
 /// 2A/01 MODE PARAMETERS CHANGED.
 pub const MODE_PARAMETERS_CHANGED: AscAscq = AscAscq::new(0x2A, 0x01);
 /// 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR.

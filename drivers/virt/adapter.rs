@@ -4,13 +4,21 @@
 
 use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
 use super::faults::{self as fault_file, FaultRules, FaultsFile};
+use super::power::{self, PowerFile};
 use super::remove::{self as remove_file, RemoveFile};
-use super::{config::VirtConfig, emulation::LunConfig, io, lun::VirtLun};
+use super::wcache::{CacheDrain, CacheFile, LunCache, WriteCache};
+use super::{
+    config::VirtConfig,
+    emulation::{wcache, LunConfig},
+    io,
+    lun::VirtLun,
+};
 use crate::common::{
     latency::{Clock, SubmitTime},
     stats::{IoStats, StatsSnapshot},
     stats_attrs::{StatsAttributes, StatsDevice},
 };
+use crate::hw::Periodic;
 use crate::proto::sense::{AscAscq, Sense, SenseKey};
 use crate::scsi::{
     Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
@@ -51,12 +59,41 @@ pub(crate) struct VirtHost {
     clock: Clock,
     /// Fault-injection rules (debugfs `faults`).
     faults: Arc<FaultRules>,
+    /// The volatile write-back cache (none with `write_back_cache_size=0`).
+    cache: Option<Pin<KBox<WriteCache>>>,
+    /// Off after a power cut: commands fail with DID_NO_CONNECT.
+    powered: Atomic<bool>,
 }
 
 impl VirtHost {
     /// The host's fault rules.
     pub(crate) fn faults(&self) -> &FaultRules {
         &self.faults
+    }
+
+    /// The host's LUNs, by index.
+    pub(crate) fn luns(&self) -> &[VirtLun] {
+        &self.luns
+    }
+
+    /// The host's write-back cache.
+    pub(crate) fn cache(&self) -> Option<&WriteCache> {
+        self.cache.as_deref()
+    }
+
+    /// Whether the host has power.
+    pub(crate) fn powered(&self) -> bool {
+        self.powered.load(Relaxed)
+    }
+
+    /// Switches the power flag; returns the previous state.
+    pub(crate) fn set_powered(&self, on: bool) -> bool {
+        self.powered.xchg(on, Relaxed)
+    }
+
+    /// What a command of `lun` needs of the cache.
+    fn lun_cache<'a>(&'a self, lun: &VirtLun) -> LunCache<'a> {
+        LunCache::new(self.cache(), &self.luns, lun.index)
     }
 
     fn new(index: u32, cfg: &VirtConfig, hw_queues: u32, can_queue: u32) -> Result<Self> {
@@ -70,7 +107,8 @@ impl VirtHost {
                 let mut base = LunConfig::new(index, t, l.into(), cfg.block_size, capacity_blocks)
                     .ok_or(EINVAL)?;
                 base.write_cache = cfg.write_cache;
-                luns.push(VirtLun::new(base)?, GFP_KERNEL)?;
+                let index = u16::try_from(luns.len()).map_err(|_| EINVAL)?;
+                luns.push(VirtLun::new(base, index)?, GFP_KERNEL)?;
             }
         }
         let mut lun_numbers = KVec::with_capacity(cfg.luns as usize, GFP_KERNEL)?;
@@ -96,6 +134,12 @@ impl VirtHost {
             delay_us: Atomic::new(cfg.delay_us),
             clock: Clock::new(),
             faults: FaultRules::new()?,
+            cache: match wcache::cache_pages(cfg.cache_bytes) {
+                Ok(0) => None,
+                Ok(pages) => Some(WriteCache::new(pages, cfg.cache_delay_ms)?),
+                Err(_) => return Err(EINVAL),
+            },
+            powered: Atomic::new(true),
         })
     }
 
@@ -276,10 +320,16 @@ impl HostOperations for VirtAdapter {
         }
         cmd.data().mark(&host.clock);
         let view = CmdView::of(dev.id(), dev.lun(), cmd.cdb());
-        let (fault, fault_lba) = match host.faults.check(&view) {
-            Verdict::Pass => (None, None),
-            Verdict::Fire { action, lba } => (Some(action), lba),
+        let (fault, fault_lba) = if !host.powered() {
+            // Nothing answers: not even the rules count the command.
+            (Some(Action::Host(HostCode::NoConnect)), None)
+        } else {
+            match host.faults.check(&view) {
+                Verdict::Pass => (None, None),
+                Verdict::Fire { action, lba } => (Some(action), lba),
+            }
         };
+        let wc = host.lun_cache(lun);
         let mut extra_delay_us = 0;
         let status = match fault {
             Some(Action::QueueBusy { device }) => {
@@ -317,7 +367,7 @@ impl HostOperations for VirtAdapter {
                     _ => None,
                 };
                 if key == SenseKey::RecoveredError || good_blocks.is_some() {
-                    let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
+                    let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers, &wc) else {
                         busy.fetch_sub(1, Relaxed);
                         return Err(cmd.requeue(QueueBusy::Host));
                     };
@@ -350,7 +400,7 @@ impl HostOperations for VirtAdapter {
             // Runs, then reports less moved (or later) than it was.
             Some(Action::Delay(_) | Action::Short(_)) | None => {
                 // A page allocation that failed in atomic context is retried later.
-                let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers) else {
+                let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers, &wc) else {
                     busy.fetch_sub(1, Relaxed);
                     return Err(cmd.requeue(QueueBusy::Host));
                 };
@@ -367,6 +417,10 @@ impl HostOperations for VirtAdapter {
                     _ => {}
                 }
                 status
+            }
+            Some(Action::PowerCut) => {
+                power::cut(cmd.device().host(), "fault rule");
+                CmdStatus::host(HostByte::NoConnect)
             }
             // Not per-command (the rules never fire them here).
             Some(Action::FailEh(_) | Action::Pending) => CmdStatus::GOOD,
@@ -530,11 +584,15 @@ impl debugfs::Writer for HostStatsFile {
 /// Field order matters: the statistics files go first, then the hosts
 /// (removing their devices).
 pub(crate) struct VirtAdapters {
+    /// Background destage of the write-back caches (cancelled first).
+    _drains: KVec<Pin<KBox<Periodic<CacheDrain>>>>,
     _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
     _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
     _fault_files: KVec<Pin<KBox<debugfs::File<FaultsFile>>>>,
     /// Hold references to the hosts: they go before `hosts`.
     _remove_files: KVec<Pin<KBox<debugfs::File<RemoveFile>>>>,
+    _cache_files: KVec<Pin<KBox<debugfs::File<CacheFile>>>>,
+    _power_files: KVec<Pin<KBox<debugfs::File<PowerFile>>>>,
     _dirs: KVec<debugfs::Dir>,
     hosts: KVec<Arc<Host<VirtAdapter>>>,
 }
@@ -583,10 +641,13 @@ impl VirtAdapters {
             &host_cfg,
         )?;
         let mut this = Self {
+            _drains: KVec::new(),
             _lun_files: KVec::new(),
             _host_files: KVec::new(),
             _fault_files: KVec::new(),
             _remove_files: KVec::new(),
+            _cache_files: KVec::new(),
+            _power_files: KVec::new(),
             _dirs: KVec::new(),
             hosts: KVec::new(),
         };
@@ -626,6 +687,17 @@ impl VirtAdapters {
             this._fault_files.push(file, GFP_KERNEL)?;
             let file = KBox::pin_init(remove_file::create_file(&dir, host.clone()), GFP_KERNEL)?;
             this._remove_files.push(file, GFP_KERNEL)?;
+            let file = KBox::pin_init(
+                dir.read_only_file(c"write_cache", CacheFile(host.clone())),
+                GFP_KERNEL,
+            )?;
+            this._cache_files.push(file, GFP_KERNEL)?;
+            let file = KBox::pin_init(power::create_file(&dir, host.clone()), GFP_KERNEL)?;
+            this._power_files.push(file, GFP_KERNEL)?;
+            if let Some(cache) = host.get().data().cache() {
+                let drain = Periodic::new(cache.period_ms(), CacheDrain(host.clone()))?;
+                this._drains.push(drain, GFP_KERNEL)?;
+            }
             this._dirs.push(dir, GFP_KERNEL)?;
             this.hosts.push(host, GFP_KERNEL)?;
         }

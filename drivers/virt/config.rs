@@ -3,6 +3,7 @@
 //! Configuration of the virtual adapters, from module parameters, checked
 //! at load time: a bad value fails the load with a message naming it.
 
+use super::emulation::wcache;
 use kernel::prelude::*;
 
 /// Validated configuration shared by all virtual adapters.
@@ -28,6 +29,10 @@ pub(crate) struct VirtConfig {
     pub(crate) timeout_ms: u32,
     /// Initial write-back cache state (WCE).
     pub(crate) write_cache: bool,
+    /// Bytes of acknowledged writes a host's volatile cache holds (0: none).
+    pub(crate) cache_bytes: u64,
+    /// Age at which cached writes are destaged in the background, in ms.
+    pub(crate) cache_delay_ms: u32,
     /// Emulated device latency per command, in microseconds.
     pub(crate) delay_us: u32,
     /// Emulate a doorbell: complete posted commands per blk-mq batch.
@@ -69,6 +74,20 @@ impl VirtConfig {
         check("cmd_timeout_ms", self.timeout_ms.into(), 1000, 3_600_000)?;
         check("virt_delay_us", self.delay_us.into(), 0, 10_000_000)?;
         check("virt_hw_queues", self.hw_queues.into(), 0, 64)?;
+        if let Err(rule) = wcache::cache_pages(self.cache_bytes) {
+            pr_err!(
+                "invalid write_back_cache_size={}: must be {}\n",
+                self.cache_bytes,
+                rule
+            );
+            return Err(EINVAL);
+        }
+        check(
+            "write_back_delay_ms",
+            self.cache_delay_ms.into(),
+            wcache::MIN_DELAY_MS.into(),
+            wcache::MAX_DELAY_MS.into(),
+        )?;
         Ok(self)
     }
 }

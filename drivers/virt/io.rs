@@ -17,11 +17,18 @@
 //! attention consumed: a pending one fails the command before any write),
 //! and the retry rewrites whatever part of the data was already stored:
 //! WRITE and WRITE SAME store the same bytes when run again.
+//!
+//! With a write-back cache ([`LunCache`]), a WRITE or WRITE SAME with WCE
+//! on and without FUA stays in the cache (the store saves the pages'
+//! durable content first); SYNCHRONIZE CACHE, a READ with FUA and MODE
+//! SELECT turning WCE off destage the LUN's pages they cover. UNMAP is
+//! durable at once. A retried write is cached again the same way.
 
 use super::{
     adapter::VirtAdapter,
     emulation::{self, Command as Cdb, LunConfig},
     lun::VirtLun,
+    wcache::LunCache,
 };
 use crate::common::stats::CmdKind;
 use crate::proto::sense::{self, Sense, SenseKey};
@@ -86,6 +93,7 @@ pub(crate) fn execute(
     cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     luns: &[u64],
+    wc: &LunCache<'_>,
 ) -> Result<CmdStatus, NoMemory> {
     let cfg = lun.config();
     let mut cdb = [0u8; 32];
@@ -102,7 +110,7 @@ pub(crate) fn execute(
             if lun.stopped() && op.needs_medium() {
                 return Err(Stop::Check(emulation::NOT_READY_SENSE));
             }
-            run(cmd, lun, &cfg, &op, luns)
+            run(cmd, lun, &cfg, &op, luns, wc)
         });
     match result {
         Ok(()) => Ok(CmdStatus::GOOD),
@@ -139,9 +147,14 @@ fn run(
     cfg: &LunConfig,
     op: &Cdb,
     luns: &[u64],
+    wc: &LunCache<'_>,
 ) -> Result<(), Stop> {
     match *op {
-        Cdb::Read { lba, blocks, .. } => {
+        Cdb::Read { lba, blocks, fua } => {
+            // SBC: a newer cached version is written to the medium first.
+            if fua && blocks > 0 {
+                wc.sync(cfg, lba, blocks.into(), false);
+            }
             let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
             let base = byte_pos(cfg, lba);
             cmd.for_each_sg_chunk(SgChunkDir::ToSg, 0, |off, chunk| {
@@ -159,16 +172,19 @@ fn run(
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Read, len as u64);
         }
-        Cdb::Write { lba, blocks, .. } => {
+        Cdb::Write { lba, blocks, fua } => {
             let len = blocks_len(cfg, blocks).min(cmd.transfer_len() as usize);
             let base = byte_pos(cfg, lba);
+            let cached = wc.prepare_write(cfg, fua, base, len as u64);
+            let admit = |page| wc.admit(page);
+            let persist = wc.persist(cached, &admit);
             cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
                 let n = len.saturating_sub(off);
                 if n == 0 {
                     return Ok(());
                 }
                 lun.store
-                    .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp())
+                    .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp(), persist)
                     .map_err(write_failed)
             })?;
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
@@ -190,7 +206,7 @@ fn run(
             unmap,
             ndob,
         } => {
-            write_same(cmd, lun, cfg, lba, blocks, unmap, ndob)?;
+            write_same(cmd, lun, cfg, wc, (lba, blocks), unmap, ndob)?;
             lun.stats.count(CmdKind::Write, 0);
         }
         Cdb::Unmap { param_len, .. } => {
@@ -214,13 +230,21 @@ fn run(
             let got = cmd.copy_from_sg(0, &mut list[..n]);
             let outcome = emulation::parse_mode_select(cfg, ten, &list[..got])?;
             lun.set_mode(outcome.write_cache, outcome.d_sense);
+            if cfg.write_cache && !outcome.write_cache {
+                // From now on every write is durable: so is what is cached.
+                wc.sync(cfg, 0, 0, false);
+            }
             lun.stats.count(CmdKind::Other, 0);
         }
         Cdb::StartStopUnit { start, .. } => {
             lun.set_stopped(!start);
             lun.stats.count(CmdKind::Other, 0);
         }
-        Cdb::TestUnitReady | Cdb::SyncCache { .. } => lun.stats.count(CmdKind::Other, 0),
+        Cdb::SyncCache { lba, blocks, .. } => {
+            wc.sync(cfg, lba, blocks.into(), true);
+            lun.stats.count(CmdKind::Other, 0);
+        }
+        Cdb::TestUnitReady => lun.stats.count(CmdKind::Other, 0),
         Cdb::RequestSense { .. } => {
             // The only deferred condition a LUN holds is its unit attention.
             let pending = lun.take_unit_attention();
@@ -300,8 +324,8 @@ fn write_same(
     cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
     cfg: &LunConfig,
-    lba: u64,
-    blocks: u32,
+    wc: &LunCache<'_>,
+    (lba, blocks): (u64, u32),
     unmap: bool,
     ndob: bool,
 ) -> Result<(), Stop> {
@@ -325,6 +349,10 @@ fn write_same(
             .discard(byte_pos(cfg, lba), blocks_len(cfg, blocks) as u64)
             .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE).into());
     }
+    let base = byte_pos(cfg, lba);
+    let cached = wc.prepare_write(cfg, false, base, blocks_len(cfg, blocks) as u64);
+    let admit = |page| wc.admit(page);
+    let persist = wc.persist(cached, &admit);
     for i in 0..u64::from(blocks) {
         let dst = byte_pos(cfg, lba.saturating_add(i));
         for off in (0..bs).step_by(PIECE) {
@@ -335,7 +363,12 @@ fn write_same(
                 piece[..n].fill(0);
             }
             lun.store
-                .write(dst.saturating_add(off as u64), &piece[..n], io_gfp())
+                .write(
+                    dst.saturating_add(off as u64),
+                    &piece[..n],
+                    io_gfp(),
+                    persist,
+                )
                 .map_err(write_failed)?;
         }
     }

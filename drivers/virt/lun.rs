@@ -18,23 +18,28 @@ use kernel::{
 /// One emulated disk.
 pub(crate) struct VirtLun {
     base: LunConfig,
+    /// Its index in the host (in the write-back cache's log).
+    pub(crate) index: u16,
     write_cache: Atomic<bool>,
     d_sense: Atomic<bool>,
     stopped: Atomic<bool>,
     unit_attention: Atomic<bool>,
+    power_on: Atomic<bool>,
     pub(crate) store: Pin<KBox<SparsePages>>,
     pub(crate) stats: Arc<IoStats>,
 }
 
 impl VirtLun {
-    pub(crate) fn new(base: LunConfig) -> Result<Self> {
+    pub(crate) fn new(base: LunConfig, index: u16) -> Result<Self> {
         let size = base.capacity_blocks * u64::from(base.block_size);
         Ok(Self {
+            index,
             write_cache: Atomic::new(base.write_cache),
             d_sense: Atomic::new(base.d_sense),
             stopped: Atomic::new(false),
             // A new unit reports POWER ON OR RESET once, like a real disk.
             unit_attention: Atomic::new(true),
+            power_on: Atomic::new(false),
             store: KBox::pin_init(SparsePages::new(size), GFP_KERNEL)?,
             stats: Arc::new(IoStats::new(), GFP_KERNEL)?,
             base,
@@ -68,9 +73,18 @@ impl VirtLun {
         self.unit_attention.store(true, Relaxed);
     }
 
-    /// Takes the pending unit attention, if any.
+    /// Raises POWER ON OCCURRED (power back after a cut).
+    pub(crate) fn raise_power_on_ua(&self) {
+        self.power_on.store(true, Relaxed);
+    }
+
+    /// Takes the pending unit attention, if any: POWER ON OCCURRED covers
+    /// a reset's as well.
     pub(crate) fn take_unit_attention(&self) -> Option<Sense> {
-        if self.unit_attention.load(Relaxed) && self.unit_attention.xchg(false, Relaxed) {
+        if self.power_on.load(Relaxed) && self.power_on.xchg(false, Relaxed) {
+            self.unit_attention.store(false, Relaxed);
+            Some(emulation::POWER_ON_UA)
+        } else if self.unit_attention.load(Relaxed) && self.unit_attention.xchg(false, Relaxed) {
             Some(emulation::power_on_reset_ua())
         } else {
             None

@@ -10,7 +10,9 @@ mod config;
 mod faults;
 mod io;
 mod lun;
+mod power;
 mod remove;
+mod wcache;
 
 pub(crate) use adapter::VirtAdapters;
 pub(crate) use config::VirtConfig;

@@ -184,6 +184,12 @@ void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struc
 	INIT_DELAYED_WORK(dwork, fn);
 }
 
+/* copy_highpage() is a static inline (the virtual adapter's pre-images). */
+void orion_helper_copy_highpage(struct page *to, struct page *from)
+{
+	copy_highpage(to, from);
+}
+
 /*
  * Periodic driver work (health checks) may sleep for seconds while it
  * resets a controller: it runs on the unbound long-running workqueue.

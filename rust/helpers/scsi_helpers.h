@@ -68,6 +68,7 @@ u32 orion_helper_crc32c(u32 crc, const void *p, size_t len);
 void orion_helper_flush_bvecs(const struct bio_vec *bv, unsigned long nr, size_t bytes);
 unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg);
 unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
+void orion_helper_copy_highpage(struct page *to, struct page *from);
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *orion_helper_to_delayed_work(struct work_struct *work);

@@ -4,4 +4,4 @@
 
 pub mod sparse_pages;
 
-pub use sparse_pages::SparsePages;
+pub use sparse_pages::{Persist, SparsePages};

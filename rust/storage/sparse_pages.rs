@@ -10,24 +10,87 @@
 //! spread over [`SHARDS`] XArrays by index so that commands on different
 //! pages of one logical unit rarely wait for each other (a single lock per
 //! unit was the top entry of a guest profile under 4k random reads).
+//!
+//! For a volatile write-back cache in front of the store, a page may also
+//! hold a *pre-image*: its durable content, saved by the first cached
+//! write to it ([`Persist::Cached`]) under the same lock as the write, so
+//! that the save and the write are one step for concurrent commands. The
+//! store always holds the newest data; the cache's owner drops a
+//! pre-image when the page is destaged ([`SparsePages::destage`]) and
+//! restores it at a power cut ([`SparsePages::roll_back`]). Each pre-image
+//! carries the owner's sequence number, so that a stale request (the page
+//! was destaged and cached again since) does nothing.
 
-use crate::scsi::SgChunk;
+use crate::{bindings, scsi::SgChunk};
 use kernel::{
     alloc::Flags,
     page::{Page, PAGE_SIZE},
     prelude::*,
+    sync::atomic::{Atomic, Relaxed},
     xarray::{self, XArray},
 };
 
 /// Number of independently locked shards of a store.
 pub const SHARDS: usize = 16;
 
+/// A stored page.
+struct Slot {
+    /// The newest content.
+    page: Page,
+    /// The durable content while a write-back cache holds changes to it.
+    pre: Option<PreImage>,
+}
+
+impl Slot {
+    /// Whether the page holds the pre-image numbered `seq`.
+    fn has_pre_image(&self, seq: u64) -> bool {
+        self.pre.as_ref().is_some_and(|p| p.seq == seq)
+    }
+}
+
+/// The content a power cut brings a page back to.
+struct PreImage {
+    /// The cache's sequence number for it.
+    seq: u64,
+    /// The content; `None` when the page was not stored (it reads as
+    /// zeros and is removed again by the cut).
+    page: Option<Page>,
+}
+
+/// How a write treats the content a power cut would bring back.
+#[derive(Clone, Copy)]
+pub enum Persist<'a> {
+    /// Durable at completion (no cache, WCE off, FUA): a page's pre-image,
+    /// if it has one, gets the new bytes as well.
+    Durable,
+    /// Cached: a page that has no pre-image yet is given one if
+    /// `admit(page index)` returns a sequence number for it. `admit` is
+    /// called with the page's lock held and must not use the store. When
+    /// it returns `None`, or the copy cannot be allocated with the write's
+    /// flags, the write is durable for that page (a cache may write
+    /// through).
+    Cached(&'a dyn Fn(usize) -> Option<u64>),
+}
+
 /// A sparse byte store of a fixed size.
 #[pin_data]
 pub struct SparsePages {
     #[pin]
-    shards: [XArray<KBox<Page>>; SHARDS],
+    shards: [XArray<KBox<Slot>>; SHARDS],
     size: u64,
+    /// Pages holding a pre-image.
+    pre_images: Atomic<u64>,
+    /// Cached writes that went through because a pre-image could not be
+    /// allocated.
+    unsaved: Atomic<u64>,
+}
+
+/// Copies the content of `from` into `to`.
+fn copy_page(to: &Page, from: &Page) {
+    // SAFETY: Both pages are allocated and owned by the caller, so they stay
+    // valid during the call; `to` is a new page nothing else reads, and
+    // `from` is only written under the shard lock the caller holds.
+    unsafe { bindings::orion_helper_copy_highpage(to.as_ptr(), from.as_ptr()) };
 }
 
 /// Splits `[pos, pos + len)` into pieces that do not cross a page boundary:
@@ -54,7 +117,19 @@ impl SparsePages {
         pin_init!(Self {
             shards <- pin_init::pin_init_array_from_fn(|_| XArray::new(xarray::AllocKind::Alloc)),
             size,
+            pre_images: Atomic::new(0),
+            unsaved: Atomic::new(0),
         })
+    }
+
+    /// Pages holding a pre-image (changed in a write-back cache).
+    pub fn pre_images(&self) -> u64 {
+        self.pre_images.load(Relaxed)
+    }
+
+    /// Cached writes to a page that went through for want of memory.
+    pub fn unsaved(&self) -> u64 {
+        self.unsaved.load(Relaxed)
     }
 
     /// Size of the store in bytes.
@@ -63,7 +138,7 @@ impl SparsePages {
     }
 
     /// The shard holding page `index`, and the page's index within it.
-    fn shard(&self, index: usize) -> (&XArray<KBox<Page>>, usize) {
+    fn shard(&self, index: usize) -> (&XArray<KBox<Slot>>, usize) {
         (&self.shards[index % SHARDS], index / SHARDS)
     }
 
@@ -101,7 +176,7 @@ impl SparsePages {
             match guard.get(index) {
                 // SAFETY: `out` is valid for writing `n` bytes; page contents
                 // are only accessed under the lock we hold, so nothing races.
-                Some(page) => unsafe { page.read_raw(out, in_page, n)? },
+                Some(slot) => unsafe { slot.page.read_raw(out, in_page, n)? },
                 // SAFETY: `out` is valid for writing `n` bytes.
                 None => unsafe { core::ptr::write_bytes(out, 0, n) },
             }
@@ -112,9 +187,9 @@ impl SparsePages {
     /// Copies `src` into the store at byte `pos`. Pages that do not exist yet
     /// are allocated with `flags` (atomic flags when the caller cannot sleep);
     /// an allocation failure is `ENOMEM`, a range error `ERANGE`.
-    pub fn write(&self, pos: u64, src: &[u8], flags: Flags) -> Result {
+    pub fn write(&self, pos: u64, src: &[u8], flags: Flags, persist: Persist<'_>) -> Result {
         // SAFETY: `src` is valid for reading `src.len()` bytes.
-        unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags) }
+        unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags, persist) }
     }
 
     /// Copies the first `len` bytes of a command's data chunk (at most its
@@ -125,36 +200,126 @@ impl SparsePages {
         chunk: &mut SgChunk<'_>,
         len: usize,
         flags: Flags,
+        persist: Persist<'_>,
     ) -> Result {
         let len = len.min(chunk.len());
         // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
-        unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags) }
+        unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags, persist) }
     }
 
     /// # Safety
     ///
     /// `src` must be valid for reading `len` bytes.
-    unsafe fn write_raw(&self, pos: u64, src: *const u8, len: usize, flags: Flags) -> Result {
+    unsafe fn write_raw(
+        &self,
+        pos: u64,
+        src: *const u8,
+        len: usize,
+        flags: Flags,
+        persist: Persist<'_>,
+    ) -> Result {
         self.check(pos, len)?;
-        for (index, in_page, at, n) in pieces(pos, len) {
+        for (page_no, in_page, at, n) in pieces(pos, len) {
             // SAFETY: `at + n <= len` (`pieces`), inside `src`.
             let input = unsafe { src.add(at) };
-            let (shard, index) = self.shard(index);
+            let (shard, index) = self.shard(page_no);
             let mut guard = shard.lock();
-            if guard.get(index).is_none() {
-                let page = KBox::new(Page::alloc_page(flags | __GFP_ZERO)?, flags)?;
-                guard.store(index, page, flags).map_err(|_| ENOMEM)?;
+            let new = guard.get(index).is_none();
+            if new {
+                let page = Page::alloc_page(flags | __GFP_ZERO)?;
+                let slot = KBox::new(Slot { page, pre: None }, flags)?;
+                guard.store(index, slot, flags).map_err(|_| ENOMEM)?;
             }
-            let page = guard.get(index).ok_or(ENOMEM)?;
+            let slot = guard.get_mut(index).ok_or(ENOMEM)?;
+            match persist {
+                Persist::Cached(admit) if slot.pre.is_none() => {
+                    // A new page's durable content is zeros: nothing to copy.
+                    let saved = if new {
+                        Some(None)
+                    } else if let Ok(copy) = Page::alloc_page(flags) {
+                        copy_page(&copy, &slot.page);
+                        Some(Some(copy))
+                    } else {
+                        self.unsaved.fetch_add(1, Relaxed);
+                        None
+                    };
+                    if let Some(page) = saved {
+                        if let Some(seq) = admit(page_no) {
+                            slot.pre = Some(PreImage { seq, page });
+                            self.pre_images.fetch_add(1, Relaxed);
+                        }
+                    }
+                }
+                Persist::Durable => {
+                    if let Some(pre) = slot.pre.as_mut() {
+                        if pre.page.is_none() {
+                            // Durable content of a page that was not stored:
+                            // zeros, and now these bytes.
+                            pre.page = Some(Page::alloc_page(flags | __GFP_ZERO)?);
+                        }
+                        if let Some(durable) = pre.page.as_ref() {
+                            // SAFETY: `input` is valid for reading `n` bytes;
+                            // page contents are only accessed under the lock
+                            // we hold, so nothing races.
+                            unsafe { durable.write_raw(input, in_page, n)? };
+                        }
+                    }
+                }
+                Persist::Cached(_) => {}
+            }
             // SAFETY: `input` is valid for reading `n` bytes; page contents
             // are only accessed under the lock we hold, so nothing races.
-            unsafe { page.write_raw(input, in_page, n)? };
+            unsafe { slot.page.write_raw(input, in_page, n)? };
         }
         Ok(())
     }
 
+    /// Drops page `page_no`'s pre-image numbered `seq`: its newest content
+    /// becomes durable. False when it has no pre-image of that number.
+    pub fn destage(&self, page_no: usize, seq: u64) -> bool {
+        let (shard, index) = self.shard(page_no);
+        let mut guard = shard.lock();
+        let Some(slot) = guard.get_mut(index) else {
+            return false;
+        };
+        if !slot.has_pre_image(seq) {
+            return false;
+        }
+        let pre = slot.pre.take();
+        drop(guard);
+        // Freed outside the lock.
+        drop(pre);
+        self.pre_images.fetch_sub(1, Relaxed);
+        true
+    }
+
+    /// Restores page `page_no`'s pre-image numbered `seq` as its content
+    /// (a power cut): the newest content is lost. False when it has no
+    /// pre-image of that number.
+    pub fn roll_back(&self, page_no: usize, seq: u64) -> bool {
+        let (shard, index) = self.shard(page_no);
+        let mut guard = shard.lock();
+        let Some(slot) = guard.get_mut(index) else {
+            return false;
+        };
+        if !slot.has_pre_image(seq) {
+            return false;
+        }
+        // What is replaced is freed outside the lock.
+        let (mut newest, mut removed) = (None, None);
+        match slot.pre.take().and_then(|p| p.page) {
+            Some(durable) => newest = Some(core::mem::replace(&mut slot.page, durable)),
+            None => removed = guard.remove(index),
+        }
+        drop(guard);
+        drop((newest, removed));
+        self.pre_images.fetch_sub(1, Relaxed);
+        true
+    }
+
     /// Forgets `[pos, pos + len)`: whole pages are freed, partial pages are
-    /// zeroed, so later reads return zeros.
+    /// zeroed, so later reads return zeros. It is durable at once: a
+    /// pre-image goes with its page, or is zeroed the same way.
     pub fn discard(&self, pos: u64, len: u64) -> Result {
         let end = pos
             .checked_add(len)
@@ -168,10 +333,18 @@ impl SparsePages {
             let (shard, index) = self.shard(index);
             let mut guard = shard.lock();
             if n == PAGE_SIZE {
-                drop(guard.remove(index));
-            } else if let Some(page) = guard.get(index) {
+                let removed = guard.remove(index);
+                drop(guard);
+                if removed.is_some_and(|s| s.pre.is_some()) {
+                    self.pre_images.fetch_sub(1, Relaxed);
+                }
+            } else if let Some(slot) = guard.get(index) {
                 // SAFETY: Page contents are only accessed under the lock we hold.
-                unsafe { page.fill_zero_raw(in_page, n)? };
+                unsafe { slot.page.fill_zero_raw(in_page, n)? };
+                if let Some(durable) = slot.pre.as_ref().and_then(|p| p.page.as_ref()) {
+                    // SAFETY: As above.
+                    unsafe { durable.fill_zero_raw(in_page, n)? };
+                }
             }
             at += n as u64;
         }

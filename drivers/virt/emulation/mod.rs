@@ -44,7 +44,7 @@ pub use report::{respond_report_luns, respond_report_supported_opcodes};
 pub use respond::respond_data_in;
 pub use status::{
     power_on_reset_ua, respond_request_sense, LUN_NOT_SUPPORTED_SENSE, MODE_PARAMETERS_CHANGED_UA,
-    NOT_READY_SENSE, POWER_ON_RESET_UA, REPORTED_LUNS_CHANGED_UA,
+    NOT_READY_SENSE, POWER_ON_RESET_UA, POWER_ON_UA, REPORTED_LUNS_CHANGED_UA,
 };
 pub use unmap::parse_unmap;
 pub use vpd::respond_vpd;

@@ -8,6 +8,10 @@ use crate::proto::sense::{self, Sense, SenseKey};
 /// once per I_T nexus after the LUN is created or reset.
 pub const POWER_ON_RESET_UA: Sense = Sense::new(SenseKey::UnitAttention, sense::POWER_ON_RESET);
 
+/// UNIT ATTENTION, POWER ON OCCURRED: report once after the adapter's
+/// power comes back (a power cut lost its write-back cache).
+pub const POWER_ON_UA: Sense = Sense::new(SenseKey::UnitAttention, sense::POWER_ON_OCCURRED);
+
 /// UNIT ATTENTION, MODE PARAMETERS CHANGED: for other nexuses after a
 /// MODE SELECT that changed something.
 pub const MODE_PARAMETERS_CHANGED_UA: Sense =

@@ -76,6 +76,7 @@ fn requests_parse() {
         ("device-busy", Action::QueueBusy { device: true }),
         ("short:512", Action::Short(512)),
         ("fail-target-reset", Action::FailEh(EhStep::TargetReset)),
+        ("power-cut", Action::PowerCut),
     ] {
         let Ok(Request::Add(r)) = parse(&format!("add action={a}")) else {
             panic!("{a}")
@@ -366,4 +367,18 @@ fn views_from_cdbs() {
     assert_eq!(CmdView::of(0, 0, &[0x00, 0, 0, 0, 0, 0]).blocks, None);
     assert_eq!(CmdView::of(0, 0, &[0x28, 0, 0]).blocks, None);
     assert_eq!(CmdView::of(0, 0, &[]).opcode, 0);
+}
+
+#[test]
+fn a_power_cut_fires_on_the_nth_write_only() {
+    let mut r = rule("add lun=0:0 op=write nth=3 action=power-cut");
+    let got: Vec<bool> = (0..6u64)
+        .map(|i| {
+            let op = if i == 1 { READ10 } else { WRITE10 };
+            fired(r.check(&io(op, i * 8, 8)))
+        })
+        .collect();
+    // Writes are commands 0, 2, 3, 4, 5: the third is command 3.
+    assert_eq!(got, [false, false, false, true, false, false]);
+    assert!(matches!(r.check(&io(WRITE10, 0, 8)), Verdict::Pass));
 }

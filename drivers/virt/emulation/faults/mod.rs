@@ -36,7 +36,10 @@
 //!   apply, the counters do);
 //! * `pending`: reads of a block of the range fail with MEDIUM ERROR until
 //!   the block is written (a pending sector); at most
-//!   [`MAX_PENDING_BLOCKS`] blocks.
+//!   [`MAX_PENDING_BLOCKS`] blocks;
+//! * `power-cut`: the adapter loses power before the command runs: what
+//!   its write-back cache held is lost and every command fails with
+//!   DID_NO_CONNECT until it is powered on again (its debugfs `power`).
 //!
 //! Everything here is `core`-only and panic-free on any input.
 
@@ -160,6 +163,8 @@ pub enum Action {
     FailEh(EhStep),
     /// Reads of a block not written since fail with MEDIUM ERROR.
     Pending,
+    /// The adapter loses power (and its write-back cache).
+    PowerCut,
 }
 
 /// SCSI status BUSY.

@@ -91,6 +91,7 @@ fn action(s: &str) -> Result<Action, RuleError> {
         "fail-bus-reset" => Action::FailEh(EhStep::BusReset),
         "fail-host-reset" => Action::FailEh(EhStep::HostReset),
         "pending" => Action::Pending,
+        "power-cut" => Action::PowerCut,
         _ => return Err(err(F, "unknown action")),
     })
 }
@@ -241,6 +242,7 @@ impl core::fmt::Display for Action {
             Action::FailEh(EhStep::BusReset) => f.write_str("fail-bus-reset"),
             Action::FailEh(EhStep::HostReset) => f.write_str("fail-host-reset"),
             Action::Pending => f.write_str("pending"),
+            Action::PowerCut => f.write_str("power-cut"),
         }
     }
 }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A virtual host's power and its debugfs `power` file.
+//!
+//! A cut loses what the host's write-back cache held, as a disk losing
+//! power does, and leaves the host off: every command fails with
+//! DID_NO_CONNECT, like a device gone from its link, so nothing written
+//! after the cut reaches the disks (a crash-consistency test unmounts
+//! with errors, powers on and mounts again). Power back on, every LUN
+//! reports POWER ON OCCURRED once. Mode state (WCE, D_SENSE) and what was
+//! durable stay. The file reads `on` or `off` and takes `off` (the cut),
+//! `on` and `cycle` (a cut and power back at once).
+
+use super::adapter::{VirtAdapter, VirtHost};
+use super::emulation::wcache::PAGE_BYTES;
+use crate::scsi::{Host, HostRef};
+use core::fmt;
+use kernel::{debugfs, prelude::*, sync::Arc, uaccess::UserSliceReader};
+
+/// Cuts the power of `shost` (a fault rule or the `power` file, `why`).
+pub(crate) fn cut(shost: &HostRef<VirtAdapter>, why: &str) {
+    let host: &VirtHost = shost.data();
+    // Commands already past the check run on; later ones fail.
+    let was_on = host.set_powered(false);
+    let lost = host.cache().map_or(0, |c| c.cut(host.luns()));
+    pr_info!(
+        "orion_virt host{}: power cut ({}){}: {} page(s) of the write-back cache lost ({} bytes)\n",
+        shost.host_no(),
+        why,
+        if was_on { "" } else { ", it was off" },
+        lost,
+        lost.saturating_mul(PAGE_BYTES)
+    );
+}
+
+/// Powers `shost` on: each LUN reports POWER ON OCCURRED once.
+pub(crate) fn on(shost: &HostRef<VirtAdapter>) {
+    let host: &VirtHost = shost.data();
+    if host.powered() {
+        return;
+    }
+    // Before the first command gets through.
+    for lun in host.luns() {
+        lun.raise_power_on_ua();
+    }
+    host.set_powered(true);
+    pr_info!("orion_virt host{}: power on\n", shost.host_no());
+}
+
+/// The debugfs `power` file of a host.
+pub(crate) struct PowerFile(Arc<Host<VirtAdapter>>);
+
+fn show(file: &PowerFile, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let on = file.0.get().data().powered();
+    writeln!(f, "{}", if on { "on" } else { "off" })
+}
+
+/// Takes `off`, `on` or `cycle` (with or without a newline).
+fn store(file: &PowerFile, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    let len = reader.len();
+    let shost = file.0.get();
+    let word = match buf.get_mut(..len) {
+        Some(slice) => {
+            reader.read_slice(slice)?;
+            slice.trim_ascii()
+        }
+        None => &[],
+    };
+    match word {
+        b"off" => cut(shost, "debugfs"),
+        b"on" => on(shost),
+        b"cycle" => {
+            cut(shost, "debugfs");
+            on(shost);
+        }
+        _ => {
+            pr_warn!(
+                "orion_virt host{}: power: write off, on or cycle\n",
+                shost.host_no()
+            );
+            return Err(EINVAL);
+        }
+    }
+    Ok(())
+}
+
+/// Creates the `power` file of `host` in `dir`.
+pub(crate) fn create_file<'a>(
+    dir: &'a debugfs::Dir,
+    host: Arc<Host<VirtAdapter>>,
+) -> impl PinInit<debugfs::File<PowerFile>> + 'a {
+    dir.read_write_callback_file(c"power", PowerFile(host), &show, &store)
+}
