@@ -36,6 +36,9 @@ use kernel::{
 pub(crate) struct WriteCache {
     #[pin]
     log: SpinLock<DirtyLog<KVVec<Entry>>>,
+    /// Whether the log had room for a largest write when last unlocked:
+    /// writes skip the lock to make room while it has.
+    roomy: Atomic<bool>,
     /// Age at which pages are destaged in the background.
     delay_ms: u32,
     clock: Clock,
@@ -60,9 +63,15 @@ impl LogAccess for WriteCache {
     type Slots = KVVec<Entry>;
 
     fn with<R>(&self, f: impl FnOnce(&mut DirtyLog<KVVec<Entry>>) -> R) -> R {
-        f(&mut self.log.lock())
+        let mut log = self.log.lock();
+        let r = f(&mut log);
+        self.roomy.store(log.has_room(MAX_WRITE_PAGES), Relaxed);
+        r
     }
 }
+
+/// Pages a largest write touches (1 MiB, not page-aligned).
+const MAX_WRITE_PAGES: usize = 257;
 
 /// The LUN stores of a host, for the log's algorithms.
 struct Stores<'a>(&'a [VirtLun]);
@@ -93,6 +102,7 @@ impl WriteCache {
         KBox::pin_init(
             pin_init!(Self {
                 log <- new_spinlock!(DirtyLog::new(slots, pages)),
+                roomy: Atomic::new(true),
                 delay_ms,
                 clock: Clock::new(),
                 admitted: Atomic::new(0),
@@ -204,9 +214,12 @@ impl<'a> LunCache<'a> {
         if !wcache::cached(true, cfg.write_cache, fua) {
             return false;
         }
-        let pages = usize::try_from(wcache::pages_touched(pos, len)).unwrap_or(usize::MAX);
-        let n = wcache::make_room(cache, &Stores(self.luns), pages);
-        cache.destaged_room.fetch_add(n, Relaxed);
+        // A stale "roomy" only lets a page through when the log is full.
+        if !cache.roomy.load(Relaxed) {
+            let pages = usize::try_from(wcache::pages_touched(pos, len)).unwrap_or(usize::MAX);
+            let n = wcache::make_room(cache, &Stores(self.luns), pages);
+            cache.destaged_room.fetch_add(n, Relaxed);
+        }
         true
     }
 
