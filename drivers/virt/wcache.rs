@@ -148,8 +148,9 @@ impl WriteCache {
     /// The debugfs `write_cache` file's text.
     fn show(&self, luns: &[VirtLun], f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (budget, live, len) = self.with(|l| (l.budget(), l.live(), l.len()));
-        let dirty: u64 = luns.iter().map(|l| l.store.pre_images()).sum();
-        let unsaved: u64 = luns.iter().map(|l| l.store.unsaved()).sum();
+        let total = |f: fn(&VirtLun) -> u64| luns.iter().fold(0u64, |t, l| t.saturating_add(f(l)));
+        let dirty = total(|l| l.store.pre_images());
+        let unsaved = total(|l| l.store.unsaved());
         let page = wcache::PAGE_BYTES;
         writeln!(f, "size_bytes {}", (budget as u64).saturating_mul(page))?;
         writeln!(f, "delay_ms {}", self.delay_ms)?;
