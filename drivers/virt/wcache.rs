@@ -208,6 +208,9 @@ impl<'a> LunCache<'a> {
 
     /// Before a write of `len` bytes at byte `pos`: whether it may stay in
     /// the cache (WCE on, not FUA) and, if so, room for its pages.
+    // Not inlined, here and in `sync`: the batch of log entries stays off
+    // the frame of the READ/WRITE path.
+    #[inline(never)]
     pub(crate) fn prepare_write(&self, cfg: &LunConfig, fua: bool, pos: u64, len: u64) -> bool {
         let Some(cache) = self.cache else {
             return false;
@@ -254,6 +257,7 @@ impl<'a> LunCache<'a> {
     /// block), page-granular: SYNCHRONIZE CACHE (with or without IMMED or
     /// SYNC_NV: there is no non-volatile cache, and the work is done
     /// before the command completes), a FUA read, WCE turned off.
+    #[inline(never)]
     pub(crate) fn sync(&self, cfg: &LunConfig, lba: u64, blocks: u64, flush: bool) {
         let Some(cache) = self.cache else {
             return;
