@@ -7,13 +7,13 @@
 # flushed by fsync, unflushed before and after the syncs, flushed by a
 # SYNCHRONIZE CACHE of their range only, written with FUA, written
 # unflushed and then read with FUA (which SBC makes write the cached blocks
-# first), written unflushed and then discarded; and 64 pages written
+# first), written unflushed and then discarded; and 16 pages written
 # unflushed whose first sector is then rewritten with FUA. A power cycle
 # then loses exactly the unflushed data: every flushed sector reads back,
 # every unflushed one holds the baseline (all of them: the parameters leave
 # the cache no other way out), the FUA sectors of the mixed pages keep
 # their data while the rest of those pages is lost, the discarded region
-# reads zeros, and the cut reports the 576 pages it lost. The LUN reports
+# reads zeros, and the cut reports the 528 pages it lost. The LUN reports
 # POWER ON OCCURRED to the next command.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -58,10 +58,10 @@ prepare() {
 	sg_sync --lba=$R --count=2048 "$sg" || { echo "sg_sync of the range failed"; return 1; }
 	python3 "$sectors" data 2 $P 2048 > /tmp/wc-p.bin || return 1
 	fua_write /tmp/wc-p.bin $P 2048 || { echo "FUA write failed"; return 1; }
-	python3 "$sectors" write "$d" 2 $M 512 || return 1
-	python3 "$sectors" data 3 $M 512 > /tmp/wc-m.bin || return 1
+	python3 "$sectors" write "$d" 2 $M 128 || return 1
+	python3 "$sectors" data 3 $M 128 > /tmp/wc-m.bin || return 1
 	local s
-	for ((s = M; s < M + 512; s += 8)); do
+	for ((s = M; s < M + 128; s += 8)); do
 		fua_write /tmp/wc-m.bin $s 1 $((s - M)) || { echo "FUA write of sector $s failed"; return 1; }
 	done
 	python3 "$sectors" write "$d" 2 $FR 512 || return 1
@@ -88,7 +88,7 @@ check "after the power cycle the LUN reports POWER ON OCCURRED once" ua
 
 survived() {
 	local specs=("$F:2048:2" "$R:2048:2" "$P:2048:2" "$FR:512:2" "$D:2048:0") s
-	for ((s = M; s < M + 512; s += 8)); do specs+=("$s:1:3"); done
+	for ((s = M; s < M + 128; s += 8)); do specs+=("$s:1:3"); done
 	python3 "$sectors" check "$d" 1 "${specs[@]}"
 }
 check "flushed sectors read back; unflushed ones hold the baseline; FUA sectors of dirty pages kept, the rest lost; discarded ones zeros" \
@@ -97,13 +97,13 @@ lost() {
 	local u0 u1 m
 	u0=$(python3 "$sectors" count "$d" $U0 2048 1)
 	u1=$(python3 "$sectors" count "$d" $U1 2048 1)
-	m=$(python3 "$sectors" count "$d" $M 512 1)
-	echo "note: unflushed sectors lost: $u0 of 2048 before the syncs, $u1 of 2048 after them, $m of 448 in the FUA pages"
+	m=$(python3 "$sectors" count "$d" $M 128 1)
+	echo "note: unflushed sectors lost: $u0 of 2048 before the syncs, $u1 of 2048 after them, $m of 112 in the FUA pages"
 	echo "note: the cut lost $(cache_field last_cut_lost_pages) pages ($(cache_field last_cut_lost_bytes) bytes)"
-	[ "$u0" = 2048 ] && [ "$u1" = 2048 ] && [ "$m" = 448 ] &&
-		[ "$(cache_field last_cut_lost_pages)" = 576 ] && [ "$(cache_field dirty_pages)" = 0 ]
+	[ "$u0" = 2048 ] && [ "$u1" = 2048 ] && [ "$m" = 112 ] &&
+		[ "$(cache_field last_cut_lost_pages)" = 528 ] && [ "$(cache_field dirty_pages)" = 0 ]
 }
-check "the cut lost the unflushed data, 576 pages, and left the cache empty" lost
+check "the cut lost the unflushed data, 528 pages, and left the cache empty" lost
 again() {
 	python3 "$sectors" write "$d" 4 $U0 2048 fsync &&
 		python3 "$sectors" write "$d" 5 $U1 2048 &&
