@@ -15,6 +15,9 @@ release_sym53c8xx
 # iscsi_tcp would register the same transport name.
 mkdir -p "${ISCSI_TCP_BLACKLIST%/*}"
 echo "blacklist iscsi_tcp" > "$ISCSI_TCP_BLACKLIST"
+# The kernel log shown at the end starts here: megaraid_sas's messages
+# from boot (before orion takes the controller) are not orion's.
+dmesg_mark "main job: insmod orion_scsi"
 insmod "$ORION_TOP/orion_scsi.ko" iscsi=1
 udevadm settle 2>/dev/null || sleep 1
 iqn=$ISCSI_IQN_PREFIX:main
@@ -57,7 +60,7 @@ echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 		echo "${t##*/}: offset $(cat "$t/offset"), width $(cat "$t/width" 2>/dev/null || echo 0) (asynchronous narrow: QEMU does not answer SDTR)"
 	done
 done
-echo "== kernel log"; dmesg | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]|session[0-9]|connection[0-9]' | grep -vi 'command line\|virtme' || true
+echo "== kernel log from orion_scsi's load on"; dmesg_since_mark | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]|session[0-9]|connection[0-9]' | grep -vi 'command line\|virtme' || true
 echo "== iSCSI logout"
 iscsi_logout_all
 iscsid_stop

@@ -13,7 +13,7 @@ set -euo pipefail
 mkdir -p "$ORION_CACHE"/{pkgs,src,bin}
 
 BUILD_PKGS="build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
-	clang-19 libclang-19-dev llvm-19 lld-19 python3-venv zstd xz-utils shellcheck"
+	clang-19 libclang-19-dev llvm-19 lld-19 python3-venv zstd xz-utils shellcheck dkms"
 GUEST_PKGS="udev busybox-static sg3-utils sdparm lsscsi fio e2fsprogs util-linux
 	open-iscsi tgt"
 STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $KERNEL_SRC_PKG_VERSION \

@@ -4,6 +4,7 @@
 #   host          cargo test of the pure-logic (no_std) code and of the
 #                 userspace tools (tools/*) on the host
 #   compile_fail  misuses of the SCSI abstractions must not compile
+#   dkms          dkms add/build/install against the reference kernel tree
 #   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
 # Prints per-test results and ends with "N passed, N failed, N skipped".
 # ORION_FLAVOUR=debug (make check FLAVOUR=debug) runs the VM groups on the
@@ -15,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mapfile -t all_groups < <(cd "$top/tests/selftests" && for d in */; do
 	[ -f "$d/vm.conf" ] && echo "${d%/}"; done | sort)
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(host compile_fail "${all_groups[@]}")
+[ ${#groups[@]} -gt 0 ] || groups=(host compile_fail dkms "${all_groups[@]}")
 
 pass=0 fail=0 skip=0
 logdir=${ORION_TEST_LOGS:-$top/out/test-logs}
@@ -62,6 +63,15 @@ run_compile_fail() {
 	[ $((p + f)) -gt 0 ] || { tail -20 "$out"; result fail "compile_fail: no case ran"; }
 }
 
+run_dkms() {
+	local out=$logdir/dkms.log p f
+	bash "$top/tests/dkms/run.sh" > "$out" 2>&1
+	grep -E '^(not )?ok |^  # ' "$out"
+	p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+	pass=$((pass + p)); fail=$((fail + f))
+	[ $((p + f)) -gt 0 ] || { tail -20 "$out"; result fail "dkms: no check ran"; }
+}
+
 run_vm_group() {
 	local g=$1 conf=$top/tests/selftests/$1/vm.conf out=$logdir/$1.ktap
 	local vm_args=() line
@@ -100,7 +110,7 @@ run_vm_group() {
 # reference kernel, or with ORION_FLAVOUR=debug the KASAN/lockdep one.
 flavour=${ORION_FLAVOUR:-ref}
 for g in "${groups[@]}"; do
-	case $g in host|compile_fail) continue;; esac
+	case $g in host|compile_fail|dkms) continue;; esac
 	kdir=
 	[ "$flavour" = ref ] || kdir=$(bash "$top/scripts/build-kernel.sh" "$flavour" 2> "$logdir/build.log") || {
 		tail -30 "$logdir/build.log"; result fail "build the $flavour kernel"; break; }
@@ -122,6 +132,7 @@ for g in "${groups[@]}"; do
 	case $g in
 	host) run_host;;
 	compile_fail) run_compile_fail;;
+	dkms) run_dkms;;
 	*) run_vm_group "$g";;
 	esac
 done
