@@ -28,6 +28,34 @@ check() {
 	return 0
 }
 
+# ref_kernel_only "why": after ktap_print_header, skips the whole program
+# on the debug kernel (CI's debug run has a time budget), saying why.
+ref_kernel_only() {
+	[ "${ORION_FLAVOUR:-ref}" = debug ] || return 0
+	ktap_skip_all "reference kernel only ($1)"
+	exit "$KSFT_SKIP"
+}
+# kmemleak_check "description" [PATTERN]: scans twice (an object is
+# reported only when two scans find it unreferenced), then one KTAP result:
+# no unreferenced object, or with PATTERN none whose report matches it
+# (e.g. a module's frames in the backtrace). The reports are cleared after,
+# so a later check sees only what leaked since. The VM needs kmemleak=on.
+kmemleak_check() {
+	local desc=$1 f=/sys/kernel/debug/kmemleak
+	if [ ! -w $f ]; then
+		ktap_test_fail "$desc (kmemleak is not available: expected kmemleak=on)"
+		return 0
+	fi
+	echo scan > $f; sleep 6; echo scan > $f
+	check "$desc" kmemleak_none "${2:-.}"
+	echo clear > $f
+}
+# kmemleak_none PATTERN: fails, printing them, when reports of
+# unreferenced objects match PATTERN.
+kmemleak_none() {
+	! grep -A24 unreferenced /sys/kernel/debug/kmemleak | grep -B24 -e "$1"
+}
+
 # The kernel log from a mark: dmesg_mark writes a unique line into the log
 # (it does not clear it, so a splat stays visible to the dmesg_clean of an
 # earlier mark and to the VM-wide check); dmesg_since_mark prints what came

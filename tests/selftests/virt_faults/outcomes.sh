@@ -13,13 +13,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-if [ "${ORION_FLAVOUR:-ref}" = debug ]; then
-	# CI's debug-kernel run has a time budget; the driver paths this
-	# reaches (sense faults, pending sectors, the abort of a parked
-	# command) run there in rules.sh.
-	ktap_skip_all "reference kernel only (CI budget; rules.sh covers these driver paths on the debug kernel)"
-	exit "$KSFT_SKIP"
-fi
+# The driver paths this reaches (sense faults, pending sectors, the abort
+# of a parked command) run on the debug kernel in rules.sh.
+ref_kernel_only "CI budget; rules.sh covers these driver paths on the debug kernel"
 ktap_set_plan 5
 dmesg_mark
 
