@@ -97,26 +97,28 @@ check "not TOML: refused at line 3, nothing changed" refused /tmp/nottoml.toml "
 cat > /tmp/apply.toml <<'TOML'
 [scsi]
 target_queue_depth = 16
-read_ahead_size = "2MB"
+read_ahead_size = "3MB"
 io_scheduler = "none"
 error_timeout = 45000
 host_adapter_max_luns = 2
 TOML
 # The expected changes: queue_depth 16 on the six orion devices,
-# read_ahead_kb 2048 and scheduler none on their disks, eh_deadline 45 on
+# read_ahead_kb 3072 and scheduler none on their disks, eh_deadline 45 on
 # both hosts, and the two files; nothing else.
 apply_exact() {
 	local before after changed want out
 	before=$(state)
-	out=$("$ORIONCTL" -o json config apply /tmp/apply.toml) || { echo "$out"; return 1; }
+	out=$("$ORIONCTL" -o json config apply /tmp/apply.toml 2>/tmp/apply.err) ||
+		{ echo "exit $?: $out"; cat /tmp/apply.err; return 1; }
 	after=$(state)
 	changed=$(diff <(echo "$before") <(echo "$after") | sed -n 's/^> //p' |
 		sed -E 's|^/sys/class/scsi_device/[^/]+/device/|dev/|; s|^/sys/block/[^/]+/queue/|queue/|; s|^/sys/class/scsi_host/host[0-9]+/|host/|; s| [0-9a-f]{32}  -$| written|' |
 		sort | uniq -c | sed 's/^ *//')
 	want=$(printf '%s\n' "1 /etc/modprobe.d/orion_scsi.conf written" "1 /etc/udev/rules.d/90-orion-scsi.rules written" \
-		"6 dev/queue_depth 16" "2 host/eh_deadline 45" "6 queue/read_ahead_kb 2048" "6 queue/scheduler [none]")
+		"6 dev/queue_depth 16" "2 host/eh_deadline 45" "6 queue/read_ahead_kb 3072" "6 queue/scheduler [none]")
 	[ "$changed" = "$want" ] || { echo "changed:"; echo "$changed"; echo "expected:"; echo "$want"; return 1; }
-	grep -qx "options orion_scsi virt_luns=2" /etc/modprobe.d/orion_scsi.conf || return 1
+	grep -qx "options orion_scsi virt_luns=2" /etc/modprobe.d/orion_scsi.conf ||
+		{ echo "modprobe file:"; cat /etc/modprobe.d/orion_scsi.conf; return 1; }
 	# virt_luns means nothing for the MegaRAID host: reported, not dropped.
 	echo "$out" | py "[s['object'] for s in d['plan']['not_applied'] if s['key'] == 'host_adapter_max_luns'] == ['host$mh (megasas)']"
 }
@@ -132,7 +134,7 @@ udev_later() {
 	wait_until 20 bash -c "[ \"\$(cat $q/queue_depth)\" = 16 ]" || { echo "queue_depth $(cat "$q/queue_depth")"; return 1; }
 	dev=$(dev_of "$a")
 	if ! wait_until 20 grep -q '\[none\]' "/sys/block/${dev#/dev/}/queue/scheduler" ||
-		! [ "$(cat "/sys/block/${dev#/dev/}/queue/read_ahead_kb")" = 2048 ]; then
+		! [ "$(cat "/sys/block/${dev#/dev/}/queue/read_ahead_kb")" = 3072 ]; then
 		echo "$dev: scheduler $(cat "/sys/block/${dev#/dev/}/queue/scheduler"), read_ahead_kb $(cat "/sys/block/${dev#/dev/}/queue/read_ahead_kb")"
 		return 1
 	fi

@@ -46,7 +46,11 @@ impl Hctl {
 
 impl fmt::Display for Hctl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}:{}", self.host, self.channel, self.target, self.lun)
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            self.host, self.channel, self.target, self.lun
+        )
     }
 }
 
@@ -124,8 +128,7 @@ pub fn parse(s: &str) -> Result<Spec> {
     if name.is_empty() || name.contains('/') || s.contains(':') {
         return Err(bad());
     }
-    if name.starts_with("sg") && name[2..].bytes().all(|b| b.is_ascii_digit()) && name.len() > 2
-    {
+    if name.starts_with("sg") && name[2..].bytes().all(|b| b.is_ascii_digit()) && name.len() > 2 {
         return Ok(Spec::Sg(name.to_string()));
     }
     if name.starts_with("sd") || name.starts_with("sr") || name.starts_with("st") {
@@ -232,7 +235,17 @@ mod tests {
 
     #[test]
     fn refuses_garbage() {
-        for s in ["", "1:2", "1:2:3:4:5", "a:b:c:d", "/dev/", "/dev/x/y", "hostx", "nvme0n1", "-1"] {
+        for s in [
+            "",
+            "1:2",
+            "1:2:3:4:5",
+            "a:b:c:d",
+            "/dev/",
+            "/dev/x/y",
+            "hostx",
+            "nvme0n1",
+            "-1",
+        ] {
             assert!(parse(s).is_err(), "{s:?} parsed");
         }
         // Host numbers are 32-bit; LUNs 64-bit.

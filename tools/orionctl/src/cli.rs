@@ -17,14 +17,25 @@ use std::path::PathBuf;
 /// 3 no such host/target/device, 4 permission denied, 5 invalid
 /// configuration (nothing applied), 6 timed out.
 #[derive(Parser, Debug)]
-#[command(name = "orionctl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "orionctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Output format: human tables or JSON (stable schema, see orionctl(1)).
     #[arg(short, long, value_enum, default_value_t = Format::Table, global = true)]
     pub output: Format,
     /// Work on the system under DIR instead of / (sysfs, debugfs, /dev and
     /// /etc there; for tests and for preparing images).
-    #[arg(long, value_name = "DIR", env = "ORIONCTL_ROOT", default_value = "/", global = true)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ORIONCTL_ROOT",
+        default_value = "/",
+        global = true
+    )]
     pub root: PathBuf,
     /// The command.
     #[command(subcommand)]

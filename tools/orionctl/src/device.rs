@@ -37,7 +37,10 @@ pub fn run(sys: &Sys, fmt: Format, cmd: &DeviceCmd) -> Result<()> {
             if fmt == Format::Json {
                 output::print_json("device remove", json!({ "removed": [a.to_string()] }), true);
             } else {
-                println!("{a}: removed (orionctl host scan {} finds it again)", a.host);
+                println!(
+                    "{a}: removed (orionctl host scan {} finds it again)",
+                    a.host
+                );
             }
             Ok(())
         }
@@ -57,7 +60,10 @@ pub fn run_target(sys: &Sys, fmt: Format, cmd: &TargetCmd) -> Result<()> {
             let total = Stats::sum(&stats);
             let devices: Vec<_> = luns.iter().map(|d| device_info(sys, d)).collect();
             if fmt == Format::Json {
-                let p = total.as_ref().and_then(|s| s.latency_histogram.as_deref()).map(stats::percentiles);
+                let p = total
+                    .as_ref()
+                    .and_then(|s| s.latency_histogram.as_deref())
+                    .map(stats::percentiles);
                 output::print_json(
                     "target info",
                     json!({ "target": t.to_string(), "devices": devices, "stats": total, "latency_percentiles": p }),
@@ -66,7 +72,16 @@ pub fn run_target(sys: &Sys, fmt: Format, cmd: &TargetCmd) -> Result<()> {
                 return Ok(());
             }
             println!("target {t}: {} LUN(s)", luns.len());
-            let mut tb = output::table(&["  ADDRESS", "TYPE", "VENDOR", "MODEL", "SIZE", "BLOCK", "QD", "STATE"]);
+            let mut tb = output::table(&[
+                "  ADDRESS",
+                "TYPE",
+                "VENDOR",
+                "MODEL",
+                "SIZE",
+                "BLOCK",
+                "QD",
+                "STATE",
+            ]);
             for d in &devices {
                 tb.add_row(vec![
                     format!("  {}", d.address),
@@ -93,7 +108,11 @@ pub fn run_target(sys: &Sys, fmt: Format, cmd: &TargetCmd) -> Result<()> {
             let via = topology::target_luns(sys, &t)
                 .into_iter()
                 .find(|d| ops::node_of(sys, d).is_ok())
-                .ok_or_else(|| crate::error::Error::Failed(format!("target {t} has no device node to send the reset through")))?;
+                .ok_or_else(|| {
+                    crate::error::Error::Failed(format!(
+                        "target {t} has no device node to send the reset through"
+                    ))
+                })?;
             let r = ops::do_reset(sys, &via, Kind::Target, t.to_string(), *no_escalate)?;
             if fmt == Format::Json {
                 output::print_json("target reset", &r, true);
@@ -110,7 +129,11 @@ pub fn run_target(sys: &Sys, fmt: Format, cmd: &TargetCmd) -> Result<()> {
             }
             let names: Vec<String> = luns.iter().map(Hctl::to_string).collect();
             if fmt == Format::Json {
-                output::print_json("target remove", json!({ "target": t.to_string(), "removed": names }), true);
+                output::print_json(
+                    "target remove",
+                    json!({ "target": t.to_string(), "removed": names }),
+                    true,
+                );
             } else {
                 println!("target {t}: removed {}", names.join(", "));
             }
@@ -121,10 +144,19 @@ pub fn run_target(sys: &Sys, fmt: Format, cmd: &TargetCmd) -> Result<()> {
 
 /// One line of I/O figures.
 pub fn print_stats_line(label: &str, s: &Stats) {
-    let lat = s.latency_histogram.as_deref().map(stats::percentiles).map(|p| {
-        let f = |p: Option<stats::Percentile>| p.map_or("-".into(), |p| p.human());
-        format!("; latency p50 {}, p99 {}, p99.9 {}", f(p.p50), f(p.p99), f(p.p999))
-    });
+    let lat = s
+        .latency_histogram
+        .as_deref()
+        .map(stats::percentiles)
+        .map(|p| {
+            let f = |p: Option<stats::Percentile>| p.map_or("-".into(), |p| p.human());
+            format!(
+                "; latency p50 {}, p99 {}, p99.9 {}",
+                f(p.p50),
+                f(p.p99),
+                f(p.p999)
+            )
+        });
     println!(
         "{label}: {} reads ({}), {} writes ({}), {} check conditions, {} outstanding (peak {}){}",
         s.reads,
@@ -150,7 +182,13 @@ fn info(sys: &Sys, fmt: Format, a: &Hctl) -> Result<()> {
         output::print_json("device info", v, true);
         return Ok(());
     }
-    println!("{}: {} {} {}", d.address, d.kind, d.vendor.as_deref().unwrap_or(""), d.model.as_deref().unwrap_or(""));
+    println!(
+        "{}: {} {} {}",
+        d.address,
+        d.kind,
+        d.vendor.as_deref().unwrap_or(""),
+        d.model.as_deref().unwrap_or("")
+    );
     let mut kv = output::table(&[]);
     let mut row = |k: &str, v: String| {
         kv.add_row(vec![format!("  {k}"), v]);
@@ -168,7 +206,14 @@ fn info(sys: &Sys, fmt: Format, a: &Hctl) -> Result<()> {
         },
     );
     row("queue_depth", cell(&d.queue_depth));
-    row("timeout", format!("{} s, error handling {} s", cell(&d.timeout_s), cell(&d.eh_timeout_s)));
+    row(
+        "timeout",
+        format!(
+            "{} s, error handling {} s",
+            cell(&d.timeout_s),
+            cell(&d.eh_timeout_s)
+        ),
+    );
     row("cache_type", cell(&d.cache_type));
     row("scheduler", cell(&d.scheduler));
     row("read_ahead_kb", cell(&d.read_ahead_kb));

@@ -24,7 +24,8 @@ fn write(path: &Path, data: &[u8]) -> Result<()> {
 pub fn generate(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, &e))?;
     let cmd = Cli::command();
-    clap_mangen::generate_to(cmd.clone(), dir).map_err(|e| Error::io("write man pages in", dir, &e))?;
+    clap_mangen::generate_to(cmd.clone(), dir)
+        .map_err(|e| Error::io("write man pages in", dir, &e))?;
     for (shell, name) in [
         (Shell::Bash, "orionctl.bash"),
         (Shell::Zsh, "_orionctl"),

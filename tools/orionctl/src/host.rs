@@ -156,7 +156,10 @@ fn print_host(sys: &Sys, hi: &HostInfo) {
     }
     row("state", cell(&hi.state));
     if let Some(p) = &hi.pci {
-        row("pci", format!("{p} [{}]", hi.pci_id.as_deref().unwrap_or("?")));
+        row(
+            "pci",
+            format!("{p} [{}]", hi.pci_id.as_deref().unwrap_or("?")),
+        );
     }
     row("interrupts", cell(&hi.interrupt_mode));
     row(
@@ -199,7 +202,10 @@ fn print_host(sys: &Sys, hi: &HostInfo) {
             if let Some(h) = &s.latency_histogram {
                 let p = stats::percentiles(h);
                 let f = |p: Option<stats::Percentile>| p.map_or("-".into(), |p| p.human());
-                row("latency", format!("p50 {}, p99 {}, p99.9 {}", f(p.p50), f(p.p99), f(p.p999)));
+                row(
+                    "latency",
+                    format!("p50 {}, p99 {}, p99.9 {}", f(p.p50), f(p.p99), f(p.p999)),
+                );
             }
         }
     }
@@ -208,7 +214,17 @@ fn print_host(sys: &Sys, hi: &HostInfo) {
     let total: u64 = hi.devices.iter().filter_map(|d| d.size_bytes).sum();
     println!("  devices: {n} ({} in all)", human_bytes(total));
     if n > 0 {
-        let mut t = output::table(&["  ADDRESS", "TYPE", "VENDOR", "MODEL", "SIZE", "BLOCK", "SG", "QD", "STATE"]);
+        let mut t = output::table(&[
+            "  ADDRESS",
+            "TYPE",
+            "VENDOR",
+            "MODEL",
+            "SIZE",
+            "BLOCK",
+            "SG",
+            "QD",
+            "STATE",
+        ]);
         for d in &hi.devices {
             t.add_row(vec![
                 format!("  {}", d.address),

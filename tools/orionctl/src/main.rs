@@ -74,6 +74,11 @@ fn run(cli: &Cli) -> error::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Like other command-line tools: end quietly when the reader of the
+    // output goes away (`orionctl ... | head`), instead of panicking on
+    // EPIPE.
+    // SAFETY: sets the disposition of SIGPIPE before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,11 @@ pub fn node_of(sys: &Sys, a: &Hctl) -> Result<PathBuf> {
     sys.sg_of(a)
         .or_else(|| sys.block_of(a))
         .map(|n| sys.dev_node(&n))
-        .ok_or_else(|| Error::Failed(format!("{a} has neither an sg nor a block device node to send the reset through")))
+        .ok_or_else(|| {
+            Error::Failed(format!(
+                "{a} has neither an sg nor a block device node to send the reset through"
+            ))
+        })
 }
 
 /// orion's numeric host counters (`orion_resets`, ...), by name.
@@ -72,11 +76,26 @@ pub struct ResetResult {
 }
 
 /// Resets through device `via`'s node and reports orion's counters.
-pub fn do_reset(sys: &Sys, via: &Hctl, kind: Kind, object: String, no_escalate: bool) -> Result<ResetResult> {
+pub fn do_reset(
+    sys: &Sys,
+    via: &Hctl,
+    kind: Kind,
+    object: String,
+    no_escalate: bool,
+) -> Result<ResetResult> {
     let node = node_of(sys, via)?;
-    let before = host_counters(sys, via.host);
+    // The host's counters, and the LUN's reset count where the driver
+    // keeps one (debugfs `resets`).
+    let counters = || {
+        let mut m = host_counters(sys, via.host);
+        if let Some(n) = crate::topology::lun_stats(sys, via).and_then(|s| s.0.resets) {
+            m.insert(format!("lun {via} resets"), n);
+        }
+        m
+    };
+    let before = counters();
     reset::reset(&node, kind, no_escalate)?;
-    let after = host_counters(sys, via.host);
+    let after = counters();
     Ok(ResetResult {
         kind: kind.name(),
         object,

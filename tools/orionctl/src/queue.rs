@@ -26,8 +26,12 @@ const TIMEOUT_DEFAULT: u64 = 30;
 pub fn run(sys: &Sys, fmt: Format, cmd: &QueueCmd) -> Result<()> {
     match cmd {
         QueueCmd::Info { device } => info(sys, fmt, &addr::device(sys, device)?),
-        QueueCmd::Depth { device, depth } => set_depth(sys, fmt, &addr::device(sys, device)?, *depth),
-        QueueCmd::Flush { device, timeout } => flush(sys, fmt, &addr::device(sys, device)?, *timeout),
+        QueueCmd::Depth { device, depth } => {
+            set_depth(sys, fmt, &addr::device(sys, device)?, *depth)
+        }
+        QueueCmd::Flush { device, timeout } => {
+            flush(sys, fmt, &addr::device(sys, device)?, *timeout)
+        }
         QueueCmd::Reset { device } => reset(sys, fmt, &addr::device(sys, device)?),
     }
 }
@@ -97,7 +101,10 @@ fn info(sys: &Sys, fmt: Format, a: &Hctl) -> Result<()> {
     let mut row = |k: &str, v: String| {
         t.add_row(vec![format!("  {k}"), v]);
     };
-    row("queue_depth", format!("{} ({})", cell(&q.queue_depth), cell(&q.queue_type)));
+    row(
+        "queue_depth",
+        format!("{} ({})", cell(&q.queue_depth), cell(&q.queue_type)),
+    );
     row(
         "in flight",
         format!(
@@ -110,12 +117,30 @@ fn info(sys: &Sys, fmt: Format, a: &Hctl) -> Result<()> {
     row("device_blocked", cell(&q.device_blocked));
     row("nr_requests", cell(&q.nr_requests));
     row("scheduler", cell(&q.scheduler));
-    row("timeout", format!("{} s, error handling {} s", cell(&q.timeout_s), cell(&q.eh_timeout_s)));
-    row("host", format!("can_queue {}, busy {}", cell(&q.host_can_queue), cell(&q.host_busy)));
+    row(
+        "timeout",
+        format!(
+            "{} s, error handling {} s",
+            cell(&q.timeout_s),
+            cell(&q.eh_timeout_s)
+        ),
+    );
+    row(
+        "host",
+        format!(
+            "can_queue {}, busy {}",
+            cell(&q.host_can_queue),
+            cell(&q.host_busy)
+        ),
+    );
     if q.orion_outstanding.is_some() {
         row(
             "orion",
-            format!("{} outstanding, peak {}", cell(&q.orion_outstanding), cell(&q.orion_peak_outstanding)),
+            format!(
+                "{} outstanding, peak {}",
+                cell(&q.orion_outstanding),
+                cell(&q.orion_peak_outstanding)
+            ),
         );
     }
     print_table(&t);
@@ -139,7 +164,11 @@ fn set_depth(sys: &Sys, fmt: Format, a: &Hctl, depth: Option<u32>) -> Result<()>
     }
     let now: Option<u64> = read_num(&path);
     if fmt == Format::Json {
-        output::print_json("queue depth", json!({ "address": a.to_string(), "old": old, "queue_depth": now }), true);
+        output::print_json(
+            "queue depth",
+            json!({ "address": a.to_string(), "old": old, "queue_depth": now }),
+            true,
+        );
     } else if depth.is_some() {
         println!("{a}: queue_depth {} -> {}", cell(&old), cell(&now));
     } else {
@@ -172,7 +201,8 @@ fn flush(sys: &Sys, fmt: Format, a: &Hctl, timeout: u64) -> Result<()> {
         Some(b) => {
             let node = sys.dev_node(b);
             let f = std::fs::File::open(&node).map_err(|e| Error::io("open", &node, &e))?;
-            f.sync_all().map_err(|e| Error::io("flush (fsync)", &node, &e))?;
+            f.sync_all()
+                .map_err(|e| Error::io("flush (fsync)", &node, &e))?;
             true
         }
         None => false,
@@ -209,7 +239,8 @@ fn flush(sys: &Sys, fmt: Format, a: &Hctl, timeout: u64) -> Result<()> {
             "{a}: flushed in {ms} ms: {}; 0 commands in flight",
             match (synced, cache_flush) {
                 (false, _) => "no block device (nothing cached to write back)".to_string(),
-                (true, true) => "dirty pages written, SYNCHRONIZE CACHE sent (write-back cache)".to_string(),
+                (true, true) =>
+                    "dirty pages written, SYNCHRONIZE CACHE sent (write-back cache)".to_string(),
                 (true, false) => format!(
                     "dirty pages written (cache_type {}: no cache flush needed)",
                     cache.as_deref().unwrap_or("unknown")
@@ -258,7 +289,11 @@ fn reset(sys: &Sys, fmt: Format, a: &Hctl) -> Result<()> {
     // orion: peak tracking restarts at the current outstanding count.
     set("orion_peak_outstanding", "0".into())?;
     if fmt == Format::Json {
-        output::print_json("queue reset", json!({ "address": a.to_string(), "changes": changes }), true);
+        output::print_json(
+            "queue reset",
+            json!({ "address": a.to_string(), "changes": changes }),
+            true,
+        );
     } else {
         println!("{a}: queue settings restored to their defaults");
         for c in &changes {

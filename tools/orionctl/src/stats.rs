@@ -8,7 +8,6 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-
 /// One histogram bucket: commands that took less than `lt_us` (or, for
 /// the open-ended last bucket, `lt_us` is `None`: `ge_us` or longer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -43,6 +42,12 @@ pub struct Stats {
     pub outstanding: u64,
     /// Most commands outstanding at once (for a sum: the largest member's).
     pub peak_outstanding: u64,
+    /// Commands the midlayer timed out (`None` when the driver does not say).
+    pub timeouts: Option<u64>,
+    /// Aborts the error handler sent.
+    pub aborts: Option<u64>,
+    /// Resets (device, target, bus, host) issued through this LUN.
+    pub resets: Option<u64>,
     /// Latency histogram, ascending (`None` when the source has none).
     pub latency_histogram: Option<Vec<Bucket>>,
 }
@@ -71,6 +76,9 @@ pub fn parse(text: &str) -> Option<Stats> {
             "outstanding" => s.outstanding = v,
             "peak_outstanding" => s.peak_outstanding = v,
             "check_conditions" => s.check_conditions = v,
+            "timeouts" => s.timeouts = Some(v),
+            "aborts" => s.aborts = Some(v),
+            "resets" => s.resets = Some(v),
             _ => {
                 if let Some(name) = k.strip_prefix("errors_") {
                     errors.insert(name.to_string(), v);
@@ -141,6 +149,9 @@ impl Stats {
             }
             _ => None,
         };
+        self.timeouts = add_opt(self.timeouts, o.timeouts);
+        self.aborts = add_opt(self.aborts, o.aborts);
+        self.resets = add_opt(self.resets, o.resets);
         self.outstanding = self.outstanding.saturating_add(o.outstanding);
         self.peak_outstanding = self.peak_outstanding.max(o.peak_outstanding);
         self.latency_histogram = match (self.latency_histogram.take(), &o.latency_histogram) {
@@ -177,7 +188,13 @@ impl Stats {
             .map(|(a, b)| a.saturating_sub(b));
         d.read_bytes = self.read_bytes.saturating_sub(earlier.read_bytes);
         d.write_bytes = self.write_bytes.saturating_sub(earlier.write_bytes);
-        d.check_conditions = self.check_conditions.saturating_sub(earlier.check_conditions);
+        d.check_conditions = self
+            .check_conditions
+            .saturating_sub(earlier.check_conditions);
+        let sub = |a: Option<u64>, b: Option<u64>| Some(a?.saturating_sub(b?));
+        d.timeouts = sub(self.timeouts, earlier.timeouts);
+        d.aborts = sub(self.aborts, earlier.aborts);
+        d.resets = sub(self.resets, earlier.resets);
         if let (Some(a), Some(b)) = (&mut d.errors_by_sense_key, &earlier.errors_by_sense_key) {
             for (k, v) in a.iter_mut() {
                 *v = v.saturating_sub(b.get(k).copied().unwrap_or(0));
@@ -193,7 +210,13 @@ impl Stats {
 
     /// Commands counted in the histogram.
     pub fn completed(&self) -> Option<u64> {
-        Some(self.latency_histogram.as_ref()?.iter().map(|b| b.count).sum())
+        Some(
+            self.latency_histogram
+                .as_ref()?
+                .iter()
+                .map(|b| b.count)
+                .sum(),
+        )
     }
 }
 
@@ -280,25 +303,25 @@ pub fn percentiles(hist: &[Bucket]) -> Percentiles {
 mod tests {
     use super::*;
 
-/// Sense key names, in sense key order (the driver's `errors_<name>` keys).
-const SENSE_KEYS: [&str; 16] = [
-    "no_sense",
-    "recovered_error",
-    "not_ready",
-    "medium_error",
-    "hardware_error",
-    "illegal_request",
-    "unit_attention",
-    "data_protect",
-    "blank_check",
-    "vendor_specific",
-    "copy_aborted",
-    "aborted_command",
-    "reserved_c",
-    "volume_overflow",
-    "miscompare",
-    "reserved_f",
-];
+    /// Sense key names, in sense key order (the driver's `errors_<name>` keys).
+    const SENSE_KEYS: [&str; 16] = [
+        "no_sense",
+        "recovered_error",
+        "not_ready",
+        "medium_error",
+        "hardware_error",
+        "illegal_request",
+        "unit_attention",
+        "data_protect",
+        "blank_check",
+        "vendor_specific",
+        "copy_aborted",
+        "aborted_command",
+        "reserved_c",
+        "volume_overflow",
+        "miscompare",
+        "reserved_f",
+    ];
 
     /// The driver's format for a snapshot with `lat[i]` in bucket i.
     fn driver_text(reads: u64, lat: &[u64; 24]) -> String {
@@ -330,13 +353,37 @@ const SENSE_KEYS: [&str; 16] = [
         assert_eq!(s.read_bytes, 40960);
         assert_eq!(s.other_commands, Some(3));
         assert_eq!(s.check_conditions, 7);
-        assert_eq!(s.errors_by_sense_key.as_ref().unwrap()["illegal_request"], 7);
+        assert_eq!(
+            s.errors_by_sense_key.as_ref().unwrap()["illegal_request"],
+            7
+        );
         assert_eq!(s.peak_outstanding, 9);
         let h = s.latency_histogram.as_ref().unwrap();
         assert_eq!(h.len(), 24);
-        assert_eq!(h[0], Bucket { ge_us: 0, lt_us: Some(1), count: 0 });
-        assert_eq!(h[3], Bucket { ge_us: 4, lt_us: Some(8), count: 5 });
-        assert_eq!(h[23], Bucket { ge_us: 1 << 22, lt_us: None, count: 1 });
+        assert_eq!(
+            h[0],
+            Bucket {
+                ge_us: 0,
+                lt_us: Some(1),
+                count: 0
+            }
+        );
+        assert_eq!(
+            h[3],
+            Bucket {
+                ge_us: 4,
+                lt_us: Some(8),
+                count: 5
+            }
+        );
+        assert_eq!(
+            h[23],
+            Bucket {
+                ge_us: 1 << 22,
+                lt_us: None,
+                count: 1
+            }
+        );
         assert_eq!(s.completed(), Some(6));
         assert!(parse("nothing here\n").is_none());
     }
@@ -364,7 +411,10 @@ const SENSE_KEYS: [&str; 16] = [
         assert_eq!(percentile(&h, 0.901), Some(Percentile::LtUs(1024)));
         assert_eq!(percentile(&[], 0.5), None);
         let empty = parse(&driver_text(0, &[0; 24])).unwrap();
-        assert_eq!(percentile(empty.latency_histogram.as_ref().unwrap(), 0.5), None);
+        assert_eq!(
+            percentile(empty.latency_histogram.as_ref().unwrap(), 0.5),
+            None
+        );
     }
 
     #[test]
@@ -377,7 +427,10 @@ const SENSE_KEYS: [&str; 16] = [
         assert_eq!(t.reads, 14);
         assert_eq!(t.read_bytes, 14 * 4096);
         assert_eq!(t.check_conditions, 14);
-        assert_eq!(t.errors_by_sense_key.as_ref().unwrap()["illegal_request"], 14);
+        assert_eq!(
+            t.errors_by_sense_key.as_ref().unwrap()["illegal_request"],
+            14
+        );
         assert_eq!(t.peak_outstanding, 9);
         assert_eq!(t.outstanding, 2);
         assert_eq!(t.completed(), Some(6));

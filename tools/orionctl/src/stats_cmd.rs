@@ -113,7 +113,11 @@ fn collect(sys: &Sys, scope: Scope) -> Vec<HostStats> {
         let Some(kind) = topology::orion_kind(sys, h, &proc_name) else {
             continue;
         };
-        let devs: Vec<Hctl> = sys.host_devices(h).into_iter().filter(|d| scope.covers(d)).collect();
+        let devs: Vec<Hctl> = sys
+            .host_devices(h)
+            .into_iter()
+            .filter(|d| scope.covers(d))
+            .collect();
         if devs.is_empty() && !matches!(scope, Scope::All | Scope::Host(_)) {
             continue;
         }
@@ -143,7 +147,16 @@ fn collect(sys: &Sys, scope: Scope) -> Vec<HostStats> {
             }
         }
         for t in targets.iter_mut() {
-            t.stats = Stats::sum(t.luns.iter().map(|l| &l.stats)).unwrap_or_default();
+            let luns: Vec<Stats> = t.luns.iter().map(|l| l.stats.clone()).collect();
+            let addr: Option<TargetAddr> = t.target.parse().ok();
+            // The driver's target file covers every LUN: not for one device.
+            let whole = !matches!(scope, Scope::Device(_));
+            t.stats = addr
+                .filter(|_| whole)
+                .and_then(|a| topology::target_stats(sys, &a, &luns))
+                .or_else(|| Stats::sum(&luns).map(|s| (s, Source::LunSum)))
+                .map(|x| x.0)
+                .unwrap_or_default();
             t.latency_percentiles = pct(&t.stats);
         }
         // The driver's host file covers every LUN: only for a whole host.
@@ -173,7 +186,9 @@ pub fn run(sys: &Sys, fmt: Format, args: &StatsArgs) -> Result<()> {
     let sc = scope(sys, args.address.as_deref())?;
     let first = collect(sys, sc);
     if first.is_empty() {
-        return Err(Error::NoDevice("no orion_scsi host (is the module loaded?)".into()));
+        return Err(Error::NoDevice(
+            "no orion_scsi host (is the module loaded?)".into(),
+        ));
     }
     let Some(interval) = args.watch else {
         if fmt == Format::Json {
@@ -187,7 +202,9 @@ pub fn run(sys: &Sys, fmt: Format, args: &StatsArgs) -> Result<()> {
         return Ok(());
     };
     if !(interval > 0.0 && interval.is_finite()) {
-        return Err(Error::Usage("--watch needs a positive number of seconds".into()));
+        return Err(Error::Usage(
+            "--watch needs a positive number of seconds".into(),
+        ));
     }
     watch(sys, fmt, sc, first, interval, args.count, args.histogram)
 }
@@ -200,7 +217,11 @@ fn f_pct(p: &Option<Percentiles>, pick: fn(&Percentiles) -> Option<stats::Percen
 fn rows(hosts: &[HostStats]) -> Vec<(String, &Stats, &Option<Percentiles>)> {
     let mut v = Vec::new();
     for h in hosts {
-        v.push((format!("host{} ({})", h.host, h.kind), &h.stats, &h.latency_percentiles));
+        v.push((
+            format!("host{} ({})", h.host, h.kind),
+            &h.stats,
+            &h.latency_percentiles,
+        ));
         for t in &h.targets {
             v.push((format!("  {}", t.target), &t.stats, &t.latency_percentiles));
             for l in &t.luns {
@@ -217,7 +238,8 @@ fn rows(hosts: &[HostStats]) -> Vec<(String, &Stats, &Option<Percentiles>)> {
 
 fn print_totals(hosts: &[HostStats]) {
     let mut t = output::table(&[
-        "OBJECT", "READS", "WRITES", "OTHER", "READ", "WRITTEN", "ERRORS", "OUTST", "PEAK", "P50", "P99", "P99.9",
+        "OBJECT", "READS", "WRITES", "OTHER", "READ", "WRITTEN", "ERRORS", "OUTST", "PEAK", "P50",
+        "P99", "P99.9",
     ]);
     for (name, s, p) in rows(hosts) {
         t.add_row(vec![
@@ -241,16 +263,24 @@ fn print_totals(hosts: &[HostStats]) {
 /// Draws the LUNs' latency histograms (buckets from the first to the
 /// last non-empty one).
 fn print_histograms(hosts: &[HostStats]) {
-    for l in hosts.iter().flat_map(|h| h.targets.iter().flat_map(|t| t.luns.iter())) {
+    for l in hosts
+        .iter()
+        .flat_map(|h| h.targets.iter().flat_map(|t| t.luns.iter()))
+    {
         let Some(hist) = &l.stats.latency_histogram else {
-            println!("\n{}: no latency histogram (source {:?})", l.address, l.source);
+            println!(
+                "\n{}: no latency histogram (source {:?})",
+                l.address, l.source
+            );
             continue;
         };
         let total = l.stats.completed().unwrap_or(0);
         println!(
             "\n{}{}: latency of {total} command(s)",
             l.address,
-            l.block.as_ref().map_or(String::new(), |b| format!(" ({b})"))
+            l.block
+                .as_ref()
+                .map_or(String::new(), |b| format!(" ({b})"))
         );
         let (Some(lo), Some(hi)) = (
             hist.iter().position(|b| b.count > 0),
@@ -261,7 +291,11 @@ fn print_histograms(hosts: &[HostStats]) {
         let max = hist.iter().map(|b| b.count).max().unwrap_or(0);
         for b in &hist[lo..=hi] {
             let range = match b.lt_us {
-                Some(lt) => format!("{:>6} - {:<6}", stats::human_us(b.ge_us), stats::human_us(lt)),
+                Some(lt) => format!(
+                    "{:>6} - {:<6}",
+                    stats::human_us(b.ge_us),
+                    stats::human_us(lt)
+                ),
                 None => format!(">= {:<12}", stats::human_us(b.ge_us)),
             };
             println!("  {range} |{:<50}| {}", bar(b.count, max, 50), b.count);
@@ -295,7 +329,11 @@ fn watch(
         t_prev = Instant::now();
         let delta = diff(&now, &prev);
         if fmt == Format::Json {
-            output::print_json("stats", json!({ "interval_s": secs, "hosts": delta }), false);
+            output::print_json(
+                "stats",
+                json!({ "interval_s": secs, "hosts": delta }),
+                false,
+            );
         } else {
             println!();
             print_rates(&delta, secs);
@@ -364,10 +402,15 @@ fn print_rates(delta: &[HostStats], secs: f64) {
 fn errors(sys: &Sys, fmt: Format, sc: Scope) -> Result<()> {
     let hosts = collect(sys, sc);
     if hosts.is_empty() {
-        return Err(Error::NoDevice("no orion_scsi host (is the module loaded?)".into()));
+        return Err(Error::NoDevice(
+            "no orion_scsi host (is the module loaded?)".into(),
+        ));
     }
     let mut list = Vec::new();
-    for l in hosts.iter().flat_map(|h| h.targets.iter().flat_map(|t| t.luns.iter())) {
+    for l in hosts
+        .iter()
+        .flat_map(|h| h.targets.iter().flat_map(|t| t.luns.iter()))
+    {
         let a: Option<Hctl> = l.address.parse().ok();
         let d = a.map(|a| topology::device_info(sys, &a));
         list.push(json!({
@@ -375,6 +418,9 @@ fn errors(sys: &Sys, fmt: Format, sc: Scope) -> Result<()> {
             "block": l.block,
             "check_conditions": l.stats.check_conditions,
             "errors_by_sense_key": l.stats.errors_by_sense_key,
+            "timeouts": l.stats.timeouts,
+            "aborts": l.stats.aborts,
+            "resets": l.stats.resets,
             "midlayer_errors": d.as_ref().and_then(|d| d.ioerr_cnt),
             "midlayer_timeouts": d.as_ref().and_then(|d| d.iotmo_cnt),
         }));
@@ -383,7 +429,23 @@ fn errors(sys: &Sys, fmt: Format, sc: Scope) -> Result<()> {
         output::print_json("stats errors", json!({ "luns": list }), true);
         return Ok(());
     }
-    let mut t = output::table(&["DEVICE", "CHECK_CONDITIONS", "BY SENSE KEY", "IOERR", "IOTMO"]);
+    let mut t = output::table(&[
+        "DEVICE",
+        "CHECK_CONDITIONS",
+        "BY SENSE KEY",
+        "TIMEOUTS",
+        "ABORTS",
+        "RESETS",
+        "IOERR",
+        "IOTMO",
+    ]);
+    let opt = |v: &serde_json::Value| {
+        if v.is_null() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
     for v in &list {
         let keys = v["errors_by_sense_key"]
             .as_object()
@@ -408,8 +470,11 @@ fn errors(sys: &Sys, fmt: Format, sc: Scope) -> Result<()> {
             name,
             v["check_conditions"].to_string(),
             keys,
-            v["midlayer_errors"].to_string(),
-            v["midlayer_timeouts"].to_string(),
+            opt(&v["timeouts"]),
+            opt(&v["aborts"]),
+            opt(&v["resets"]),
+            opt(&v["midlayer_errors"]),
+            opt(&v["midlayer_timeouts"]),
         ]);
     }
     print_table(&t);

@@ -128,7 +128,10 @@ impl Sys {
 
     /// The devices of host `host`.
     pub fn host_devices(&self, host: u32) -> Vec<Hctl> {
-        self.devices().into_iter().filter(|d| d.host == host).collect()
+        self.devices()
+            .into_iter()
+            .filter(|d| d.host == host)
+            .collect()
     }
 
     /// The block device (`sdX`) of a SCSI device, if it has one.
@@ -245,12 +248,24 @@ pub fn write_file(path: &Path, contents: &str) -> Result<()> {
     fs::write(path, contents).map_err(|e| Error::io("write", path, &e))
 }
 
-/// Where the driver keeps statistics (see stats.rs for the format).
+/// Where the driver keeps statistics (see stats.rs for the format):
+/// `/sys/kernel/debug/orion_scsi/host<N>/{stats, target<C>:<T>/stats,
+/// lun<C>:<T>:<L>/stats}` on every orion host; before those, the virtual
+/// adapter's `host<N>/lun<T>:<L>` (tried second).
 impl Sys {
-    /// The debugfs statistics file of one LUN.
-    pub fn debugfs_lun_stats(&self, a: &Hctl) -> PathBuf {
-        self.debugfs_host_dir(a.host)
-            .join(format!("lun{}:{}", a.target, a.lun))
+    /// The debugfs statistics files of one LUN, in the order to try.
+    pub fn debugfs_lun_stats(&self, a: &Hctl) -> [PathBuf; 2] {
+        let dir = self.debugfs_host_dir(a.host);
+        [
+            dir.join(format!("lun{}:{}:{}/stats", a.channel, a.target, a.lun)),
+            dir.join(format!("lun{}:{}", a.target, a.lun)),
+        ]
+    }
+
+    /// The debugfs statistics file of one target.
+    pub fn debugfs_target_stats(&self, t: &crate::addr::TargetAddr) -> PathBuf {
+        self.debugfs_host_dir(t.host)
+            .join(format!("target{}:{}/stats", t.channel, t.target))
     }
 
     /// The debugfs statistics totals of one host.

@@ -40,7 +40,11 @@ fn fake_system() -> tempfile::TempDir {
         put(r, &format!("{d}/state"), "running\n");
         put(r, &format!("{d}/scan"), "");
     }
-    put(r, "sys/class/scsi_host/host1/orion_model", "MegaRAID SAS 1078\n");
+    put(
+        r,
+        "sys/class/scsi_host/host1/orion_model",
+        "MegaRAID SAS 1078\n",
+    );
     put(r, "sys/class/scsi_host/host1/orion_irq_mode", "MSI-X\n");
     put(r, "sys/class/scsi_host/host1/orion_resets", "0\n");
     put(r, "sys/class/scsi_host/host0/orion_luns", "2\n");
@@ -65,30 +69,74 @@ fn fake_system() -> tempfile::TempDir {
             put(r, &format!("{d}/{f}"), &format!("{v}\n"));
         }
         if orion {
-            for f in ["reads", "writes", "read_bytes", "write_bytes", "check_conditions", "outstanding", "peak_outstanding"] {
+            for f in [
+                "reads",
+                "writes",
+                "read_bytes",
+                "write_bytes",
+                "check_conditions",
+                "outstanding",
+                "peak_outstanding",
+            ] {
                 put(r, &format!("{d}/orion_{f}"), "3\n");
             }
         }
         fs::create_dir_all(r.join(format!("{d}/block/{sd}"))).unwrap();
         fs::create_dir_all(r.join(format!("{d}/scsi_generic/{sg}"))).unwrap();
-        put(r, &format!("sys/class/scsi_disk/{a}/cache_type"), "write back\n");
+        put(
+            r,
+            &format!("sys/class/scsi_disk/{a}/cache_type"),
+            "write back\n",
+        );
         put(r, &format!("sys/class/scsi_disk/{a}/max_retries"), "5\n");
         let b = format!("sys/block/{sd}");
         put(r, &format!("{b}/size"), "524288\n");
         put(r, &format!("{b}/inflight"), "       0        0\n");
-        put(r, &format!("{b}/queue/scheduler"), "[mq-deadline] kyber none\n");
+        put(
+            r,
+            &format!("{b}/queue/scheduler"),
+            "[mq-deadline] kyber none\n",
+        );
         put(r, &format!("{b}/queue/read_ahead_kb"), "128\n");
         put(r, &format!("{b}/queue/nomerges"), "0\n");
         put(r, &format!("{b}/queue/logical_block_size"), "512\n");
-        link(r, &format!("sys/class/block/{sd}/device"), &format!("../../../devices/x/{a}"));
-        link(r, &format!("sys/class/scsi_generic/{sg}/device"), &format!("../../../devices/x/{a}"));
+        link(
+            r,
+            &format!("sys/class/block/{sd}/device"),
+            &format!("../../../devices/x/{a}"),
+        );
+        link(
+            r,
+            &format!("sys/class/scsi_generic/{sg}/device"),
+            &format!("../../../devices/x/{a}"),
+        );
     }
-    let mut text = String::from("reads 10\nwrites 1\nother_commands 2\nread_bytes 1048576\nwrite_bytes 4096\n");
-    for k in ["no_sense", "recovered_error", "not_ready", "medium_error", "hardware_error", "illegal_request"] {
-        text += &format!("errors_{k} {}\n", if k == "illegal_request" { 4 } else { 0 });
+    let mut text = String::from(
+        "reads 10\nwrites 1\nother_commands 2\nread_bytes 1048576\nwrite_bytes 4096\n",
+    );
+    for k in [
+        "no_sense",
+        "recovered_error",
+        "not_ready",
+        "medium_error",
+        "hardware_error",
+        "illegal_request",
+    ] {
+        text += &format!(
+            "errors_{k} {}\n",
+            if k == "illegal_request" { 4 } else { 0 }
+        );
     }
     text += "outstanding 0\npeak_outstanding 5\nlatency_us_lt_1 0\nlatency_us_lt_2 0\nlatency_us_lt_4 11\nlatency_us_ge_4 0\n";
+    // host0 as the virtual adapter had it before the driver's per-address
+    // directories; host1 with them (and the newer counters), and the
+    // canonical orion_adapter attribute.
     put(r, "sys/kernel/debug/orion_scsi/host0/lun0:0", &text);
+    let text1 = text.replace("reads 10\n", "reads 20\n") + "timeouts 1\naborts 2\nresets 3\n";
+    put(r, "sys/kernel/debug/orion_scsi/host1/lun0:0:0/stats", &text1);
+    let text2 = text1.replace("reads 20\n", "reads 21\n");
+    put(r, "sys/kernel/debug/orion_scsi/host1/target0:0/stats", &text2);
+    put(r, "sys/class/scsi_host/host1/orion_adapter", "megasas\n");
     put(r, "proc/sys/dev/scsi/logging_level", "0\n");
     fs::create_dir_all(r.join("sys/module/orion_scsi/parameters")).unwrap();
     put(r, "sys/module/orion_scsi/parameters/queue_depth", "32\n");
@@ -115,7 +163,10 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 /// The files that differ between two snapshots, with their new contents.
-fn changed(a: &BTreeMap<PathBuf, String>, b: &BTreeMap<PathBuf, String>) -> BTreeMap<String, String> {
+fn changed(
+    a: &BTreeMap<PathBuf, String>,
+    b: &BTreeMap<PathBuf, String>,
+) -> BTreeMap<String, String> {
     b.iter()
         .filter(|(k, v)| a.get(*k) != Some(v))
         .map(|(k, v)| (k.display().to_string(), v.trim_end().to_string()))
@@ -126,22 +177,40 @@ fn changed(a: &BTreeMap<PathBuf, String>, b: &BTreeMap<PathBuf, String>) -> BTre
 fn addresses_resolve_through_sysfs() {
     let t = fake_system();
     let sys = Sys::new(t.path());
-    assert_eq!(addr::device(&sys, "/dev/sda").unwrap().to_string(), "0:0:0:0");
+    assert_eq!(
+        addr::device(&sys, "/dev/sda").unwrap().to_string(),
+        "0:0:0:0"
+    );
     assert_eq!(addr::device(&sys, "sdb").unwrap().to_string(), "0:0:1:0");
-    assert_eq!(addr::device(&sys, "/dev/sg2").unwrap().to_string(), "1:0:0:0");
-    assert_eq!(addr::device(&sys, "2:0:0:0").unwrap().to_string(), "2:0:0:0");
+    assert_eq!(
+        addr::device(&sys, "/dev/sg2").unwrap().to_string(),
+        "1:0:0:0"
+    );
+    assert_eq!(
+        addr::device(&sys, "2:0:0:0").unwrap().to_string(),
+        "2:0:0:0"
+    );
     let e = addr::device(&sys, "2:0:9:0").unwrap_err();
     assert!(matches!(e, Error::NoDevice(_)));
     assert_eq!(e.to_string(), "no such device 2:0:9:0");
     assert_eq!(e.exit_code(), 3);
-    assert!(matches!(addr::device(&sys, "/dev/sdz"), Err(Error::NoDevice(_))));
+    assert!(matches!(
+        addr::device(&sys, "/dev/sdz"),
+        Err(Error::NoDevice(_))
+    ));
     assert!(matches!(addr::device(&sys, "1"), Err(Error::Usage(_))));
     assert_eq!(addr::host(&sys, "host1").unwrap(), 1);
     assert_eq!(addr::host(&sys, "/dev/sdd").unwrap(), 2);
-    assert_eq!(addr::host(&sys, "7").unwrap_err().to_string(), "no such host 7");
+    assert_eq!(
+        addr::host(&sys, "7").unwrap_err().to_string(),
+        "no such host 7"
+    );
     assert_eq!(addr::target(&sys, "0:0:1").unwrap().to_string(), "0:0:1");
     assert_eq!(addr::target(&sys, "sda").unwrap().to_string(), "0:0:0");
-    assert!(matches!(addr::target(&sys, "0:0:5"), Err(Error::NoDevice(_))));
+    assert!(matches!(
+        addr::target(&sys, "0:0:5"),
+        Err(Error::NoDevice(_))
+    ));
 }
 
 #[test]
@@ -159,7 +228,10 @@ fn host_and_device_information() {
     assert_eq!(h0.interrupt_mode.as_deref(), Some("none"));
     let h1 = topology::host_info(&sys, 1);
     let o = h1.orion.unwrap();
-    assert_eq!((o.kind.as_str(), o.model.as_str()), ("megasas", "MegaRAID SAS 1078"));
+    assert_eq!(
+        (o.kind.as_str(), o.model.as_str()),
+        ("megasas", "MegaRAID SAS 1078")
+    );
     assert_eq!(o.attributes["resets"], "0");
     assert_eq!(h1.interrupt_mode.as_deref(), Some("MSI-X"));
     assert!(topology::host_info(&sys, 2).orion.is_none());
@@ -173,10 +245,24 @@ fn statistics_sources() {
     // debugfs: the whole set, with errors by key and the histogram.
     let (s, src) = topology::lun_stats(&sys, &a("0:0:0:0")).unwrap();
     assert_eq!(src, Source::Debugfs);
-    assert_eq!((s.reads, s.read_bytes, s.check_conditions), (10, 1_048_576, 4));
+    assert_eq!(
+        (s.reads, s.read_bytes, s.check_conditions),
+        (10, 1_048_576, 4)
+    );
     assert_eq!(s.completed(), Some(11));
-    // sysfs attributes: counters only.
+    assert_eq!((s.timeouts, s.resets), (None, None));
+    // The per-address directory, with the newer counters.
     let (s, src) = topology::lun_stats(&sys, &a("1:0:0:0")).unwrap();
+    assert_eq!(src, Source::Debugfs);
+    assert_eq!(
+        (s.reads, s.timeouts, s.aborts, s.resets),
+        (20, Some(1), Some(2), Some(3))
+    );
+    let t = "1:0:0".parse().unwrap();
+    let (s, src) = topology::target_stats(&sys, &t, &[]).unwrap();
+    assert_eq!((s.reads, src), (21, Source::Debugfs));
+    // sysfs attributes: counters only.
+    let (s, src) = topology::lun_stats(&sys, &a("0:0:1:0")).unwrap();
     assert_eq!(src, Source::Sysfs);
     assert_eq!((s.reads, s.peak_outstanding), (3, 3));
     assert!(s.latency_histogram.is_none() && s.errors_by_sense_key.is_none());
@@ -190,7 +276,10 @@ fn statistics_sources() {
     let (tot, src) = topology::host_stats(&sys, 0, &luns).unwrap();
     assert_eq!(src, Source::LunSum);
     assert_eq!(tot.reads, 13);
-    assert!(tot.latency_histogram.is_none(), "a sum with a sysfs-only LUN has no histogram");
+    assert!(
+        tot.latency_histogram.is_none(),
+        "a sum with a sysfs-only LUN has no histogram"
+    );
 }
 
 const FILE: &str = "[scsi]\n\
@@ -215,7 +304,10 @@ fn apply_changes_exactly_the_named_attributes() {
     let diff = changed(&before, &snapshot(r));
     let mut want: BTreeMap<String, String> = BTreeMap::new();
     for a in ["0:0:0:0", "0:0:1:0", "1:0:0:0"] {
-        want.insert(format!("sys/class/scsi_device/{a}/device/queue_depth"), "16".into());
+        want.insert(
+            format!("sys/class/scsi_device/{a}/device/queue_depth"),
+            "16".into(),
+        );
     }
     for b in ["sda", "sdb", "sdc"] {
         want.insert(format!("sys/block/{b}/queue/read_ahead_kb"), "2048".into());
@@ -224,7 +316,10 @@ fn apply_changes_exactly_the_named_attributes() {
     }
     for h in [0, 1] {
         // 45500 ms: 46 s, rounded up.
-        want.insert(format!("sys/class/scsi_host/host{h}/eh_deadline"), "46".into());
+        want.insert(
+            format!("sys/class/scsi_host/host{h}/eh_deadline"),
+            "46".into(),
+        );
     }
     want.insert("proc/sys/dev/scsi/logging_level".into(), "2".into());
     let modprobe = "etc/modprobe.d/orion_scsi.conf";
@@ -246,20 +341,29 @@ fn apply_changes_exactly_the_named_attributes() {
     assert!(got_udev.contains(
         "ATTRS{orion_reads}==\"?*\", ATTR{queue/read_ahead_kb}=\"2048\", ATTR{queue/scheduler}=\"kyber\", ATTR{queue/nomerges}=\"0\""
     ), "{got_udev}");
-    assert!(got_udev.contains("SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\", ATTR{eh_deadline}=\"46\""));
+    assert!(got_udev.contains(
+        "SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\", ATTR{eh_deadline}=\"46\""
+    ));
     // The load-time-only key means nothing for the MegaRAID host: reported.
     assert!(plan
         .not_applied
         .iter()
         .any(|s| s.key == "host_adapter_max_targets" && s.object == "host1 (megasas)"));
-    assert!(!plan.not_applied.iter().any(|s| s.object.starts_with("host0")));
+    assert!(!plan
+        .not_applied
+        .iter()
+        .any(|s| s.object.starts_with("host0")));
     // The module is loaded: the options wait for its next load.
     assert_eq!(plan.next_load.len(), 3);
     // Applying again changes nothing more.
     let again = snapshot(r);
     let mut plan = apply::plan(&sys, &c, "test.toml");
     apply::execute(&sys, &mut plan, false).unwrap();
-    assert!(plan.writes.iter().all(|w| w.status == "unchanged"), "{:?}", plan.writes);
+    assert!(
+        plan.writes.iter().all(|w| w.status == "unchanged"),
+        "{:?}",
+        plan.writes
+    );
     assert_eq!(changed(&again, &snapshot(r)).len(), 0);
 }
 
@@ -275,7 +379,11 @@ fn dry_run_and_refused_files_change_nothing() {
     assert_eq!(changed(&before, &snapshot(r)).len(), 0);
     // A file with one bad key among good ones: refused whole.
     let bad = r.join("bad.toml");
-    fs::write(&bad, "[scsi]\ntarget_queue_depth = 8\nio_scheduler = \"cfq\"\n").unwrap();
+    fs::write(
+        &bad,
+        "[scsi]\ntarget_queue_depth = 8\nio_scheduler = \"cfq\"\n",
+    )
+    .unwrap();
     let before = snapshot(r);
     let e = config::apply(&sys, Format::Json, &bad, false).unwrap_err();
     assert_eq!(e.exit_code(), 5);
@@ -297,8 +405,16 @@ fn keys_the_system_cannot_take_are_reported() {
     // SPI-only: reported for the virtual and the MegaRAID host.
     assert_eq!(about("target_disconnect_enabled"), 2);
     // The rule still names it: the scheduler may be a module loaded later.
-    assert!(plan.udev.unwrap().contents.contains("ATTR{queue/scheduler}=\"bfq\""));
-    assert!(plan.modprobe.unwrap().contents.contains("target_disconnect_enabled=N"));
+    assert!(plan
+        .udev
+        .unwrap()
+        .contents
+        .contains("ATTR{queue/scheduler}=\"bfq\""));
+    assert!(plan
+        .modprobe
+        .unwrap()
+        .contents
+        .contains("target_disconnect_enabled=N"));
 }
 
 #[test]

@@ -103,8 +103,22 @@ pub struct DeviceInfo {
 /// SCSI peripheral device type names (SPC), as lsscsi shows them.
 fn type_name(t: Option<u32>) -> String {
     let names = [
-        "disk", "tape", "printer", "processor", "worm", "cd/dvd", "scanner", "optical", "changer",
-        "comms", "type_a", "type_b", "storage", "enclosure", "rbc", "osd",
+        "disk",
+        "tape",
+        "printer",
+        "processor",
+        "worm",
+        "cd/dvd",
+        "scanner",
+        "optical",
+        "changer",
+        "comms",
+        "type_a",
+        "type_b",
+        "storage",
+        "enclosure",
+        "rbc",
+        "osd",
     ];
     match t {
         Some(t) => names
@@ -146,7 +160,10 @@ pub fn device_info(sys: &Sys, a: &Hctl) -> DeviceInfo {
     let ddir = sys.disk_dir(a);
     DeviceInfo {
         address: a.to_string(),
-        kind: type_name(sys.device_attr(a, "type").and_then(|t| t.trim().parse().ok())),
+        kind: type_name(
+            sys.device_attr(a, "type")
+                .and_then(|t| t.trim().parse().ok()),
+        ),
         vendor: sys.device_attr(a, "vendor").map(|s| s.trim().to_string()),
         model: sys.device_attr(a, "model").map(|s| s.trim().to_string()),
         rev: sys.device_attr(a, "rev").map(|s| s.trim().to_string()),
@@ -171,19 +188,33 @@ pub fn device_info(sys: &Sys, a: &Hctl) -> DeviceInfo {
 
 /// orion_scsi's adapter kind of a host, if it is one of orion's.
 pub fn orion_kind(sys: &Sys, host: u32, proc_name: &str) -> Option<&'static str> {
+    // The driver names its adapter kind in `orion_adapter` (absent on
+    // other drivers' hosts); older drivers only by proc_name.
+    match sys.host_attr(host, "orion_adapter").as_deref().map(str::trim) {
+        Some("virt") => return Some("virtual"),
+        Some("megasas") => return Some("megasas"),
+        Some("lsi") => return Some("lsi"),
+        Some("iscsi") => return Some("iscsi"),
+        Some(_) => return Some("orion"),
+        None => {}
+    }
     match proc_name {
         "orion_virt" => Some("virtual"),
         "orion_megasas" => Some("megasas"),
         "orion_lsi" => Some("lsi"),
         // orion's iSCSI initiator stands in for iscsi_tcp (same name):
         // its devices carry orion's statistics files.
-        _ if sys.host_devices(host).iter().any(|d| is_orion_device(sys, d)) => Some(
-            if proc_name == "iscsi_tcp" {
+        _ if sys
+            .host_devices(host)
+            .iter()
+            .any(|d| is_orion_device(sys, d)) =>
+        {
+            Some(if proc_name == "iscsi_tcp" {
                 "iscsi"
             } else {
                 "orion"
-            },
-        ),
+            })
+        }
         _ => None,
     }
 }
@@ -285,8 +316,10 @@ pub enum Source {
 /// The statistics of one orion device: the debugfs file when readable,
 /// else the sysfs attributes. `None` for other drivers' devices.
 pub fn lun_stats(sys: &Sys, a: &Hctl) -> Option<(Stats, Source)> {
-    if let Some(s) = read(&sys.debugfs_lun_stats(a)).and_then(|t| stats::parse(&t)) {
-        return Some((s, Source::Debugfs));
+    for path in sys.debugfs_lun_stats(a) {
+        if let Some(s) = read(&path).and_then(|t| stats::parse(&t)) {
+            return Some((s, Source::Debugfs));
+        }
     }
     if !is_orion_device(sys, a) {
         return None;
@@ -313,6 +346,15 @@ pub fn target_luns(sys: &Sys, t: &TargetAddr) -> Vec<Hctl> {
         .into_iter()
         .filter(|d| d.target_addr() == *t)
         .collect()
+}
+
+/// A target's totals: the driver's file when there is one, else the sum
+/// of its LUNs'.
+pub fn target_stats(sys: &Sys, t: &TargetAddr, luns: &[Stats]) -> Option<(Stats, Source)> {
+    if let Some(s) = read(&sys.debugfs_target_stats(t)).and_then(|x| stats::parse(&x)) {
+        return Some((s, Source::Debugfs));
+    }
+    Stats::sum(luns).map(|s| (s, Source::LunSum))
 }
 
 /// A host's totals: the driver's file when there is one, else the sum

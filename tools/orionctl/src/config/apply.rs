@@ -147,7 +147,12 @@ pub fn runtime_value(rt: Runtime, v: &Value) -> String {
     match rt {
         Runtime::DeviceTimeout | Runtime::EhDeadline => secs(int_of(v)).to_string(),
         Runtime::QueueDepth | Runtime::MaxRetries => int_of(v).to_string(),
-        Runtime::CacheType => if bool_of(v) { "write back" } else { "write through" }.into(),
+        Runtime::CacheType => if bool_of(v) {
+            "write back"
+        } else {
+            "write through"
+        }
+        .into(),
         Runtime::Scheduler => scheduler_name(v),
         Runtime::ReadAheadKb => (int_of(v) / 1024).to_string(),
         Runtime::NoMerges => if bool_of(v) { "0" } else { "2" }.into(),
@@ -200,7 +205,13 @@ fn same(rt: Runtime, old: &str, new: &str) -> bool {
     }
 }
 
-fn new_write(key: &'static str, object: String, rt: Runtime, path: PathBuf, value: String) -> Write {
+fn new_write(
+    key: &'static str,
+    object: String,
+    rt: Runtime,
+    path: PathBuf,
+    value: String,
+) -> Write {
     let old = read(&path);
     let status = if old.as_deref().is_some_and(|o| same(rt, o, &value)) {
         "unchanged"
@@ -227,7 +238,11 @@ pub fn plan(sys: &Sys, checked: &Checked, source: &str) -> Plan {
     let mut writes = Vec::new();
     let mut not_applied = Vec::new();
     let mut skip = |key: &'static str, object: String, reason: String| {
-        not_applied.push(Skip { key, object, reason })
+        not_applied.push(Skip {
+            key,
+            object,
+            reason,
+        })
     };
     for e in &checked.entries {
         let key: &Key = e.key;
@@ -258,7 +273,13 @@ pub fn plan(sys: &Sys, checked: &Checked, source: &str) -> Plan {
                     for h in &hosts {
                         let path = sys.host_dir(h.host).join("eh_deadline");
                         if path.exists() {
-                            writes.push(new_write(key.name, format!("host{}", h.host), rt, path, value.clone()));
+                            writes.push(new_write(
+                                key.name,
+                                format!("host{}", h.host),
+                                rt,
+                                path,
+                                value.clone(),
+                            ));
                         } else {
                             skip(key.name, format!("host{}", h.host), "no eh_deadline".into());
                         }
@@ -274,7 +295,10 @@ pub fn plan(sys: &Sys, checked: &Checked, source: &str) -> Plan {
                         None => skip(
                             key.name,
                             "all".into(),
-                            format!("{} is missing (kernel without CONFIG_SCSI_LOGGING)", path.display()),
+                            format!(
+                                "{} is missing (kernel without CONFIG_SCSI_LOGGING)",
+                                path.display()
+                            ),
                         ),
                     }
                 }
@@ -293,14 +317,23 @@ pub fn plan(sys: &Sys, checked: &Checked, source: &str) -> Plan {
                                     skip(
                                         key.name,
                                         d.to_string(),
-                                        format!("the kernel has no {value} scheduler (available: {})", names.join(", ")),
+                                        format!(
+                                            "the kernel has no {value} scheduler (available: {})",
+                                            names.join(", ")
+                                        ),
                                     );
                                     continue;
                                 }
                             }
                         }
                         match device_path(sys, rt, d) {
-                            Ok(path) => writes.push(new_write(key.name, d.to_string(), rt, path, value.clone())),
+                            Ok(path) => writes.push(new_write(
+                                key.name,
+                                d.to_string(),
+                                rt,
+                                path,
+                                value.clone(),
+                            )),
                             Err(why) => skip(key.name, d.to_string(), why),
                         }
                     }
@@ -370,12 +403,18 @@ pub fn udev_rules(checked: &Checked) -> String {
         "ACTION==\"add\", SUBSYSTEM==\"scsi\", ENV{DEVTYPE}==\"scsi_device\", TEST==\"orion_reads\"",
         &dev,
     );
-    rule("ACTION==\"add\", SUBSYSTEM==\"scsi_disk\", ATTRS{orion_reads}==\"?*\"", &disk);
+    rule(
+        "ACTION==\"add\", SUBSYSTEM==\"scsi_disk\", ATTRS{orion_reads}==\"?*\"",
+        &disk,
+    );
     rule(
         "ACTION==\"add\", SUBSYSTEM==\"block\", ENV{DEVTYPE}==\"disk\", ATTRS{orion_reads}==\"?*\"",
         &block,
     );
-    rule("ACTION==\"add\", SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\"", &host);
+    rule(
+        "ACTION==\"add\", SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\"",
+        &host,
+    );
     out
 }
 

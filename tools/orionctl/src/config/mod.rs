@@ -29,12 +29,23 @@ fn load(file: &Path) -> Result<(String, Checked)> {
 
 fn print_diags(file: &Path, c: &Checked) {
     for d in &c.diagnostics {
-        eprintln!("{}:{}:{}: {}: {}", file.display(), d.line, d.column, d.severity, d.message);
+        eprintln!(
+            "{}:{}:{}: {}: {}",
+            file.display(),
+            d.line,
+            d.column,
+            d.severity,
+            d.message
+        );
     }
 }
 
 fn refused(file: &Path, c: &Checked) -> Error {
-    let n = c.diagnostics.iter().filter(|d| d.severity == "error").count();
+    let n = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == "error")
+        .count();
     Error::Config(format!(
         "{}: refused ({n} error(s)); nothing was applied",
         file.display()
@@ -118,7 +129,11 @@ pub fn apply(sys: &Sys, fmt: Format, file: &Path, dry_run: bool) -> Result<()> {
         print_table(&t);
     }
     if let Some(u) = &plan.udev {
-        println!("{}: {} (devices added later get the run-time settings)", u.path.display(), u.status);
+        println!(
+            "{}: {} (devices added later get the run-time settings)",
+            u.path.display(),
+            u.status
+        );
     }
     if !plan.not_applied.is_empty() {
         println!("not applied:");
@@ -168,13 +183,23 @@ fn runtime_values(sys: &Sys, rt: Runtime) -> BTreeMap<String, usize> {
                     Runtime::QueueDepth => Some(sys.device_dir(d).join("queue_depth")),
                     Runtime::CacheType => Some(sys.disk_dir(d).join("cache_type")),
                     Runtime::MaxRetries => Some(sys.disk_dir(d).join("max_retries")),
-                    Runtime::Scheduler => sys.block_of(d).map(|b| sys.block_dir(&b).join("queue/scheduler")),
-                    Runtime::ReadAheadKb => sys.block_of(d).map(|b| sys.block_dir(&b).join("queue/read_ahead_kb")),
-                    Runtime::NoMerges => sys.block_of(d).map(|b| sys.block_dir(&b).join("queue/nomerges")),
+                    Runtime::Scheduler => sys
+                        .block_of(d)
+                        .map(|b| sys.block_dir(&b).join("queue/scheduler")),
+                    Runtime::ReadAheadKb => sys
+                        .block_of(d)
+                        .map(|b| sys.block_dir(&b).join("queue/read_ahead_kb")),
+                    Runtime::NoMerges => sys
+                        .block_of(d)
+                        .map(|b| sys.block_dir(&b).join("queue/nomerges")),
                     _ => None,
                 };
                 let v = p.and_then(|p| read(&p));
-                add(if rt == Runtime::Scheduler { v.map(|s| crate::topology::selected(&s)) } else { v });
+                add(if rt == Runtime::Scheduler {
+                    v.map(|s| crate::topology::selected(&s))
+                } else {
+                    v
+                });
             }
         }
     }
@@ -199,11 +224,18 @@ pub fn show(sys: &Sys, fmt: Format, file: Option<&Path>) -> Result<()> {
         .map(|k| ShowKey {
             key: k.name,
             default: k.default,
-            file: checked.as_ref().and_then(|c| c.get(k.name)).map(|v| v.to_string()),
+            file: checked
+                .as_ref()
+                .and_then(|c| c.get(k.name))
+                .map(|v| v.to_string()),
             parameter: k.param.map(|p| p.name),
             parameter_value: k.param.and_then(|p| read(&sys.module_param(p.name))),
             attributes: k.runtime.iter().map(|r| r.attribute()).collect(),
-            runtime: k.runtime.first().map(|&r| runtime_values(sys, r)).unwrap_or_default(),
+            runtime: k
+                .runtime
+                .first()
+                .map(|&r| runtime_values(sys, r))
+                .unwrap_or_default(),
         })
         .collect();
     if fmt == Format::Json {

@@ -82,7 +82,10 @@ impl Checked {
 
     /// The entry of key `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.iter().find(|e| e.name == name).map(|e| &e.value)
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| &e.value)
     }
 }
 
@@ -104,7 +107,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     if num.is_empty() {
-        return Err(format!("{s:?} is not a size (expected e.g. \"1MB\", \"512KB\", \"4096\")"));
+        return Err(format!(
+            "{s:?} is not a size (expected e.g. \"1MB\", \"512KB\", \"4096\")"
+        ));
     }
     let n: u64 = num
         .parse()
@@ -140,7 +145,8 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
 fn int_of(v: &DeValue<'_>) -> Option<Result<i64, String>> {
     match v {
         DeValue::Integer(i) => Some(
-            i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| format!("{} is too large", i.as_str())),
+            i64::from_str_radix(i.as_str(), i.radix())
+                .map_err(|_| format!("{} is too large", i.as_str())),
         ),
         _ => None,
     }
@@ -148,7 +154,13 @@ fn int_of(v: &DeValue<'_>) -> Option<Result<i64, String>> {
 
 /// Checks one value against its key.
 fn check_value(key: &Key, v: &DeValue<'_>) -> Result<Value, String> {
-    let wrong = |want: &str| format!("wrong type: {} must be {want}, not {}", key.name, type_name(v));
+    let wrong = |want: &str| {
+        format!(
+            "wrong type: {} must be {want}, not {}",
+            key.name,
+            type_name(v)
+        )
+    };
     match key.ty {
         Ty::Int { min, max, unit } => {
             let n = int_of(v).ok_or_else(|| wrong("an integer"))??;
@@ -173,7 +185,8 @@ fn check_value(key: &Key, v: &DeValue<'_>) -> Result<Value, String> {
             let n = match v {
                 DeValue::String(s) => parse_size(s).map_err(|e| format!("{}: {e}", key.name))?,
                 _ => match int_of(v) {
-                    Some(n) => u64::try_from(n?).map_err(|_| format!("out of range: {} is negative", key.name))?,
+                    Some(n) => u64::try_from(n?)
+                        .map_err(|_| format!("out of range: {} is negative", key.name))?,
                     None => return Err(wrong("a size such as \"1MB\" or an integer of bytes")),
                 },
             };
@@ -291,7 +304,8 @@ pub fn check(text: &str) -> Checked {
             Ok(value) => {
                 let (line, column) = position(text, k.span().start);
                 if let Some(w) = warning(key, &value) {
-                    out.diagnostics.push(diag(k.span(), "warning", Some(name), w));
+                    out.diagnostics
+                        .push(diag(k.span(), "warning", Some(name), w));
                 }
                 out.entries.push(Entry {
                     key,
@@ -383,7 +397,10 @@ error_logging_enabled = true
             assert_eq!(e.name, k.name);
         }
         assert_eq!(c.get("read_ahead_size"), Some(&Value::Size(1 << 20)));
-        assert_eq!(c.get("write_back_cache_size"), Some(&Value::Size(134_217_728)));
+        assert_eq!(
+            c.get("write_back_cache_size"),
+            Some(&Value::Size(134_217_728))
+        );
         assert_eq!(c.get("io_scheduler"), Some(&Value::Str("deadline".into())));
         assert_eq!(c.entries[0].line, 3);
         assert_eq!(c.entries[0].column, 1);
@@ -391,7 +408,11 @@ error_logging_enabled = true
 
     fn one_error(text: &str) -> Diag {
         let c = check(text);
-        let errs: Vec<_> = c.diagnostics.iter().filter(|d| d.severity == "error").collect();
+        let errs: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == "error")
+            .collect();
         assert_eq!(errs.len(), 1, "{:?}", c.diagnostics);
         assert!(c.entries.is_empty(), "entries kept despite an error");
         errs[0].clone()
@@ -403,7 +424,11 @@ error_logging_enabled = true
         assert_eq!((d.line, d.column), (3, 3));
         assert_eq!(d.key.as_deref(), Some("target_queue_dept"));
         assert!(d.message.contains("unknown key"), "{}", d.message);
-        assert!(d.message.contains("did you mean target_queue_depth"), "{}", d.message);
+        assert!(
+            d.message.contains("did you mean target_queue_depth"),
+            "{}",
+            d.message
+        );
         let d = one_error("[scsi]\n[other]\nx = 1\n");
         assert_eq!((d.line, d.column), (2, 2));
         assert!(d.message.contains("unknown table [other]"));
@@ -416,10 +441,18 @@ error_logging_enabled = true
         let d = one_error("[scsi]\ntarget_queue_depth = \"32\"\n");
         assert_eq!((d.line, d.column), (2, 22));
         assert!(d.message.starts_with("wrong type"), "{}", d.message);
-        assert!(one_error("[scsi]\nauto_recovery = 1\n").message.contains("true or false"));
-        assert!(one_error("[scsi]\nread_ahead_size = 1.5\n").message.starts_with("wrong type"));
-        assert!(one_error("[scsi]\nio_scheduler = 3\n").message.starts_with("wrong type"));
-        assert!(one_error("[scsi]\nerror_timeout = [1]\n").message.starts_with("wrong type"));
+        assert!(one_error("[scsi]\nauto_recovery = 1\n")
+            .message
+            .contains("true or false"));
+        assert!(one_error("[scsi]\nread_ahead_size = 1.5\n")
+            .message
+            .starts_with("wrong type"));
+        assert!(one_error("[scsi]\nio_scheduler = 3\n")
+            .message
+            .starts_with("wrong type"));
+        assert!(one_error("[scsi]\nerror_timeout = [1]\n")
+            .message
+            .starts_with("wrong type"));
     }
 
     #[test]
@@ -427,16 +460,37 @@ error_logging_enabled = true
         let d = one_error("[scsi]\n\ntarget_queue_depth = 0\n");
         assert_eq!((d.line, d.column), (3, 22));
         assert!(d.message.starts_with("out of range"), "{}", d.message);
-        assert!(one_error("[scsi]\ntarget_queue_depth = 257\n").message.contains("1..=256"));
-        assert!(one_error("[scsi]\nhost_adapter_max_count = 9\n").message.starts_with("out of range"));
-        assert!(one_error("[scsi]\nhost_adapter_timeout = 999\n").message.starts_with("out of range"));
-        assert!(one_error("[scsi]\nerror_retry_count = -1\n").message.starts_with("out of range"));
-        assert!(one_error("[scsi]\nwrite_back_cache_size = \"2GB\"\n").message.starts_with("out of range"));
-        assert!(one_error("[scsi]\nwrite_back_cache_size = \"1000KB\"\n").message.starts_with("out of range"));
+        assert!(one_error("[scsi]\ntarget_queue_depth = 257\n")
+            .message
+            .contains("1..=256"));
+        assert!(one_error("[scsi]\nhost_adapter_max_count = 9\n")
+            .message
+            .starts_with("out of range"));
+        assert!(one_error("[scsi]\nhost_adapter_timeout = 999\n")
+            .message
+            .starts_with("out of range"));
+        assert!(one_error("[scsi]\nerror_retry_count = -1\n")
+            .message
+            .starts_with("out of range"));
+        assert!(one_error("[scsi]\nwrite_back_cache_size = \"2GB\"\n")
+            .message
+            .starts_with("out of range"));
+        assert!(one_error("[scsi]\nwrite_back_cache_size = \"1000KB\"\n")
+            .message
+            .starts_with("out of range"));
         assert!(check("[scsi]\nwrite_back_cache_size = 1052672\n").ok());
-        assert!(one_error("[scsi]\nread_ahead_size = \"1500B\"\n").message.contains("multiple of 1024"));
-        assert!(one_error("[scsi]\nio_scheduler = \"cfq\"\n").message.contains("mq-deadline"));
-        assert!(one_error("[scsi]\ntarget_queue_depth = 99999999999999999999\n").message.len() > 5);
+        assert!(one_error("[scsi]\nread_ahead_size = \"1500B\"\n")
+            .message
+            .contains("multiple of 1024"));
+        assert!(one_error("[scsi]\nio_scheduler = \"cfq\"\n")
+            .message
+            .contains("mq-deadline"));
+        assert!(
+            one_error("[scsi]\ntarget_queue_depth = 99999999999999999999\n")
+                .message
+                .len()
+                > 5
+        );
         // 0 is allowed for the cache size (no cache) and read-ahead.
         assert!(check("[scsi]\nwrite_back_cache_size = 0\nread_ahead_size = \"0\"\n").ok());
     }
