@@ -117,7 +117,7 @@ apply_exact() {
 	want=$(printf '%s\n' "1 /etc/modprobe.d/orion_scsi.conf written" "1 /etc/udev/rules.d/90-orion-scsi.rules written" \
 		"6 dev/queue_depth 16" "2 host/eh_deadline 45" "6 queue/read_ahead_kb 3072" "6 queue/scheduler [none]")
 	[ "$changed" = "$want" ] || { echo "changed:"; echo "$changed"; echo "expected:"; echo "$want"; return 1; }
-	grep -qx "options orion_scsi virt_luns=2" /etc/modprobe.d/orion_scsi.conf ||
+	grep -qx "options orion_scsi queue_depth=16 virt_luns=2" /etc/modprobe.d/orion_scsi.conf ||
 		{ echo "modprobe file:"; cat /etc/modprobe.d/orion_scsi.conf; return 1; }
 	# virt_luns means nothing for the MegaRAID host: reported, not dropped.
 	echo "$out" | py "[s['object'] for s in d['plan']['not_applied'] if s['key'] == 'host_adapter_max_luns'] == ['host$mh (megasas)']"
