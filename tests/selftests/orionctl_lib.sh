@@ -38,4 +38,3 @@ lun_stat() {
 		py "[l for h in d['hosts'] for t in h['targets'] for l in t['luns'] if l['address'] == '$1'][0]['stats']['$2']"
 }
 export -f py lun_stat
-export ORIONCTL

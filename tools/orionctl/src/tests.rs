@@ -133,9 +133,17 @@ fn fake_system() -> tempfile::TempDir {
     // canonical orion_adapter attribute.
     put(r, "sys/kernel/debug/orion_scsi/host0/lun0:0", &text);
     let text1 = text.replace("reads 10\n", "reads 20\n") + "timeouts 1\naborts 2\nresets 3\n";
-    put(r, "sys/kernel/debug/orion_scsi/host1/lun0:0:0/stats", &text1);
+    put(
+        r,
+        "sys/kernel/debug/orion_scsi/host1/lun0:0:0/stats",
+        &text1,
+    );
     let text2 = text1.replace("reads 20\n", "reads 21\n");
-    put(r, "sys/kernel/debug/orion_scsi/host1/target0:0/stats", &text2);
+    put(
+        r,
+        "sys/kernel/debug/orion_scsi/host1/target0:0/stats",
+        &text2,
+    );
     put(r, "sys/class/scsi_host/host1/orion_adapter", "megasas\n");
     put(r, "proc/sys/dev/scsi/logging_level", "0\n");
     fs::create_dir_all(r.join("sys/module/orion_scsi/parameters")).unwrap();

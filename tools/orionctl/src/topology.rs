@@ -190,7 +190,11 @@ pub fn device_info(sys: &Sys, a: &Hctl) -> DeviceInfo {
 pub fn orion_kind(sys: &Sys, host: u32, proc_name: &str) -> Option<&'static str> {
     // The driver names its adapter kind in `orion_adapter` (absent on
     // other drivers' hosts); older drivers only by proc_name.
-    match sys.host_attr(host, "orion_adapter").as_deref().map(str::trim) {
+    match sys
+        .host_attr(host, "orion_adapter")
+        .as_deref()
+        .map(str::trim)
+    {
         Some("virt") => return Some("virtual"),
         Some("megasas") => return Some("megasas"),
         Some("lsi") => return Some("lsi"),
