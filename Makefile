@@ -15,11 +15,12 @@
 #   make bench-iscsi     orion's initiator vs iscsi_tcp, LIO RAM LUN in the VM (figures)
 #   make fuzz            the SG_IO fuzzer's long mode in the VM (FUZZ=virt|megasas COUNT= SEED=)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
+#   make orionctl-docs   orionctl's man pages and shell completions into out/orionctl-docs
 
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi fuzz lint clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi fuzz lint orionctl-docs clean
 
 all: module
 
@@ -61,6 +62,10 @@ fuzz:
 
 lint:
 	@bash scripts/lint.sh
+
+# Generated from orionctl's clap definitions (clap_mangen, clap_complete).
+orionctl-docs:
+	@bash scripts/orionctl-docs.sh out/orionctl-docs
 
 clean:
 	@[ -f .kdir ] && $(MAKE) -s -C "$$(cat .kdir)" M=$(CURDIR) clean || true

@@ -49,8 +49,12 @@ run_host() {
 	host_cargo_test "host cargo test" "$logdir/host-cargo.log" "$top/tests/host"
 	# The userspace tools (tools/*), built where scripts/build-tools.sh
 	# builds them, outside the checkout.
-	host_cargo_test "tools/sg-fuzz cargo test" "$logdir/host-sg-fuzz.log" "$top/tools/sg-fuzz" \
-		--release --locked --target-dir "$ORION_TOOLS_TARGET"
+	local m tool
+	for m in "$top"/tools/*/Cargo.toml; do
+		tool=$(basename "$(dirname "$m")")
+		host_cargo_test "tools/$tool cargo test" "$logdir/host-$tool.log" "$(dirname "$m")" \
+			--release --locked --target-dir "$ORION_TOOLS_TARGET"
+	done
 }
 
 run_compile_fail() {
@@ -120,7 +124,8 @@ for g in "${groups[@]}"; do
 		echo "$pass passed, $fail failed, $skip skipped"
 		exit 1
 	fi
-	# The userspace tools the VM tests run (sg-fuzz); seconds when cached.
+	# The userspace tools the VM tests run (sg-fuzz, orionctl); seconds
+	# when cached.
 	if ! bash "$top/scripts/build-tools.sh" > /dev/null 2> "$logdir/build-tools.log"; then
 		tail -30 "$logdir/build-tools.log"
 		result fail "build tools (scripts/build-tools.sh)"

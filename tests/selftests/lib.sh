@@ -87,6 +87,9 @@ dmesg_clean() {
 # The SG_IO fuzzer (tools/sg-fuzz, Documentation/sg-fuzz.rst), built by
 # scripts/build-tools.sh into the host's cache, which the guest sees.
 SG_FUZZ=${ORION_CACHE:-$HOME/.cache/orion_scsi}/tools/target/release/sg-fuzz
+# The management tool (tools/orionctl, Documentation/orionctl.rst), built
+# the same way (exported: the checks run it in `bash -c`).
+export ORIONCTL=${ORION_CACHE:-$HOME/.cache/orion_scsi}/tools/target/release/orionctl
 
 # fuzz_run DEV COUNT ARGS...: COUNT cases of sg-fuzz on DEV (ARGS: --seed
 # and other options). Passes when sg-fuzz exits 0 (no malformed reply; the
