@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The doorbell handshake as a state machine: the driver performs each
-//! [`Action`] on the registers and calls [`Handshake::next`] again.
+//! [`Action`] on the registers and calls [`Handshake::step`] again.
 //!
 //! Sequence (Linux `mpt_handshake_req_reply_wait`, QEMU
 //! `mptsas_doorbell_write`/`_read`): clear HIS; write the handshake word;
@@ -115,7 +115,7 @@ impl<'a> Handshake<'a> {
     /// (after [`Action::ReadDoorbell`], call [`Self::reply_word`] first).
     /// A reply that did not answer the request's function is reported
     /// here, at the end, once every word was drained.
-    pub fn next(&mut self) -> Result<Action, MpiError> {
+    pub fn step(&mut self) -> Result<Action, MpiError> {
         let (action, phase) = match self.phase {
             Phase::Start => (Action::ClearHis, Phase::Announce),
             Phase::Announce => (

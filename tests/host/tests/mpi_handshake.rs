@@ -132,7 +132,7 @@ fn run<F: FnMut(&[u32]) -> Vec<u8>>(
     let db = q.read_doorbell();
     let mut hs = Handshake::new(msg, reply, db)?;
     for _ in 0..10_000 {
-        match hs.next()? {
+        match hs.step()? {
             Action::ClearHis => q.write_his(),
             Action::WriteDoorbell(v) => q.write_doorbell(v),
             Action::WaitDoorbellInt => assert_ne!(q.his & 1, 0, "would time out"),
@@ -200,7 +200,7 @@ fn a_reply_for_another_function_is_reported_after_draining() {
     let db = q.read_doorbell();
     let mut hs = Handshake::new(&msg, &mut reply, db).unwrap();
     let err = loop {
-        match hs.next() {
+        match hs.step() {
             Ok(Action::ClearHis) => q.write_his(),
             Ok(Action::WriteDoorbell(v)) => q.write_doorbell(v),
             Ok(Action::ReadDoorbell) => {
@@ -257,7 +257,7 @@ fn refused_starts_and_out_of_order_calls() {
     assert_eq!(hs.reply_word(0), Err(MpiError::HandshakeOrder));
     let mut steps = vec![];
     loop {
-        let a = hs.next().unwrap();
+        let a = hs.step().unwrap();
         steps.push(a);
         if a == Action::ReadDoorbell {
             break;
@@ -274,7 +274,7 @@ fn refused_starts_and_out_of_order_calls() {
         ]
     );
     assert_eq!(steps.len(), 5 + 3 * 2 + 2, "three dwords each acked");
-    assert_eq!(hs.next(), Err(MpiError::HandshakeOrder));
+    assert_eq!(hs.step(), Err(MpiError::HandshakeOrder));
     // A FAULT seen mid-reply ends the handshake.
     assert_eq!(hs.reply_word(0x4000_0000), Err(MpiError::IocFault(0)));
 }
