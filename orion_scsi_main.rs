@@ -35,6 +35,9 @@ pub mod lsi;
 #[path = "drivers/megasas/mod.rs"]
 pub mod megasas;
 #[forbid(unsafe_code)]
+#[path = "drivers/mptsas/mod.rs"]
+pub mod mptsas;
+#[forbid(unsafe_code)]
 #[path = "drivers/proto/mod.rs"]
 pub mod proto;
 #[forbid(unsafe_code)]

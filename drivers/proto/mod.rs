@@ -6,5 +6,7 @@
 //! inside the kernel module and in the host test crate.
 
 pub mod cdb;
+pub mod le;
+pub mod lun;
 pub mod sense;
 pub mod wire;

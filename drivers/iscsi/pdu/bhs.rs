@@ -134,13 +134,7 @@ impl Lun {
     /// `int_to_scsilun` does (16-bit levels, first level first), so the
     /// target sees the LUN the midlayer scanned.
     pub fn from_linux(lun: u64) -> Self {
-        let mut out = [0u8; 8];
-        let mut rest = lun;
-        for level in out.chunks_exact_mut(2) {
-            level.copy_from_slice(&((rest & 0xffff) as u16).to_be_bytes());
-            rest >>= 16;
-        }
-        Lun(out)
+        Lun(crate::proto::lun::to_scsilun(lun))
     }
 
     /// Reads the LUN field (bytes 8-15) of `bhs`.
@@ -155,11 +149,7 @@ impl Lun {
 
     /// The inverse of [`Lun::from_linux`] (Linux's `scsilun_to_int`).
     pub fn to_linux(self) -> u64 {
-        self.0.chunks_exact(2).rev().fold(0u64, |acc, level| {
-            let mut pair = [0u8; 2];
-            pair.copy_from_slice(level);
-            (acc << 16) | u64::from(u16::from_be_bytes(pair))
-        })
+        crate::proto::lun::from_scsilun(&self.0)
     }
 }
 

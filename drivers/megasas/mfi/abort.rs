@@ -9,8 +9,8 @@
 //! CTRL_EVENT_WAIT are never aborted.
 
 use super::frame::{self, Header, CMD_ABORT, FRAME_SIZE, STAT_PENDING};
-use super::le::put_le32;
 use super::MfiError;
+use crate::proto::le::put_le32;
 
 /// ABORT offset: context of the frame to abort (32 bits; 0x1c stays zero).
 pub const OFF_ABORT_CONTEXT: usize = 0x18;

@@ -4,8 +4,8 @@
 //! that a driver needs. Offsets agree between QEMU's `mfi.h` and Linux's
 //! `struct megasas_ctrl_info`.
 
-use super::le::{le16, le32, le64, u8_at};
 use super::MfiError;
+use crate::proto::le::{le16, le32, le64, u8_at};
 
 /// Size of the reply; QEMU refuses a smaller buffer.
 pub const CTRL_INFO_SIZE: usize = 2048;

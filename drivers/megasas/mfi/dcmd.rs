@@ -6,10 +6,10 @@
 use super::ctrl_info::CTRL_INFO_SIZE;
 use super::frame::{self, DataDir, Header, CMD_DCMD, FLAG_SGL64, FRAME_SIZE, STAT_PENDING};
 use super::ld_list::LD_LIST_SIZE;
-use super::le::{put_bytes, put_le32};
 use super::pd_list::PD_LIST_MIN_SIZE;
 use super::sgl::encode_sge64;
 use super::MfiError;
+use crate::proto::le::{put_bytes, put_le32};
 
 /// DCMD frame offset: opcode.
 pub const OFF_OPCODE: usize = 0x18;

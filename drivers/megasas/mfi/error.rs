@@ -30,3 +30,9 @@ pub enum MfiError {
     /// Some other parameter is out of the range the format can carry.
     InvalidParam,
 }
+
+impl From<crate::proto::le::ShortBuffer> for MfiError {
+    fn from(_: crate::proto::le::ShortBuffer) -> Self {
+        MfiError::BufferTooSmall
+    }
+}

@@ -3,8 +3,8 @@
 //! The 24-byte MFI frame header shared by every frame, command codes, flags,
 //! status codes, and the mapping of a completed frame to a driver outcome.
 
-use super::le::{le16, le32, put_le16, put_le32, put_u8, u8_at, zero};
 use super::MfiError;
+use crate::proto::le::{le16, le32, put_le16, put_le32, put_u8, u8_at, zero};
 
 /// Size of one MFI frame; every builder fills (at least) this much.
 pub const FRAME_SIZE: usize = 64;
@@ -186,7 +186,8 @@ impl Header {
         put_u8(frame, OFF_SGE_COUNT, self.sge_count)?;
         put_le32(frame, OFF_CONTEXT, self.context)?;
         put_le16(frame, OFF_FLAGS, self.flags)?;
-        put_le32(frame, OFF_DATA_LEN, self.data_len)
+        put_le32(frame, OFF_DATA_LEN, self.data_len)?;
+        Ok(())
     }
 }
 
@@ -196,7 +197,8 @@ pub fn begin(frame: &mut [u8]) -> Result<(), MfiError> {
     if frame.len() < FRAME_SIZE {
         return Err(MfiError::BufferTooSmall);
     }
-    zero(frame, 0, FRAME_SIZE)
+    zero(frame, 0, FRAME_SIZE)?;
+    Ok(())
 }
 
 /// Reads the MFI status byte of a frame ([`STAT_PENDING`] while in flight).

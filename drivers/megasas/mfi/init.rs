@@ -7,8 +7,8 @@
 //! the frame's status until it is no longer `STAT_PENDING`.
 
 use super::frame::{self, Header, CMD_INIT, FRAME_SIZE, STAT_PENDING};
-use super::le::{le32, put_le32, zero};
 use super::MfiError;
+use crate::proto::le::{le32, put_le32, put_le64, zero};
 
 /// Size of `mfi_init_qinfo`.
 pub const QINFO_SIZE: usize = 32;
@@ -75,9 +75,9 @@ impl QueueInfo {
         zero(buf, 0, QINFO_SIZE)?;
         put_le32(buf, QI_FLAGS, self.flags)?;
         put_le32(buf, QI_RQ_ENTRIES, self.rq_entries)?;
-        put_addr(buf, QI_RQ_ADDR, self.rq_addr)?;
-        put_addr(buf, QI_PI_ADDR, self.pi_addr)?;
-        put_addr(buf, QI_CI_ADDR, self.ci_addr)?;
+        put_le64(buf, QI_RQ_ADDR, self.rq_addr)?;
+        put_le64(buf, QI_PI_ADDR, self.pi_addr)?;
+        put_le64(buf, QI_CI_ADDR, self.ci_addr)?;
         Ok(QINFO_SIZE)
     }
 
@@ -97,11 +97,6 @@ impl QueueInfo {
     }
 }
 
-fn put_addr(buf: &mut [u8], off: usize, addr: u64) -> Result<(), MfiError> {
-    put_le32(buf, off, addr as u32)?;
-    put_le32(buf, off.saturating_add(4), (addr >> 32) as u32)
-}
-
 /// Builds an INIT frame pointing at a queue-info block at `qinfo_addr`;
 /// returns the frame size (64).
 pub fn build_init(frame: &mut [u8], context: u32, qinfo_addr: u64) -> Result<usize, MfiError> {
@@ -117,7 +112,7 @@ pub fn build_init(frame: &mut [u8], context: u32, qinfo_addr: u64) -> Result<usi
         ..Header::default()
     }
     .write(frame)?;
-    put_addr(frame, OFF_QINFO_LO, qinfo_addr)?;
+    put_le64(frame, OFF_QINFO_LO, qinfo_addr)?;
     Ok(FRAME_SIZE)
 }
 

@@ -15,9 +15,9 @@ use super::frame::{
     self, DataDir, Header, CMD_LD_READ, CMD_LD_SCSI_IO, CMD_LD_WRITE, CMD_PD_SCSI_IO, FLAG_SENSE64,
     FLAG_SGL64, FRAME_SIZE, STAT_PENDING,
 };
-use super::le::{put_bytes, put_le32};
 use super::sgl::{encode_sge64, SglSummary};
 use super::MfiError;
+use crate::proto::le::{put_bytes, put_le64};
 
 /// SCSI IO offset: sense buffer address, low half.
 pub const OFF_SENSE_LO: usize = 0x18;
@@ -95,11 +95,6 @@ fn check_sgl(sgl: &SglSummary, needed: u64) -> Result<(), MfiError> {
     Ok(())
 }
 
-fn put_addr(frame: &mut [u8], off: usize, v: u64) -> Result<(), MfiError> {
-    put_le32(frame, off, v as u32)?;
-    put_le32(frame, off.saturating_add(4), (v >> 32) as u32)
-}
-
 /// Builds an LD/PD SCSI IO frame with SG entries `(dma address, length)`,
 /// at most `max_sge` of them (the firmware's limit from
 /// `regs::FwStatus::max_sge`); returns the bytes the frame occupies.
@@ -142,7 +137,7 @@ where
         ..Header::default()
     }
     .write(frame)?;
-    put_addr(frame, OFF_SENSE_LO, io.sense_addr)?;
+    put_le64(frame, OFF_SENSE_LO, io.sense_addr)?;
     put_bytes(frame, OFF_CDB, io.cdb)?;
     Ok(core::cmp::max(FRAME_SIZE, sgl.end))
 }
@@ -185,7 +180,7 @@ where
         ..Header::default()
     }
     .write(frame)?;
-    put_addr(frame, OFF_SENSE_LO, rw.sense_addr)?;
-    put_addr(frame, OFF_LBA_LO, rw.lba)?;
+    put_le64(frame, OFF_SENSE_LO, rw.sense_addr)?;
+    put_le64(frame, OFF_LBA_LO, rw.lba)?;
     Ok(core::cmp::max(FRAME_SIZE, sgl.end))
 }

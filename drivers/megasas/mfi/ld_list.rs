@@ -3,8 +3,8 @@
 //! The LD_GET_LIST reply (`mfi_ld_list`): a count and up to 64 entries of
 //! 16 bytes, 1032 bytes in all.
 
-use super::le::{le32, le64, u8_at};
 use super::MfiError;
+use crate::proto::le::{le32, le64, u8_at};
 
 /// Reply size; QEMU rejects a larger buffer, so allocate exactly this.
 pub const LD_LIST_SIZE: usize = 1032;

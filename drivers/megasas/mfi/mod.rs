@@ -30,7 +30,6 @@ pub mod frame;
 pub mod init;
 pub mod io;
 pub mod ld_list;
-pub mod le;
 pub mod pd_list;
 pub mod regs;
 pub mod reply;

@@ -6,8 +6,8 @@
 //! QEMU encodes the device id as `scsi_id << 8 | lun`, one entry per
 //! attached disk, and fills as many entries as the buffer holds.
 
-use super::le::{le16, le32, le64, u8_at};
 use super::MfiError;
+use crate::proto::le::{le16, le32, le64, u8_at};
 
 /// Offset of the first entry.
 pub const OFF_ENTRIES: usize = 8;

@@ -11,8 +11,8 @@
 //! is indistinguishable from an empty one: keep at most
 //! [`ReplyRing::max_outstanding`] frames in flight.
 
-use super::le::le32;
 use super::MfiError;
+use crate::proto::le::le32;
 
 /// Bytes per ring entry (32-bit contexts).
 pub const ENTRY_SIZE: usize = 4;

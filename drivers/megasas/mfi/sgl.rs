@@ -4,8 +4,8 @@
 //! inside a frame.
 
 use super::frame::FRAME_MAP_SIZE;
-use super::le::{le32, le64, put_le32, put_le64};
 use super::MfiError;
+use crate::proto::le::{le32, le64, put_le32, put_le64};
 
 /// Size of one 64-bit SG entry.
 pub const SGE64_SIZE: usize = 12;

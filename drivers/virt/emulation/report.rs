@@ -10,17 +10,8 @@ use crate::proto::wire::Out;
 const RECOMMENDED_TIMEOUT_SECS: u32 = 30;
 
 /// Encodes a Linux LUN number the way the kernel's `int_to_scsilun` does,
-/// so `scsilun_to_int` on the initiator yields the same number back
-/// (LUNs below 256 come out as single-level peripheral device addressing).
-pub fn encode_lun(lun: u64) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    let mut v = lun;
-    for pair in out.chunks_exact_mut(2) {
-        pair.copy_from_slice(&(v as u16).to_be_bytes());
-        v >>= 16;
-    }
-    out
-}
+/// so `scsilun_to_int` on the initiator yields the same number back.
+pub use crate::proto::lun::to_scsilun as encode_lun;
 
 /// Fills REPORT LUNS data for `luns` (Linux LUN numbers). SELECT REPORT 1
 /// (well-known LUNs only) yields an empty list: we have none.

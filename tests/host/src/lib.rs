@@ -8,6 +8,7 @@
 //! * `drivers/proto/mod.rs` is the module `crate::proto`,
 //! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`,
 //! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`,
+//! * `drivers/mptsas/mpi/mod.rs` is the module `crate::mptsas::mpi`,
 //! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`, and
 //! * `drivers/iscsi/pdu/mod.rs` is the module `crate::iscsi::pdu`.
 //!
@@ -18,6 +19,8 @@
 //! declaring `pub mod emulation;`, and likewise
 //! `#[path = "drivers/megasas/mod.rs"] pub mod megasas;` with
 //! `drivers/megasas/mod.rs` declaring `pub mod mfi;`,
+//! `#[path = "drivers/mptsas/mod.rs"] pub mod mptsas;` with
+//! `drivers/mptsas/mod.rs` declaring `pub mod mpi;`,
 //! `#[path = "drivers/lsi/mod.rs"] pub mod lsi;` with `drivers/lsi/mod.rs`
 //! declaring `pub mod scripts;` and
 //! `#[path = "drivers/iscsi/mod.rs"] pub mod iscsi;` with
@@ -26,8 +29,9 @@
 //! The files themselves carry no crate-level attributes and use only
 //! `core`; this crate is `#![no_std]` to prove it (tests may use std).
 //!
-//! `virt`, `megasas`, `lsi` and `iscsi` live in `src/virt.rs`,
-//! `src/megasas.rs`, `src/lsi.rs` and `src/iscsi.rs` rather than inline
+//! `virt`, `megasas`, `mptsas`, `lsi` and `iscsi` live in `src/virt.rs`,
+//! `src/megasas.rs`, `src/mptsas.rs`, `src/lsi.rs` and `src/iscsi.rs`
+//! rather than inline
 //! `mod virt { .. }`: a `#[path]` inside an inline module resolves against
 //! `src/virt/`, a directory that would have to exist just for the lookup.
 
@@ -40,4 +44,5 @@ pub mod proto;
 pub mod iscsi;
 pub mod lsi;
 pub mod megasas;
+pub mod mptsas;
 pub mod virt;

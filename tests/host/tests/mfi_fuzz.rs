@@ -4,9 +4,10 @@
 //! decoder, the SGL encoder and the builders must never panic, and whatever
 //! they accept must be self-consistent.
 use orion_scsi_host_tests::megasas::mfi::{
-    abort, ctrl_info::CtrlInfo, dcmd, frame, init, io, ld_list::LdList, le, pd_list::PdList, regs,
+    abort, ctrl_info::CtrlInfo, dcmd, frame, init, io, ld_list::LdList, pd_list::PdList, regs,
     reply, sgl, MfiError,
 };
+use orion_scsi_host_tests::proto::le;
 
 #[path = "common/rng.rs"]
 mod rng;
