@@ -1,33 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Inside the VM: runs the benchmark jobs on each device kind (see bench.sh).
-# usage: bench-guest.sh [seconds per job]
+# Inside the VM: the benchmark of bench.sh. The three devices (orion's
+# virtual adapter, scsi_debug, null_blk) are loaded together, each with
+# one disk of the same size, and measured in turn (bench_loop).
+# usage: bench-guest.sh RESULTS RUNS SECONDS
 set -euo pipefail
 : "${ORION_TOP:?}"
-secs=${1:-15}
+[ $# = 3 ] || { echo "usage: bench-guest.sh RESULTS RUNS SECONDS" >&2; exit 2; }
 size_mb=256
-jobs=$(nproc)
-
+. "$ORION_TOP/scripts/guest-lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
+BENCH_ORION_STATS_NOTE="debugfs orion_scsi/host<N>/stats" bench_guest_init "$1" "$2" "$3" $size_mb
 
-: > /tmp/bench.results
-insmod "$ORION_TOP/orion_scsi.ko" virt_targets=1 virt_luns=1 virt_capacity_mb=$size_mb
-udevadm settle
-orion=/dev/$(find /sys/class/scsi_host/host*/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
-	sed 's|.*/||' | head -1)
-run_jobs orion "$orion" $size_mb "$secs"
-rmmod orion_scsi
-
+insmod "$ORION_TOP/orion_scsi.ko" virt_targets=1 virt_luns=1 virt_capacity_mb=$size_mb megasas=0 lsi=0
 modprobe scsi_debug delay=0 dev_size_mb=$size_mb max_luns=1 num_tgts=1
-udevadm settle
-sdebug=/dev/$(find /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ -mindepth 1 -maxdepth 1 |
-	sed 's|.*/||' | head -1)
-run_jobs scsi_debug "$sdebug" $size_mb "$secs"
-rmmod scsi_debug
+modprobe null_blk memory_backed=1 gb=1 queue_mode=2 submit_queues="$(nproc)" hw_queue_depth=64
+settle
+declare -A disk=([orion]=$(host_disk orion_virt) [scsi_debug]=$(host_disk scsi_debug) [null_blk]=/dev/nullb0)
+for d in "${!disk[@]}"; do
+	[ -b "${disk[$d]}" ] || { echo "bench-guest: no $d disk ('${disk[$d]}')" >&2; exit 1; }
+done
+echo "bench-guest: orion ${disk[orion]}, scsi_debug ${disk[scsi_debug]}, null_blk ${disk[null_blk]}"
 
-modprobe null_blk memory_backed=1 gb=1 queue_mode=2 submit_queues="$jobs" hw_queue_depth=64
-udevadm settle
-run_jobs null_blk /dev/nullb0 $size_mb "$secs"
-rmmod null_blk
+bench_attach() { bench_dev=${disk[$1]}; }
+bench_detach() { :; }
+bench_loop orion scsi_debug null_blk
 
-report /tmp/bench.results orion scsi_debug null_blk
+rmmod null_blk scsi_debug orion_scsi

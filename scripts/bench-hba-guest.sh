@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Inside the VM: the benchmark jobs on one HBA's disk through one driver
-# (see bench-hba.sh: each boot measures one driver, the VM boots with the
-# C driver blacklisted so that nothing binds the chip before LOAD runs).
-# usage: bench-hba-guest.sh RESULTS NAME PROC_NAME SECONDS DEPTH LOAD...
-#   RESULTS: a file (in a directory the guest may write) the results are
-#   appended to, in bench-jobs.sh's format, under NAME;
-#   PROC_NAME: the proc_name of the driver's hosts (whose disk is used);
-#   SECONDS: per job; DEPTH: the disk's queue depth, the same for every
-#   driver (set through sysfs where the driver allows it, else by its load
-#   command: sym53c8xx has no change_queue_depth), checked;
-#   LOAD...: the command that loads the driver.
+# Inside the VM: the benchmark of bench-hba.sh on two identical HBAs (the
+# VM boots with the C driver blacklisted): the first goes to orion, the
+# second to the C driver (driver_override), both are loaded, and the two
+# disks are measured in turn (bench_loop) at the same queue depth.
+# usage: bench-hba-guest.sh RESULTS RUNS SECONDS ADAPTER DRIVER...
+#   DRIVER: orion and the C driver (bench_hba_spec ADAPTER).
 set -euo pipefail
 : "${ORION_TOP:?}"
+[ $# -ge 5 ] || { echo "usage: bench-hba-guest.sh RESULTS RUNS SECONDS ADAPTER DRIVER..." >&2; exit 2; }
 size_mb=512
-. "$ORION_TOP/scripts/bench-jobs.sh"
-bench_guest_args "$@"
 . "$ORION_TOP/scripts/guest-lib.sh"
+. "$ORION_TOP/scripts/bench-jobs.sh"
+bench_hba_spec "$4"
+BENCH_ORION_STATS_NOTE="orion_$name has no debugfs stats file yet" bench_guest_init "$1" "$2" "$3" $size_mb
+shift 4
 
 # disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
 # driver, not just any sd), waiting up to 60 s for the scan.
@@ -31,8 +29,25 @@ disk_of() {
 	return 1
 }
 
-udevadm settle
-"${load[@]}"
-udevadm settle
-dev=$(disk_of "$proc")
-bench_disk "$results" "$name" "$dev" "$depth" $size_mb "$secs"
+# The two controllers: the emulated ones are LSI Logic's (vendor 0x1000).
+mapfile -t hbas < <(grep -l '^0x1000$' /sys/bus/pci/devices/*/vendor | sed 's|/vendor$||' | sort)
+[ ${#hbas[@]} = 2 ] || { echo "bench-hba-guest: ${#hbas[@]} LSI PCI functions, not 2" >&2; exit 1; }
+for h in "${hbas[@]}"; do
+	[ ! -e "$h/driver" ] || { echo "bench-hba-guest: ${h##*/} is bound to $(basename "$(readlink "$h/driver")")" >&2; exit 1; }
+done
+echo "$orion_pci" > "${hbas[0]}/driver_override"
+echo "$c_pci" > "${hbas[1]}/driver_override"
+settle
+"${orion_load[@]}"
+"${c_load[@]}"
+settle
+declare -A disk=([orion]=$(disk_of "$orion_proc") [$c_driver]=$(disk_of "$c_proc"))
+for d in "${!disk[@]}"; do
+	[ -b "${disk[$d]}" ] || { echo "bench-hba-guest: no $d disk" >&2; exit 1; }
+	bench_set_depth "${disk[$d]}" "$depth"
+done
+echo "bench-hba-guest: orion ${disk[orion]} (${hbas[0]##*/}), $c_driver ${disk[$c_driver]} (${hbas[1]##*/}), queue depth $depth"
+
+bench_attach() { bench_dev=${disk[$1]}; }
+bench_detach() { :; }
+bench_loop "$@"

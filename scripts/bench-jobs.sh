@@ -1,92 +1,206 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the benchmark guest scripts: the fio jobs every device runs.
+# Sourced by every benchmark script, on the host and in the guest: the
+# shared methodology (Documentation/benchmarks.rst). One VM boot measures
+# every driver RUNS times, the order of the drivers reversed every other
+# run (ABC, CBA, ABC, ...); each measurement runs every fio job twice, with
+# no I/O scheduler and with the one the kernel picked for the disk. The
+# guest appends one JSON line per fio run to a results file
+# (scripts/benchstat.py record); the host prints the table and writes the
+# JSON and the chart (benchstat.py report).
 # shellcheck shell=bash
-#
-# run_jobs NAME DEVICE SIZE_MB SECONDS: prefills the device (so reads hit
-# written data), then 4k random read, 4k random write and 128k sequential
-# read, QD32 with one job per vCPU, appending "name<TAB>job<TAB>IOPS<TAB>MB/s"
-# lines to /tmp/bench.results. Same block-layer set-up for every device: no
-# I/O scheduler, so the figures compare drivers, not elevators.
-run_jobs() {
-	local name=$1 dev=$2 size_mb=$3 secs=$4 jobs
-	jobs=$(nproc)
-	echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
-	fio --name=fill --filename="$dev" --rw=write --bs=1M --size="${size_mb}M" --direct=1 \
-		--ioengine=libaio --iodepth=8 --output=/dev/null
-	for job in "randread 4k" "randwrite 4k" "read 128k"; do
-		# shellcheck disable=SC2086 # "rw bs": split into $1 and $2
-		set -- $job
-		fio --name="$1-$2" --filename="$dev" --rw="$1" --bs="$2" --size="${size_mb}M" --direct=1 \
-			--ioengine=libaio --iodepth=32 --numjobs="$jobs" --group_reporting \
-			--time_based --runtime="$secs" --output-format=json --output=/tmp/bench.json
-		python3 - "$name" "$1 $2" <<'PY' >> /tmp/bench.results
-import json, sys
-j = json.load(open("/tmp/bench.json"))["jobs"][0]
-side = j["read"] if j["read"]["io_bytes"] else j["write"]
-print(f"{sys.argv[1]}\t{sys.argv[2]}\t{side['iops']:.0f}\t{side['bw_bytes'] / 1e6:.1f}")
-PY
-	done
+
+# The fio jobs: name, rw, block size, queue depth per job, jobs (0: one
+# per vCPU). The last is the latency job: QD1, one job, clat percentiles.
+BENCH_JOBS=(
+	"randread-4k randread 4k 32 0"
+	"randwrite-4k randwrite 4k 32 0"
+	"read-128k read 128k 32 0"
+	"lat-randread-4k randread 4k 1 1"
+)
+
+# bench_check_number NAME VALUE: dies unless VALUE is a positive integer.
+bench_check_number() {
+	[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "bench: $1 must be a positive number, not '$2'" >&2; exit 2; }
 }
 
-# bench_guest_args RESULTS NAME PROC_NAME SECONDS DEPTH LOAD...: the
-# arguments of the one-device guest scripts (bench-hba-guest.sh,
-# bench-iscsi-guest.sh; described there), into the variables results,
-# name, proc, secs, depth and the array load; exits with the usage when
-# they are short.
+# bench_order RUN DRIVER...: the drivers in the order of run RUN (from 1):
+# as given in odd runs, reversed in even ones.
+bench_order() {
+	local run=$1 i; shift
+	if ((run % 2)); then
+		printf '%s\n' "$@"
+	else
+		for ((i = $#; i >= 1; i--)); do printf '%s\n' "${!i}"; done
+	fi
+}
+
+# ---- host side ------------------------------------------------------
+
+# bench_settings: RUNS and BENCH_RUNTIME (seconds per fio job) from the
+# environment, checked, into bench_runs and bench_secs; bench_stamp, the
+# date in the output's names.
 # shellcheck disable=SC2034 # set for the script that calls it
-bench_guest_args() {
-	[ $# -ge 6 ] || { echo "usage: ${0##*/} RESULTS NAME PROC_NAME SECONDS DEPTH LOAD..." >&2; exit 2; }
-	results=$1 name=$2 proc=$3 secs=$4 depth=$5
-	shift 5
-	load=("$@")
+bench_settings() {
+	bench_runs=${RUNS:-3}
+	bench_secs=${BENCH_RUNTIME:-15}
+	bench_check_number RUNS "$bench_runs"
+	bench_check_number BENCH_RUNTIME "$bench_secs"
+	bench_stamp=$(date +%Y%m%d-%H%M%S)
 }
 
-# bench_disk RESULTS NAME DEVICE DEPTH SIZE_MB SECONDS: the jobs on one
-# device, measured as NAME, its queue depth first set to DEPTH (the same
-# for every driver compared) and checked; the results are appended to
-# RESULTS (a file in a directory the guest may write).
-bench_disk() {
-	local results=$1 name=$2 dev=$3 depth=$4 qd=/sys/block/${3#/dev/}/device/queue_depth
-	# Read-only without change_queue_depth (root's test -w cannot tell):
-	# then the driver's load command must have set it.
-	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$depth" > "$qd"
-	[ "$(cat "$qd")" = "$depth" ] || { echo "bench: $dev queue_depth $(cat "$qd"), not $depth" >&2; return 1; }
-	: > /tmp/bench.results
-	run_jobs "$name" "$dev" "$5" "$6"
-	cat /tmp/bench.results >> "$results"
+# bench_host_report NAME TITLE RESULTS DRIVER...: the table, JSON and chart
+# of a results file, as out/bench/NAME-<date>.{json,svg}; BENCH_NOTE (e.g.
+# "validation run on a busy machine") goes into both.
+bench_host_report() {
+	local name=$1 title=$2 results=$3; shift 3
+	local drivers
+	drivers=$(IFS=,; echo "$*")
+	"$ORION_PYTHON" "$ORION_TOP/scripts/benchstat.py" report --records "$results" \
+		--bench "$name" --title "$title" --drivers "$drivers" --base "$1" \
+		--runs "$bench_runs" --runtime "$bench_secs" --note "${BENCH_NOTE:-}" \
+		--out "${results%.records.jsonl}"
 }
 
-# report FILE BASE OTHER...: the table of a results file (lines appended
-# by run_jobs, by one or several boots): per driver and job the median IOPS
-# over the runs with their range when there are several, the ratio of
-# BASE's median to each other driver's, and median MB/s.
-report() {
-	python3 - "$@" <<'PY'
-import statistics, sys
-path, base, others = sys.argv[1], sys.argv[2], sys.argv[3:]
-res = {}
-jobs = []
-for line in open(path):
-    name, job, iops, mbs = line.rstrip("\n").split("\t")
-    res.setdefault((name, job), []).append((float(iops), float(mbs)))
-    if name == base and job not in jobs:
-        jobs.append(job)
-names = [base] + others
-runs = min(len(v) for v in res.values())
-print(f"median of {runs} run(s)" + (", IOPS range min-max in brackets" if runs > 1 else ""))
-head = f"{'job (QD32 x nproc jobs)':<24}" + "".join(f"{n + ' IOPS':>26}" for n in names)
-head += "".join(f"{base[:5] + '/' + o[:8]:>16}" for o in others) + "   MB/s " + " / ".join(names)
-print(head)
-for j in jobs:
-    med, cells = [], []
-    for n in names:
-        v = res[(n, j)]
-        iops = [x[0] for x in v]
-        med.append((statistics.median(iops), statistics.median(x[1] for x in v)))
-        rng = f" [{min(iops):.0f}-{max(iops):.0f}]" if len(v) > 1 else ""
-        cells.append(f"{med[-1][0]:.0f}{rng}")
-    line = f"{j:<24}" + "".join(f"{c:>26}" for c in cells)
-    line += "".join(f"{med[0][0] / m[0]:>16.2f}" for m in med[1:])
-    print(line + "   " + " / ".join(f"{m[1]:.1f}" for m in med))
-PY
+# bench_hba_spec ADAPTER: what bench-hba.sh and its guest scripts need to
+# know of an adapter, into variables: name (of the output), c_driver (the
+# kernel's C driver, its module and its name in the table), c_proc and
+# orion_proc (the proc_name of each one's hosts), c_pci and orion_pci (their
+# PCI drivers' names, for driver_override), c_load and orion_load (the
+# commands that load each: orion_scsi with the parameters that leave only
+# that driver on), depth (the disk's queue depth for both: MegaRAID drives
+# get 256 from both drivers; sym53c8xx gives 16 tags by default, orion_lsi
+# 32, and both take 32, sym53c8xx through cmd_per_lun; iscsid gives both
+# initiators node.session.queue_depth, 32), and guest (the guest script).
+# Returns 1 for an unknown adapter.
+# shellcheck disable=SC2034 # set for the script that calls it
+bench_hba_spec() {
+	local ko=$ORION_TOP/orion_scsi.ko
+	guest=bench-hba-guest.sh name=$1
+	case $1 in
+	megasas|megasas-gen2)
+		c_driver=megaraid_sas c_proc=megaraid_sas c_pci=megaraid_sas
+		orion_proc=orion_megasas orion_pci=orion_megasas
+		c_load=(modprobe megaraid_sas) orion_load=(insmod "$ko" virt_adapters=0 lsi=0) depth=256;;
+	lsi53c895a|lsi53c810)
+		c_driver=sym53c8xx c_proc=sym53c8xx c_pci=sym53c8xx orion_proc=orion_lsi orion_pci=orion_lsi
+		c_load=(modprobe sym53c8xx cmd_per_lun=32) orion_load=(insmod "$ko" virt_adapters=0 megasas=0)
+		depth=32;;
+	iscsi)
+		# Both initiators register the transport "tcp" with iscsi_tcp hosts
+		# (the names iscsid knows); tests/selftests/iscsi_lib.sh loads
+		# either one.
+		c_driver=iscsi_tcp c_proc=iscsi_tcp c_pci="" orion_proc=iscsi_tcp orion_pci=""
+		c_load=(iscsi_initiator_load iscsi_tcp) orion_load=(iscsi_initiator_load orion) depth=32
+		guest=bench-iscsi-guest.sh;;
+	*) return 1;;
+	esac
+}
+
+# ---- guest side -----------------------------------------------------
+
+# bench_guest_init RESULTS RUNS SECONDS SIZE_MB: the settings of the
+# measurements; writes the guest's versions (kernel, fio, CPU) to RESULTS
+# (a file in a directory the guest may write; emptied first).
+bench_guest_init() {
+	bench_results=$1 bench_runs=$2 bench_secs=$3 bench_size_mb=$4
+	bench_check_number runs "$bench_runs"
+	bench_check_number seconds "$bench_secs"
+	debugfs_mount
+	: > "$bench_results"
+	python3 "$ORION_TOP/scripts/benchstat.py" guest-meta \
+		--orion-stats "${BENCH_ORION_STATS_NOTE:-}" >> "$bench_results"
+	declare -gA bench_default_sched=() bench_filled=()
+}
+
+# bench_scheduler DEV: the I/O scheduler in use on DEV ([name] in sysfs).
+bench_scheduler() {
+	sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/block/${1#/dev/}/queue/scheduler"
+}
+
+# bench_set_depth DEV DEPTH: the disk's queue depth set to DEPTH (the same
+# for every driver compared) and checked. Read-only without
+# change_queue_depth (root's test -w cannot tell): then the driver's load
+# command must have set it.
+bench_set_depth() {
+	local qd=/sys/block/${1#/dev/}/device/queue_depth
+	[[ $(stat -c %A "$qd") != ??w* ]] || echo "$2" > "$qd"
+	[ "$(cat "$qd")" = "$2" ] || { echo "bench: $1 queue_depth $(cat "$qd"), not $2" >&2; return 1; }
+}
+
+# bench_orion_stats DEV: orion's debugfs statistics file of DEV's host
+# (/sys/kernel/debug/orion_scsi/host<N>/stats), if it has one.
+bench_orion_stats() {
+	local host f
+	host=$(readlink -f "/sys/block/${1#/dev/}/device")
+	host=${host%/target*}
+	f=/sys/kernel/debug/orion_scsi/${host##*/}/stats
+	[ ! -r "$f" ] || echo "$f"
+}
+
+# bench_fio DEV RW BS QD JOBS: one time-based fio run on DEV, its JSON in
+# /tmp/bench-fio.json.
+bench_fio() {
+	fio --name=bench --filename="$1" --rw="$2" --bs="$3" --size="${bench_size_mb}M" --direct=1 \
+		--ioengine=libaio --iodepth="$4" --numjobs="$5" --group_reporting \
+		--time_based --runtime="$bench_secs" --percentile_list=50:99:99.9 \
+		--output-format=json --output=/tmp/bench-fio.json
+}
+
+# bench_measure DRIVER RUN POSITION DEV: every job on DEV with both
+# scheduler modes (none first in odd runs, default first in even ones),
+# one record each. The first time a driver is measured, its disk is
+# filled (reads then hit written data) and the scheduler the kernel gave
+# it is noted as its default. On the latency job, orion's debugfs
+# histogram (when DEV's host has one) is read before and after.
+bench_measure() {
+	local drv=$1 run=$2 pos=$3 dev=$4 sched modes job stats nj
+	[ -n "${bench_default_sched[$drv]:-}" ] || bench_default_sched[$drv]=$(bench_scheduler "$dev")
+	if [ -z "${bench_filled[$drv]:-}" ]; then
+		fio --name=fill --filename="$dev" --rw=write --bs=1M --size="${bench_size_mb}M" --direct=1 \
+			--ioengine=libaio --iodepth=8 --output=/dev/null
+		bench_filled[$drv]=1
+	fi
+	stats=$(bench_orion_stats "$dev")
+	modes=(none default)
+	((run % 2)) || modes=(default none)
+	for sched in "${modes[@]}"; do
+		if [ "$sched" = none ]; then
+			echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
+		else
+			echo "${bench_default_sched[$drv]}" > "/sys/block/${dev#/dev/}/queue/scheduler"
+		fi
+		for job in "${BENCH_JOBS[@]}"; do
+			# shellcheck disable=SC2086 # "name rw bs qd jobs" into $1..$5
+			set -- $job
+			nj=$5
+			[ "$nj" != 0 ] || nj=$(nproc)
+			local hist=()
+			[ -z "$stats" ] || { cat "$stats" > /tmp/bench-orion-before; hist=(--orion-before /tmp/bench-orion-before --orion-after /tmp/bench-orion-after); }
+			bench_fio "$dev" "$2" "$3" "$4" "$nj"
+			[ -z "$stats" ] || cat "$stats" > /tmp/bench-orion-after
+			python3 "$ORION_TOP/scripts/benchstat.py" record --fio /tmp/bench-fio.json \
+				--driver "$drv" --run "$run" --position "$pos" --job "$1" --rw "$2" --bs "$3" \
+				--iodepth "$4" --numjobs "$nj" --size-mb "$bench_size_mb" --sched "$sched" \
+				--scheduler "$(bench_scheduler "$dev")" --device "$dev" "${hist[@]}" >> "$bench_results"
+		done
+	done
+	echo "bench: run $run, $drv on $dev: done"
+}
+
+# bench_loop DRIVER...: bench_runs runs of every driver in alternating
+# order. The calling script defines bench_attach DRIVER (makes the driver's
+# disk ready and sets bench_dev to it) and bench_detach DRIVER (undoes
+# what bench_attach did, if anything needs undoing between runs).
+bench_loop() {
+	local run pos drv
+	for ((run = 1; run <= bench_runs; run++)); do
+		pos=0
+		for drv in $(bench_order "$run" "$@"); do
+			pos=$((pos + 1))
+			bench_attach "$drv"
+			# shellcheck disable=SC2154 # set by bench_attach
+			bench_measure "$drv" "$run" "$pos" "$bench_dev"
+			bench_detach "$drv"
+		done
+	done
 }

@@ -46,6 +46,9 @@ finishes_within() {
 	pid_within "$secs" $!
 }
 
+# debugfs_mount: debugfs on /sys/kernel/debug (orion's per-host files).
+debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; }
+
 # Waits for the kernel to finish attaching disks after a load or scan.
 settle() { udevadm settle 2>/dev/null || sleep 1; }
 

@@ -23,6 +23,9 @@ KERNEL_SRC=$ORION_CACHE/src/linux-source-7.3
 # cargo's target directory for the userspace tools (tools/*), see
 # scripts/build-tools.sh; the VM tests run the binaries from its release/.
 ORION_TOOLS_TARGET=$ORION_CACHE/tools/target
+# The system's Python (with Debian's python3-matplotlib for the benchmark
+# charts), not whichever python3 comes first in PATH.
+ORION_PYTHON=${ORION_PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
 die() { echo "orion: error: $*" >&2; exit 1; }
 log() { echo "orion: $*" >&2; }

@@ -16,7 +16,9 @@ BUILD_PKGS="build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
 	clang-19 libclang-19-dev llvm-19 lld-19 python3-venv zstd xz-utils shellcheck dkms"
 GUEST_PKGS="udev busybox-static sg3-utils sdparm lsscsi fio e2fsprogs util-linux
 	open-iscsi tgt"
-STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $KERNEL_SRC_PKG_VERSION \
+# The benchmarks' charts (scripts/benchstat.py, with /usr/bin/python3).
+HOST_PKGS="python3-matplotlib"
+STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $HOST_PKGS $KERNEL_SRC_PKG_VERSION \
 	$RUST_SRC_PKG_VERSION $BINDGEN_VERSION $(rustc --version)" | sha256sum | cut -c1-12)
 
 # The crates of the userspace tools (tools/*/Cargo.lock), so that their
@@ -61,8 +63,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $BUILD_PKGS $GUEST_PKGS >/dev/null ||
-	die "installing build/guest packages failed: $BUILD_PKGS $GUEST_PKGS"
+apt-get install -y -q --no-install-recommends $BUILD_PKGS $GUEST_PKGS $HOST_PKGS >/dev/null ||
+	die "installing build/guest/host packages failed: $BUILD_PKGS $GUEST_PKGS $HOST_PKGS"
 qemu_ver=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/.*version \([0-9]*\).*/\1/p' || true)
 if [ "${qemu_ver:-0}" -lt 10 ]; then
 	apt-get install -y -q --no-install-recommends -t bookworm-backports \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs the whole test suite, or the groups named on the command line:
 #   host          cargo test of the pure-logic (no_std) code and of the
-#                 userspace tools (tools/*) on the host
+#                 userspace tools (tools/*) on the host, and the unit tests
+#                 of the benchmarks' statistics (tests/bench, python3)
 #   compile_fail  misuses of the SCSI abstractions must not compile
 #   dkms          dkms add/build/install against the reference kernel tree
 #   <group>       a VM group under tests/selftests/<group>/ (one VM boot each)
@@ -45,8 +46,26 @@ host_cargo_test() {
 	fi
 }
 
+# host_py_test NAME LOG DIR: python3 -m unittest in DIR (the system's
+# Python, $ORION_PYTHON), counted per test like the cargo tests.
+host_py_test() {
+	local name=$1 out=$2 dir=$3 p f
+	if (cd "$dir" && "$ORION_PYTHON" -m unittest -v 2>&1) > "$out"; then :; fi
+	# One line per test: "test_x (module.Class.test_x) ... ok|FAIL|ERROR".
+	p=$(grep -cE ' \.\.\. ok$' "$out")
+	f=$(grep -cE ' \.\.\. (FAIL|ERROR)$' "$out")
+	grep -E ' \.\.\. (FAIL|ERROR)$' "$out" || true
+	echo "# $name: $p passed, $f failed (log: $out)"
+	pass=$((pass + p)); fail=$((fail + f))
+	if ! grep -qE '^Ran [0-9]+ tests?' "$out" || [ $((p + f)) = 0 ]; then
+		tail -20 "$out"; result fail "$name did not run"
+	fi
+}
+
 run_host() {
 	host_cargo_test "host cargo test" "$logdir/host-cargo.log" "$top/tests/host"
+	# The benchmarks' statistics (scripts/benchstat.py).
+	host_py_test "benchstat unittest" "$logdir/host-benchstat.log" "$top/tests/bench"
 	# The userspace tools (tools/*), built where scripts/build-tools.sh
 	# builds them, outside the checkout.
 	local m tool

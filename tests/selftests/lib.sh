@@ -151,8 +151,6 @@ virt_sg() {
 	sg_of "$d"
 }
 
-debugfs_mount() { mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; }
-
 # MegaRAID (orion_megasas) helpers. The reference kernel has megaraid_sas
 # built in and it binds the controllers at boot: release_megaraid_sas (from
 # scripts/guest-lib.sh) hands them over first.
