@@ -143,6 +143,7 @@ bench_fio() {
 	fio --name=bench --filename="$1" --rw="$2" --bs="$3" --size="${bench_size_mb}M" --direct=1 \
 		--ioengine=libaio --iodepth="$4" --numjobs="$5" --group_reporting \
 		--time_based --runtime="$bench_secs" --percentile_list=50:99:99.9 \
+		--clat_percentiles=1 --lat_percentiles=1 \
 		--output-format=json --output=/tmp/bench-fio.json
 }
 

@@ -26,9 +26,14 @@ import sys
 import time
 
 SCHEMA = 1
-# fio's completion-latency percentiles the QD1 job reports (fio keys them
-# as "%f" strings: "99.900000").
+# fio's latency percentiles the jobs report (fio keys them as "%f"
+# strings: "99.900000"), of the completion latency (clat: from the
+# submission's return to the completion) and of the total latency (lat:
+# from before the submission; with libaio, a command completed inside
+# io_submit, as orion's virtual adapter and scsi_debug delay=0 do, shows
+# in lat but hardly in clat).
 PERCENTILES = (50.0, 99.0, 99.9)
+LATENCIES = ("clat", "lat")
 # Latency histogram lines of orion's debugfs stats files
 # (drivers/common/stats.rs): bucket "lt_N" counts latencies below N us,
 # the last one "ge_N" everything from N us on.
@@ -72,15 +77,15 @@ def fio_side(job, rw):
     return job["write"] if "write" in rw else job["read"]
 
 
-def clat_percentiles_us(side, wanted=PERCENTILES):
-    """fio's completion-latency percentiles of SIDE in microseconds, as
-    {"p50": us, ...}; a percentile fio did not report is left out. Reads
-    clat_ns (fio 3) or, failing that, clat in us (fio 2)."""
-    clat = side.get("clat_ns")
+def percentiles_us(side, kind="clat", wanted=PERCENTILES):
+    """fio's KIND ("clat" or "lat") latency percentiles of SIDE in
+    microseconds, as {"p50": us, ...}; a percentile fio did not report is
+    left out. Reads KIND_ns (fio 3) or, failing that, KIND in us (fio 2)."""
+    lat = side.get(kind + "_ns")
     scale = 1000.0
-    if clat is None:
-        clat, scale = side.get("clat", {}), 1.0
-    table = clat.get("percentile", {})
+    if lat is None:
+        lat, scale = side.get(kind, {}), 1.0
+    table = lat.get("percentile", {})
     out = {}
     for p in wanted:
         for key, val in table.items():
@@ -92,16 +97,22 @@ def clat_percentiles_us(side, wanted=PERCENTILES):
 
 def fio_record(fio, rw):
     """The figures of a fio run (group_reporting: the first job is the
-    group): IOPS, MB/s (10^6 bytes), mean and percentile completion
-    latency in us, runtime in ms."""
+    group): IOPS, MB/s (10^6 bytes), mean submission, completion and total
+    latency and the completion and total latency percentiles in us,
+    runtime in ms."""
     job = fio["jobs"][0]
     side = fio_side(job, rw)
-    clat = side.get("clat_ns") or {}
+
+    def mean_us(kind):
+        return (side.get(kind + "_ns") or {}).get("mean", 0.0) / 1000.0
     return {
         "iops": side["iops"],
         "mbps": side["bw_bytes"] / 1e6,
-        "clat_mean_us": clat.get("mean", 0.0) / 1000.0,
-        "clat_us": clat_percentiles_us(side),
+        "slat_mean_us": mean_us("slat"),
+        "clat_mean_us": mean_us("clat"),
+        "lat_mean_us": mean_us("lat"),
+        "clat_us": percentiles_us(side, "clat"),
+        "lat_us": percentiles_us(side, "lat"),
         "runtime_ms": side.get("runtime", job.get("job_runtime", 0)),
         "io_errors": job.get("error", 0),
     }
@@ -197,12 +208,14 @@ def summarize(runs, drivers, base):
                 row = {"job": job, "sched": sched, "driver": drv,
                        "schedulers": ordered(r["scheduler"] for r in rs),
                        "iops": spread(r["iops"] for r in rs),
-                       "mbps": spread(r["mbps"] for r in rs),
-                       "clat_us": {}}
-                for p in PERCENTILES:
-                    vals = [r["clat_us"][pct_key(p)] for r in rs if pct_key(p) in r.get("clat_us", {})]
-                    if vals:
-                        row["clat_us"][pct_key(p)] = spread(vals)
+                       "mbps": spread(r["mbps"] for r in rs)}
+                for kind in LATENCIES:
+                    row[kind + "_us"] = {}
+                    for p in PERCENTILES:
+                        k = pct_key(p)
+                        vals = [r[kind + "_us"][k] for r in rs if k in r.get(kind + "_us", {})]
+                        if vals:
+                            row[kind + "_us"][k] = spread(vals)
                 row["ratio_iops"] = None if drv == base or base_iops is None else \
                     ratio(base_iops, row["iops"]["median"])
                 hists = [r["orion_hist"] for r in rs if r.get("orion_hist")]
@@ -227,6 +240,17 @@ def fmt_spread(s):
     if s["n"] == 1:
         return fmt_num(s["median"])
     return f"{fmt_num(s['median'])} [{fmt_num(s['min'])}-{fmt_num(s['max'])}]"
+
+
+def sched_label(row):
+    """none, or default:<the scheduler the kernel picked>."""
+    return row["sched"] if row["sched"] == "none" else "default:" + ",".join(row["schedulers"])
+
+
+def fmt_share(count, total):
+    """COUNT as a percentage of TOTAL, "<0.1%" for a small non-zero one."""
+    share = count * 100.0 / total
+    return "<0.1%" if share < 0.05 else f"{share:.1f}%"
 
 
 def table(doc):
@@ -254,20 +278,25 @@ def table(doc):
     for r in rows:
         j = jobs.get(r["job"], {})
         label = f"{r['job']} QD{j.get('iodepth', '?')}x{j.get('numjobs', '?')}"
-        sched = r["sched"] if r["sched"] == "none" else "default:" + ",".join(r["schedulers"])
+        sched = sched_label(r)
         rt = "" if r["ratio_iops"] is None else f"{r['ratio_iops']:.2f}"
         out.append(f"{label:<22}{sched:<21}{r['driver']:<{w + 2}}{fmt_spread(r['iops']):>24}"
                    f"{fmt_spread(r['mbps']):>24}{rt:>8}")
-    lat = [r for r in rows if r["clat_us"] and jobs.get(r["job"], {}).get("iodepth") == 1]
-    if lat:
+    lat = [r for r in rows if jobs.get(r["job"], {}).get("iodepth") == 1]
+    for kind, what in (("clat", "completion latency (fio clat: from io_submit's return)"),
+                       ("lat", "total latency (fio lat: from before io_submit)")):
+        if not any(r[kind + "_us"] for r in lat):
+            continue
         out.append("")
-        out.append("QD1 completion latency (fio clat, us): median [min-max] over the runs")
-        out.append(f"{'job':<26}{'sched':<9}{'driver':<{w + 2}}" +
+        out.append(f"QD1 {what}, us: median [min-max] over the runs")
+        out.append(f"{'job':<22}{'sched':<21}{'driver':<{w + 2}}" +
                    "".join(f"{pct_key(p):>22}" for p in PERCENTILES))
         for r in lat:
-            out.append(f"{r['job']:<26}{r['sched']:<9}{r['driver']:<{w + 2}}" +
-                       "".join(f"{fmt_spread(r['clat_us'][pct_key(p)]) if pct_key(p) in r['clat_us'] else '-':>22}"
+            cells = r[kind + "_us"]
+            out.append(f"{r['job']:<22}{sched_label(r):<21}{r['driver']:<{w + 2}}" +
+                       "".join(f"{fmt_spread(cells[pct_key(p)]) if pct_key(p) in cells else '-':>22}"
                                for p in PERCENTILES))
+    if lat:
         out.append("")
         out.append(f"{base}'s own command latency (driver histogram, queuecommand to completion, "
                    "the QD1 job's commands over all runs; bucket bounds in us)")
@@ -276,14 +305,14 @@ def table(doc):
                 continue
             h = r["orion_hist"]
             if not h:
-                out.append(f"  {r['job']} {r['sched']}: not exposed by this adapter "
+                out.append(f"  {r['job']} {sched_label(r)}: not exposed by this adapter "
                            f"({doc.get('orion_stats', 'no debugfs stats file')})")
                 continue
             total = sum(b[1] for b in h)
             pcts = ", ".join(f"{pct_key(p)} {hist_percentile(h, p)}" for p in PERCENTILES)
-            buckets = ", ".join(f"{'>=' if o else '<'}{b}: {c * 100.0 / total:.1f}%"
+            buckets = ", ".join(f"{'>=' if o else '<'}{b}: {fmt_share(c, total)}"
                                 for b, c, o in h if c)
-            out.append(f"  {r['job']} {r['sched']}: {total} commands; {pcts}; {buckets}")
+            out.append(f"  {r['job']} {sched_label(r)}: {total} commands; {pcts}; {buckets}")
     return "\n".join(out)
 
 
@@ -367,6 +396,8 @@ def chart(doc, path):
     width = 0.8 / len(drivers)
 
     def bars(ax, labels, get):
+        """Bars of get(driver, label) spreads; returns how many were drawn."""
+        drawn = 0
         for i, d in enumerate(drivers):
             xs, med, lo, hi = [], [], [], []
             for x, label in enumerate(labels):
@@ -378,8 +409,10 @@ def chart(doc, path):
                 lo.append(s["median"] - s["min"])
                 hi.append(s["max"] - s["median"])
             ax.bar(xs, med, width, yerr=[lo, hi], capsize=3, label=d)
+            drawn += sum(1 for m in med if m > 0)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels)
+        return drawn
 
     def find(d, job, sched):
         return next((r for r in rows if r["driver"] == d and r["job"] == job and r["sched"] == sched), None)
@@ -393,9 +426,12 @@ def chart(doc, path):
         if lat:
             ax = axes[k][1]
             labels = [pct_key(p) for p in PERCENTILES]
-            bars(ax, labels, lambda d, p, s=sched: (find(d, lat[0], s) or {}).get("clat_us", {}).get(p))
-            ax.set_yscale("log")
-            ax.set_ylabel("completion latency, us (median, min-max)")
+            # Total latency (comparable whether a driver completes inside
+            # io_submit or not); completion latency for records without it.
+            kind = "lat" if any(r.get("lat_us") for r in rows) else "clat"
+            if bars(ax, labels, lambda d, p, s=sched: (find(d, lat[0], s) or {}).get(kind + "_us", {}).get(p)):
+                ax.set_yscale("log")
+            ax.set_ylabel(f"fio {kind}, us (median, min-max)")
             ax.set_title(f"{lat[0]} QD1, scheduler {sched}")
             ax.legend(fontsize="small")
     g = doc.get("guest", {})

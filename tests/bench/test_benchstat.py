@@ -18,6 +18,11 @@ sys.path.insert(0, os.path.join(TOP, "scripts"))
 import benchstat  # noqa: E402 (after the path is set)
 
 FIXTURE = os.path.join(HERE, "fio-randread-qd1.json")
+try:
+    import matplotlib  # noqa: F401 (only whether it is there)
+    HAVE_MATPLOTLIB = True
+except ImportError:
+    HAVE_MATPLOTLIB = False
 
 
 def fixture():
@@ -41,7 +46,7 @@ def run(driver, job, sched, iops, run_no=1, clat=None, hist=None, iodepth=32):
             "rw": "randread", "bs": "4k", "iodepth": iodepth, "numjobs": 2, "size_mb": 256,
             "sched": sched, "scheduler": "none" if sched == "none" else "mq-deadline",
             "device": "/dev/sda", "iops": iops, "mbps": iops * 4096 / 1e6,
-            "clat_mean_us": 0.0, "clat_us": clat or {}, "runtime_ms": 3000, "io_errors": 0,
+            "clat_mean_us": 0.0, "clat_us": clat or {}, "lat_us": {}, "runtime_ms": 3000, "io_errors": 0,
             "orion_hist": hist}
 
 
@@ -71,10 +76,13 @@ class Statistics(unittest.TestCase):
 class Fio(unittest.TestCase):
     def test_record_of_fixture(self):
         r = benchstat.fio_record(fixture(), "randread")
-        self.assertAlmostEqual(r["iops"], 16839.160839, places=5)
-        self.assertAlmostEqual(r["mbps"], 68.973202, places=6)
-        self.assertEqual(r["clat_us"], {"p50": 37.12, "p99": 111.104, "p99.9": 325.632})
-        self.assertAlmostEqual(r["clat_mean_us"], 42.925766967, places=6)
+        self.assertAlmostEqual(r["iops"], 13808.191808, places=5)
+        self.assertAlmostEqual(r["mbps"], 56.558353, places=6)
+        self.assertEqual(r["clat_us"], {"p50": 30.848, "p99": 522.24, "p99.9": 3555.328})
+        self.assertEqual(r["lat_us"], {"p50": 45.824, "p99": 552.96, "p99.9": 3588.096})
+        self.assertAlmostEqual(r["clat_mean_us"], 56.314753943, places=6)
+        self.assertAlmostEqual(r["lat_mean_us"], 71.869955867, places=6)
+        self.assertAlmostEqual(r["slat_mean_us"], 15.555201924, places=6)
         self.assertEqual(r["io_errors"], 0)
 
     def test_write_side_for_write_jobs(self):
@@ -96,11 +104,12 @@ class Fio(unittest.TestCase):
 
     def test_missing_percentile_left_out(self):
         side = {"clat_ns": {"percentile": {"50.000000": 2000}}}
-        self.assertEqual(benchstat.clat_percentiles_us(side), {"p50": 2.0})
+        self.assertEqual(benchstat.percentiles_us(side), {"p50": 2.0})
+        self.assertEqual(benchstat.percentiles_us(side, "lat"), {})
 
     def test_fio2_clat_in_us(self):
         side = {"clat": {"percentile": {"99.900000": 250}}}
-        self.assertEqual(benchstat.clat_percentiles_us(side), {"p99.9": 250.0})
+        self.assertEqual(benchstat.percentiles_us(side), {"p99.9": 250.0})
 
 
 class Histogram(unittest.TestCase):
@@ -188,6 +197,13 @@ class Report(unittest.TestCase):
                                  capture_output=True, text=True, check=True)
             with open(os.path.join(tmp, "x-1.json"), encoding="utf-8") as f:
                 doc = json.load(f)
+            svg = os.path.join(tmp, "x-1.svg")
+            if HAVE_MATPLOTLIB:
+                with open(svg, encoding="utf-8") as f:
+                    self.assertIn("<svg", f.read())
+                self.assertIn("chart: " + svg, res.stdout)
+            else:
+                self.assertFalse(os.path.exists(svg))
         self.assertEqual(doc["schema"], 1)
         self.assertEqual(doc["guest"]["kernel"], "7.3.4")
         self.assertEqual(len(doc["records"]), 4)
@@ -196,7 +212,8 @@ class Report(unittest.TestCase):
         c = [r for r in doc["summary"] if r["driver"] == "c"][0]
         self.assertAlmostEqual(c["ratio_iops"], 1.0)
         self.assertIn("80 commands; p50 <64", res.stdout)
-        self.assertIn("37.12 [37.12-37.12]", res.stdout)
+        self.assertIn("30.85 [30.85-30.85]", res.stdout)
+        self.assertIn("45.82 [45.82-45.82]", res.stdout)
 
 
 if __name__ == "__main__":
