@@ -47,4 +47,4 @@ bash "$ORION_TOP/scripts/vm-run.sh" --cpus 2 --memory 2G --timeout $((900 + benc
 	"${vm_disks[@]}" --append "modprobe.blacklist=$c_driver" --rwdir "$out" \
 	--log "$out/$name-$bench_stamp.console.log" -- \
 	bash "$ORION_TOP/scripts/$guest" "$results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
-bench_host_report "$name" "make bench-$name: orion vs $c_driver ($adapter)" "$results" "${drivers[@]}"
+bench_host_report "$name" "bench-hba.sh $adapter: orion vs $c_driver" "$results" "${drivers[@]}"

@@ -36,12 +36,12 @@ bench_order() {
 
 # ---- host side ------------------------------------------------------
 
-# bench_settings: RUNS and BENCH_RUNTIME (seconds per fio job) from the
-# environment, checked, into bench_runs and bench_secs; bench_stamp, the
-# date in the output's names.
+# bench_settings: RUNS (ROUNDS, its old name, also works) and BENCH_RUNTIME
+# (seconds per fio job) from the environment, checked, into bench_runs and
+# bench_secs; bench_stamp, the date in the output's names.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_settings() {
-	bench_runs=${RUNS:-3}
+	bench_runs=${RUNS:-${ROUNDS:-3}}
 	bench_secs=${BENCH_RUNTIME:-15}
 	bench_check_number RUNS "$bench_runs"
 	bench_check_number BENCH_RUNTIME "$bench_secs"
