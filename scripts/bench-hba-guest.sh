@@ -13,7 +13,7 @@ size_mb=512
 . "$ORION_TOP/scripts/guest-lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
 bench_hba_spec "$4"
-BENCH_ORION_STATS_NOTE="orion_$name has no debugfs stats file yet" bench_guest_init "$1" "$2" "$3" $size_mb
+BENCH_ORION_STATS_NOTE="$orion_proc has no debugfs stats file yet" bench_guest_init "$1" "$2" "$3" $size_mb
 shift 4
 
 # disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
@@ -35,6 +35,9 @@ mapfile -t hbas < <(grep -l '^0x1000$' /sys/bus/pci/devices/*/vendor | sed 's|/v
 for h in "${hbas[@]}"; do
 	[ ! -e "$h/driver" ] || { echo "bench-hba-guest: ${h##*/} is bound to $(basename "$(readlink "$h/driver")")" >&2; exit 1; }
 done
+# BENCH_SWAP_HBAS=1: the other way round, to check that the controller
+# (its PCI slot, its disk image) does not favour a driver.
+[ "${BENCH_SWAP_HBAS:-0}" != 1 ] || hbas=("${hbas[1]}" "${hbas[0]}")
 echo "$orion_pci" > "${hbas[0]}/driver_override"
 echo "$c_pci" > "${hbas[1]}/driver_override"
 settle

@@ -7,7 +7,7 @@
 # Prints the medians with their spread and the ratios orion / C; writes
 # out/bench/<adapter>-<date>.json and .svg (Documentation/benchmarks.rst).
 # usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
-#        bench-hba.sh ADAPTER
+#        [BENCH_SWAP_HBAS=1] bench-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2 (orion_megasas against megaraid_sas),
 #            lsi53c895a, lsi53c810 (orion_lsi against sym53c8xx) or
 #            iscsi (orion's initiator against iscsi_tcp, on a RAM LUN of a
@@ -18,7 +18,9 @@
 # interrupts disabled, in sym_hcb_free, which fails the run). The two
 # initiators cannot coexist (both register the transport "tcp"): they are
 # loaded and unloaded in turn. The C driver is blacklisted at boot, so that
-# nothing binds before the guest script decides who gets what.
+# nothing binds before the guest script decides who gets what. Orion gets
+# the first controller by PCI address; BENCH_SWAP_HBAS=1 gives it the
+# second, to check that the controller does not favour a driver.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
@@ -46,5 +48,6 @@ results=$out/$name-$bench_stamp.records.jsonl
 bash "$ORION_TOP/scripts/vm-run.sh" --cpus 2 --memory 2G --timeout $((900 + bench_runs * bench_secs * 30)) \
 	"${vm_disks[@]}" --append "modprobe.blacklist=$c_driver" --rwdir "$out" \
 	--log "$out/$name-$bench_stamp.console.log" -- \
+	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" \
 	bash "$ORION_TOP/scripts/$guest" "$results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
 bench_host_report "$name" "bench-hba.sh $adapter: orion vs $c_driver" "$results" "${drivers[@]}"

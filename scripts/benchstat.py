@@ -289,12 +289,12 @@ def table(doc):
             continue
         out.append("")
         out.append(f"QD1 {what}, us: median [min-max] over the runs")
-        out.append(f"{'job':<22}{'sched':<21}{'driver':<{w + 2}}" +
-                   "".join(f"{pct_key(p):>22}" for p in PERCENTILES))
+        out.append(f"{'job':<22}{'sched':<21}{'driver':<{w}}" +
+                   "".join(f" {pct_key(p):>24}" for p in PERCENTILES))
         for r in lat:
             cells = r[kind + "_us"]
-            out.append(f"{r['job']:<22}{sched_label(r):<21}{r['driver']:<{w + 2}}" +
-                       "".join(f"{fmt_spread(cells[pct_key(p)]) if pct_key(p) in cells else '-':>22}"
+            out.append(f"{r['job']:<22}{sched_label(r):<21}{r['driver']:<{w}}" +
+                       "".join(f" {fmt_spread(cells[pct_key(p)]) if pct_key(p) in cells else '-':>24}"
                                for p in PERCENTILES))
     if lat:
         out.append("")
