@@ -50,7 +50,7 @@ host_cargo_test() {
 # Python, $ORION_PYTHON), counted per test like the cargo tests.
 host_py_test() {
 	local name=$1 out=$2 dir=$3 p f
-	if (cd "$dir" && "$ORION_PYTHON" -m unittest -v 2>&1) > "$out"; then :; fi
+	if (cd "$dir" && PYTHONDONTWRITEBYTECODE=1 "$ORION_PYTHON" -m unittest -v 2>&1) > "$out"; then :; fi
 	# One line per test: "test_x (module.Class.test_x) ... ok|FAIL|ERROR".
 	p=$(grep -cE ' \.\.\. ok$' "$out")
 	f=$(grep -cE ' \.\.\. (FAIL|ERROR)$' "$out")
