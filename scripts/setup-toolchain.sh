@@ -16,9 +16,11 @@ BUILD_PKGS="build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
 	clang-19 libclang-19-dev llvm-19 lld-19 python3-venv zstd xz-utils shellcheck dkms"
 GUEST_PKGS="udev busybox-static sg3-utils sdparm lsscsi fio e2fsprogs util-linux
 	open-iscsi tgt"
-# The benchmarks' charts (scripts/benchstat.py, with /usr/bin/python3).
+# The benchmarks' charts (scripts/benchstat.py, with $ORION_PYTHON). Checked
+# by importing it rather than through the stamp, whose name every checkout
+# sharing the cache must agree on.
 HOST_PKGS="python3-matplotlib"
-STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $HOST_PKGS $KERNEL_SRC_PKG_VERSION \
+STAMP=$ORION_CACHE/.setup-$(echo "$BUILD_PKGS $GUEST_PKGS $KERNEL_SRC_PKG_VERSION \
 	$RUST_SRC_PKG_VERSION $BINDGEN_VERSION $(rustc --version)" | sha256sum | cut -c1-12)
 
 # The crates of the userspace tools (tools/*/Cargo.lock), so that their
@@ -30,7 +32,7 @@ done
 
 if [ -f "$STAMP" ] && [ -d "$KERNEL_SRC" ] && [ -d "$RUST_LIB_SRC" ] &&
    command -v bindgen >/dev/null && command -v qemu-system-x86_64 >/dev/null &&
-   [ -x "$ORION_CACHE/venv/bin/vng" ]; then
+   [ -x "$ORION_CACHE/venv/bin/vng" ] && "$ORION_PYTHON" -c 'import matplotlib' 2>/dev/null; then
 	log "toolchain already set up ($STAMP)"
 	exit 0
 fi
