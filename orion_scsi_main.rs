@@ -11,12 +11,12 @@ use kernel::prelude::*;
 mod bindings;
 #[path = "rust/checksum/mod.rs"]
 pub mod checksum;
+#[path = "rust/debugfs_root/mod.rs"]
+pub mod debugfs_root;
 #[path = "rust/dma/mod.rs"]
 pub mod dma;
 #[path = "rust/hw/mod.rs"]
 pub mod hw;
-#[path = "rust/debugfs_root/mod.rs"]
-pub mod debugfs_root;
 #[path = "rust/net/mod.rs"]
 pub mod net;
 #[path = "rust/params/mod.rs"]

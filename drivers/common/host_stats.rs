@@ -276,10 +276,7 @@ where
         return;
     };
     let host_no = dev.host().host_no();
-    if let Err(e) = host
-        .host_stats()
-        .publish(host_no, LunAddr::of(dev), stats)
-    {
+    if let Err(e) = host.host_stats().publish(host_no, LunAddr::of(dev), stats) {
         dev_warn!(dev.as_dev(), "no statistics files: {:?}\n", e);
     }
 }

@@ -24,8 +24,8 @@ use crate::scsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
         NewSession, Param, Session, StopMode,
     },
-    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte, HostConfig, HostOperations,
-    HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
+    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte, HostConfig,
+    HostOperations, HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
 };
 use crate::scsi::{DataDirection, QueueBusy};
 use core::fmt::Write;

@@ -20,8 +20,8 @@ use crate::common::{
 };
 use crate::scsi::{
     spi::{Agreement, SpiOperations, SpiShow, SpiTarget, SpiTransport},
-    Attribute, CommandRef, Device, EhContext, EhEvent, EhResult, HostOperations, HostRef, NewCommand,
-    NewTarget, Requeue, Template,
+    Attribute, CommandRef, Device, EhContext, EhEvent, EhResult, HostOperations, HostRef,
+    NewCommand, NewTarget, Requeue, Template,
 };
 use core::fmt::Write;
 use kernel::{

@@ -140,10 +140,8 @@ impl VirtHost {
         let capacity_blocks = (cfg.capacity_mib << 20)
             .checked_div(u64::from(cfg.block_size))
             .ok_or(EINVAL)?;
-        let mut luns = KVec::with_capacity(
-            cfg.targets.saturating_mul(MAX_LUNS) as usize,
-            GFP_KERNEL,
-        )?;
+        let mut luns =
+            KVec::with_capacity(cfg.targets.saturating_mul(MAX_LUNS) as usize, GFP_KERNEL)?;
         for t in 0..cfg.targets {
             for l in 0..MAX_LUNS {
                 let mut base = LunConfig::new(index, t, l.into(), cfg.block_size, capacity_blocks)

@@ -129,10 +129,7 @@ impl Shared {
         }
         let entry = Entry {
             _drain: match vhost.cache() {
-                Some(cache) => Some(Periodic::new(
-                    cache.period_ms(),
-                    CacheDrain(host.clone()),
-                )?),
+                Some(cache) => Some(Periodic::new(cache.period_ms(), CacheDrain(host.clone()))?),
                 None => None,
             },
             _faults: KBox::pin_init(fault_file::create_file(&dir, faults), GFP_KERNEL)?,
@@ -252,7 +249,8 @@ impl VirtAdapters {
             this.shared.add(cfg)?;
         }
         if let Some(root) = debugfs_root::root() {
-            let file = root.write_callback_file(c"add_host", AddHostFile(this.shared.clone()), &add_host);
+            let file =
+                root.write_callback_file(c"add_host", AddHostFile(this.shared.clone()), &add_host);
             this.add_file = Some(KBox::pin_init(file, GFP_KERNEL)?);
         }
         Ok(this)

@@ -69,8 +69,14 @@ impl Presence {
 
     /// Gives the slot a disk; `false` if it has one.
     pub(crate) fn add(&self) -> bool {
-        self.update(|s| if s & PRESENT == 0 { Some(s | PRESENT) } else { None })
-            .is_ok()
+        self.update(|s| {
+            if s & PRESENT == 0 {
+                Some(s | PRESENT)
+            } else {
+                None
+            }
+        })
+        .is_ok()
     }
 
     /// Takes the disk away if no device uses it: `Err(devices)` otherwise

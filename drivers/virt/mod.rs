@@ -16,5 +16,5 @@ mod remove;
 mod topology;
 mod wcache;
 
-pub(crate) use hosts::VirtAdapters;
 pub(crate) use config::VirtConfig;
+pub(crate) use hosts::VirtAdapters;

@@ -70,7 +70,11 @@ fn add(file: &LunFile, reader: &mut UserSliceReader) -> Result {
         lun: l.into(),
     };
     if let Err(e) = host.stats.publish(shost.host_no(), addr, &lun.stats) {
-        pr_warn!("orion_virt host{}: no statistics files: {:?}\n", shost.host_no(), e);
+        pr_warn!(
+            "orion_virt host{}: no statistics files: {:?}\n",
+            shost.host_no(),
+            e
+        );
     }
     pr_info!(
         "orion_virt host{}: added LUN {}:{} ({} MiB); a scan finds it\n",

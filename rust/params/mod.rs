@@ -228,7 +228,8 @@ unsafe extern "C" fn get(buffer: *mut c_char, kp: *const bindings::kernel_param)
     let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<RawParam>() };
     // SAFETY: sysfs hands a page (safety requirements), not otherwise
     // referenced during the call.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), kernel::page::PAGE_SIZE) };
+    let buf =
+        unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), kernel::page::PAGE_SIZE) };
     param.show(buf) as c_int
 }
 
@@ -317,7 +318,7 @@ macro_rules! orion_params {
                     #[used(compiler)]
                     static ENTRY: ::kernel::module_param::KernelParam =
                         ::kernel::module_param::KernelParam::new(::kernel::bindings::kernel_param {
-                            name: NAME.as_ptr().cast(),
+                            name: ::kernel::str::as_char_ptr_in_const_context(NAME),
                             // The loader's `struct module`, live until the
                             // module is unloaded; only its address is taken.
                             mod_: &raw mut ::kernel::bindings::__this_module,

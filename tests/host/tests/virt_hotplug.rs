@@ -51,7 +51,10 @@ fn add_host_refusals_name_the_word() {
         parse_add_host(b"luns=-1"),
         Err((Refusal::NotANumber, "luns=-1"))
     );
-    assert_eq!(parse_add_host(b"luns=0x2"), Err((Refusal::NotANumber, "luns=0x2")));
+    assert_eq!(
+        parse_add_host(b"luns=0x2"),
+        Err((Refusal::NotANumber, "luns=0x2"))
+    );
     assert_eq!(parse_add_host(&[0xff, 0xfe]), Err((Refusal::Syntax, "")));
 }
 
