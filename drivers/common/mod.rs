@@ -3,7 +3,9 @@
 //! Core shared by every orion_scsi adapter: statistics and configuration checks.
 
 pub mod counters;
+pub mod defaults;
 pub mod early;
+pub mod host_stats;
 pub mod latency;
 pub mod stats;
 pub mod stats_attrs;

@@ -5,6 +5,7 @@
 //! Counters are per logical unit and lock-free (relaxed atomics), so the I/O
 //! path never takes a shared lock; host totals are summed when read.
 
+use crate::scsi::EhEvent;
 use core::fmt;
 use kernel::sync::atomic::{Atomic, Relaxed};
 
@@ -43,6 +44,9 @@ pub struct IoStats {
     outstanding: Atomic<u32>,
     peak_outstanding: Atomic<u32>,
     latency_us: [Atomic<u64>; LATENCY_BUCKETS],
+    timeouts: Atomic<u64>,
+    aborts: Atomic<u64>,
+    resets: Atomic<u64>,
 }
 
 impl Default for IoStats {
@@ -64,6 +68,9 @@ impl IoStats {
             outstanding: Atomic::new(0),
             peak_outstanding: Atomic::new(0),
             latency_us: [const { Atomic::new(0) }; LATENCY_BUCKETS],
+            timeouts: Atomic::new(0),
+            aborts: Atomic::new(0),
+            resets: Atomic::new(0),
         }
     }
 
@@ -122,6 +129,16 @@ impl IoStats {
         }
     }
 
+    /// Counts an error-handling event of the LUN.
+    pub fn eh_event(&self, event: EhEvent) {
+        let counter = match event {
+            EhEvent::Timeout => &self.timeouts,
+            EhEvent::Abort => &self.aborts,
+            EhEvent::Reset => &self.resets,
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
     /// Resets the peak to the current number outstanding.
     pub fn reset_peak(&self) {
         self.peak_outstanding
@@ -140,6 +157,9 @@ impl IoStats {
             outstanding: self.outstanding.load(Relaxed),
             peak_outstanding: self.peak_outstanding.load(Relaxed),
             latency_us: [0; LATENCY_BUCKETS],
+            timeouts: self.timeouts.load(Relaxed),
+            aborts: self.aborts.load(Relaxed),
+            resets: self.resets.load(Relaxed),
         };
         for (d, c) in s.errors_by_key.iter_mut().zip(&self.errors_by_key) {
             *d = c.load(Relaxed);
@@ -172,6 +192,12 @@ pub struct StatsSnapshot {
     pub peak_outstanding: u32,
     /// Latency histogram (see [`LATENCY_BUCKETS`]).
     pub latency_us: [u64; LATENCY_BUCKETS],
+    /// Commands timed out and handed to the error handler.
+    pub timeouts: u64,
+    /// Aborts the error handler asked for.
+    pub aborts: u64,
+    /// Resets asked through the LUN (any scope).
+    pub resets: u64,
 }
 
 const SENSE_KEY_NAMES: [&str; 16] = [
@@ -209,6 +235,9 @@ impl StatsSnapshot {
         for (a, b) in self.latency_us.iter_mut().zip(&other.latency_us) {
             *a += b;
         }
+        self.timeouts = self.timeouts.saturating_add(other.timeouts);
+        self.aborts = self.aborts.saturating_add(other.aborts);
+        self.resets = self.resets.saturating_add(other.resets);
     }
 }
 
@@ -232,6 +261,9 @@ impl fmt::Display for StatsSnapshot {
                 writeln!(f, "latency_us_ge_{} {}", 1u64 << (i - 1), n)?;
             }
         }
+        writeln!(f, "timeouts {}", self.timeouts)?;
+        writeln!(f, "aborts {}", self.aborts)?;
+        writeln!(f, "resets {}", self.resets)?;
         Ok(())
     }
 }

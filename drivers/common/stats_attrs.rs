@@ -9,12 +9,12 @@ use core::{
     fmt::{self, Write},
     marker::PhantomData,
 };
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::Arc};
 
 /// An adapter whose devices carry [`IoStats`].
 pub trait StatsDevice: HostOperations {
     /// The statistics of `dev`, if it has any.
-    fn io_stats(dev: &Device<Self>) -> Option<&IoStats>;
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>>;
 }
 
 fn show<T: StatsDevice>(

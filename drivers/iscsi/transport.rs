@@ -13,6 +13,7 @@ use super::pdu::{segment::Digests, Lun};
 use super::session::{Negotiated, Phase, SessionCore, Task, MAX_R2T};
 use super::{conn::Conn, params::ParamStore};
 use crate::common::{
+    host_stats::{self, AdapterAttribute, HostStats, OrionHost},
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
@@ -23,8 +24,8 @@ use crate::scsi::{
         Caps, ConnHandle, ConnStats, IscsiOperations, IscsiRegistration, IscsiTransport,
         NewSession, Param, Session, StopMode,
     },
-    CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostConfig, HostOperations,
-    HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
+    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte, HostConfig,
+    HostOperations, HostRef, NewCommand, Requeue, SysfsWriter, Template, TimeoutAction,
 };
 use crate::scsi::{DataDirection, QueueBusy};
 use core::fmt::Write;
@@ -63,6 +64,14 @@ pub(crate) struct SessionData {
     queue: Arc<OwnedQueue>,
     /// Times commands for the per-device latency statistics.
     clock: Clock,
+    stats: HostStats,
+}
+
+impl OrionHost for SessionData {
+    const ADAPTER: &'static str = "iscsi";
+    fn host_stats(&self) -> &HostStats {
+        &self.stats
+    }
 }
 
 impl SessionData {
@@ -144,7 +153,10 @@ pub(crate) fn register(module: &'static ThisModule) -> Result<Registration> {
 impl HostOperations for IscsiOps {
     type HostData = SessionData;
     type CmdData = SubmitTime;
-    type DeviceData = IoStats;
+    type DeviceData = Arc<IoStats>;
+
+    const HOST_ATTRIBUTES: &'static [Attribute<SessionData>] =
+        &[AdapterAttribute::<SessionData>::ATTR];
 
     const DEVICE_ATTRIBUTES: &'static [crate::scsi::Attribute<Device<Self>>] =
         &StatsAttributes::<Self>::LIST;
@@ -152,8 +164,17 @@ impl HostOperations for IscsiOps {
     /// bus to let settle.
     const SKIP_RESET_SETTLE: bool = true;
 
-    fn sdev_init(_host: &SessionData, _dev: &Device<Self>) -> Result<IoStats> {
-        Ok(IoStats::default())
+    fn sdev_init(host: &SessionData, dev: &Device<Self>) -> Result<Arc<IoStats>> {
+        host_stats::sdev_stats(host, dev)
+    }
+
+    fn sdev_configure(host: &SessionData, dev: &Device<Self>) -> Result {
+        host_stats::sdev_publish(host, dev);
+        Ok(())
+    }
+
+    fn eh_event(_host: &SessionData, dev: &Device<Self>, event: EhEvent) {
+        host_stats::count_eh(dev, event);
     }
 
     fn command_finished(host: &SessionData, cmd: &CommandRef<Self>) {
@@ -312,7 +333,7 @@ impl HostOperations for IscsiOps {
 }
 
 impl StatsDevice for IscsiOps {
-    fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
         dev.data()
     }
 }
@@ -331,6 +352,7 @@ impl IscsiOperations for IscsiOps {
         let cmds_max = req.cmds_max.clamp(16, MAX_CMDS);
         let cfg = host_config(cmds_max, req.queue_depth.clamp(1, cmds_max));
         let params = ParamStore::new()?;
+        let stats = HostStats::new()?;
         let core = Arc::pin_init(SessionCore::new(usize::from(cmds_max))?, GFP_KERNEL)?;
         let queue = Arc::new(
             OwnedQueue::new(
@@ -349,6 +371,7 @@ impl IscsiOperations for IscsiOps {
                 tmf_lock <- new_mutex!(()),
                 queue,
                 clock: Clock::new(),
+                stats,
             }),
         ))
     }

@@ -12,19 +12,24 @@ use super::chip::Chip;
 use super::scripts::layout::SLOTS;
 use crate::common::{
     counters::{CounterAttributes, HasCounters, HbaCounters},
+    defaults,
+    host_stats::{self, AdapterAttribute, HostStats, OrionHost},
     latency::{Clock, SubmitTime},
     stats::IoStats,
     stats_attrs::{StatsAttributes, StatsDevice},
 };
 use crate::scsi::{
     spi::{Agreement, SpiOperations, SpiShow, SpiTarget, SpiTransport},
-    Attribute, CommandRef, Device, EhContext, EhResult, HostOperations, HostRef, NewCommand,
-    NewTarget, Requeue, Template,
+    Attribute, CommandRef, Device, EhContext, EhEvent, EhResult, HostOperations, HostRef,
+    NewCommand, NewTarget, Requeue, Template,
 };
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
 };
 
 /// The orion_lsi host template operations.
@@ -80,7 +85,6 @@ pub(crate) struct LsiSettings {
     /// Commands outstanding per target, all LUNs together (the tags a
     /// target gets out of the host's [`SLOTS`]).
     pub(crate) target_tags: u32,
-    pub(crate) timeout_ms: u32,
 }
 
 /// Host data.
@@ -89,6 +93,14 @@ pub(crate) struct LsiHost {
     pub(crate) settings: LsiSettings,
     pub(crate) targets: [TargetState; 16],
     pub(crate) clock: Clock,
+    pub(crate) stats: HostStats,
+}
+
+impl OrionHost for LsiHost {
+    const ADAPTER: &'static str = "lsi";
+    fn host_stats(&self) -> &HostStats {
+        &self.stats
+    }
 }
 
 /// Fastest period factor the 53C895A does (Ultra2, 25 ns) and its largest
@@ -111,7 +123,7 @@ impl LsiHost {
 }
 
 impl StatsDevice for LsiOps {
-    fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
         dev.data()
     }
 }
@@ -123,9 +135,10 @@ impl HasCounters for LsiHost {
 }
 
 /// The shared counters plus the chip's own.
-const HOST_ATTRS: [Attribute<LsiHost>; 6] = {
+const HOST_ATTRS: [Attribute<LsiHost>; 7] = {
     let c = CounterAttributes::<LsiHost>::LIST;
     [
+        AdapterAttribute::<LsiHost>::ATTR,
         c[0],
         c[1],
         c[2],
@@ -151,7 +164,7 @@ const HOST_ATTRS: [Attribute<LsiHost>; 6] = {
 impl HostOperations for LsiOps {
     type HostData = LsiHost;
     type CmdData = SubmitTime;
-    type DeviceData = IoStats;
+    type DeviceData = Arc<IoStats>;
 
     const HOST_ATTRIBUTES: &'static [Attribute<LsiHost>] = &HOST_ATTRS;
 
@@ -174,21 +187,26 @@ impl HostOperations for LsiOps {
         Ok(())
     }
 
-    fn sdev_init(_host: &LsiHost, dev: &Device<Self>) -> Result<IoStats> {
+    fn sdev_init(host: &LsiHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
         if dev.channel() != 0 || dev.id() == 7 || dev.lun() > 7 {
             return Err(ENXIO);
         }
-        Ok(IoStats::default())
+        host_stats::sdev_stats(host, dev)
+    }
+
+    fn eh_event(_host: &LsiHost, dev: &Device<Self>, event: EhEvent) {
+        host_stats::count_eh(dev, event);
     }
 
     fn sdev_configure(host: &LsiHost, dev: &Device<Self>) -> Result {
+        host_stats::sdev_publish(host, dev);
         let depth = if dev.tagged() {
-            host.settings.queue_depth.clamp(1, SLOTS as u32)
+            defaults::queue_depth().clamp(1, SLOTS as u32)
         } else {
             1
         };
         dev.set_queue_depth(depth);
-        dev.set_timeout_ms(host.settings.timeout_ms);
+        dev.set_timeout_ms(defaults::cmd_timeout_ms());
         if let Some(t) = TRANSPORT.target_of(dev) {
             // Recorded here, in process context like the SPI class's own
             // writes to these fields: the only terms the driver programs.

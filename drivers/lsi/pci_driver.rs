@@ -156,6 +156,7 @@ fn probe<'bound>(
         settings: cfg.settings,
         targets: super::host::TargetState::all(),
         clock: crate::common::latency::Clock::new(),
+        stats: crate::common::host_stats::HostStats::new()?,
     };
     let host = Arc::new(
         Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?,
@@ -168,6 +169,7 @@ fn probe<'bound>(
         LsiIrq { host: host.clone() },
     )?;
     let shost = host.get();
+    shost.data().stats.attach(shost.host_no());
     dev_info!(
         pdev.as_ref(),
         "host{}: LSI {}, SCRIPTS in on-chip RAM at {:#x} ({} bytes), {} command slots, INTx\n",

@@ -18,7 +18,9 @@ use super::mfi::{
 };
 use crate::common::{
     counters::{CounterAttributes, HasCounters, HbaCounters},
+    defaults,
     early::finish_early,
+    host_stats::{self, AdapterAttribute, HostStats, OrionHost},
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
     stats_attrs::{StatsAttributes, StatsDevice},
@@ -26,12 +28,12 @@ use crate::common::{
 use crate::hw::IrqMode;
 use crate::scsi::{
     command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext,
-    EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
+    EhEvent, EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
 };
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::{atomic::Relaxed, SetOnce},
+    sync::{atomic::Relaxed, Arc, SetOnce},
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
@@ -48,11 +50,18 @@ const ABORT_WAIT_MS: i64 = 2000;
 /// Host data: the controller and the settings the host was created with.
 pub(crate) struct MegasasHost {
     pub(crate) ctrl: Controller,
-    pub(crate) timeout_ms: u32,
     pub(crate) queue_depth: u32,
     pub(crate) max_queue_depth: u32,
     pub(crate) irq_mode: SetOnce<IrqMode>,
     pub(crate) clock: Clock,
+    pub(crate) stats: HostStats,
+}
+
+impl OrionHost for MegasasHost {
+    const ADAPTER: &'static str = "megasas";
+    fn host_stats(&self) -> &HostStats {
+        &self.stats
+    }
 }
 
 impl MegasasHost {
@@ -109,7 +118,7 @@ impl MegasasHost {
 }
 
 impl StatsDevice for MegasasOps {
-    fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
         dev.data()
     }
 }
@@ -141,9 +150,10 @@ impl HasCounters for MegasasHost {
 }
 
 /// The controller's own files plus the shared counters.
-const HOST_ATTRS: [Attribute<MegasasHost>; 8] = {
+const HOST_ATTRS: [Attribute<MegasasHost>; 9] = {
     let c = CounterAttributes::<MegasasHost>::LIST;
     [
+        AdapterAttribute::<MegasasHost>::ATTR,
         Attribute {
             name: c"orion_model",
             show: |h, w| writeln!(w, "{}", h.ctrl.model.name()),
@@ -179,7 +189,7 @@ const HOST_ATTRS: [Attribute<MegasasHost>; 8] = {
 impl HostOperations for MegasasOps {
     type HostData = MegasasHost;
     type CmdData = SubmitTime;
-    type DeviceData = IoStats;
+    type DeviceData = Arc<IoStats>;
 
     // A controller reset already waited for READY and re-sent INIT; the
     // logical drives need no bus settle time.
@@ -278,16 +288,21 @@ impl HostOperations for MegasasOps {
         }
     }
 
-    fn sdev_init(host: &MegasasHost, dev: &Device<Self>) -> Result<IoStats> {
+    fn sdev_init(host: &MegasasHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
         if dev.channel() != 0 || dev.lun() != 0 || !host.ctrl.has_ld(dev.id()) {
             return Err(ENXIO);
         }
-        Ok(IoStats::default())
+        host_stats::sdev_stats(host, dev)
+    }
+
+    fn eh_event(_host: &MegasasHost, dev: &Device<Self>, event: EhEvent) {
+        host_stats::count_eh(dev, event);
     }
 
     fn sdev_configure(host: &MegasasHost, dev: &Device<Self>) -> Result {
+        host_stats::sdev_publish(host, dev);
         dev.set_queue_depth(host.queue_depth.min(host.ctrl.can_queue));
-        dev.set_timeout_ms(host.timeout_ms);
+        dev.set_timeout_ms(defaults::cmd_timeout_ms());
         Ok(())
     }
 

@@ -25,7 +25,6 @@ use kernel::{
 pub(crate) struct MegasasConfig {
     /// Interrupt kinds to try, in order.
     pub(crate) irq: IrqChoice,
-    pub(crate) timeout_ms: u32,
     pub(crate) queue_depth: u32,
     pub(crate) max_queue_depth: u32,
 }
@@ -215,11 +214,11 @@ fn probe<'bound>(
     );
     let data = MegasasHost {
         ctrl,
-        timeout_ms: cfg.timeout_ms,
         queue_depth: cfg.queue_depth,
         max_queue_depth: cfg.max_queue_depth,
         irq_mode: kernel::sync::SetOnce::new(),
         clock: crate::common::latency::Clock::new(),
+        stats: crate::common::host_stats::HostStats::new()?,
     };
     let host = Arc::new(
         Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?,
@@ -243,6 +242,7 @@ fn probe<'bound>(
         return Err(ENODEV);
     };
     let shost = host.get();
+    shost.data().stats.attach(shost.host_no());
     let _ = shost.data().irq_mode.populate(irq.mode());
     shost.data().ctrl.enable_interrupts();
     dev_info!(

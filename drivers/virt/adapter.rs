@@ -3,35 +3,35 @@
 //! The virtual adapter's host template operations and its hosts.
 
 use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
-use super::faults::{self as fault_file, FaultRules, FaultsFile};
-use super::power::{self, PowerFile};
-use super::remove::{self as remove_file, RemoveFile};
-use super::wcache::{CacheDrain, CacheFile, LunCache, WriteCache};
+use super::emulation::hotplug::MAX_LUNS;
+use super::faults::FaultRules;
+use super::power;
+use super::wcache::{LunCache, WriteCache};
 use super::{
     config::VirtConfig,
     emulation::{wcache, LunConfig},
     io,
-    lun::VirtLun,
+    lun::{Presence, VirtLun},
 };
 use crate::common::{
+    defaults,
+    host_stats::{self, AdapterAttribute, HostStats, OrionHost},
     latency::{Clock, SubmitTime},
-    stats::{IoStats, StatsSnapshot},
+    stats::IoStats,
     stats_attrs::{StatsAttributes, StatsDevice},
 };
-use crate::hw::Periodic;
 use crate::proto::sense::{AscAscq, Sense, SenseKey};
 use crate::scsi::{
-    Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhResult, Host, HostByte,
-    HostConfig, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
+    Attribute, CmdStatus, Command, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
+    HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
 };
-use core::fmt::{self, Write};
+use core::fmt::Write;
 use kernel::{
-    debugfs, new_spinlock,
+    new_mutex, new_spinlock,
     prelude::*,
-    str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
-        Arc, SpinLock,
+        Arc, Mutex, SpinLock,
     },
 };
 
@@ -39,15 +39,14 @@ use kernel::{
 pub(crate) struct VirtAdapter;
 
 /// The template of every virtual host (module lifetime).
-static TEMPLATE: Template<VirtAdapter> = Template::new();
+pub(super) static TEMPLATE: Template<VirtAdapter> = Template::new();
 
 /// One virtual host's state.
 pub(crate) struct VirtHost {
-    cfg: VirtConfig,
-    /// LUNs, indexed by `target * cfg.luns + lun`.
+    pub(super) cfg: VirtConfig,
+    /// LUN slots, indexed by `target * MAX_LUNS + lun`: every LUN a target
+    /// can have, with a disk or not (`add_lun`, `remove_lun`).
     luns: KVec<VirtLun>,
-    /// LUN numbers of a target, for REPORT LUNS.
-    lun_numbers: KVec<u64>,
     /// Commands outstanding per target (the per-target cap).
     target_busy: KVec<Atomic<u32>>,
     /// Per hardware queue: tags of commands posted since the last doorbell
@@ -63,9 +62,26 @@ pub(crate) struct VirtHost {
     cache: Option<Pin<KBox<WriteCache>>>,
     /// Off after a power cut: commands fail with DID_NO_CONNECT.
     powered: Atomic<bool>,
+    /// The statistics files (`host<N>/stats`, ...), shared with the other
+    /// adapters.
+    pub(super) stats: HostStats,
+    /// Serialises `add_lun` and `remove_lun`.
+    pub(super) topology: Pin<KBox<Mutex<()>>>,
+}
+
+impl OrionHost for VirtHost {
+    const ADAPTER: &'static str = "virt";
+    fn host_stats(&self) -> &HostStats {
+        &self.stats
+    }
 }
 
 impl VirtHost {
+    /// The host's fault rules, shared (with its `faults` file).
+    pub(super) fn faults_arc(&self) -> Arc<FaultRules> {
+        self.faults.clone()
+    }
+
     /// The host's fault rules.
     pub(crate) fn faults(&self) -> &FaultRules {
         &self.faults
@@ -92,28 +108,48 @@ impl VirtHost {
     }
 
     /// What a command of `lun` needs of the cache.
-    fn lun_cache<'a>(&'a self, lun: &VirtLun) -> LunCache<'a> {
+    pub(super) fn lun_cache<'a>(&'a self, lun: &VirtLun) -> LunCache<'a> {
         LunCache::new(self.cache(), &self.luns, lun.index)
     }
 
-    fn new(index: u32, cfg: &VirtConfig, hw_queues: u32, can_queue: u32) -> Result<Self> {
+    /// The LUN slot `target:lun`.
+    pub(super) fn slot(&self, target: u32, lun: u32) -> Option<&VirtLun> {
+        self.luns.get(self.lun_index(target, lun.into())?)
+    }
+
+    /// The LUN numbers of `target` that have a disk, for REPORT LUNS.
+    fn lun_numbers(&self, target: u32, out: &mut [u64; MAX_LUNS as usize]) -> usize {
+        let mut n = 0;
+        for l in 0..MAX_LUNS {
+            if self.slot(target, l).is_some_and(|s| s.presence.present()) {
+                if let Some(o) = out.get_mut(n) {
+                    *o = l.into();
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    pub(super) fn new(
+        index: u32,
+        cfg: &VirtConfig,
+        hw_queues: u32,
+        can_queue: u32,
+    ) -> Result<Self> {
         let capacity_blocks = (cfg.capacity_mib << 20)
             .checked_div(u64::from(cfg.block_size))
             .ok_or(EINVAL)?;
         let mut luns =
-            KVec::with_capacity(cfg.targets.saturating_mul(cfg.luns) as usize, GFP_KERNEL)?;
+            KVec::with_capacity(cfg.targets.saturating_mul(MAX_LUNS) as usize, GFP_KERNEL)?;
         for t in 0..cfg.targets {
-            for l in 0..cfg.luns {
+            for l in 0..MAX_LUNS {
                 let mut base = LunConfig::new(index, t, l.into(), cfg.block_size, capacity_blocks)
                     .ok_or(EINVAL)?;
                 base.write_cache = cfg.write_cache;
                 let index = u16::try_from(luns.len()).map_err(|_| EINVAL)?;
-                luns.push(VirtLun::new(base, index)?, GFP_KERNEL)?;
+                luns.push(VirtLun::new(base, index, l < cfg.luns)?, GFP_KERNEL)?;
             }
-        }
-        let mut lun_numbers = KVec::with_capacity(cfg.luns as usize, GFP_KERNEL)?;
-        for l in 0..cfg.luns {
-            lun_numbers.push(u64::from(l), GFP_KERNEL)?;
         }
         let mut target_busy = KVec::with_capacity(cfg.targets as usize, GFP_KERNEL)?;
         for _ in 0..cfg.targets {
@@ -127,7 +163,6 @@ impl VirtHost {
         Ok(Self {
             cfg: *cfg,
             luns,
-            lun_numbers,
             target_busy,
             posted,
             doorbells: Atomic::new(0),
@@ -140,6 +175,8 @@ impl VirtHost {
                 Err(_) => return Err(EINVAL),
             },
             powered: Atomic::new(true),
+            stats: HostStats::new()?,
+            topology: KBox::pin_init(new_mutex!(()), GFP_KERNEL)?,
         })
     }
 
@@ -198,14 +235,10 @@ impl VirtHost {
     }
 
     fn lun_index(&self, target: u32, lun: u64) -> Option<usize> {
-        if target >= self.cfg.targets || lun >= u64::from(self.cfg.luns) {
+        if target >= self.cfg.targets || lun >= u64::from(MAX_LUNS) {
             return None;
         }
-        Some(
-            target
-                .saturating_mul(self.cfg.luns)
-                .saturating_add(lun as u32) as usize,
-        )
+        Some(target.saturating_mul(MAX_LUNS).saturating_add(lun as u32) as usize)
     }
 
     fn lun_of(&self, dev: &Device<VirtAdapter>) -> Option<&VirtLun> {
@@ -230,8 +263,7 @@ impl VirtHost {
         });
         for (i, lun) in self.luns.iter().enumerate() {
             let i = i as u32;
-            let (Some(t), Some(l)) = (i.checked_div(self.cfg.luns), i.checked_rem(self.cfg.luns))
-            else {
+            let (Some(t), Some(l)) = (i.checked_div(MAX_LUNS), i.checked_rem(MAX_LUNS)) else {
                 continue;
             };
             if matches(t, u64::from(l)) {
@@ -260,14 +292,16 @@ pub(crate) struct VirtDevice {
     /// The host's rules, so that the ones naming this LUN go with its
     /// device: `sdev_destroy` has no host data.
     faults: Arc<FaultRules>,
+    /// The slot's presence, released by `sdev_destroy`.
+    presence: Arc<Presence>,
     /// The device answered INQUIRY and was configured: its removal is the
     /// LUN's (a probe that failed is not).
     configured: Atomic<bool>,
 }
 
 impl StatsDevice for VirtAdapter {
-    fn io_stats(dev: &Device<Self>) -> Option<&IoStats> {
-        dev.host().data().lun_of(dev).map(|lun| &*lun.stats)
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
+        dev.host().data().lun_of(dev).map(|lun| &lun.stats)
     }
 }
 
@@ -281,9 +315,13 @@ impl HostOperations for VirtAdapter {
     const SKIP_RESET_SETTLE: bool = true;
 
     const HOST_ATTRIBUTES: &'static [Attribute<VirtHost>] = &[
+        AdapterAttribute::<VirtHost>::ATTR,
         Attribute {
             name: c"orion_luns",
-            show: |h, w| writeln!(w, "{}", h.luns.len()),
+            show: |h, w| {
+                let n = h.luns.iter().filter(|l| l.presence.present()).count();
+                writeln!(w, "{}", n)
+            },
             store: None,
         },
         Attribute {
@@ -330,6 +368,9 @@ impl HostOperations for VirtAdapter {
             }
         };
         let wc = host.lun_cache(lun);
+        let mut numbers = [0u64; MAX_LUNS as usize];
+        let n = host.lun_numbers(dev.id(), &mut numbers);
+        let lun_numbers = numbers.get(..n).unwrap_or(&[]);
         let mut extra_delay_us = 0;
         let status = match fault {
             Some(Action::QueueBusy { device }) => {
@@ -367,7 +408,7 @@ impl HostOperations for VirtAdapter {
                     _ => None,
                 };
                 if key == SenseKey::RecoveredError || good_blocks.is_some() {
-                    let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers, &wc) else {
+                    let Ok(status) = io::execute(&mut cmd, lun, lun_numbers, &wc) else {
                         busy.fetch_sub(1, Relaxed);
                         return Err(cmd.requeue(QueueBusy::Host));
                     };
@@ -400,7 +441,7 @@ impl HostOperations for VirtAdapter {
             // Runs, then reports less moved (or later) than it was.
             Some(Action::Delay(_) | Action::Short(_)) | None => {
                 // A page allocation that failed in atomic context is retried later.
-                let Ok(status) = io::execute(&mut cmd, lun, &host.lun_numbers, &wc) else {
+                let Ok(status) = io::execute(&mut cmd, lun, lun_numbers, &wc) else {
                     busy.fetch_sub(1, Relaxed);
                     return Err(cmd.requeue(QueueBusy::Host));
                 };
@@ -464,14 +505,26 @@ impl HostOperations for VirtAdapter {
         if dev.channel() != 0 {
             return Err(ENXIO);
         }
+        let lun_index = host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)?;
+        let presence = host.luns.get(lun_index).ok_or(ENXIO)?.presence.clone();
+        // No disk in the slot (never added, or removed): no device.
+        if !presence.attach() {
+            return Err(ENXIO);
+        }
         Ok(VirtDevice {
-            lun_index: host.lun_index(dev.id(), dev.lun()).ok_or(ENXIO)?,
+            lun_index,
             faults: host.faults.clone(),
+            presence,
             configured: Atomic::new(false),
         })
     }
 
+    fn eh_event(_host: &VirtHost, dev: &Device<Self>, event: EhEvent) {
+        host_stats::count_eh(dev, event);
+    }
+
     fn sdev_destroy(dev: &Device<Self>, data: &VirtDevice) {
+        data.presence.detach();
         // Not a device the scan gave up on (a rule that failed its INQUIRY
         // must keep counting).
         if data.configured.load(Relaxed) {
@@ -483,8 +536,9 @@ impl HostOperations for VirtAdapter {
         if let Some(data) = dev.data() {
             data.configured.store(true, Relaxed);
         }
-        dev.set_queue_depth(host.cfg.queue_depth);
-        dev.set_timeout_ms(host.cfg.timeout_ms);
+        dev.set_queue_depth(defaults::queue_depth().min(host.cfg.max_queue_depth));
+        dev.set_timeout_ms(defaults::cmd_timeout_ms());
+        host_stats::sdev_publish(host, dev);
         Ok(())
     }
 
@@ -554,161 +608,5 @@ impl HostOperations for VirtAdapter {
             return EhResult::Failed;
         }
         EhResult::Success
-    }
-}
-
-/// Reports one LUN's statistics (debugfs `lun<target>:<lun>`).
-struct LunStatsFile(Arc<IoStats>);
-
-impl debugfs::Writer for LunStatsFile {
-    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.snapshot())
-    }
-}
-
-/// Reports a host's totals (debugfs `stats`).
-struct HostStatsFile(KVec<Arc<IoStats>>);
-
-impl debugfs::Writer for HostStatsFile {
-    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut t = StatsSnapshot::default();
-        for s in self.0.iter() {
-            t.add(&s.snapshot());
-        }
-        write!(f, "{}", t)
-    }
-}
-
-/// All virtual adapters of the module, with their debugfs statistics.
-///
-/// Field order matters: the statistics files go first, then the hosts
-/// (removing their devices).
-pub(crate) struct VirtAdapters {
-    /// Background destage of the write-back caches (cancelled first).
-    _drains: KVec<Pin<KBox<Periodic<CacheDrain>>>>,
-    _lun_files: KVec<Pin<KBox<debugfs::File<LunStatsFile>>>>,
-    _host_files: KVec<Pin<KBox<debugfs::File<HostStatsFile>>>>,
-    _fault_files: KVec<Pin<KBox<debugfs::File<FaultsFile>>>>,
-    /// Hold references to the hosts: they go before `hosts`.
-    _remove_files: KVec<Pin<KBox<debugfs::File<RemoveFile>>>>,
-    _cache_files: KVec<Pin<KBox<debugfs::File<CacheFile>>>>,
-    _power_files: KVec<Pin<KBox<debugfs::File<PowerFile>>>>,
-    _dirs: KVec<debugfs::Dir>,
-    hosts: KVec<Arc<Host<VirtAdapter>>>,
-}
-
-impl Drop for VirtAdapters {
-    fn drop(&mut self) {
-        // Before the hosts go: a command parked by a `timeout` rule would
-        // be retried (and parked again) while the devices are removed, and
-        // a `fail-*` rule could leave it with nobody to take it back.
-        for host in self.hosts.iter() {
-            host.get().data().faults.clear_all();
-        }
-    }
-}
-
-impl VirtAdapters {
-    /// Creates and scans `cfg.adapters` virtual hosts.
-    pub(crate) fn new(
-        module: &'static ThisModule,
-        cfg: &VirtConfig,
-        debug_dir: &debugfs::Dir,
-    ) -> Result<Self> {
-        let hw_queues = match cfg.hw_queues {
-            0 => kernel::cpu::nr_cpu_ids().max(1),
-            n => n,
-        };
-        let host_cfg = HostConfig {
-            can_queue: cfg.targets.saturating_mul(cfg.target_max_cmds),
-            cmd_per_lun: cfg.queue_depth as u16,
-            sg_tablesize: 256,
-            max_sectors: 2048,
-            max_segment_size: 1 << 20,
-            dma_boundary: u64::MAX,
-            host_tagset: true,
-            nr_hw_queues: hw_queues,
-            this_id: -1,
-            max_id: cfg.targets,
-            max_lun: cfg.luns.into(),
-            max_channel: 0,
-            max_cmd_len: 32,
-        };
-        TEMPLATE.init(
-            module,
-            c"orion_scsi virtual adapter",
-            c"orion_virt",
-            &host_cfg,
-        )?;
-        let mut this = Self {
-            _drains: KVec::new(),
-            _lun_files: KVec::new(),
-            _host_files: KVec::new(),
-            _fault_files: KVec::new(),
-            _remove_files: KVec::new(),
-            _cache_files: KVec::new(),
-            _power_files: KVec::new(),
-            _dirs: KVec::new(),
-            hosts: KVec::new(),
-        };
-        for index in 0..cfg.adapters {
-            let data = VirtHost::new(index, cfg, hw_queues, host_cfg.can_queue)?;
-            let mut lun_stats = KVec::with_capacity(data.luns.len(), GFP_KERNEL)?;
-            for lun in data.luns.iter() {
-                lun_stats.push(lun.stats.clone(), GFP_KERNEL)?;
-            }
-            let faults = data.faults.clone();
-            let host = Arc::new(
-                Host::new_with(&TEMPLATE, &host_cfg, None, data)?,
-                GFP_KERNEL,
-            )?;
-            let host_no = host.get().host_no();
-            faults.set_host_no(host_no);
-            let dir = debug_dir.subdir(&CString::try_from_fmt(fmt!("host{}", host_no))?);
-            for (i, stats) in lun_stats.iter().enumerate() {
-                let i = i as u32;
-                let (t, l) = (
-                    i.checked_div(cfg.luns).ok_or(EINVAL)?,
-                    i.checked_rem(cfg.luns).ok_or(EINVAL)?,
-                );
-                let name = CString::try_from_fmt(fmt!("lun{}:{}", t, l))?;
-                let file = KBox::pin_init(
-                    dir.read_only_file(&name, LunStatsFile(stats.clone())),
-                    GFP_KERNEL,
-                )?;
-                this._lun_files.push(file, GFP_KERNEL)?;
-            }
-            let file = KBox::pin_init(
-                dir.read_only_file(c"stats", HostStatsFile(lun_stats)),
-                GFP_KERNEL,
-            )?;
-            this._host_files.push(file, GFP_KERNEL)?;
-            let file = KBox::pin_init(fault_file::create_file(&dir, faults), GFP_KERNEL)?;
-            this._fault_files.push(file, GFP_KERNEL)?;
-            let file = KBox::pin_init(remove_file::create_file(&dir, host.clone()), GFP_KERNEL)?;
-            this._remove_files.push(file, GFP_KERNEL)?;
-            let file = KBox::pin_init(
-                dir.read_only_file(c"write_cache", CacheFile(host.clone())),
-                GFP_KERNEL,
-            )?;
-            this._cache_files.push(file, GFP_KERNEL)?;
-            let file = KBox::pin_init(power::create_file(&dir, host.clone()), GFP_KERNEL)?;
-            this._power_files.push(file, GFP_KERNEL)?;
-            if let Some(cache) = host.get().data().cache() {
-                let drain = Periodic::new(cache.period_ms(), CacheDrain(host.clone()))?;
-                this._drains.push(drain, GFP_KERNEL)?;
-            }
-            this._dirs.push(dir, GFP_KERNEL)?;
-            this.hosts.push(host, GFP_KERNEL)?;
-        }
-        for host in this.hosts.iter() {
-            host.get().scan();
-        }
-        Ok(this)
-    }
-
-    /// Number of virtual hosts.
-    pub(crate) fn count(&self) -> usize {
-        self.hosts.len()
     }
 }

@@ -15,6 +15,80 @@ use kernel::{
     },
 };
 
+/// Whether a LUN slot has a disk and how many devices (`sdev`s) use it, in
+/// one word: a removal and a scan racing see one order.
+pub(crate) struct Presence(Atomic<u32>);
+
+/// The slot has a disk.
+const PRESENT: u32 = 1 << 31;
+
+impl Presence {
+    fn new(present: bool) -> Self {
+        Self(Atomic::new(if present { PRESENT } else { 0 }))
+    }
+
+    fn update(&self, f: impl Fn(u32) -> Option<u32>) -> Result<u32, u32> {
+        let mut cur = self.0.load(Relaxed);
+        loop {
+            let next = f(cur).ok_or(cur)?;
+            match self.0.cmpxchg(cur, next, Relaxed) {
+                Ok(_) => return Ok(next),
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// A device for the slot is being created (`sdev_init`); fails without
+    /// a disk.
+    pub(crate) fn attach(&self) -> bool {
+        self.update(|s| {
+            if s & PRESENT == 0 {
+                None
+            } else {
+                s.checked_add(1).filter(|n| n & PRESENT != 0)
+            }
+        })
+        .is_ok()
+    }
+
+    /// A device of the slot went (`sdev_destroy`).
+    pub(crate) fn detach(&self) {
+        let _ = self.update(|s| {
+            if s & !PRESENT == 0 {
+                None
+            } else {
+                s.checked_sub(1)
+            }
+        });
+    }
+
+    /// Whether the slot has a disk.
+    pub(crate) fn present(&self) -> bool {
+        self.0.load(Relaxed) & PRESENT != 0
+    }
+
+    /// Gives the slot a disk; `false` if it has one.
+    pub(crate) fn add(&self) -> bool {
+        self.update(|s| {
+            if s & PRESENT == 0 {
+                Some(s | PRESENT)
+            } else {
+                None
+            }
+        })
+        .is_ok()
+    }
+
+    /// Takes the disk away if no device uses it: `Err(devices)` otherwise
+    /// (`0` devices: there was no disk).
+    pub(crate) fn remove(&self) -> Result<(), u32> {
+        match self.update(|s| if s == PRESENT { Some(0) } else { None }) {
+            Ok(_) => Ok(()),
+            Err(s) => Err(s & !PRESENT),
+        }
+    }
+}
+
 /// One emulated disk.
 pub(crate) struct VirtLun {
     base: LunConfig,
@@ -27,10 +101,12 @@ pub(crate) struct VirtLun {
     power_on: Atomic<bool>,
     pub(crate) store: Pin<KBox<SparsePages>>,
     pub(crate) stats: Arc<IoStats>,
+    /// Shared with the slot's devices (`sdev_destroy` has no host data).
+    pub(crate) presence: Arc<Presence>,
 }
 
 impl VirtLun {
-    pub(crate) fn new(base: LunConfig, index: u16) -> Result<Self> {
+    pub(crate) fn new(base: LunConfig, index: u16, present: bool) -> Result<Self> {
         let size = base.capacity_blocks * u64::from(base.block_size);
         Ok(Self {
             index,
@@ -42,8 +118,18 @@ impl VirtLun {
             power_on: Atomic::new(false),
             store: KBox::pin_init(SparsePages::new(size), GFP_KERNEL)?,
             stats: Arc::new(IoStats::new(), GFP_KERNEL)?,
+            presence: Arc::new(Presence::new(present), GFP_KERNEL)?,
             base,
         })
+    }
+
+    /// Back to a new disk's state after its removal: mode pages as at
+    /// creation, a unit attention for the next device.
+    pub(crate) fn reset_state(&self) {
+        self.set_mode(self.base.write_cache, self.base.d_sense);
+        self.set_stopped(false);
+        self.unit_attention.store(true, Relaxed);
+        self.power_on.store(false, Relaxed);
     }
 
     /// The emulation's view of the unit, with the current mode state.

@@ -8,11 +8,13 @@ pub mod emulation;
 mod adapter;
 mod config;
 mod faults;
+mod hosts;
 mod io;
 mod lun;
 mod power;
 mod remove;
+mod topology;
 mod wcache;
 
-pub(crate) use adapter::VirtAdapters;
 pub(crate) use config::VirtConfig;
+pub(crate) use hosts::VirtAdapters;

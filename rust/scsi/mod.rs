@@ -66,5 +66,5 @@ pub use command::{
 };
 pub use device::{Device, NewTarget, Target};
 pub use host::{Host, HostConfig, HostRef, Template};
-pub use operations::{EhContext, EhResult, HostOperations, TimeoutAction};
+pub use operations::{EhContext, EhEvent, EhResult, HostOperations, TimeoutAction};
 pub use sysfs::{Attribute, SysfsWriter};

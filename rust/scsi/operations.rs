@@ -42,6 +42,18 @@ pub enum TimeoutAction {
     Done,
 }
 
+/// An error-handling event on a device, for the driver's statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EhEvent {
+    /// A command's timer expired and the command goes to the error handler.
+    Timeout,
+    /// The error handler asks the driver to abort a command.
+    Abort,
+    /// A reset (device, target, bus or host) asked through the device, by
+    /// the error handler or `SG_SCSI_RESET`.
+    Reset,
+}
+
 /// Proof that the caller runs inside an error-handler callback (the error
 /// handler's, or a reset asked for through `SG_SCSI_RESET`).
 ///
@@ -130,6 +142,10 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     fn eh_timed_out(_host: &Self::HostData, _cmd: &CommandRef<Self>) -> TimeoutAction {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
+
+    /// The error handler acted on `dev` (see [`EhEvent`]), before the
+    /// driver's own callback runs. Any context: it must not sleep.
+    fn eh_event(_host: &Self::HostData, _dev: &Device<Self>, _event: EhEvent) {}
 
     /// The command leaves the driver: completed (directly or by its timer),
     /// failed, or handed to the error handler. Runs before the midlayer sees
@@ -223,11 +239,9 @@ impl<T: HostOperations> OperationsVTable<T> {
         } else {
             None
         };
-        sht.eh_timed_out = if T::HAS_EH_TIMED_OUT {
-            Some(Self::eh_timed_out)
-        } else {
-            None
-        };
+        // Always set, to count timeouts; without the driver's callback it
+        // answers what the midlayer does without one.
+        sht.eh_timed_out = Some(Self::eh_timed_out);
         sht.eh_abort_handler = Some(Self::eh_abort);
         sht.eh_device_reset_handler = if T::HAS_EH_DEVICE_RESET {
             Some(Self::eh_device_reset)
@@ -474,7 +488,15 @@ impl<T: HostOperations> OperationsVTable<T> {
         let host = unsafe { Self::host_data_of_sdev((*cmd).device) };
         // SAFETY: As above.
         let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
-        match T::eh_timed_out(host, cmd) {
+        let action = if T::HAS_EH_TIMED_OUT {
+            T::eh_timed_out(host, cmd)
+        } else {
+            TimeoutAction::NotHandled
+        };
+        if action == TimeoutAction::NotHandled {
+            T::eh_event(host, cmd.device(), EhEvent::Timeout);
+        }
+        match action {
             TimeoutAction::NotHandled => bindings::scsi_timeout_action_SCSI_EH_NOT_HANDLED,
             TimeoutAction::ResetTimer => bindings::scsi_timeout_action_SCSI_EH_RESET_TIMER,
             TimeoutAction::Done => bindings::scsi_timeout_action_SCSI_EH_DONE,
@@ -513,6 +535,7 @@ impl<T: HostOperations> OperationsVTable<T> {
             return EhResult::Failed.to_c();
         }
         let eh = EhContext { _private: () };
+        T::eh_event(dev.host().data(), dev, EhEvent::Reset);
         let mut result = f(dev.host().data(), &eh);
         if result == EhResult::Success && Self::holds_timed_out(dev, scope) {
             dev_warn!(
@@ -559,6 +582,7 @@ impl<T: HostOperations> OperationsVTable<T> {
         let cmd = unsafe { CommandRef::<T>::from_raw(cmd) };
         // SAFETY: The device of a live command points to its live host of `T`.
         let host = unsafe { Self::host_data_of_sdev(cmd.device().raw()) };
+        T::eh_event(host, cmd.device(), EhEvent::Abort);
         let mut result = T::eh_abort(host, cmd, &EhContext { _private: () });
         if result == EhResult::Success && cmd.is_held() {
             dev_warn!(

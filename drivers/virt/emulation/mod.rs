@@ -21,6 +21,7 @@ pub mod capacity;
 pub mod command;
 pub mod decode;
 pub mod faults;
+pub mod hotplug;
 pub mod inquiry;
 pub mod lun;
 pub mod mode_pages;

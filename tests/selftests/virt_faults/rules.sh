@@ -23,7 +23,7 @@ debugfs_mount
 # LUN 0:0 of the first host by address (sd names disks in probe order).
 h=$(hba_hosts orion_virt | head -1)
 faults=/sys/kernel/debug/orion_scsi/host$h/faults
-stats=/sys/kernel/debug/orion_scsi/host$h/lun0:0
+stats=/sys/kernel/debug/orion_scsi/host$h/lun0:0:0/stats
 d=$(disk_at "$h" 0)
 export faults stats d
 

@@ -23,7 +23,7 @@ debugfs_mount
 h=$(hba_hosts orion_virt | head -1)
 d=$(disk_at "$h" 0)
 sg=$(sg_of "$d")
-stats=/sys/kernel/debug/orion_scsi/host$h/lun0:0
+stats=/sys/kernel/debug/orion_scsi/host$h/lun0:0:0/stats
 # Let sg map the user buffer itself (SG_FLAG_DIRECT_IO): a device write
 # past the transfer then lands in the fuzzer's guard bytes.
 dio=$(cat /sys/module/sg/parameters/allow_dio)

@@ -20,7 +20,7 @@ load() { fio --name=q --filename="$1" --ioengine=libaio --direct=1 --rw=randread
 # 2 targets: can_queue is 512, so sysfs may ask for more than max_queue_depth.
 orion_load virt_targets=2 virt_delay_us=2000 queue_depth=4 && settle
 d=$(virt_disks | head -1); dev=/sys/block/${d#/dev/}/device
-stats=$(ls /sys/kernel/debug/orion_scsi/host*/lun0:0)
+stats=$(ls /sys/kernel/debug/orion_scsi/host*/lun0:0:0/stats)
 check "queue_depth=4 parameter: sysfs queue_depth is 4" test "$(cat "$dev/queue_depth")" = 4
 load "$d"; p=$(peak_of "$stats")
 check "QD64 load with queue_depth 4: peak outstanding is 4 (got $p)" test "$p" = 4
