@@ -7,6 +7,7 @@
 //! `rust/storage/sparse_pages.rs` does; then random operations checked
 //! against what must survive a cut.
 
+use orion_scsi_host_tests::virt::emulation::power::PowerState;
 use orion_scsi_host_tests::virt::emulation::wcache::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -396,4 +397,112 @@ fn random_operations_keep_what_was_flushed() {
         }
         assert!(lost > 0, "seed {seed}: no cut lost anything");
     }
+}
+
+/// The power state word: cuts and power-on, the generation a command
+/// checks when it is done.
+#[test]
+fn power_state_generations() {
+    let on = PowerState::ON;
+    assert!(on.is_on());
+    let off = on.cut_started().cut_done();
+    assert!(!off.is_on());
+    assert!(!on.unbroken(off), "a command across a cut completes");
+    // A cut of a host already off keeps its generation.
+    assert_eq!(off.cut_started().cut_done(), off);
+    let back = off.powered_on().unwrap();
+    assert!(back.is_on());
+    // Already on: nothing changes.
+    assert_eq!(back.powered_on(), Some(back));
+    // Off and on again (a cycle) is another power-on: a command from
+    // before it must not complete.
+    assert!(!on.unbroken(back));
+    assert!(back.unbroken(back));
+    // A command that saw the host off never completes as run.
+    assert!(!off.unbroken(off));
+    // The generation wraps.
+    let mut s = PowerState(u64::from(u32::MAX) - 1);
+    assert!(s.is_on());
+    s = s.cut_started().cut_done().powered_on().unwrap();
+    assert!(s.is_on());
+    assert!(!PowerState(u64::from(u32::MAX) - 1).unbroken(s));
+}
+
+/// A host as the driver runs it: the power word changes before the cut
+/// takes pages out of the log.
+struct Host {
+    log: Log,
+    store: Store,
+    power: RefCell<PowerState>,
+}
+
+impl Host {
+    fn new(budget: usize) -> Self {
+        Host {
+            log: Log::new(budget),
+            store: Store::default(),
+            power: RefCell::new(PowerState::ON),
+        }
+    }
+
+    fn cut(&self) -> u64 {
+        let s = *self.power.borrow();
+        *self.power.borrow_mut() = s.cut_started();
+        let lost = cut(&self.log, &self.store);
+        let s = *self.power.borrow();
+        *self.power.borrow_mut() = s.cut_done();
+        lost
+    }
+}
+
+/// Pages whose first destage runs a whole cut first (another CPU's), the
+/// way a SYNCHRONIZE CACHE racing a cut can lose its pages after it
+/// scanned them.
+struct CutFirst<'a> {
+    host: &'a Host,
+    lost: RefCell<Option<u64>>,
+}
+
+impl Pages for CutFirst<'_> {
+    fn destage(&self, lun: u16, page: u64, seq: u64) -> bool {
+        if self.lost.borrow().is_none() {
+            let lost = self.host.cut();
+            *self.lost.borrow_mut() = Some(lost);
+        }
+        self.host.store.destage(lun, page, seq)
+    }
+
+    fn roll_back(&self, lun: u16, page: u64, seq: u64) -> bool {
+        self.host.store.roll_back(lun, page, seq)
+    }
+}
+
+/// A SYNCHRONIZE CACHE that a cut overtakes finds nothing left to
+/// destage and would report success; the power word tells the command it
+/// must fail instead (M1 of the soundness review).
+#[test]
+fn a_sync_overtaken_by_a_cut_sees_the_new_generation() {
+    let host = Host::new(64);
+    for page in 0..40 {
+        host.store.write(&host.log, 0, page, 1, true, 0);
+    }
+    let then = *host.power.borrow();
+    let racing = CutFirst {
+        host: &host,
+        lost: RefCell::new(None),
+    };
+    assert_eq!(sync(&host.log, &racing, 0, 0, u64::MAX), 0);
+    assert_eq!(*racing.lost.borrow(), Some(40), "the cut lost the pages");
+    assert!(
+        !then.unbroken(*host.power.borrow()),
+        "the sync would complete GOOD"
+    );
+    // Without a cut the same sync completes.
+    let host = Host::new(64);
+    for page in 0..40 {
+        host.store.write(&host.log, 0, page, 1, true, 0);
+    }
+    let then = *host.power.borrow();
+    assert_eq!(sync(&host.log, &host.store, 0, 0, u64::MAX), 40);
+    assert!(then.unbroken(*host.power.borrow()));
 }
