@@ -187,6 +187,7 @@ fn run(
                     .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp(), persist)
                     .map_err(write_failed)
             })?;
+            wc.write_done(cfg, lun.config().write_cache, cached, lba, blocks.into());
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Write, len as u64);
         }
@@ -372,5 +373,6 @@ fn write_same(
                 .map_err(write_failed)?;
         }
     }
+    wc.write_done(cfg, lun.config().write_cache, cached, lba, blocks.into());
     Ok(())
 }

@@ -227,6 +227,25 @@ impl<'a> LunCache<'a> {
         true
     }
 
+    /// After a write of blocks `lba..lba + blocks` prepared as `cached`,
+    /// with WCE now `wce`: a MODE SELECT that turned WCE off while the
+    /// write ran may have destaged the LUN before the write logged its
+    /// pages, so they are destaged here (with WCE off the write must be
+    /// durable at completion). The log's lock orders the two: a page
+    /// logged after that destage began is logged after WCE was stored.
+    pub(crate) fn write_done(
+        &self,
+        cfg: &LunConfig,
+        wce: bool,
+        cached: bool,
+        lba: u64,
+        blocks: u64,
+    ) {
+        if cached && !wce && blocks > 0 {
+            self.sync(cfg, lba, blocks, false);
+        }
+    }
+
     /// Logs page `page`, about to get a pre-image (called with the page's
     /// lock held): its sequence number, or `None` when the cache is full.
     pub(crate) fn admit(&self, page: usize) -> Option<u64> {
