@@ -10,7 +10,8 @@
 //! when a cut starts fails the same way, whatever it did: a SYNCHRONIZE
 //! CACHE must not report data durable that the cut may have rolled back
 //! (the state word is in [`super::emulation::power`]). Power back on,
-//! every LUN reports POWER ON OCCURRED once. Mode state (WCE, D_SENSE) and what was durable stay.
+//! which waits for cuts still in progress, every LUN reports POWER ON
+//! OCCURRED once. Mode state (WCE, D_SENSE) and what was durable stay.
 //! The file reads `on` or `off` and takes `off` (the cut), `on` and
 //! `cycle` (a cut and power back at once).
 
@@ -25,6 +26,7 @@ use kernel::{
         atomic::{Acquire, Atomic, Full},
         Arc,
     },
+    time::{delay::fsleep, Delta},
     uaccess::UserSliceReader,
 };
 
@@ -90,7 +92,8 @@ pub(crate) fn cut(shost: &HostRef<VirtAdapter>, why: &str) {
     );
 }
 
-/// Powers `shost` on: each LUN reports POWER ON OCCURRED once.
+/// Powers `shost` on once no cut is in progress (a fault rule's may be
+/// rolling back on another CPU): each LUN reports POWER ON OCCURRED once.
 pub(crate) fn on(shost: &HostRef<VirtAdapter>) {
     let host: &VirtHost = shost.data();
     if host.power().is_on() {
@@ -100,8 +103,13 @@ pub(crate) fn on(shost: &HostRef<VirtAdapter>) {
     for lun in host.luns() {
         lun.raise_power_on_ua();
     }
-    let was = host.power().update(PowerState::powered_on);
-    if was.is_some_and(|w| !w.is_on()) {
+    let was = loop {
+        match host.power().update(PowerState::powered_on) {
+            Some(was) => break was,
+            None => fsleep(Delta::from_millis(1)),
+        }
+    };
+    if !was.is_on() {
         pr_info!("orion_virt host{}: power on\n", shost.host_no());
     }
 }

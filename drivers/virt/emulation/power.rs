@@ -3,12 +3,16 @@
 //! A virtual host's power state as one word, so that a single atomic load
 //! tells a command whether the host is on and which power-on it runs in.
 //!
-//! The word is the power generation: even when on, odd when off; every
-//! cut of a powered host and every power-on moves it by one. A command
-//! that saw the host on completes only if the generation is still the
-//! same when it is done ([`PowerState::unbroken`]): otherwise a cut ran
-//! while it did, and what it made durable (SYNCHRONIZE CACHE, FUA, WCE
-//! turned off) may be gone.
+//! The low 32 bits are the power generation: even when on, odd when off;
+//! every cut of a powered host and every power-on moves it by one. The
+//! high 32 bits count the cuts in progress (a fault rule may cut on one
+//! CPU while the `power` file cuts on another). A command that saw the
+//! host on completes only if the generation is still the same when it is
+//! done ([`PowerState::unbroken`]): otherwise a cut ran while it did, and
+//! what it made durable (SYNCHRONIZE CACHE, FUA, WCE turned off) may be
+//! gone. Power-on waits until no cut is in progress
+//! ([`PowerState::powered_on`]), so that no command runs while a cut
+//! still rolls pages back.
 //!
 //! Everything here is `core`-only and panic-free.
 
@@ -17,7 +21,7 @@
 pub struct PowerState(pub u64);
 
 impl PowerState {
-    /// A new host: on, generation 0.
+    /// A new host: on, generation 0, no cut in progress.
     pub const ON: Self = PowerState(0);
 
     fn generation(self) -> u32 {
@@ -29,27 +33,38 @@ impl PowerState {
         self.generation() & 1 == 0
     }
 
-    fn with(generation: u32) -> Self {
-        PowerState(u64::from(generation))
+    /// Cuts in progress.
+    pub fn cutting(self) -> u32 {
+        (self.0 >> 32) as u32
     }
 
-    /// A cut starts: the host is off (a new generation if it was on).
+    fn with(generation: u32, cutting: u32) -> Self {
+        PowerState((u64::from(cutting) << 32) | u64::from(generation))
+    }
+
+    /// A cut starts: the host is off (a new generation if it was on) and
+    /// one more cut is in progress.
     pub fn cut_started(self) -> Self {
         let g = self.generation();
-        Self::with(if self.is_on() { g.wrapping_add(1) } else { g })
+        let g = if self.is_on() { g.wrapping_add(1) } else { g };
+        Self::with(g, self.cutting().saturating_add(1))
     }
 
     /// A cut is done.
     pub fn cut_done(self) -> Self {
-        self
+        Self::with(self.generation(), self.cutting().saturating_sub(1))
     }
 
-    /// Power on: the new state, itself when already on.
+    /// Power on: the new state, itself when already on, `None` while a
+    /// cut is in progress (try again when it is done).
     pub fn powered_on(self) -> Option<Self> {
+        if self.cutting() > 0 {
+            return None;
+        }
         if self.is_on() {
             return Some(self);
         }
-        Some(Self::with(self.generation().wrapping_add(1)))
+        Some(Self::with(self.generation().wrapping_add(1), 0))
     }
 
     /// Whether a command that started in `self` may complete as it ran,

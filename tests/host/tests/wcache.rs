@@ -404,14 +404,22 @@ fn random_operations_keep_what_was_flushed() {
 #[test]
 fn power_state_generations() {
     let on = PowerState::ON;
-    assert!(on.is_on());
-    let off = on.cut_started().cut_done();
-    assert!(!off.is_on());
-    assert!(!on.unbroken(off), "a command across a cut completes");
-    // A cut of a host already off keeps its generation.
-    assert_eq!(off.cut_started().cut_done(), off);
+    assert!(on.is_on() && on.cutting() == 0);
+    let cutting = on.cut_started();
+    assert!(!cutting.is_on());
+    assert_eq!(cutting.cutting(), 1);
+    assert!(!on.unbroken(cutting), "a command across a cut completes");
+    // A second cut at once: still off, two in progress, same generation.
+    let two = cutting.cut_started();
+    assert_eq!(two.cutting(), 2);
+    assert!(!two.is_on());
+    assert_eq!(two.cut_done().cut_done(), cutting.cut_done());
+    // Power-on waits for every cut in progress.
+    assert_eq!(cutting.powered_on(), None);
+    assert_eq!(two.cut_done().powered_on(), None);
+    let off = cutting.cut_done();
     let back = off.powered_on().unwrap();
-    assert!(back.is_on());
+    assert!(back.is_on() && back.cutting() == 0);
     // Already on: nothing changes.
     assert_eq!(back.powered_on(), Some(back));
     // Off and on again (a cycle) is another power-on: a command from
@@ -420,11 +428,13 @@ fn power_state_generations() {
     assert!(back.unbroken(back));
     // A command that saw the host off never completes as run.
     assert!(!off.unbroken(off));
+    // A cut of a host already off keeps its generation.
+    assert_eq!(off.cut_started().cut_done(), off);
     // The generation wraps.
     let mut s = PowerState(u64::from(u32::MAX) - 1);
     assert!(s.is_on());
     s = s.cut_started().cut_done().powered_on().unwrap();
-    assert!(s.is_on());
+    assert!(s.is_on() && s.cutting() == 0);
     assert!(!PowerState(u64::from(u32::MAX) - 1).unbroken(s));
 }
 
