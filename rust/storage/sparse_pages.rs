@@ -192,19 +192,26 @@ impl SparsePages {
         unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags, persist) }
     }
 
-    /// Copies the first `len` bytes of a command's data chunk (at most its
-    /// length) into the store at byte `pos`, like [`Self::write`].
+    /// Copies `len` bytes of a command's data chunk from its byte `skip`
+    /// (at most to its end) into the store at byte `pos`, like
+    /// [`Self::write`].
     pub fn write_chunk(
         &self,
         pos: u64,
         chunk: &mut SgChunk<'_>,
+        skip: usize,
         len: usize,
         flags: Flags,
         persist: Persist<'_>,
     ) -> Result {
-        let len = len.min(chunk.len());
-        // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
-        unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags, persist) }
+        let skip = skip.min(chunk.len());
+        let len = len.min(chunk.len() - skip);
+        // SAFETY: `skip <= chunk.len()`, so the result stays inside the
+        // chunk (or one past its end when `len` is 0).
+        let src = unsafe { chunk.as_ptr().add(skip) };
+        // SAFETY: The chunk maps `skip + len` bytes or more while it is
+        // borrowed.
+        unsafe { self.write_raw(pos, src, len, flags, persist) }
     }
 
     /// # Safety
