@@ -7,7 +7,8 @@
 # unflushed (16384 pages) take a SYNCHRONIZE CACHE long enough to cut the
 # power in the middle of it: at delays spread over its duration, every
 # SYNCHRONIZE CACHE that succeeded kept every page (the cut lost none),
-# and some cut did land inside one. Then fio writes (QD32) on half of
+# and some cut did land inside one (the delays are tried up to four
+# times until one does). Then fio writes (QD32) on half of
 # the LUN while a writer on the other half records each write it has
 # fsync'd, and the power is cut under them: fio and the writer stop with
 # errors within seconds, no command is left outstanding, and after power
@@ -88,26 +89,31 @@ print('good' if good else 'failed', round(took[0] * 1000))
 PY
 }
 
-# A SYNCHRONIZE CACHE alone, for its duration (ms).
+# A SYNCHRONIZE CACHE alone, for its duration (ms): the shortest of three.
 sync_ms() {
-	local out
-	dirty_64m || return 1
-	out=$(sync_cut none) || return 1
-	echo "${out#* }" > /tmp/wc-sync-ms
-	echo "note: SYNCHRONIZE CACHE of 16384 pages: $(cat /tmp/wc-sync-ms) ms"
-	[ "${out% *}" = good ] && [ "$(cache_field dirty_pages)" = 0 ]
+	local out i ms=
+	for i in 1 2 3; do
+		dirty_64m || return 1
+		out=$(sync_cut none) || return 1
+		[ "${out% *}" = good ] && [ "$(cache_field dirty_pages)" = 0 ] || { echo "$out"; return 1; }
+		[ -n "$ms" ] && [ "$ms" -le "${out#* }" ] || ms=${out#* }
+	done
+	echo "$ms" > /tmp/wc-sync-ms
+	echo "note: SYNCHRONIZE CACHE of 16384 pages: $ms ms"
 }
 check "a SYNCHRONIZE CACHE destages 64 MiB" sync_ms
 
-# Cuts at 1/10 .. 9/10 of that duration, twice: a SYNCHRONIZE CACHE
-# that succeeded must have lost nothing.
+# Cuts at 1/10 .. 9/10 of that duration, until one landed inside a
+# SYNCHRONIZE CACHE (at most four times): a SYNCHRONIZE CACHE that
+# succeeded must have lost nothing.
 sync_vs_cut() {
 	local ms k out lost inside=0 good=0 failed=0 bad=0 round
 	ms=$(cat /tmp/wc-sync-ms)
-	for round in 1 2; do
+	for round in 1 2 3 4; do
+		[ "$round" -le 2 ] || [ "$inside" = 0 ] || break
 		for k in 1 2 3 4 5 6 7 8 9; do
 			dirty_64m 2> /dev/null || return 1
-			out=$(sync_cut $((ms * k / 10))) || return 1
+			out=$(sync_cut "$(awk -v m="$ms" -v k="$k" 'BEGIN { print m * k / 10 }')") || return 1
 			lost=$(cache_field last_cut_lost_pages)
 			if [ "${out% *}" = good ]; then
 				good=$((good + 1))
