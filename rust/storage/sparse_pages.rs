@@ -86,10 +86,15 @@ pub struct SparsePages {
 }
 
 /// Copies the content of `from` into `to`.
-fn copy_page(to: &Page, from: &Page) {
-    // SAFETY: Both pages are allocated and owned by the caller, so they stay
-    // valid during the call; `to` is a new page nothing else reads, and
-    // `from` is only written under the shard lock the caller holds.
+///
+/// # Safety
+///
+/// Nothing may write `from` or access `to` during the call: for a page of
+/// the store, the caller holds its shard's lock.
+unsafe fn copy_page(to: &Page, from: &Page) {
+    // SAFETY: Both pages are allocated and borrowed, so they stay valid
+    // during the call; nothing races on their contents (the caller's
+    // guarantee).
     unsafe { bindings::orion_helper_copy_highpage(to.as_ptr(), from.as_ptr()) };
 }
 
@@ -244,7 +249,9 @@ impl SparsePages {
                     let saved = if new {
                         Some(None)
                     } else if let Ok(copy) = Page::alloc_page(flags) {
-                        copy_page(&copy, &slot.page);
+                        // SAFETY: `copy` is new and ours; `slot.page` is only
+                        // written under the shard lock, which we hold.
+                        unsafe { copy_page(&copy, &slot.page) };
                         Some(Some(copy))
                     } else {
                         self.unsaved.fetch_add(1, Relaxed);
