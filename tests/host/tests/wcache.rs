@@ -516,3 +516,63 @@ fn a_sync_overtaken_by_a_cut_sees_the_new_generation() {
     assert_eq!(sync(&host.log, &host.store, 0, 0, u64::MAX), 40);
     assert!(then.unbroken(*host.power.borrow()));
 }
+
+/// One hold of the log's lock looks at [`SCAN_LIMIT`] entries at most
+/// (review S6): a SYNCHRONIZE CACHE walking past other LUNs' entries, a
+/// cut or a room-making dropping dead entries, a kill trimming them.
+#[test]
+fn work_per_lock_hold_is_bounded() {
+    let mut log = DirtyLog::new(vec![Entry::default(); 4096], 2048);
+    for page in 0..2000 {
+        log.push(1, page, 0).unwrap();
+    }
+    for page in 0..5 {
+        log.push(0, page, 0).unwrap();
+    }
+    let mut out = [(0u64, Entry::default()); BATCH];
+    // Past 2000 entries of LUN 1 to LUN 0's five: 512 looked at a time.
+    let (n, next) = log.scan(0, log.end_seq(), &mut out, |e| e.lun == 0);
+    assert_eq!((n, next), (0, SCAN_LIMIT as u64));
+    let (mut from, mut calls, mut found) = (0, 0, 0);
+    while from < log.end_seq() {
+        let (n, next) = log.scan(from, log.end_seq(), &mut out, |e| e.lun == 0);
+        found += n;
+        from = next;
+        calls += 1;
+    }
+    assert_eq!((found, calls), (5, 4));
+    // Dead entries behind a live front: a pop drops 512 at most.
+    for seq in 1..2005 {
+        log.kill(seq);
+    }
+    assert_eq!(log.len(), 2005, "the live front keeps them");
+    let (n, more) = log.pop_while(&mut out, |_, _, _| true);
+    assert_eq!((n, more), (1, true));
+    assert_eq!(log.len(), 2005 - SCAN_LIMIT);
+    while log.pop_while(&mut out, |_, _, _| true).1 {}
+    assert!(log.is_empty());
+    // Killing the front trims 512 dead entries behind it at most.
+    let first = log.end_seq();
+    for page in 0..1000 {
+        log.push(0, page, 0).unwrap();
+    }
+    for seq in (first + 1)..(first + 1000) {
+        log.kill(seq);
+    }
+    log.kill(first);
+    assert_eq!(log.len(), 1000 - SCAN_LIMIT);
+    assert_eq!(log.live(), 0);
+    // The algorithms still get through all of it.
+    let log = Log::new(4096);
+    let store = Store::default();
+    for page in 0..3000 {
+        store.write(&log, 1, page, 1, true, 0);
+    }
+    for page in 0..3 {
+        store.write(&log, 0, page, 1, true, 0);
+    }
+    assert_eq!(sync(&log, &store, 0, 0, u64::MAX), 3);
+    assert_eq!(sync(&log, &store, 1, 0, 1499), 1500);
+    assert_eq!(cut(&log, &store), 1500);
+    assert!(log.with(|l| l.is_empty()));
+}
