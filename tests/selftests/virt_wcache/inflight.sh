@@ -36,9 +36,9 @@ power_on() {
 # dirty_64m: the LUN unmapped (new pages need no copy), then 64 MiB
 # written unflushed.
 dirty_64m() {
-	blkdiscard -f "$d" 2> /dev/null &&
-		dd if=/dev/zero of="$d" bs=1M count=64 oflag=direct status=none &&
-		[ "$(cache_field dirty_pages)" = 16384 ] || { echo "dirty: $(cache_field dirty_pages)"; return 1; }
+	blkdiscard -f "$d" 2> /dev/null && dd if=/dev/zero of="$d" bs=1M count=64 oflag=direct status=none ||
+		return 1
+	[ "$(cache_field dirty_pages)" = 16384 ] || { echo "dirty: $(cache_field dirty_pages)"; return 1; }
 }
 
 # sync_cut DELAY_MS: a SYNCHRONIZE CACHE (SG_IO from a thread) and, DELAY_MS
@@ -95,7 +95,10 @@ sync_ms() {
 	for i in 1 2 3; do
 		dirty_64m || return 1
 		out=$(sync_cut none) || return 1
-		[ "${out% *}" = good ] && [ "$(cache_field dirty_pages)" = 0 ] || { echo "$out"; return 1; }
+		if [ "${out% *}" != good ] || [ "$(cache_field dirty_pages)" != 0 ]; then
+			echo "$out"
+			return 1
+		fi
 		[ -n "$ms" ] && [ "$ms" -le "${out#* }" ] || ms=${out#* }
 	done
 	echo "$ms" > /tmp/wc-sync-ms

@@ -61,8 +61,11 @@ prepare() {
 	python3 "$sectors" data 3 3 1 > /tmp/wc-fua.bin
 	sg_raw -s 512 -i /tmp/wc-fua.bin "$sg" 2a 08 00 00 00 03 00 00 01 00 2> /dev/null || { echo "FUA write failed"; return 1; }
 	sg_unmap --lba=67 --num=2 "$sg" || { echo "UNMAP failed"; return 1; }
-	sg_write_same --in=/tmp/wc-block.bin --lba=256 --num=128 "$sg" &&
-		sg_write_same --in=/tmp/wc-block.bin --lba=384 --num=128 "$sg" || { echo "WRITE SAME failed"; return 1; }
+	if ! sg_write_same --in=/tmp/wc-block.bin --lba=256 --num=128 "$sg" ||
+		! sg_write_same --in=/tmp/wc-block.bin --lba=384 --num=128 "$sg"; then
+		echo "WRITE SAME failed"
+		return 1
+	fi
 	sg_sync --lba=384 --count=128 "$sg" || return 1
 	echo "note: $(cache_field dirty_pages) pages dirty before the cut"
 	# 2 never stored, 8 under the UNMAP, 16 of WRITE SAME.
@@ -110,8 +113,10 @@ split_blocks() {
 	misaligned 0 /tmp/wc-a.bin 1 fsync && misaligned $((1 << 20)) /tmp/wc-b.bin 2 fsync || return 1
 	misaligned $((1 << 20)) /tmp/wc-c.bin 3 no || return 1
 	mib 0 /tmp/wc-r0.bin && mib 1 /tmp/wc-r1.bin || return 1
-	cmp -s /tmp/wc-r0.bin /tmp/wc-a.bin && cmp -s /tmp/wc-r1.bin /tmp/wc-c.bin ||
-		{ echo "data read back differs"; return 1; }
+	if ! cmp -s /tmp/wc-r0.bin /tmp/wc-a.bin || ! cmp -s /tmp/wc-r1.bin /tmp/wc-c.bin; then
+		echo "data read back differs"
+		return 1
+	fi
 	echo "note: $(cache_field dirty_pages) pages dirty"
 	[ "$(cache_field dirty_pages)" = 256 ]
 }
@@ -119,8 +124,10 @@ check "4096-byte blocks from a buffer aligned to 512 bytes: the data reads back,
 split_cut() {
 	cycle || return 1
 	mib 0 /tmp/wc-r0.bin && mib 1 /tmp/wc-r1.bin || return 1
-	cmp -s /tmp/wc-r0.bin /tmp/wc-a.bin && cmp -s /tmp/wc-r1.bin /tmp/wc-b.bin ||
-		{ echo "after the cut the data differs from what was flushed"; return 1; }
+	if ! cmp -s /tmp/wc-r0.bin /tmp/wc-a.bin || ! cmp -s /tmp/wc-r1.bin /tmp/wc-b.bin; then
+		echo "after the cut the data differs from what was flushed"
+		return 1
+	fi
 	[ "$(cache_field last_cut_lost_pages)" = 256 ]
 }
 check "after a cut the flushed MiB read back, the unflushed rewrite is lost (256 pages)" split_cut
