@@ -65,7 +65,10 @@ impl LogAccess for WriteCache {
     fn with<R>(&self, f: impl FnOnce(&mut DirtyLog<KVVec<Entry>>) -> R) -> R {
         let mut log = self.log.lock();
         let r = f(&mut log);
-        self.roomy.store(log.has_room(MAX_WRITE_PAGES), Relaxed);
+        // A cache smaller than a largest write is roomy when empty: such
+        // a write then fills it and goes through for the rest.
+        let largest = MAX_WRITE_PAGES.min(log.budget());
+        self.roomy.store(log.has_room(largest), Relaxed);
         r
     }
 }

@@ -190,8 +190,10 @@ impl SparsePages {
     }
 
     /// Copies `src` into the store at byte `pos`. Pages that do not exist yet
-    /// are allocated with `flags` (atomic flags when the caller cannot sleep);
-    /// an allocation failure is `ENOMEM`, a range error `ERANGE`.
+    /// (and pre-images) are allocated with `flags`, under the shard's
+    /// spinlock, so `flags` must not allow sleeping (`GFP_NOWAIT` or
+    /// `GFP_ATOMIC`); an allocation failure is `ENOMEM`, a range error
+    /// `ERANGE`.
     pub fn write(&self, pos: u64, src: &[u8], flags: Flags, persist: Persist<'_>) -> Result {
         // SAFETY: `src` is valid for reading `src.len()` bytes.
         unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags, persist) }

@@ -82,8 +82,8 @@ pub fn pages_touched(pos: u64, len: u64) -> u64 {
     if len == 0 {
         return 0;
     }
-    let last = pos.saturating_add(len - 1) / PAGE_BYTES;
-    (last - pos / PAGE_BYTES).saturating_add(1)
+    let last = pos.saturating_add(len.saturating_sub(1)) / PAGE_BYTES;
+    last.saturating_sub(pos / PAGE_BYTES).saturating_add(1)
 }
 
 /// The pages (first, last, inclusive) holding blocks `lba..lba + blocks`
