@@ -106,14 +106,14 @@ sync_ms() {
 }
 check "a SYNCHRONIZE CACHE destages 64 MiB" sync_ms
 
-# Cuts at 1/10 .. 9/10 of that duration, until one landed inside a
+# Cuts at 1/10 .. 9/10 of that duration, again until one landed inside a
 # SYNCHRONIZE CACHE (at most four times): a SYNCHRONIZE CACHE that
 # succeeded must have lost nothing.
 sync_vs_cut() {
 	local ms k out lost inside=0 good=0 failed=0 bad=0 round
 	ms=$(cat /tmp/wc-sync-ms)
 	for round in 1 2 3 4; do
-		[ "$round" -le 2 ] || [ "$inside" = 0 ] || break
+		[ "$round" = 1 ] || [ "$inside" = 0 ] || break
 		for k in 1 2 3 4 5 6 7 8 9; do
 			dirty_64m 2> /dev/null || return 1
 			out=$(sync_cut "$(awk -v m="$ms" -v k="$k" 'BEGIN { print m * k / 10 }')") || return 1
@@ -222,7 +222,7 @@ check "after power on every fsync'd write reads back" acked_kept
 wce_off_under_fio() {
 	local i pid n bad=0
 	power_on
-	for i in 1 2 3 4 5 6; do
+	for i in 1 2 3 4; do
 		sdparm -q --set=WCE "$d" || return 1
 		fio --name=wce --filename="$d" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
 			--size=64M --iodepth=32 --time_based --runtime=3 > /tmp/wc-wce.out 2>&1 &
@@ -236,7 +236,7 @@ wce_off_under_fio() {
 	echo "note: $(cache_field cached_pages) pages cached in all"
 	sdparm -q --set=WCE "$d" && [ "$bad" = 0 ]
 }
-check "WCE cleared under fio, six times: nothing stays dirty" wce_off_under_fio
+check "WCE cleared under fio, four times: nothing stays dirty" wce_off_under_fio
 orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished
