@@ -5,7 +5,7 @@
 use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
 use super::emulation::hotplug::MAX_LUNS;
 use super::faults::FaultRules;
-use super::power;
+use super::power::{self, Power};
 use super::wcache::{LunCache, WriteCache};
 use super::{
     config::VirtConfig,
@@ -61,7 +61,7 @@ pub(crate) struct VirtHost {
     /// The volatile write-back cache (none with `write_back_cache_size=0`).
     cache: Option<Pin<KBox<WriteCache>>>,
     /// Off after a power cut: commands fail with DID_NO_CONNECT.
-    powered: Atomic<bool>,
+    power: Power,
     /// The statistics files (`host<N>/stats`, ...), shared with the other
     /// adapters.
     pub(super) stats: HostStats,
@@ -97,14 +97,9 @@ impl VirtHost {
         self.cache.as_deref()
     }
 
-    /// Whether the host has power.
-    pub(crate) fn powered(&self) -> bool {
-        self.powered.load(Relaxed)
-    }
-
-    /// Switches the power flag; returns the previous state.
-    pub(crate) fn set_powered(&self, on: bool) -> bool {
-        self.powered.xchg(on, Relaxed)
+    /// The host's power.
+    pub(crate) fn power(&self) -> &Power {
+        &self.power
     }
 
     /// What a command of `lun` needs of the cache.
@@ -174,7 +169,7 @@ impl VirtHost {
                 Ok(pages) => Some(WriteCache::new(pages, cfg.cache_delay_ms)?),
                 Err(_) => return Err(EINVAL),
             },
-            powered: Atomic::new(true),
+            power: Power::new(),
             stats: HostStats::new()?,
             topology: KBox::pin_init(new_mutex!(()), GFP_KERNEL)?,
         })
@@ -358,7 +353,8 @@ impl HostOperations for VirtAdapter {
         }
         cmd.data().mark(&host.clock);
         let view = CmdView::of(dev.id(), dev.lun(), cmd.cdb());
-        let (fault, fault_lba) = if !host.powered() {
+        let power = host.power.now();
+        let (fault, fault_lba) = if !power.is_on() {
             // Nothing answers: not even the rules count the command.
             (Some(Action::Host(HostCode::NoConnect)), None)
         } else {
@@ -465,6 +461,12 @@ impl HostOperations for VirtAdapter {
             }
             // Not per-command (the rules never fire them here).
             Some(Action::FailEh(_) | Action::Pending) => CmdStatus::GOOD,
+        };
+        // A cut started while it ran: fail it as the cut would have.
+        let status = if host.power.unbroken(power) {
+            status
+        } else {
+            CmdStatus::host(HostByte::NoConnect)
         };
         lun.stats.start();
         let mut cmd = cmd.accept();

@@ -33,6 +33,7 @@ use super::{
 use crate::common::stats::CmdKind;
 use crate::proto::sense::{self, Sense, SenseKey};
 use crate::scsi::{CmdStatus, NewCommand, SgChunkDir};
+use crate::storage::Persist;
 use kernel::prelude::*;
 
 /// Page allocations on the I/O path must not sleep (queuecommand may run in
@@ -178,15 +179,8 @@ fn run(
             let cached = wc.prepare_write(cfg, fua, base, len as u64);
             let admit = |page| wc.admit(page);
             let persist = wc.persist(cached, &admit);
-            cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
-                let n = len.saturating_sub(off);
-                if n == 0 {
-                    return Ok(());
-                }
-                lun.store
-                    .write_chunk(base.saturating_add(off as u64), chunk, n, io_gfp(), persist)
-                    .map_err(write_failed)
-            })?;
+            write_data(cmd, lun, cfg, base, len, persist)?;
+            wc.write_done(cfg, lun.config().write_cache, cached, lba, blocks.into());
             cmd.set_resid((cmd.transfer_len() as usize).saturating_sub(len) as u32);
             lun.stats.count(CmdKind::Write, len as u64);
         }
@@ -278,8 +272,8 @@ fn respond(
     Ok(())
 }
 
-/// Bytes compared or copied per step: keeps the stack small (kernel stacks
-/// are 16 KiB) whatever the block size.
+/// Bytes compared per step: keeps the stack small (kernel stacks are
+/// 16 KiB) whatever the block size.
 const PIECE: usize = 256;
 
 fn verify_bytes(
@@ -320,6 +314,84 @@ fn verify_bytes(
     Ok(())
 }
 
+/// Bytes per page of the stores; a block (512 or 4096 bytes) never
+/// crosses one.
+const STORE_PAGE: usize = emulation::wcache::PAGE_BYTES as usize;
+
+/// Stores the first `len` bytes of a WRITE's data at byte `base`, each
+/// block with one store call, so one hold of its page's lock: a block
+/// split across two chunks of the buffer (a 4096-byte block in a buffer
+/// aligned to 512 bytes) is gathered first, so that a destage between
+/// its halves cannot leave it torn after a cut.
+fn write_data(
+    cmd: &mut NewCommand<'_, VirtAdapter>,
+    lun: &VirtLun,
+    cfg: &LunConfig,
+    base: u64,
+    len: usize,
+    persist: Persist<'_>,
+) -> Result<(), Stop> {
+    let bs = (cfg.block_size as usize).max(1);
+    // The split block: its bytes so far, and its offset in the data.
+    let mut split: Option<KVec<u8>> = None;
+    let (mut filled, mut split_at) = (0usize, 0usize);
+    let store = |at: usize, data: &[u8]| {
+        lun.store
+            .write(base.saturating_add(at as u64), data, io_gfp(), persist)
+            .map_err(write_failed)
+    };
+    cmd.for_each_sg_chunk(SgChunkDir::FromSg, 0, |off, chunk| {
+        let n = len.saturating_sub(off).min(chunk.len());
+        let mut done = 0;
+        if let Some(buf) = split.as_mut().filter(|_| filled > 0) {
+            // The rest of the block begun in the previous chunk.
+            let want = bs.saturating_sub(filled).min(n);
+            done = chunk.read(
+                0,
+                buf.get_mut(filled..filled.saturating_add(want))
+                    .unwrap_or(&mut []),
+            );
+            filled = filled.saturating_add(done);
+            if filled == bs {
+                store(split_at, buf.get(..bs).unwrap_or(&[]))?;
+                filled = 0;
+            }
+        }
+        let whole = n.saturating_sub(done) / bs * bs;
+        if whole > 0 {
+            lun.store
+                .write_chunk(
+                    base.saturating_add(off.saturating_add(done) as u64),
+                    chunk,
+                    done,
+                    whole,
+                    io_gfp(),
+                    persist,
+                )
+                .map_err(write_failed)?;
+            done = done.saturating_add(whole);
+        }
+        if done < n {
+            // A block the next chunk ends.
+            if split.is_none() {
+                split = Some(KVec::from_elem(0u8, bs, io_gfp()).map_err(|_| Stop::NoMemory)?);
+            }
+            let buf = split.as_mut().ok_or(Stop::NoMemory)?;
+            filled = chunk.read(
+                done,
+                buf.get_mut(..n.saturating_sub(done)).unwrap_or(&mut []),
+            );
+            split_at = off.saturating_add(done);
+        }
+        Ok::<(), Stop>(())
+    })?;
+    // A data buffer that ends inside a block: what it has.
+    match split.as_ref() {
+        Some(buf) if filled > 0 => store(split_at, buf.get(..filled).unwrap_or(&[])),
+        _ => Ok(()),
+    }
+}
+
 fn write_same(
     cmd: &mut NewCommand<'_, VirtAdapter>,
     lun: &VirtLun,
@@ -330,47 +402,41 @@ fn write_same(
     ndob: bool,
 ) -> Result<(), Stop> {
     let bs = cfg.block_size as usize;
-    let mut piece = [0u8; PIECE];
-    // The data-out block (none with NDOB: zeros) is read piece by piece.
-    let mut zeros = true;
-    if !ndob {
-        for off in (0..bs).step_by(PIECE) {
-            let n = PIECE.min(bs - off);
-            if cmd.copy_from_sg(off, &mut piece[..n]) != n {
-                return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR).into());
-            }
-            zeros &= piece[..n].iter().all(|&b| b == 0);
-        }
+    // A store page of the block repeated: the range is then written a
+    // whole store page per call, one hold of its lock, so that a destage
+    // cannot land between two parts of a block (a cut would tear it).
+    let mut page = KVec::from_elem(0u8, STORE_PAGE, io_gfp()).map_err(|_| Stop::NoMemory)?;
+    let (block, rest) = page.split_at_mut(bs.min(STORE_PAGE));
+    // The data-out block (none with NDOB: zeros).
+    if !ndob && cmd.copy_from_sg(0, block) != bs {
+        return Err(Sense::illegal(sense::PARAMETER_LIST_LENGTH_ERROR).into());
     }
-    if zeros && (unmap || ndob) {
+    if (unmap || ndob) && block.iter().all(|&b| b == 0) {
         // Unmapped blocks read back as zeros (LBPRZ), so deallocate.
         return lun
             .store
             .discard(byte_pos(cfg, lba), blocks_len(cfg, blocks) as u64)
             .map_err(|_| Sense::illegal(sense::LBA_OUT_OF_RANGE).into());
     }
+    for copy in rest.chunks_exact_mut(bs.max(1)) {
+        copy.copy_from_slice(block);
+    }
     let base = byte_pos(cfg, lba);
-    let cached = wc.prepare_write(cfg, false, base, blocks_len(cfg, blocks) as u64);
+    let end = base.saturating_add(blocks_len(cfg, blocks) as u64);
+    let cached = wc.prepare_write(cfg, false, base, end.saturating_sub(base));
     let admit = |page| wc.admit(page);
     let persist = wc.persist(cached, &admit);
-    for i in 0..u64::from(blocks) {
-        let dst = byte_pos(cfg, lba.saturating_add(i));
-        for off in (0..bs).step_by(PIECE) {
-            let n = PIECE.min(bs - off);
-            if !ndob {
-                cmd.copy_from_sg(off, &mut piece[..n]);
-            } else {
-                piece[..n].fill(0);
-            }
-            lun.store
-                .write(
-                    dst.saturating_add(off as u64),
-                    &piece[..n],
-                    io_gfp(),
-                    persist,
-                )
-                .map_err(write_failed)?;
-        }
+    let mut at = base;
+    while at < end {
+        // Blocks divide store pages, so `at` and `n` are whole blocks and
+        // the pattern starts at the page buffer's start.
+        let n = (STORE_PAGE as u64 - at % STORE_PAGE as u64).min(end.saturating_sub(at)) as usize;
+        let data = page.get(..n).unwrap_or(&[]);
+        lun.store
+            .write(at, data, io_gfp(), persist)
+            .map_err(write_failed)?;
+        at = at.saturating_add(n as u64);
     }
+    wc.write_done(cfg, lun.config().write_cache, cached, lba, blocks.into());
     Ok(())
 }

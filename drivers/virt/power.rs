@@ -6,23 +6,82 @@
 //! power does, and leaves the host off: every command fails with
 //! DID_NO_CONNECT, like a device gone from its link, so nothing written
 //! after the cut reaches the disks (a crash-consistency test unmounts
-//! with errors, powers on and mounts again). Power back on, every LUN
-//! reports POWER ON OCCURRED once. Mode state (WCE, D_SENSE) and what was
-//! durable stay. The file reads `on` or `off` and takes `off` (the cut),
-//! `on` and `cycle` (a cut and power back at once).
+//! with errors, powers on and mounts again). A command already running
+//! when a cut starts fails the same way, whatever it did: a SYNCHRONIZE
+//! CACHE must not report data durable that the cut may have rolled back
+//! (the state word is in [`super::emulation::power`]). Power back on,
+//! which waits for cuts still in progress, every LUN reports POWER ON
+//! OCCURRED once. Mode state (WCE, D_SENSE) and what was durable stay.
+//! The file reads `on` or `off` and takes `off` (the cut), `on` and
+//! `cycle` (a cut and power back at once).
 
 use super::adapter::{VirtAdapter, VirtHost};
-use super::emulation::wcache::PAGE_BYTES;
+use super::emulation::{power::PowerState, wcache::PAGE_BYTES};
 use crate::scsi::{Host, HostRef};
 use core::fmt;
-use kernel::{debugfs, prelude::*, sync::Arc, uaccess::UserSliceReader};
+use kernel::{
+    debugfs,
+    prelude::*,
+    sync::{
+        atomic::{Acquire, Atomic, Full},
+        Arc,
+    },
+    time::{delay::fsleep, Delta},
+    uaccess::UserSliceReader,
+};
+
+/// A host's power state ([`PowerState`] in an atomic word).
+pub(crate) struct Power(Atomic<u64>);
+
+impl Power {
+    /// On.
+    pub(crate) fn new() -> Self {
+        Self(Atomic::new(PowerState::ON.0))
+    }
+
+    /// The state now. Acquire: pairs with the fully ordered changes, so a
+    /// command that sees the host on also sees the unit attentions raised
+    /// before power-on.
+    pub(crate) fn now(&self) -> PowerState {
+        PowerState(self.0.load(Acquire))
+    }
+
+    /// Whether the host has power.
+    pub(crate) fn is_on(&self) -> bool {
+        self.now().is_on()
+    }
+
+    /// Whether a command that saw the state `then` may complete as it ran
+    /// (no cut started since; see [`PowerState::unbroken`]).
+    pub(crate) fn unbroken(&self, then: PowerState) -> bool {
+        then.unbroken(self.now())
+    }
+
+    /// Moves the state by `f` (fully ordered); the state before, or
+    /// `None` when `f` refused it.
+    fn update(&self, f: impl Fn(PowerState) -> Option<PowerState>) -> Option<PowerState> {
+        let mut old = self.now();
+        loop {
+            let new = f(old)?;
+            match self.0.cmpxchg(old.0, new.0, Full) {
+                Ok(_) => return Some(old),
+                Err(cur) => old = PowerState(cur),
+            }
+        }
+    }
+}
 
 /// Cuts the power of `shost` (a fault rule or the `power` file, `why`).
 pub(crate) fn cut(shost: &HostRef<VirtAdapter>, why: &str) {
     let host: &VirtHost = shost.data();
-    // Commands already past the check run on; later ones fail.
-    let was_on = host.set_powered(false);
+    // Before the cut takes any page out of the cache: a command that
+    // misses a page it took sees the new generation when it is done.
+    let was_on = host
+        .power()
+        .update(|s| Some(s.cut_started()))
+        .is_some_and(PowerState::is_on);
     let lost = host.cache().map_or(0, |c| c.cut(host.luns()));
+    host.power().update(|s| Some(s.cut_done()));
     pr_info!(
         "orion_virt host{}: power cut ({}){}: {} page(s) of the write-back cache lost ({} bytes)\n",
         shost.host_no(),
@@ -33,25 +92,33 @@ pub(crate) fn cut(shost: &HostRef<VirtAdapter>, why: &str) {
     );
 }
 
-/// Powers `shost` on: each LUN reports POWER ON OCCURRED once.
+/// Powers `shost` on once no cut is in progress (a fault rule's may be
+/// rolling back on another CPU): each LUN reports POWER ON OCCURRED once.
 pub(crate) fn on(shost: &HostRef<VirtAdapter>) {
     let host: &VirtHost = shost.data();
-    if host.powered() {
+    if host.power().is_on() {
         return;
     }
     // Before the first command gets through.
     for lun in host.luns() {
         lun.raise_power_on_ua();
     }
-    host.set_powered(true);
-    pr_info!("orion_virt host{}: power on\n", shost.host_no());
+    let was = loop {
+        match host.power().update(PowerState::powered_on) {
+            Some(was) => break was,
+            None => fsleep(Delta::from_millis(1)),
+        }
+    };
+    if !was.is_on() {
+        pr_info!("orion_virt host{}: power on\n", shost.host_no());
+    }
 }
 
 /// The debugfs `power` file of a host.
 pub(crate) struct PowerFile(Arc<Host<VirtAdapter>>);
 
 fn show(file: &PowerFile, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let on = file.0.get().data().powered();
+    let on = file.0.get().data().power().is_on();
     writeln!(f, "{}", if on { "on" } else { "off" })
 }
 

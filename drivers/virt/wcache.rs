@@ -65,7 +65,10 @@ impl LogAccess for WriteCache {
     fn with<R>(&self, f: impl FnOnce(&mut DirtyLog<KVVec<Entry>>) -> R) -> R {
         let mut log = self.log.lock();
         let r = f(&mut log);
-        self.roomy.store(log.has_room(MAX_WRITE_PAGES), Relaxed);
+        // A cache smaller than a largest write is roomy when empty: such
+        // a write then fills it and goes through for the rest.
+        let largest = MAX_WRITE_PAGES.min(log.budget());
+        self.roomy.store(log.has_room(largest), Relaxed);
         r
     }
 }
@@ -225,6 +228,25 @@ impl<'a> LunCache<'a> {
             cache.destaged_room.fetch_add(n, Relaxed);
         }
         true
+    }
+
+    /// After a write of blocks `lba..lba + blocks` prepared as `cached`,
+    /// with WCE now `wce`: a MODE SELECT that turned WCE off while the
+    /// write ran may have destaged the LUN before the write logged its
+    /// pages, so they are destaged here (with WCE off the write must be
+    /// durable at completion). The log's lock orders the two: a page
+    /// logged after that destage began is logged after WCE was stored.
+    pub(crate) fn write_done(
+        &self,
+        cfg: &LunConfig,
+        wce: bool,
+        cached: bool,
+        lba: u64,
+        blocks: u64,
+    ) {
+        if cached && !wce && blocks > 0 {
+            self.sync(cfg, lba, blocks, false);
+        }
     }
 
     /// Logs page `page`, about to get a pre-image (called with the page's

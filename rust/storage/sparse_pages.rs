@@ -89,10 +89,15 @@ pub struct SparsePages {
 }
 
 /// Copies the content of `from` into `to`.
-fn copy_page(to: &Page, from: &Page) {
-    // SAFETY: Both pages are allocated and owned by the caller, so they stay
-    // valid during the call; `to` is a new page nothing else reads, and
-    // `from` is only written under the shard lock the caller holds.
+///
+/// # Safety
+///
+/// Nothing may write `from` or access `to` during the call: for a page of
+/// the store, the caller holds its shard's lock.
+unsafe fn copy_page(to: &Page, from: &Page) {
+    // SAFETY: Both pages are allocated and borrowed, so they stay valid
+    // during the call; nothing races on their contents (the caller's
+    // guarantee).
     unsafe { bindings::orion_helper_copy_highpage(to.as_ptr(), from.as_ptr()) };
 }
 
@@ -189,26 +194,35 @@ impl SparsePages {
     }
 
     /// Copies `src` into the store at byte `pos`. Pages that do not exist yet
-    /// are allocated with `flags` (atomic flags when the caller cannot sleep);
-    /// an allocation failure is `ENOMEM`, a range error `ERANGE`.
+    /// (and pre-images) are allocated with `flags`, under the shard's
+    /// spinlock, so `flags` must not allow sleeping (`GFP_NOWAIT` or
+    /// `GFP_ATOMIC`); an allocation failure is `ENOMEM`, a range error
+    /// `ERANGE`.
     pub fn write(&self, pos: u64, src: &[u8], flags: Flags, persist: Persist<'_>) -> Result {
         // SAFETY: `src` is valid for reading `src.len()` bytes.
         unsafe { self.write_raw(pos, src.as_ptr(), src.len(), flags, persist) }
     }
 
-    /// Copies the first `len` bytes of a command's data chunk (at most its
-    /// length) into the store at byte `pos`, like [`Self::write`].
+    /// Copies `len` bytes of a command's data chunk from its byte `skip`
+    /// (at most to its end) into the store at byte `pos`, like
+    /// [`Self::write`].
     pub fn write_chunk(
         &self,
         pos: u64,
         chunk: &mut SgChunk<'_>,
+        skip: usize,
         len: usize,
         flags: Flags,
         persist: Persist<'_>,
     ) -> Result {
-        let len = len.min(chunk.len());
-        // SAFETY: The chunk maps at least `len` bytes while it is borrowed.
-        unsafe { self.write_raw(pos, chunk.as_ptr(), len, flags, persist) }
+        let skip = skip.min(chunk.len());
+        let len = len.min(chunk.len() - skip);
+        // SAFETY: `skip <= chunk.len()`, so the result stays inside the
+        // chunk (or one past its end when `len` is 0).
+        let src = unsafe { chunk.as_ptr().add(skip) };
+        // SAFETY: The chunk maps `skip + len` bytes or more while it is
+        // borrowed.
+        unsafe { self.write_raw(pos, src, len, flags, persist) }
     }
 
     /// # Safety
@@ -249,7 +263,9 @@ impl SparsePages {
                     let saved = if new {
                         Some(None)
                     } else if let Ok(copy) = Page::alloc_page(flags) {
-                        copy_page(&copy, &slot.page);
+                        // SAFETY: `copy` is new and ours; `slot.page` is only
+                        // written under the shard lock, which we hold.
+                        unsafe { copy_page(&copy, &slot.page) };
                         Some(Some(copy))
                     } else {
                         self.unsaved.fetch_add(1, Relaxed);

@@ -27,6 +27,7 @@ pub mod lun;
 pub mod mode_pages;
 pub mod mode_select;
 pub mod opcodes;
+pub mod power;
 pub mod report;
 pub mod respond;
 pub mod status;

@@ -82,8 +82,8 @@ pub fn pages_touched(pos: u64, len: u64) -> u64 {
     if len == 0 {
         return 0;
     }
-    let last = pos.saturating_add(len - 1) / PAGE_BYTES;
-    (last - pos / PAGE_BYTES).saturating_add(1)
+    let last = pos.saturating_add(len.saturating_sub(1)) / PAGE_BYTES;
+    last.saturating_sub(pos / PAGE_BYTES).saturating_add(1)
 }
 
 /// The pages (first, last, inclusive) holding blocks `lba..lba + blocks`
@@ -137,6 +137,12 @@ pub type Taken = (u64, Entry);
 /// Entries the algorithms take out per hold of the log's lock (their
 /// buffer is on the stack of the I/O path).
 pub const BATCH: usize = 16;
+
+/// Most entries, live or dead, that one call looks at or drops per hold
+/// of the log's lock: a SYNCHRONIZE CACHE of a LUN with few pages in a
+/// big cache walks the whole ring, a cut may drop many dead entries, and
+/// writers spin on the lock in queuecommand meanwhile.
+pub const SCAN_LIMIT: usize = 512;
 
 /// The log: a ring of entries in the order their pages were first
 /// written, numbered by sequence (the n-th entry ever logged has number n,
@@ -266,29 +272,36 @@ impl<S: DerefMut<Target = [Entry]>> DirtyLog<S> {
         was
     }
 
-    /// Drops dead entries from the front.
+    /// Drops dead entries from the front ([`SCAN_LIMIT`] at most: the
+    /// rest go with a later call, or with [`Self::pop_while`]).
     pub fn trim(&mut self) {
-        while self.front().is_some_and(|e| !e.live) {
+        for _ in 0..SCAN_LIMIT {
+            if self.front().is_none_or(|e| e.live) {
+                return;
+            }
             self.pop_front();
         }
     }
 
     /// Pops front entries while `more(log, front)` holds, putting the live
     /// ones into `out` (dead ones are just dropped). Returns how many were
-    /// put there and whether it stopped because `out` was full.
+    /// put there and whether it stopped before `more` said no (`out` full,
+    /// or [`SCAN_LIMIT`] entries popped): then the caller calls again.
     pub fn pop_while(
         &mut self,
         out: &mut [Taken],
         mut more: impl FnMut(&Self, u64, &Entry) -> bool,
     ) -> (usize, bool) {
         let mut n = 0;
+        let mut popped = 0usize;
         while let Some(e) = self.front() {
             if !more(self, self.head, &e) {
                 return (n, false);
             }
-            if e.live && n >= out.len() {
+            if (e.live && n >= out.len()) || popped >= SCAN_LIMIT {
                 return (n, true);
             }
+            popped = popped.saturating_add(1);
             let Some(taken) = self.pop_front() else {
                 break;
             };
@@ -304,8 +317,8 @@ impl<S: DerefMut<Target = [Entry]>> DirtyLog<S> {
 
     /// Copies into `out` the live entries numbered from `from` (or the
     /// front, if later) up to `stop` that `want` selects, leaving them in
-    /// the ring; returns how many and the number to go on from (`stop` or
-    /// later when done).
+    /// the ring, looking at [`SCAN_LIMIT`] entries at most; returns how
+    /// many and the number to go on from (`stop` or later when done).
     pub fn scan(
         &self,
         from: u64,
@@ -316,10 +329,12 @@ impl<S: DerefMut<Target = [Entry]>> DirtyLog<S> {
         let stop = stop.min(self.end_seq());
         let mut seq = from.max(self.head);
         let mut n = 0;
+        let mut looked = 0usize;
         while seq < stop {
-            if n >= out.len() {
+            if n >= out.len() || looked >= SCAN_LIMIT {
                 return (n, seq);
             }
+            looked = looked.saturating_add(1);
             if let Some(e) = self.get(seq).filter(|e| e.live && want(e)) {
                 if let Some(o) = out.get_mut(n) {
                     *o = (seq, e);

@@ -7,6 +7,7 @@
 //! `rust/storage/sparse_pages.rs` does; then random operations checked
 //! against what must survive a cut.
 
+use orion_scsi_host_tests::virt::emulation::power::PowerState;
 use orion_scsi_host_tests::virt::emulation::wcache::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -396,4 +397,182 @@ fn random_operations_keep_what_was_flushed() {
         }
         assert!(lost > 0, "seed {seed}: no cut lost anything");
     }
+}
+
+/// The power state word: cuts and power-on, the generation a command
+/// checks when it is done.
+#[test]
+fn power_state_generations() {
+    let on = PowerState::ON;
+    assert!(on.is_on() && on.cutting() == 0);
+    let cutting = on.cut_started();
+    assert!(!cutting.is_on());
+    assert_eq!(cutting.cutting(), 1);
+    assert!(!on.unbroken(cutting), "a command across a cut completes");
+    // A second cut at once: still off, two in progress, same generation.
+    let two = cutting.cut_started();
+    assert_eq!(two.cutting(), 2);
+    assert!(!two.is_on());
+    assert_eq!(two.cut_done().cut_done(), cutting.cut_done());
+    // Power-on waits for every cut in progress.
+    assert_eq!(cutting.powered_on(), None);
+    assert_eq!(two.cut_done().powered_on(), None);
+    let off = cutting.cut_done();
+    let back = off.powered_on().unwrap();
+    assert!(back.is_on() && back.cutting() == 0);
+    // Already on: nothing changes.
+    assert_eq!(back.powered_on(), Some(back));
+    // Off and on again (a cycle) is another power-on: a command from
+    // before it must not complete.
+    assert!(!on.unbroken(back));
+    assert!(back.unbroken(back));
+    // A command that saw the host off never completes as run.
+    assert!(!off.unbroken(off));
+    // A cut of a host already off keeps its generation.
+    assert_eq!(off.cut_started().cut_done(), off);
+    // The generation wraps.
+    let mut s = PowerState(u64::from(u32::MAX) - 1);
+    assert!(s.is_on());
+    s = s.cut_started().cut_done().powered_on().unwrap();
+    assert!(s.is_on() && s.cutting() == 0);
+    assert!(!PowerState(u64::from(u32::MAX) - 1).unbroken(s));
+}
+
+/// A host as the driver runs it: the power word changes before the cut
+/// takes pages out of the log.
+struct Host {
+    log: Log,
+    store: Store,
+    power: RefCell<PowerState>,
+}
+
+impl Host {
+    fn new(budget: usize) -> Self {
+        Host {
+            log: Log::new(budget),
+            store: Store::default(),
+            power: RefCell::new(PowerState::ON),
+        }
+    }
+
+    fn cut(&self) -> u64 {
+        let s = *self.power.borrow();
+        *self.power.borrow_mut() = s.cut_started();
+        let lost = cut(&self.log, &self.store);
+        let s = *self.power.borrow();
+        *self.power.borrow_mut() = s.cut_done();
+        lost
+    }
+}
+
+/// Pages whose first destage runs a whole cut first (another CPU's), the
+/// way a SYNCHRONIZE CACHE racing a cut can lose its pages after it
+/// scanned them.
+struct CutFirst<'a> {
+    host: &'a Host,
+    lost: RefCell<Option<u64>>,
+}
+
+impl Pages for CutFirst<'_> {
+    fn destage(&self, lun: u16, page: u64, seq: u64) -> bool {
+        if self.lost.borrow().is_none() {
+            let lost = self.host.cut();
+            *self.lost.borrow_mut() = Some(lost);
+        }
+        self.host.store.destage(lun, page, seq)
+    }
+
+    fn roll_back(&self, lun: u16, page: u64, seq: u64) -> bool {
+        self.host.store.roll_back(lun, page, seq)
+    }
+}
+
+/// A SYNCHRONIZE CACHE that a cut overtakes finds nothing left to
+/// destage and would report success; the power word tells the command it
+/// must fail instead (M1 of the soundness review).
+#[test]
+fn a_sync_overtaken_by_a_cut_sees_the_new_generation() {
+    let host = Host::new(64);
+    for page in 0..40 {
+        host.store.write(&host.log, 0, page, 1, true, 0);
+    }
+    let then = *host.power.borrow();
+    let racing = CutFirst {
+        host: &host,
+        lost: RefCell::new(None),
+    };
+    assert_eq!(sync(&host.log, &racing, 0, 0, u64::MAX), 0);
+    assert_eq!(*racing.lost.borrow(), Some(40), "the cut lost the pages");
+    assert!(
+        !then.unbroken(*host.power.borrow()),
+        "the sync would complete GOOD"
+    );
+    // Without a cut the same sync completes.
+    let host = Host::new(64);
+    for page in 0..40 {
+        host.store.write(&host.log, 0, page, 1, true, 0);
+    }
+    let then = *host.power.borrow();
+    assert_eq!(sync(&host.log, &host.store, 0, 0, u64::MAX), 40);
+    assert!(then.unbroken(*host.power.borrow()));
+}
+
+/// One hold of the log's lock looks at [`SCAN_LIMIT`] entries at most
+/// (review S6): a SYNCHRONIZE CACHE walking past other LUNs' entries, a
+/// cut or a room-making dropping dead entries, a kill trimming them.
+#[test]
+fn work_per_lock_hold_is_bounded() {
+    let mut log = DirtyLog::new(vec![Entry::default(); 4096], 2048);
+    for page in 0..2000 {
+        log.push(1, page, 0).unwrap();
+    }
+    for page in 0..5 {
+        log.push(0, page, 0).unwrap();
+    }
+    let mut out = [(0u64, Entry::default()); BATCH];
+    // Past 2000 entries of LUN 1 to LUN 0's five: 512 looked at a time.
+    let (n, next) = log.scan(0, log.end_seq(), &mut out, |e| e.lun == 0);
+    assert_eq!((n, next), (0, SCAN_LIMIT as u64));
+    let (mut from, mut calls, mut found) = (0, 0, 0);
+    while from < log.end_seq() {
+        let (n, next) = log.scan(from, log.end_seq(), &mut out, |e| e.lun == 0);
+        found += n;
+        from = next;
+        calls += 1;
+    }
+    assert_eq!((found, calls), (5, 4));
+    // Dead entries behind a live front: a pop drops 512 at most.
+    for seq in 1..2005 {
+        log.kill(seq);
+    }
+    assert_eq!(log.len(), 2005, "the live front keeps them");
+    let (n, more) = log.pop_while(&mut out, |_, _, _| true);
+    assert_eq!((n, more), (1, true));
+    assert_eq!(log.len(), 2005 - SCAN_LIMIT);
+    while log.pop_while(&mut out, |_, _, _| true).1 {}
+    assert!(log.is_empty());
+    // Killing the front trims 512 dead entries behind it at most.
+    let first = log.end_seq();
+    for page in 0..1000 {
+        log.push(0, page, 0).unwrap();
+    }
+    for seq in (first + 1)..(first + 1000) {
+        log.kill(seq);
+    }
+    log.kill(first);
+    assert_eq!(log.len(), 1000 - SCAN_LIMIT);
+    assert_eq!(log.live(), 0);
+    // The algorithms still get through all of it.
+    let log = Log::new(4096);
+    let store = Store::default();
+    for page in 0..3000 {
+        store.write(&log, 1, page, 1, true, 0);
+    }
+    for page in 0..3 {
+        store.write(&log, 0, page, 1, true, 0);
+    }
+    assert_eq!(sync(&log, &store, 0, 0, u64::MAX), 3);
+    assert_eq!(sync(&log, &store, 1, 0, 1499), 1500);
+    assert_eq!(cut(&log, &store), 1500);
+    assert!(log.with(|l| l.is_empty()));
 }
