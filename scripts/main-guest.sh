@@ -47,7 +47,9 @@ for kind in orion_virt orion_megasas orion_lsi; do
 done
 write_read_back "orion iSCSI (host proc_name iscsi_tcp)" "$(iscsi_disks "$iqn" | head -1)"
 iscsiadm -m session -s | grep -E 'scsicmd_pdus|dataout_pdus|datain_pdus|r2t_pdus' | sed 's/^\s*/  /'
-echo "== virtual adapter statistics (debugfs)"; mount -t debugfs none /sys/kernel/debug 2>/dev/null || true; head -5 /sys/kernel/debug/orion_scsi/host*/stats
+mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+echo "== orionctl host info (every SCSI host; orion's with their adapter data)"; "$ORIONCTL" host info
+echo "== orionctl stats (per LUN, from the driver's counters and latency histograms)"; "$ORIONCTL" stats
 echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_megasas ] && echo "${h##*/}: $(cat "$h/orion_model"), $(cat "$h/orion_irq_mode"), $(cat "$h/orion_logical_drives") logical drives, can_queue $(cat "$h/can_queue"), firmware $(cat "$h/orion_fw_state")"
 done

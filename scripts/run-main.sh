@@ -9,6 +9,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
+# orionctl, shown in the guest (built into the cache, outside the checkout).
+bash "$ORION_TOP/scripts/build-tools.sh" > /dev/null
 mkdir -p "$ORION_TOP/out"
 bash "$ORION_TOP/scripts/vm-run.sh" --log "$ORION_TOP/out/main-console.log" \
 	--adapters megasas,lsi53c895a --disks 2 \

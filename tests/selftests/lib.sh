@@ -69,7 +69,9 @@ dmesg_mark() {
 dmesg_since_mark() {
 	local m
 	m=$(cat /tmp/orion-dmesg-mark 2>/dev/null)
-	if [ -n "$m" ] && dmesg | grep -qF "$m"; then
+	# grep -q would stop reading early: dmesg then dies of SIGPIPE, and
+	# under pipefail the mark would look absent.
+	if [ -n "$m" ] && dmesg | grep -F "$m" > /dev/null; then
 		dmesg | awk -v m="$m" 'seen { print } index($0, m) { seen = 1 }'
 	else
 		dmesg

@@ -175,7 +175,9 @@ fn print_host(sys: &Sys, hi: &HostInfo) {
     row("eh_deadline", cell(&hi.eh_deadline));
     if let Some(o) = &hi.orion {
         for (k, v) in &o.attributes {
-            if k != "model" && k != "irq_mode" {
+            // Shown above: the model and interrupt mode in their own
+            // rows, the adapter kind in the "adapter" row.
+            if k != "model" && k != "irq_mode" && k != "adapter" {
                 row(k, v.clone());
             }
         }
