@@ -165,7 +165,7 @@ in_flight() {
 	local fpid wpid rc=0 out w0
 	power_on
 	: > /tmp/wc-acked
-	w0=$(awk '$1 == "writes" { print $2 }' "$dbg/lun0:0")
+	w0=$(awk '$1 == "writes" { print $2 }' "$dbg/lun0:0:0/stats")
 	fio --name=cut --filename="$d" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
 		--size=64M --iodepth=32 --time_based --runtime=60 > /tmp/wc-fio.out 2>&1 &
 	fpid=$!
@@ -173,7 +173,7 @@ in_flight() {
 	wpid=$!
 	# Both at work (slow to start under TCG), then the cut.
 	wait_until 60 bash -c "[ \$(wc -l < /tmp/wc-acked) -ge 40 ]" || { echo "the writer did not start"; rc=1; }
-	wait_until 60 bash -c "[ \$(awk '\$1 == \"writes\" { print \$2 }' $dbg/lun0:0) -ge $((w0 + 2000)) ]" ||
+	wait_until 60 bash -c "[ \$(awk '\$1 == \"writes\" { print \$2 }' $dbg/lun0:0:0/stats) -ge $((w0 + 2000)) ]" ||
 		{ echo "fio did not start"; rc=1; }
 	sleep 1
 	echo off > "$dbg/power"
@@ -185,7 +185,7 @@ in_flight() {
 	out=$(cat /tmp/wc-writer.out)
 	echo "note: $out; $(wc -l < /tmp/wc-acked) writes fsync'd; the cut lost $(cache_field last_cut_lost_pages) pages"
 	case $out in "writer stopped"*) ;; *) rc=1;; esac
-	grep -qx "outstanding 0" "$dbg/lun0:0" || { grep outstanding "$dbg/lun0:0"; rc=1; }
+	grep -qx "outstanding 0" "$dbg/lun0:0:0/stats" || { grep outstanding "$dbg/lun0:0:0/stats"; rc=1; }
 	[ "$(wc -l < /tmp/wc-acked)" -gt 0 ] || rc=1
 	return $rc
 }
