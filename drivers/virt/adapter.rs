@@ -287,11 +287,19 @@ pub(crate) struct VirtDevice {
     /// The host's rules, so that the ones naming this LUN go with its
     /// device: `sdev_destroy` has no host data.
     faults: Arc<FaultRules>,
-    /// The slot's presence, released by `sdev_destroy`.
+    /// The slot's presence, counted in by `sdev_init` and out when this
+    /// goes (also when the midlayer never got it: `sdev_init` failing
+    /// after the count must not leave the slot busy for ever).
     presence: Arc<Presence>,
     /// The device answered INQUIRY and was configured: its removal is the
     /// LUN's (a probe that failed is not).
     configured: Atomic<bool>,
+}
+
+impl Drop for VirtDevice {
+    fn drop(&mut self) {
+        self.presence.detach();
+    }
 }
 
 impl StatsDevice for VirtAdapter {
@@ -526,7 +534,6 @@ impl HostOperations for VirtAdapter {
     }
 
     fn sdev_destroy(dev: &Device<Self>, data: &VirtDevice) {
-        data.presence.detach();
         // Not a device the scan gave up on (a rule that failed its INQUIRY
         // must keep counting).
         if data.configured.load(Relaxed) {

@@ -6,8 +6,9 @@
 //!
 //! `add_host` takes `1` (a host sized by the current `virt_targets`,
 //! `virt_luns`, `virt_capacity_mb` and `virt_delay_us`) or `key=value` words
-//! overriding them (`targets=`, `luns=`, `capacity_mb=`); the new host is
-//! scanned before the write returns, and the log names it.
+//! overriding them (`targets=`, `luns=`, `capacity_mb=`); the new host's
+//! scan is started (asynchronous with `CONFIG_SCSI_SCAN_ASYNC`), and the log
+//! names it.
 
 use super::adapter::{VirtAdapter, VirtHost, TEMPLATE};
 use super::config::VirtConfig;

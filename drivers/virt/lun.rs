@@ -51,7 +51,7 @@ impl Presence {
         .is_ok()
     }
 
-    /// A device of the slot went (`sdev_destroy`).
+    /// A device of the slot went (its `VirtDevice` was dropped).
     pub(crate) fn detach(&self) {
         let _ = self.update(|s| {
             if s & !PRESENT == 0 {

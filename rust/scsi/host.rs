@@ -492,7 +492,8 @@ impl<T: HostOperations> HostRef<T> {
         unsafe { (*self.raw()).host_no }
     }
 
-    /// Scans the host for devices (synchronously).
+    /// Scans the host for devices (`scsi_scan_host`: asynchronous when the
+    /// kernel has `CONFIG_SCSI_SCAN_ASYNC`; devices may appear after it returns).
     pub fn scan(&self) {
         // SAFETY: The host is live and added.
         unsafe { bindings::scsi_scan_host(self.raw()) }

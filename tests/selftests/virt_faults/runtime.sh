@@ -58,9 +58,12 @@ new_host() {
 
 add_default() {
 	echo 1 > $D/add_host || return 1
-	settle
+	# The host's scan is asynchronous (CONFIG_SCSI_SCAN_ASYNC): wait for
+	# its disks, then for udev.
 	h1=$(new_host "${before[@]}")
-	[ -n "$h1" ] && [ "$(hba_disks orion_virt "$h1" | wc -l)" = 3 ] &&
+	[ -n "$h1" ] && wait_until 30 bash -c "[ \$(hba_disks orion_virt $h1 | wc -l) -ge 3 ]"
+	settle
+	[ "$(hba_disks orion_virt "$h1" | wc -l)" = 3 ] &&
 		[ "$(cat "/sys/class/scsi_host/host$h1/orion_adapter")" = virt ] &&
 		[ -f "$D/host$h1/stats" ] && [ -f "$D/host$h1/remove" ] && [ -f "$D/host$h1/add_lun" ] &&
 		d=$(hba_disks orion_virt "$h1" | head -1) &&
@@ -71,8 +74,9 @@ h1=$(new_host "${before[@]}")
 
 add_sized() {
 	echo "targets=1 luns=2 capacity_mb=32" > $D/add_host || return 1
-	settle
 	h2=$(new_host "${before[@]}" "$h1")
+	[ -n "$h2" ] && wait_until 30 bash -c "[ \$(hba_disks orion_virt $h2 | wc -l) -ge 2 ]"
+	settle
 	mapfile -t disks < <(hba_disks orion_virt "$h2")
 	[ "${#disks[@]}" = 2 ] && [ "$(cat "/sys/block/${disks[0]#/dev/}/size")" = 65536 ] &&
 		fio_verify /tmp/fio-rt-add.out 8M "${disks[@]}"
