@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../orionctl_lib.sh"
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 dmesg_mark
 
 orionctl_load
@@ -143,6 +143,19 @@ check "a LUN added later (remove + scan) gets queue_depth, scheduler and read-ah
 
 check "config show: the file's value and every orion device's run-time value" bash -c "
 	\"\$ORIONCTL\" -o json config show /tmp/apply.toml | py \"[(k['file'], k['runtime']) for k in d['keys'] if k['key'] == 'target_queue_depth'] == [('16', {'16': 6})]\""
+
+# A host added later gets eh_deadline from the rule, which matches orion
+# hosts by orion_adapter (proc_name would miss orion's iSCSI hosts).
+host_later() {
+	local before h
+	before=$(find /sys/class/scsi_host/ -mindepth 1 -maxdepth 1 | sort)
+	echo "targets=1 luns=1 capacity_mb=8" > /sys/kernel/debug/orion_scsi/add_host || return 1
+	h=$(comm -13 <(echo "$before") <(find /sys/class/scsi_host/ -mindepth 1 -maxdepth 1 | sort))
+	[ -n "$h" ] || { echo "no new host"; return 1; }
+	wait_until 20 bash -c "[ \"\$(cat $h/eh_deadline)\" = 45 ]" ||
+		{ echo "$h: eh_deadline $(cat "$h/eh_deadline")"; return 1; }
+}
+check "a virtual host added later gets eh_deadline 45 through the udev rule (matched by orion_adapter)" host_later
 
 rm -f /etc/modprobe.d/orion_scsi.conf /etc/udev/rules.d/90-orion-scsi.rules
 orion_unload

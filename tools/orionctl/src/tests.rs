@@ -350,7 +350,7 @@ fn apply_changes_exactly_the_named_attributes() {
         "ATTRS{orion_reads}==\"?*\", ATTR{queue/read_ahead_kb}=\"2048\", ATTR{queue/scheduler}=\"kyber\", ATTR{queue/nomerges}=\"0\""
     ), "{got_udev}");
     assert!(got_udev.contains(
-        "SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\", ATTR{eh_deadline}=\"46\""
+        "SUBSYSTEM==\"scsi_host\", ATTR{orion_adapter}==\"?*\", ATTR{eh_deadline}=\"46\""
     ));
     // The load-time-only key means nothing for the MegaRAID host: reported.
     assert!(plan

@@ -412,7 +412,9 @@ pub fn udev_rules(checked: &Checked) -> String {
         &block,
     );
     rule(
-        "ACTION==\"add\", SUBSYSTEM==\"scsi_host\", ATTR{proc_name}==\"orion_*\"",
+        // orion_adapter marks every orion host; proc_name would miss the
+        // iSCSI hosts (named iscsi_tcp for iscsid).
+        "ACTION==\"add\", SUBSYSTEM==\"scsi_host\", ATTR{orion_adapter}==\"?*\"",
         &host,
     );
     out
