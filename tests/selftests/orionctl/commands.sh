@@ -118,10 +118,15 @@ watch_and_histogram() {
 	local a=$vh:0:0:0 out dev
 	dev=$(disk_at "$vh" 0)
 	out=$(mktemp)
+	local pid
+	settle
 	"$ORIONCTL" -o json stats --watch 2 --count 2 "$a" > "$out" &
-	sleep 0.7
+	pid=$!
+	# The read goes into the interval after the first sample: wait for
+	# that sample's line (a fixed sleep lost the race on a loaded machine).
+	wait_until 10 bash -c "[ \$(wc -l < $out) -ge 1 ]" || { kill $pid; cat "$out"; return 1; }
 	dd if="$dev" of=/dev/null bs=1M count=1 skip=5 iflag=direct status=none
-	wait $! || return 1
+	wait $pid || return 1
 	[ "$(wc -l < "$out")" = 2 ] || { cat "$out"; return 1; }
 	tail -1 "$out" | py "d['interval_s'] > 1.5 and d['hosts'][0]['targets'][0]['luns'][0]['stats']['read_bytes'] == 1048576" || return 1
 	"$ORIONCTL" stats --histogram "$a" > "$out" || return 1
