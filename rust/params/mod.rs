@@ -299,6 +299,8 @@ macro_rules! orion_params {
                         ::core::concat!(::core::stringify!($name), "\0").as_bytes(),
                     ) {
                         Ok(s) => s,
+                        // Evaluated at compile time (a `const` item): a bad
+                        // name fails the build; no panic reaches the module.
                         Err(_) => panic!("parameter name"),
                     };
                     const PARM: &str = ::core::concat!(
