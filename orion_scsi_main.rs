@@ -11,8 +11,8 @@ use kernel::prelude::*;
 mod bindings;
 #[path = "rust/checksum/mod.rs"]
 pub mod checksum;
-#[path = "rust/debugfs_root/mod.rs"]
-pub mod debugfs_root;
+#[path = "rust/debugfs/mod.rs"]
+pub mod debugfs;
 #[path = "rust/dma/mod.rs"]
 pub mod dma;
 #[path = "rust/hw/mod.rs"]
@@ -195,7 +195,7 @@ struct OrionScsi {
     _lsi: Option<lsi::Registration>,
     _iscsi: Option<iscsi::Registration>,
     _virt: virt::VirtAdapters,
-    _debugfs: debugfs_root::RootDir,
+    _debugfs: debugfs::root::RootDir,
 }
 
 /// The virtual adapters' configuration from the parameters' values now
@@ -225,7 +225,7 @@ impl kernel::Module for OrionScsi {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let cfg = virt_config()?;
         let irq = megasas::IrqChoice::from_param(module_params::megasas_irq.value())?;
-        let debugfs = debugfs_root::RootDir::new(c"orion_scsi")?;
+        let debugfs = debugfs::root::RootDir::new(c"orion_scsi")?;
         let virt = virt::VirtAdapters::new(module, &cfg, virt_config)?;
         let megasas = if module_params::megasas.value() {
             let mcfg = megasas::MegasasConfig {

@@ -17,14 +17,13 @@
 
 use super::stats::{IoStats, StatsSnapshot};
 use super::stats_attrs::StatsDevice;
-use crate::debugfs_root;
+use crate::debugfs::{self, root as debugfs_root, Dir};
 use crate::scsi::{Attribute, Device, EhEvent, HostOperations, SysfsWriter};
 use core::{
     fmt::{self, Write},
     marker::PhantomData,
 };
 use kernel::{
-    debugfs::{self, Dir},
     new_mutex,
     prelude::*,
     str::CString,

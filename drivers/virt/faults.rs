@@ -9,9 +9,10 @@
 //! host (at unload).
 
 use super::emulation::faults::{parse, ActiveRule, CmdView, EhStep, Request, Verdict};
+use crate::debugfs;
 use core::fmt;
 use kernel::{
-    debugfs, new_spinlock,
+    new_spinlock,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
@@ -219,10 +220,22 @@ fn store(file: &FaultsFile, reader: &mut UserSliceReader) -> Result {
     Ok(())
 }
 
+impl debugfs::Writer for FaultsFile {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        show(self, f)
+    }
+}
+
+impl debugfs::Reader for FaultsFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        store(self, reader)
+    }
+}
+
 /// Creates the `faults` file of a host in `dir`.
 pub(crate) fn create_file<'a>(
     dir: &'a debugfs::Dir,
     rules: Arc<FaultRules>,
 ) -> impl PinInit<debugfs::File<FaultsFile>> + 'a {
-    dir.read_write_callback_file(c"faults", FaultsFile(rules), &show, &store)
+    dir.read_write_file(c"faults", FaultsFile(rules))
 }

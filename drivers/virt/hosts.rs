@@ -16,14 +16,14 @@ use super::emulation::hotplug::{parse_add_host, HostRequest, MAX_LUNS};
 use super::faults::{self as fault_file, FaultsFile};
 use super::power::{self, PowerFile};
 use super::remove::{self as remove_file, RemoveFile};
-use super::topology::{self, LunFile};
+use super::topology::{self, LunFiles};
 use super::wcache::{CacheDrain, CacheFile};
 use crate::common::host_stats::LunAddr;
-use crate::debugfs_root;
+use crate::debugfs::{self, root as debugfs_root};
 use crate::hw::Periodic;
 use crate::scsi::{Host, HostConfig};
 use kernel::{
-    debugfs, new_mutex,
+    new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
     uaccess::UserSliceReader,
@@ -41,7 +41,7 @@ struct Entry {
     _remove: Pin<KBox<debugfs::File<RemoveFile>>>,
     _cache: Pin<KBox<debugfs::File<CacheFile>>>,
     _power: Pin<KBox<debugfs::File<PowerFile>>>,
-    _luns: [Pin<KBox<debugfs::File<LunFile>>>; 2],
+    _luns: LunFiles,
     host: Arc<Host<VirtAdapter>>,
 }
 
@@ -156,6 +156,12 @@ impl Shared {
 /// The `add_host` file.
 struct AddHostFile(Arc<Shared>);
 
+impl debugfs::Reader for AddHostFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        add_host(self, reader)
+    }
+}
+
 fn add_host(file: &AddHostFile, reader: &mut UserSliceReader) -> Result {
     let mut buf = [0u8; 64];
     let len = reader.len();
@@ -250,8 +256,7 @@ impl VirtAdapters {
             this.shared.add(cfg)?;
         }
         if let Some(root) = debugfs_root::root() {
-            let file =
-                root.write_callback_file(c"add_host", AddHostFile(this.shared.clone()), &add_host);
+            let file = root.write_only_file(c"add_host", AddHostFile(this.shared.clone()));
             this.add_file = Some(KBox::pin_init(file, GFP_KERNEL)?);
         }
         Ok(this)

@@ -17,10 +17,10 @@
 
 use super::adapter::{VirtAdapter, VirtHost};
 use super::emulation::{power::PowerState, wcache::PAGE_BYTES};
+use crate::debugfs;
 use crate::scsi::{Host, HostRef};
 use core::fmt;
 use kernel::{
-    debugfs,
     prelude::*,
     sync::{
         atomic::{Acquire, Atomic, Full},
@@ -152,10 +152,22 @@ fn store(file: &PowerFile, reader: &mut UserSliceReader) -> Result {
     Ok(())
 }
 
+impl debugfs::Writer for PowerFile {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        show(self, f)
+    }
+}
+
+impl debugfs::Reader for PowerFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        store(self, reader)
+    }
+}
+
 /// Creates the `power` file of `host` in `dir`.
 pub(crate) fn create_file<'a>(
     dir: &'a debugfs::Dir,
     host: Arc<Host<VirtAdapter>>,
 ) -> impl PinInit<debugfs::File<PowerFile>> + 'a {
-    dir.read_write_callback_file(c"power", PowerFile(host), &show, &store)
+    dir.read_write_file(c"power", PowerFile(host))
 }

@@ -7,8 +7,8 @@
 //! short of a reload: the host is gone from the midlayer.
 
 use super::adapter::VirtAdapter;
-use crate::scsi::Host;
-use kernel::{debugfs, prelude::*, sync::Arc, uaccess::UserSliceReader};
+use crate::{debugfs, scsi::Host};
+use kernel::{prelude::*, sync::Arc, uaccess::UserSliceReader};
 
 /// The debugfs `remove` file of a host.
 pub(crate) struct RemoveFile(Arc<Host<VirtAdapter>>);
@@ -50,10 +50,16 @@ fn store(file: &RemoveFile, reader: &mut UserSliceReader) -> Result {
     Ok(())
 }
 
+impl debugfs::Reader for RemoveFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        store(self, reader)
+    }
+}
+
 /// Creates the `remove` file of `host` in `dir`.
 pub(crate) fn create_file<'a>(
     dir: &'a debugfs::Dir,
     host: Arc<Host<VirtAdapter>>,
 ) -> impl PinInit<debugfs::File<RemoveFile>> + 'a {
-    dir.write_callback_file(c"remove", RemoveFile(host), &store)
+    dir.write_only_file(c"remove", RemoveFile(host))
 }

@@ -17,8 +17,8 @@
 use super::adapter::VirtAdapter;
 use super::emulation::hotplug::{parse_lun_addr, Refusal};
 use crate::common::host_stats::LunAddr;
-use crate::scsi::Host;
-use kernel::{debugfs, prelude::*, sync::Arc, uaccess::UserSliceReader};
+use crate::{debugfs, scsi::Host};
+use kernel::{prelude::*, sync::Arc, uaccess::UserSliceReader};
 
 /// The `add_lun` or `remove_lun` file of a host.
 pub(crate) struct LunFile(Arc<Host<VirtAdapter>>);
@@ -132,19 +132,40 @@ fn remove(file: &LunFile, reader: &mut UserSliceReader) -> Result {
     Ok(())
 }
 
+/// The debugfs `add_lun` file of a host.
+pub(crate) struct AddLunFile(LunFile);
+
+impl debugfs::Reader for AddLunFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        add(&self.0, reader)
+    }
+}
+
+/// The debugfs `remove_lun` file of a host.
+pub(crate) struct RemoveLunFile(LunFile);
+
+impl debugfs::Reader for RemoveLunFile {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        remove(&self.0, reader)
+    }
+}
+
+/// A host's `add_lun` and `remove_lun` files.
+pub(crate) struct LunFiles {
+    _add: Pin<KBox<debugfs::File<AddLunFile>>>,
+    _remove: Pin<KBox<debugfs::File<RemoveLunFile>>>,
+}
+
 /// Creates the `add_lun` and `remove_lun` files of `host` in `dir`.
-pub(crate) fn create_files(
-    dir: &debugfs::Dir,
-    host: &Arc<Host<VirtAdapter>>,
-) -> Result<[Pin<KBox<debugfs::File<LunFile>>>; 2]> {
-    Ok([
-        KBox::pin_init(
-            dir.write_callback_file(c"add_lun", LunFile(host.clone()), &add),
+pub(crate) fn create_files(dir: &debugfs::Dir, host: &Arc<Host<VirtAdapter>>) -> Result<LunFiles> {
+    Ok(LunFiles {
+        _add: KBox::pin_init(
+            dir.write_only_file(c"add_lun", AddLunFile(LunFile(host.clone()))),
             GFP_KERNEL,
         )?,
-        KBox::pin_init(
-            dir.write_callback_file(c"remove_lun", LunFile(host.clone()), &remove),
+        _remove: KBox::pin_init(
+            dir.write_only_file(c"remove_lun", RemoveLunFile(LunFile(host.clone()))),
             GFP_KERNEL,
         )?,
-    ])
+    })
 }

@@ -18,12 +18,13 @@ use super::emulation::{
 };
 use super::lun::VirtLun;
 use crate::common::latency::Clock;
+use crate::debugfs;
 use crate::hw::PeriodicTask;
 use crate::scsi::Host;
 use crate::storage::Persist;
 use core::fmt;
 use kernel::{
-    debugfs, new_spinlock,
+    new_spinlock,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},

@@ -2,13 +2,13 @@
 
 //! The module's debugfs directory (`/sys/kernel/debug/orion_scsi`), reachable
 //! from code that has no path to the module object: a PCI probe, an iSCSI
-//! session's creation. `kernel::debugfs::Dir` removes a directory when its
+//! session's creation. A [`Dir`] removes its directory when its
 //! last handle goes, so a handle kept in a plain `static` (never dropped)
 //! would outlive the module; here [`RootDir`], owned by the module, empties
 //! the slot on drop.
 
+use super::Dir;
 use kernel::{
-    debugfs::Dir,
     prelude::*,
     str::CStr,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
