@@ -116,6 +116,27 @@ fuzz_run() {
 	return 1
 }
 
+# stats_move_by_write KIND DISK: DISK's host is an orion host of kind KIND
+# (its orion_adapter attribute), and a 1 MiB O_DIRECT write to DISK adds
+# exactly 1048576 write_bytes to the debugfs statistics of its LUN, its
+# target and its host (Documentation/statistics.rst).
+stats_move_by_write() {
+	local kind=$1 d=$2 h c t l dir f w=() i=0
+	IFS=: read -r h c t l <<< "$(basename "$(readlink -f "/sys/block/${d#/dev/}/device")")"
+	dir=/sys/kernel/debug/orion_scsi/host$h
+	debugfs_mount
+	[ "$(cat "/sys/class/scsi_host/host$h/orion_adapter")" = "$kind" ] || return 1
+	local files=("$dir/lun$c:$t:$l/stats" "$dir/target$c:$t/stats" "$dir/stats")
+	for f in "${files[@]}"; do
+		w+=("$(awk '$1 == "write_bytes" { print $2 }' "$f")")
+	done
+	dd if=/dev/zero of="$d" bs=1M count=1 oflag=direct status=none || return 1
+	for f in "${files[@]}"; do
+		[ "$(awk '$1 == "write_bytes" { print $2 }' "$f")" = $((w[i] + 1048576)) ] || { echo "# $f"; return 1; }
+		i=$((i + 1))
+	done
+}
+
 orion_loaded() { [ -d /sys/module/orion_scsi ]; }
 # Unloads the module. udev may still hold new disks open for probing (1024
 # of them take a while under TCG, past udevadm settle's own timeout), which

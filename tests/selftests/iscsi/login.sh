@@ -51,7 +51,7 @@ attr() {
 }
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 24
 dmesg_mark
 check "orion registers the transport tcp (iscsi=1)" iscsi_initiator_load orion
 check "the transport offers error recovery level 0 and CRC32C digests (caps 0x31); iscsi_tcp is not loaded" \
@@ -94,6 +94,8 @@ check "fio verify on both disks, 128k: 0 errors" \
 # shellcheck disable=SC2046 # one argument per disk
 check "fio verify on both disks, 1M: 0 errors" \
 	fio_verify --bs 1M /tmp/fio-iscsi-1m.out 16M $(iscsi_disks "$iqn")
+check "stats files for the iSCSI host, target and LUN move by a 1 MiB write; orion_adapter iscsi" \
+	stats_move_by_write iscsi "$(iscsi_disks "$iqn" | head -1)"
 check "iscsiadm -m session -s counts SCSI commands, R2Ts, Data-Out and Data-In" bash -c "
 	iscsiadm -m session -s > /tmp/iscsi-s.out && grep -Eq 'scsicmd_pdus: [1-9]' /tmp/iscsi-s.out &&
 	grep -Eq 'r2t_pdus: [1-9]' /tmp/iscsi-s.out && grep -Eq 'dataout_pdus: [1-9]' /tmp/iscsi-s.out &&

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 24
 dmesg_mark
 
 lsi_load && settle
@@ -65,6 +65,8 @@ check "tagged queueing on the bus: fio randread QD32 keeps more than one command
 	fio --name=tcq --filename=$d --rw=randread --bs=4k --iodepth=32 --ioengine=libaio --direct=1 \
 		--runtime=3 --time_based --output=/dev/null &&
 	p=\$(cat /sys/class/scsi_host/host$h/orion_peak_outstanding) && echo \"note: peak outstanding \$p\" && [ \$p -gt 1 ]"
+check "stats files for the LSI host, target and LUN move by a 1 MiB write; orion_adapter lsi" \
+	stats_move_by_write lsi "$d"
 check "completions arrive on the orion_lsi interrupt" \
 	bash -c "awk '/orion_lsi/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) s += \$i } END { exit !(s > 0) }' /proc/interrupts"
 orion_unload

@@ -48,24 +48,8 @@ check "an unsupported opcode gets CHECK CONDITION with ILLEGAL REQUEST sense" \
 	bash -c "sg_raw -r 16 $sg ff 00 00 00 00 00 2>&1 | grep -qi 'illegal request'"
 check "completions arrive on the orion_megasas interrupt" \
 	bash -c "awk '/orion_megasas/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) s += \$i } END { exit !(s > 0) }' /proc/interrupts"
-# The shared statistics: orion_adapter, host/target/LUN files, a 1 MiB
-# O_DIRECT write adding 1048576 write_bytes to each.
-megasas_stats() {
-	local t dir=/sys/kernel/debug/orion_scsi/host$h f w=() i=0
-	IFS=: read -r _ _ t _ <<< "$1"
-	debugfs_mount
-	[ "$(cat "/sys/class/scsi_host/host$h/orion_adapter")" = megasas ] || return 1
-	for f in "$dir/lun0:$t:0/stats" "$dir/target0:$t/stats" "$dir/stats"; do
-		w+=("$(awk '$1 == "write_bytes" { print $2 }' "$f")")
-	done
-	dd if=/dev/zero of="$d" bs=1M count=1 oflag=direct status=none || return 1
-	for f in "$dir/lun0:$t:0/stats" "$dir/target0:$t/stats" "$dir/stats"; do
-		[ "$(awk '$1 == "write_bytes" { print $2 }' "$f")" = $((w[i] + 1048576)) ] || { echo "$f"; return 1; }
-		i=$((i + 1))
-	done
-}
 check "stats files for the megasas host, target and LUN move by a 1 MiB write; orion_adapter megasas" \
-	megasas_stats "$(basename "$(readlink -f "/sys/block/${d#/dev/}/device")")"
+	stats_move_by_write megasas "$d"
 orion_unload
 
 orion_unload; release_megaraid_sas
