@@ -8,7 +8,7 @@ use super::controller::{Controller, Model};
 use super::host::{MegasasHost, MegasasOps, TEMPLATE};
 use super::regs::{Regs, REGS_SIZE};
 use crate::dma::set_dma_masks;
-use crate::hw::{IrqMode, PciIrq, Periodic, PeriodicTask};
+use crate::hw::{pci_shutdown::ShutdownDriver, IrqMode, PciIrq, Periodic, PeriodicTask};
 use crate::scsi::{Host, HostConfig};
 use kernel::{
     device::Core,
@@ -169,6 +169,18 @@ impl pci::Driver for MegasasDriver {
     }
 }
 
+impl ShutdownDriver for MegasasDriver {
+    /// Reboot or power-off: the disks' caches were synchronised by sd
+    /// first; the controller's own cache is flushed and its firmware shut
+    /// down, as `megaraid_sas` does. The host stays registered.
+    fn shutdown<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        this.watchdog.stop();
+        this.host.get().data().ctrl.shutdown();
+        this.irq.synchronize();
+        dev_info!(pdev.as_ref(), "shutdown: cache flushed, firmware stopped\n");
+    }
+}
+
 fn probe<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     model: Option<Model>,
@@ -261,7 +273,7 @@ fn probe<'bound>(
 }
 
 /// The registered PCI driver (module lifetime).
-pub(crate) type Registration = kernel::driver::Registration<pci::Adapter<MegasasDriver>>;
+pub(crate) type Registration = crate::hw::pci_shutdown::Registration<MegasasDriver>;
 
 /// Template defaults; every host sets its own limits from the firmware.
 const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
