@@ -197,7 +197,9 @@ fn add_host(file: &AddHostFile, reader: &mut UserSliceReader) -> Result {
 
 /// All virtual hosts of the module.
 pub(crate) struct VirtAdapters {
-    /// Dropped first (in `drop`): waits for an `add_host` write running.
+    /// Dropped first (in `drop`), so no host is added while the others go
+    /// (an open file holds the module: no write runs at unload, but one
+    /// can on a failed module init).
     add_file: Option<Pin<KBox<debugfs::File<AddHostFile>>>>,
     shared: Arc<Shared>,
 }
