@@ -209,6 +209,7 @@ fn probe<'bound>(
         dma_boundary: u64::from(u32::MAX),
         host_tagset: false,
         nr_hw_queues: 1,
+        nr_poll_queues: 0,
         this_id: -1,
         max_id: 64,
         max_lun: 1,

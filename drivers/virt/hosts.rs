@@ -74,7 +74,9 @@ fn host_config(cfg: &VirtConfig) -> HostConfig {
         nr_hw_queues: match cfg.hw_queues {
             0 => kernel::cpu::nr_cpu_ids().max(1),
             n => n,
-        },
+        }
+        .saturating_add(cfg.poll_queues),
+        nr_poll_queues: cfg.poll_queues,
         this_id: -1,
         max_id: cfg.targets,
         // Every LUN a target can get with `add_lun`.
