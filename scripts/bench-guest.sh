@@ -12,9 +12,16 @@ size_mb=256
 . "$ORION_TOP/scripts/bench-jobs.sh"
 BENCH_ORION_STATS_NOTE="debugfs orion_scsi/host<N>/stats" bench_guest_init "$1" "$2" "$3" $size_mb
 
-insmod "$ORION_TOP/orion_scsi.ko" virt_targets=1 virt_luns=1 virt_capacity_mb=$size_mb megasas=0 lsi=0
-modprobe scsi_debug delay=0 dev_size_mb=$size_mb max_luns=1 num_tgts=1
-modprobe null_blk memory_backed=1 gb=1 queue_mode=2 submit_queues="$(nproc)" hw_queue_depth=64
+# Each with one polled queue besides one queue per vCPU, for the polled
+# jobs (BENCH_POLL_JOBS); the others use the interrupt-driven queues.
+cpus=$(nproc)
+insmod "$ORION_TOP/orion_scsi.ko" virt_targets=1 virt_luns=1 virt_capacity_mb=$size_mb megasas=0 lsi=0 \
+	virt_poll_queues=1
+modprobe scsi_debug delay=0 dev_size_mb=$size_mb max_luns=1 num_tgts=1 \
+	submit_queues=$((cpus + 1)) poll_queues=1
+modprobe null_blk memory_backed=1 gb=1 queue_mode=2 submit_queues="$cpus" hw_queue_depth=64 \
+	poll_queues=1
+BENCH_JOBS+=("${BENCH_POLL_JOBS[@]}")
 settle
 declare -A disk=([orion]=$(host_disk orion_virt) [scsi_debug]=$(host_disk scsi_debug) [null_blk]=/dev/nullb0)
 for d in "${!disk[@]}"; do

@@ -10,12 +10,22 @@
 # shellcheck shell=bash
 
 # The fio jobs: name, rw, block size, queue depth per job, jobs (0: one
-# per vCPU). The last is the latency job: QD1, one job, clat percentiles.
+# per vCPU), I/O engine (libaio; io_uring; hipri: io_uring polled, IOPOLL).
+# The last is the latency job: QD1, one job, clat percentiles.
 BENCH_JOBS=(
-	"randread-4k randread 4k 32 0"
-	"randwrite-4k randwrite 4k 32 0"
-	"read-128k read 128k 32 0"
-	"lat-randread-4k randread 4k 1 1"
+	"randread-4k randread 4k 32 0 libaio"
+	"randwrite-4k randwrite 4k 32 0 libaio"
+	"read-128k read 128k 32 0 libaio"
+	"lat-randread-4k randread 4k 1 1 libaio"
+)
+# shellcheck disable=SC2034 # used by bench-guest.sh
+# Polled I/O against interrupt-driven io_uring, for devices with poll
+# queues (the virtual bench loads all three drivers with one).
+BENCH_POLL_JOBS=(
+	"uring-randread-4k-qd1 randread 4k 1 1 io_uring"
+	"poll-randread-4k-qd1 randread 4k 1 1 hipri"
+	"uring-randread-4k-qd32 randread 4k 32 1 io_uring"
+	"poll-randread-4k-qd32 randread 4k 32 1 hipri"
 )
 
 # bench_check_number NAME VALUE: dies unless VALUE is a positive integer.
@@ -137,11 +147,13 @@ bench_orion_stats() {
 	[ ! -r "$f" ] || echo "$f"
 }
 
-# bench_fio DEV RW BS QD JOBS: one time-based fio run on DEV, its JSON in
-# /tmp/bench-fio.json.
+# bench_fio DEV RW BS QD JOBS ENGINE: one time-based fio run on DEV, its
+# JSON in /tmp/bench-fio.json.
 bench_fio() {
+	local engine=(--ioengine="$6")
+	[ "$6" != hipri ] || engine=(--ioengine=io_uring --hipri=1)
 	fio --name=bench --filename="$1" --rw="$2" --bs="$3" --size="${bench_size_mb}M" --direct=1 \
-		--ioengine=libaio --iodepth="$4" --numjobs="$5" --group_reporting \
+		"${engine[@]}" --iodepth="$4" --numjobs="$5" --group_reporting \
 		--time_based --runtime="$bench_secs" --percentile_list=50:99:99.9 \
 		--clat_percentiles=1 --lat_percentiles=1 \
 		--output-format=json --output=/tmp/bench-fio.json
@@ -171,13 +183,13 @@ bench_measure() {
 			echo "${bench_default_sched[$drv]}" > "/sys/block/${dev#/dev/}/queue/scheduler"
 		fi
 		for job in "${BENCH_JOBS[@]}"; do
-			# shellcheck disable=SC2086 # "name rw bs qd jobs" into $1..$5
+			# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
 			set -- $job
 			nj=$5
 			[ "$nj" != 0 ] || nj=$(nproc)
 			local hist=()
 			[ -z "$stats" ] || { cat "$stats" > /tmp/bench-orion-before; hist=(--orion-before /tmp/bench-orion-before --orion-after /tmp/bench-orion-after); }
-			bench_fio "$dev" "$2" "$3" "$4" "$nj"
+			bench_fio "$dev" "$2" "$3" "$4" "$nj" "$6"
 			[ -z "$stats" ] || cat "$stats" > /tmp/bench-orion-after
 			python3 "$ORION_TOP/scripts/benchstat.py" record --fio /tmp/bench-fio.json \
 				--driver "$drv" --run "$run" --position "$pos" --job "$1" --rw "$2" --bs "$3" \

@@ -28,6 +28,9 @@ orion_load virt_adapters=1 virt_hw_queues=1 virt_poll_queues=1 && settle
 d=$(virt_disks | head -1) h=$(lsscsi -H | awk '$2 == "orion_virt" { gsub(/[\[\]]/, "", $1); print $1; exit }')
 check "two hardware queues, one polled: the disk's queue supports polling (io_poll 1)" \
 	bash -c "[ \$(cat /sys/class/scsi_host/host$h/nr_hw_queues) = 2 ] && [ \$(cat /sys/block/${d#/dev/}/queue/io_poll) = 1 ]"
+# No merging: each fio I/O is one command, so the counts compare exactly
+# (at QD32 two random blocks next to each other would merge otherwise).
+echo 2 > "/sys/block/${d#/dev/}/queue/nomerges"
 
 export -f polled hipri; export d h
 p0=$(polled)
