@@ -223,6 +223,16 @@ impl VirtHost {
         Ok(())
     }
 
+    /// The error handler took back the parked command with `tag`: its entry
+    /// in a doorbell or poll list goes before the tag can be reused, or a
+    /// later ring or poll would reclaim whichever command has the tag then.
+    fn took_back(&self, tag: u32) {
+        if let Some(queue) = self.posted.get((tag >> 16) as usize) {
+            queue.lock().retain(|t| *t != tag);
+        }
+        self.polled.forget(tag);
+    }
+
     /// The doorbell of hardware queue `hwq`: completes what was posted.
     fn ring(&self, shost: &HostRef<VirtAdapter>, hwq: usize) {
         self.doorbells.fetch_add(1, Relaxed);
@@ -260,6 +270,7 @@ impl VirtHost {
         shost.for_each_busy(|c| {
             if matches(c.device().id(), c.device().lun()) {
                 if let Some(cmd) = c.take_parked_eh(eh) {
+                    self.took_back(cmd.unique_tag());
                     cmd.give_back(CmdStatus::host(HostByte::Reset));
                 }
             }
@@ -344,12 +355,8 @@ impl HostOperations for VirtAdapter {
             name: c"orion_poll_completions",
             show: |h, w| {
                 let p = &h.polled;
-                writeln!(
-                    w,
-                    "{} {}",
-                    p.completions.load(Relaxed),
-                    p.polls.load(Relaxed)
-                )
+                let (done, polls) = (p.completions.load(Relaxed), p.polls.load(Relaxed));
+                writeln!(w, "{} {} {}", done, polls, p.pending())
             },
             store: None,
         },
@@ -506,11 +513,7 @@ impl HostOperations for VirtAdapter {
             cmd.finish_after(u64::from(us).saturating_mul(1000));
             return Ok(());
         }
-        if cmd
-            .device()
-            .host()
-            .is_poll_queue((cmd.unique_tag() >> 16) as u16)
-        {
+        if cmd.is_polled() {
             let delay_ns = u64::from(host.delay_us.load(Relaxed)).saturating_mul(1000);
             let due_ns = host.clock.now_ns().saturating_add(delay_ns);
             if let Err(cmd) = host.polled.post(cmd, due_ns) {
@@ -602,6 +605,7 @@ impl HostOperations for VirtAdapter {
                 "abort: took back command {:#x}\n",
                 taken.unique_tag()
             );
+            host.took_back(taken.unique_tag());
             taken.give_back(CmdStatus::host(HostByte::Reset));
         }
         EhResult::Success

@@ -82,6 +82,18 @@ impl PollQueues {
         Ok(())
     }
 
+    /// Commands waiting for a poll, on all polled queues.
+    pub(crate) fn pending(&self) -> usize {
+        self.queues.iter().map(|q| q.lock().len()).sum()
+    }
+
+    /// Drops the entry of `tag`, whose command the error handler took back.
+    pub(crate) fn forget(&self, tag: u32) {
+        if let Some(queue) = self.queue(tag >> 16) {
+            queue.lock().retain(|p| p.tag != tag);
+        }
+    }
+
     /// Completes the commands of hardware queue `hwq` due by `now_ns`;
     /// returns how many.
     pub(crate) fn poll(&self, shost: &HostRef<VirtAdapter>, hwq: u16, now_ns: u64) -> u32 {

@@ -360,6 +360,18 @@ impl<T: HostOperations> Command<T> {
         self.cmd_ref().unique_tag()
     }
 
+    /// Whether the block layer polls for this command's completion: it was
+    /// submitted by the block layer on one of the host's polled hardware
+    /// queues (`HostConfig::nr_poll_queues`), so it must be completed from
+    /// `mq_poll`. A command the error handler sends itself on such a
+    /// command's request is not polled: the error handler waits for it.
+    pub fn is_polled(&self) -> bool {
+        // SAFETY: The command is live.
+        let from_eh = unsafe { bindings::orion_helper_scsi_cmd_from_eh(self.raw()) };
+        let hwq = (self.unique_tag() >> 16) as u16;
+        !from_eh && self.device().host().is_poll_queue(hwq)
+    }
+
     /// Whether this is the last command of a batch (blk-mq `bd->last`):
     /// a driver that batches doorbells rings them when this is set.
     pub fn is_last_of_batch(&self) -> bool {

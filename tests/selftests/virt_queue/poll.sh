@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 12
 dmesg_mark
 
 # polled: completions through mq_poll so far (orion_poll_completions: "N polls").
@@ -48,6 +48,32 @@ echo 300 > "/sys/class/scsi_host/host$h/orion_delay_us"
 p3=$(polled)
 check "with 300 us of emulated latency a polled read still verifies and is polled" bash -c "
 	hipri /tmp/poll-delay.json 4 randread && [ \$(polled) -gt $p3 ]"
+# A polled command that times out: the error handler aborts it (taking it
+# back from the poll list) and the midlayer retries it, polled again. With
+# 3 s of latency and a 2 s timeout the first try is aborted; the latency is
+# dropped while it waits, so a retry completes. Nothing may stay in the
+# poll list: a stale entry would later reclaim whatever command reuses
+# its tag.
+aborts() { debugfs_mount; awk '$1 == "aborts" { print $2 }' "/sys/kernel/debug/orion_scsi/host$h/stats"; }
+pending() { read -r _ _ n < "/sys/class/scsi_host/host$h/orion_poll_completions"; echo "$n"; }
+abort_polled() {
+	local a0 pid rc=0
+	a0=$(aborts)
+	echo 2 > "/sys/block/${d#/dev/}/device/timeout"
+	echo 3000000 > "/sys/class/scsi_host/host$h/orion_delay_us"
+	fio --name=slow --filename="$d" --ioengine=io_uring --hipri=1 --direct=1 --rw=read --bs=4k \
+		--size=4k --output=/tmp/poll-abort.out &
+	pid=$!
+	sleep 2.5
+	echo 0 > "/sys/class/scsi_host/host$h/orion_delay_us"
+	wait $pid || { echo "# the polled read failed: $(tail -3 /tmp/poll-abort.out)"; rc=1; }
+	echo 30 > "/sys/block/${d#/dev/}/device/timeout"
+	echo "# note: aborts $a0 -> $(aborts), waiting for a poll: $(pending)"
+	[ "$(aborts)" -gt "$a0" ] || { echo "# no abort"; rc=1; }
+	return $rc
+}
+check "a polled read that times out is aborted, retried, polled again and completes" abort_polled
+check "  ... and leaves nothing in the poll list" test "$(pending)" = 0
 check "rmmod succeeds" orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished
