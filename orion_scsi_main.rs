@@ -224,7 +224,7 @@ fn virt_config() -> Result<virt::VirtConfig> {
 impl kernel::Module for OrionScsi {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let cfg = virt_config()?;
-        let irq = megasas::IrqChoice::from_param(module_params::megasas_irq.value())?;
+        let irq = common::irq::IrqChoice::from_param("megasas_irq", module_params::megasas_irq.value())?;
         let debugfs = debugfs::root::RootDir::new(c"orion_scsi")?;
         let virt = virt::VirtAdapters::new(module, &cfg, virt_config)?;
         let megasas = if module_params::megasas.value() {

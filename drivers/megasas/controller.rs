@@ -19,7 +19,10 @@ use super::mfi::{
     MfiError,
 };
 use super::regs::Regs;
-use crate::common::counters::HbaCounters;
+use crate::common::{
+    counters::HbaCounters,
+    reset_gate::{ResetGate, SubmitGuard},
+};
 use crate::dma::{DmaSlots, SlotMut};
 use kernel::{
     device::{self, Bound},
@@ -27,7 +30,7 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::{Acquire, Atomic, Full, Relaxed, Release},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         barrier::{dma_mb, Read},
         Mutex, SpinLockIrq,
     },
@@ -142,10 +145,8 @@ pub(crate) struct Controller {
     /// SAS address of the disk behind target id `t` (0: unknown), from
     /// PD_GET_LIST.
     sas_addrs: KVec<Atomic<u64>>,
-    resetting: Atomic<i32>,
-    /// `queue_command`s between their `resetting` check and their post: a
-    /// reset waits for them (see [`Controller::begin_submit`]).
-    submitting: Atomic<i32>,
+    /// Closed while a reset runs (see [`Controller::begin_submit`]).
+    gate: ResetGate,
     /// Set when a reset failed: the firmware state is unknown, interrupts
     /// stay masked, completions are ignored and new commands fail.
     dead: Atomic<i32>,
@@ -153,15 +154,6 @@ pub(crate) struct Controller {
     /// firmware may write the DMA areas, so drop must stop it first.
     fw_started: Atomic<i32>,
     pub(super) stats: CtrlStats,
-}
-
-/// A `queue_command` that may post: a reset waits until it is dropped.
-pub(super) struct SubmitGuard<'a>(&'a Controller);
-
-impl Drop for SubmitGuard<'_> {
-    fn drop(&mut self) {
-        self.0.submitting.fetch_sub(1, Full);
-    }
 }
 
 fn ms_since(start: &Instant<Monotonic>) -> i64 {
@@ -213,8 +205,7 @@ impl Controller {
                 }
                 v
             },
-            resetting: Atomic::new(0),
-            submitting: Atomic::new(0),
+            gate: ResetGate::new(),
             dead: Atomic::new(0),
             fw_started: Atomic::new(0),
             stats: CtrlStats::new(),
@@ -274,20 +265,13 @@ impl Controller {
     }
 
     pub(super) fn is_resetting(&self) -> bool {
-        self.resetting.load(Relaxed) != 0
+        self.gate.is_resetting()
     }
 
     /// Enters the posting section of `queue_command`; `None` while a reset
-    /// runs (the command is requeued). Dekker-style with [`Self::reset`]:
-    /// both sides publish their flag before reading the other's.
+    /// runs (the command is requeued).
     pub(super) fn begin_submit(&self) -> Option<SubmitGuard<'_>> {
-        // Fully ordered: the load below cannot pass it.
-        self.submitting.fetch_add(1, Full);
-        let guard = SubmitGuard(self);
-        if self.resetting.load(Relaxed) != 0 {
-            return None;
-        }
-        Some(guard)
+        self.gate.begin_submit()
     }
 
     fn ring(&self) -> Result<&Coherent<[u32]>> {
@@ -563,12 +547,7 @@ impl Controller {
     /// frames still marked posted, re-send INIT and unmask interrupts.
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
-        // Fully ordered: the loads below cannot pass it. `queue_command`
-        // never sleeps in its posting section, so this wait is short.
-        self.resetting.xchg(1, Full);
-        while self.submitting.load(Relaxed) != 0 {
-            fsleep(Delta::from_micros(50));
-        }
+        let _closed = self.gate.close();
         self.stats.hba.resets.fetch_add(1, Relaxed);
         // IDB READY: QEMU cancels everything and drops to READY; masking
         // interrupts afterwards keeps the old ring quiet.
@@ -592,7 +571,6 @@ impl Controller {
                 self.dev,
                 "controller did not return to READY after reset: giving it up\n"
             );
-            self.resetting.store(0, Release);
             return Err(e);
         }
         // Give completions of cancelled frames a moment to be consumed.
@@ -609,7 +587,6 @@ impl Controller {
         if ret.is_ok() {
             self.enable_interrupts();
         }
-        self.resetting.store(0, Release);
         ret
     }
 

@@ -20,6 +20,7 @@ use crate::common::{
     counters::{CounterAttributes, HasCounters, HbaCounters},
     defaults,
     early::finish_early,
+    health::{FaultsAttribute, Recoverable},
     host_stats::{self, AdapterAttribute, HostStats, OrionHost},
     latency::{Clock, SubmitTime},
     stats::{classify, IoStats},
@@ -33,7 +34,7 @@ use crate::scsi::{
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::{atomic::Relaxed, Arc, SetOnce},
+    sync::{atomic::Atomic, Arc, SetOnce},
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
@@ -117,6 +118,20 @@ impl MegasasHost {
     }
 }
 
+impl Recoverable for MegasasOps {
+    fn in_fault(host: &MegasasHost) -> bool {
+        host.ctrl.in_fault()
+    }
+
+    fn faults(host: &MegasasHost) -> &Atomic<u32> {
+        &host.ctrl.stats.faults
+    }
+
+    fn recover(shost: &HostRef<Self>) -> Result {
+        shost.data().reset(shost, None)
+    }
+}
+
 impl StatsDevice for MegasasOps {
     fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
         dev.data()
@@ -169,11 +184,7 @@ const HOST_ATTRS: [Attribute<MegasasHost>; 9] = {
             show: |h, w| writeln!(w, "{:?}", h.ctrl.regs().fw_status().state),
             store: None,
         },
-        Attribute {
-            name: c"orion_faults",
-            show: |h, w| writeln!(w, "{}", h.ctrl.stats.faults.load(Relaxed)),
-            store: None,
-        },
+        FaultsAttribute::<MegasasOps>::ATTR,
         Attribute {
             name: c"orion_logical_drives",
             show: |h, w| writeln!(w, "{}", h.ctrl.ld_count()),

@@ -7,8 +7,12 @@
 use super::controller::{Controller, Model};
 use super::host::{MegasasHost, MegasasOps, TEMPLATE};
 use super::regs::{Regs, REGS_SIZE};
+use crate::common::{
+    health::{self, HealthCheck},
+    irq::{request_irq, IrqChoice},
+};
 use crate::dma::set_dma_masks;
-use crate::hw::{IrqMode, PciIrq, Periodic, PeriodicTask};
+use crate::hw::{PciIrq, Periodic};
 use crate::scsi::{Host, HostConfig};
 use kernel::{
     device::Core,
@@ -27,43 +31,6 @@ pub(crate) struct MegasasConfig {
     pub(crate) irq: IrqChoice,
     pub(crate) queue_depth: u32,
     pub(crate) max_queue_depth: u32,
-}
-
-/// The `megasas_irq` parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum IrqChoice {
-    Auto,
-    MsiX,
-    Msi,
-    Intx,
-}
-
-impl IrqChoice {
-    /// Parses the parameter value (0 auto, 1 MSI-X, 2 MSI, 3 INTx).
-    pub(crate) fn from_param(v: u32) -> Result<Self> {
-        Ok(match v {
-            0 => IrqChoice::Auto,
-            1 => IrqChoice::MsiX,
-            2 => IrqChoice::Msi,
-            3 => IrqChoice::Intx,
-            _ => {
-                pr_err!(
-                    "invalid megasas_irq={}: must be 0 (auto), 1 (MSI-X), 2 (MSI) or 3 (INTx)\n",
-                    v
-                );
-                return Err(EINVAL);
-            }
-        })
-    }
-
-    fn modes(self) -> &'static [IrqMode] {
-        match self {
-            IrqChoice::Auto => &[IrqMode::MsiX, IrqMode::Msi, IrqMode::Intx],
-            IrqChoice::MsiX => &[IrqMode::MsiX],
-            IrqChoice::Msi => &[IrqMode::Msi],
-            IrqChoice::Intx => &[IrqMode::Intx],
-        }
-    }
 }
 
 static CONFIG: kernel::sync::SetOnce<MegasasConfig> = kernel::sync::SetOnce::new();
@@ -93,37 +60,9 @@ impl Handler for MegasasIrq {
     }
 }
 
-/// Health check: a controller that reports FAULT is reset.
-struct Watchdog {
-    host: Arc<Host<MegasasOps>>,
-}
-
-impl PeriodicTask for Watchdog {
-    fn run(&self) {
-        let shost = self.host.get();
-        let ctrl = &shost.data().ctrl;
-        if !ctrl.in_fault() {
-            return;
-        }
-        ctrl.stats.faults.fetch_add(1, Relaxed);
-        dev_warn!(shost.as_dev(), "controller in FAULT, resetting it\n");
-        if shost.block().is_err() {
-            return;
-        }
-        match shost.data().reset(shost, None) {
-            Ok(()) => dev_info!(shost.as_dev(), "recovered from FAULT\n"),
-            Err(e) => dev_err!(shost.as_dev(), "FAULT recovery failed: {:?}\n", e),
-        }
-        let _ = shost.unblock();
-    }
-}
-
-/// Health check period.
-const WATCHDOG_MS: u32 = 1000;
-
 /// A bound controller. Fields drop in order: health check, interrupt, host.
 pub(crate) struct MegasasDevice<'bound> {
-    watchdog: Pin<KBox<Periodic<Watchdog>>>,
+    watchdog: Pin<KBox<Periodic<HealthCheck<MegasasOps>>>>,
     irq: PciIrq<'bound, MegasasIrq>,
     host: Arc<Host<MegasasOps>>,
 }
@@ -224,23 +163,10 @@ fn probe<'bound>(
         Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?,
         GFP_KERNEL,
     )?;
-    let modes = cfg.irq.modes();
-    let handler = |intx| MegasasIrq {
+    let irq = request_irq(pdev, cfg.irq, c"orion_megasas", |intx| MegasasIrq {
         host: host.clone(),
         intx,
-    };
-    // The handler must know whether it is on INTx; try each kind in turn.
-    let mut irq = None;
-    for &mode in modes {
-        if let Ok(i) = PciIrq::new(pdev, mode, c"orion_megasas", handler(mode == IrqMode::Intx)) {
-            irq = Some(i);
-            break;
-        }
-    }
-    let Some(irq) = irq else {
-        dev_err!(pdev.as_ref(), "no usable interrupt ({:?})\n", cfg.irq);
-        return Err(ENODEV);
-    };
+    })?;
     let shost = host.get();
     shost.data().stats.attach(shost.host_no());
     let _ = shost.data().irq_mode.populate(irq.mode());
@@ -251,7 +177,7 @@ fn probe<'bound>(
         shost.host_no(),
         irq.mode().name()
     );
-    let watchdog = Periodic::new(WATCHDOG_MS, Watchdog { host: host.clone() })?;
+    let watchdog = health::start(host.clone())?;
     shost.scan();
     Ok(MegasasDevice {
         watchdog,
