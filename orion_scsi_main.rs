@@ -224,11 +224,12 @@ fn virt_config() -> Result<virt::VirtConfig> {
 impl kernel::Module for OrionScsi {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let cfg = virt_config()?;
-        let irq = common::irq::IrqChoice::from_param("megasas_irq", module_params::megasas_irq.value())?;
+        let irq =
+            common::irq::IrqChoice::from_param("megasas_irq", module_params::megasas_irq.value())?;
         let debugfs = debugfs::root::RootDir::new(c"orion_scsi")?;
         let virt = virt::VirtAdapters::new(module, &cfg, virt_config)?;
         let megasas = if module_params::megasas.value() {
-            let mcfg = megasas::MegasasConfig {
+            let mcfg = common::hba_host::HbaConfig {
                 irq,
                 // Like megaraid_sas: a RAID drive starts at the deepest
                 // queue allowed (256 by default); sysfs queue_depth lowers it.

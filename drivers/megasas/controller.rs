@@ -21,6 +21,7 @@ use super::mfi::{
 use super::regs::Regs;
 use crate::common::{
     counters::HbaCounters,
+    hba_host::HbaController,
     reset_gate::{ResetGate, SubmitGuard},
 };
 use crate::dma::{DmaSlots, SlotMut};
@@ -105,22 +106,6 @@ impl Model {
     }
 }
 
-/// Counters shown in sysfs.
-pub(super) struct CtrlStats {
-    /// Interrupts, resets, aborts (shared host attributes).
-    pub(super) hba: HbaCounters,
-    pub(super) faults: Atomic<u32>,
-}
-
-impl CtrlStats {
-    fn new() -> Self {
-        Self {
-            hba: HbaCounters::new(),
-            faults: Atomic::new(0),
-        }
-    }
-}
-
 /// A controller, initialised and operational (interrupts still masked until
 /// [`Controller::enable_interrupts`]).
 pub(crate) struct Controller {
@@ -153,7 +138,8 @@ pub(crate) struct Controller {
     /// Set once INIT handed the reply ring to the firmware: from then on the
     /// firmware may write the DMA areas, so drop must stop it first.
     fw_started: Atomic<i32>,
-    pub(super) stats: CtrlStats,
+    /// Interrupts, resets, aborts (shared host attributes).
+    pub(super) counters: HbaCounters,
 }
 
 fn ms_since(start: &Instant<Monotonic>) -> i64 {
@@ -163,7 +149,7 @@ fn ms_since(start: &Instant<Monotonic>) -> i64 {
 impl Controller {
     /// Brings the firmware to READY, allocates the DMA areas, sends INIT and
     /// reads the controller information and logical drive list.
-    pub(crate) fn new(dev: &device::Device<Bound>, regs: Regs, model: Model) -> Result<Self> {
+    pub(super) fn new(dev: &device::Device<Bound>, regs: Regs, model: Model) -> Result<Self> {
         wait_ready(&regs, dev)?;
         let st = regs.fw_status();
         let fw_cmds = u32::from(st.max_cmds);
@@ -208,7 +194,7 @@ impl Controller {
             gate: ResetGate::new(),
             dead: Atomic::new(0),
             fw_started: Atomic::new(0),
-            stats: CtrlStats::new(),
+            counters: HbaCounters::new(),
         };
         {
             let _g = this.internal.lock();
@@ -472,7 +458,7 @@ impl Controller {
         let _g = self.internal.lock();
         let status =
             self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
-        self.stats.hba.aborts.fetch_add(1, Relaxed);
+        self.counters.aborts.fetch_add(1, Relaxed);
         match status {
             fr::STAT_OK => Ok(()),
             _ => Err(EIO),
@@ -548,7 +534,7 @@ impl Controller {
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
         let _closed = self.gate.close();
-        self.stats.hba.resets.fetch_add(1, Relaxed);
+        self.counters.resets.fetch_add(1, Relaxed);
         // IDB READY: QEMU cancels everything and drops to READY; masking
         // interrupts afterwards keeps the old ring quiet.
         self.regs.write(r::IDB, r::IDB_READY);
@@ -590,11 +576,6 @@ impl Controller {
         ret
     }
 
-    /// Whether the firmware reports FAULT.
-    pub(super) fn in_fault(&self) -> bool {
-        self.regs.fw_status().state == FwState::Fault
-    }
-
     /// Flushes caches and shuts the firmware down (remove, shutdown).
     pub(crate) fn shutdown(&self) {
         if self.dcmd(Dcmd::cache_flush()).is_err() {
@@ -604,6 +585,22 @@ impl Controller {
             dev_warn!(self.dev, "shutdown DCMD failed\n");
         }
         self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+    }
+}
+
+impl HbaController for Controller {
+    const ADAPTER: &'static str = "megasas";
+
+    fn counters(&self) -> &HbaCounters {
+        &self.counters
+    }
+
+    fn in_fault(&self) -> bool {
+        self.regs.fw_status().state == FwState::Fault
+    }
+
+    fn reset(&self, reclaim: impl FnOnce()) -> Result {
+        Controller::reset(self, reclaim)
     }
 }
 
