@@ -275,7 +275,7 @@ fio_verify() {
 		--bs) bs=$2; shift 2;;
 		--max-lat-ms) max_ms=$2; shift 2;;
 		# Sequential writes instead of random ones.
-		--seq) rw=write; shift;;
+		--seq) rw="write"; shift;;
 		# Write only (with verify headers), or random reads that check
 		# what such a run wrote: a read-only load, for adapters that
 		# serve writes one at a time.
@@ -428,15 +428,15 @@ export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded ori
 # mounted, succeeds once it is free, and LOAD (a function) then finds the
 # N disks again.
 unload_reload_checks() {
-	local load=$1 disks=$2 n=$3 d m
-	$load && settle
-	d=$($disks | head -1); m=$(mktemp -d)
+	local load_fn=$1 disks_fn=$2 n=$3 d m
+	"$load_fn" && settle
+	d=$("$disks_fn" | head -1); m=$(mktemp -d)
 	mkfs.ext4 -q -F "$d" && mount "$d" "$m"
 	check "rmmod is refused while a disk is mounted" bash -c "! rmmod orion_scsi 2>/dev/null && orion_loaded"
 	umount "$m"
 	check "rmmod succeeds once the disk is free" orion_unload
-	$load && settle
-	check "reload finds the $n disks again" wait_until 30 bash -c "[ \"\$($disks | wc -l)\" = $n ]"
+	"$load_fn" && settle
+	check "reload finds the $n disks again" wait_until 30 bash -c "[ \"\$($disks_fn | wc -l)\" = $n ]"
 }
 
 # sg_resets_refused FD...: SG_SCSI_RESET (device, target, bus, host) on
