@@ -53,7 +53,7 @@ module! {
     type: OrionScsi,
     name: "orion_scsi",
     authors: ["orion_scsi developers"],
-    description: "Rust SCSI driver stack: RAM-backed virtual adapter and MegaRAID SAS (MFI)",
+    description: "Rust SCSI driver stack: RAM-backed virtual adapter, MegaRAID SAS (MFI), Fusion-MPT SAS, LSI SPI, iSCSI",
     license: "GPL v2",
 }
 
