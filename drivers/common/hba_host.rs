@@ -14,14 +14,15 @@ use super::{
     host_stats::{sdev_publish, HostStats, OrionHost},
     irq::IrqChoice,
     latency::{Clock, SubmitTime},
-    stats::CmdKind,
+    stats::{classify, CmdKind},
     stats_attrs::StatsDevice,
 };
 use crate::dma::{DmaSlots, SlotMut};
 use crate::hw::IrqMode;
+use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    Attribute, CmdStatus, CommandRef, Device, EhContext, EhResult, HostByte, HostOperations,
-    NewCommand, Requeue,
+    Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext, EhResult, HostByte,
+    HostOperations, NewCommand, QueueBusy, Requeue,
 };
 use core::{fmt::Write, marker::PhantomData};
 use kernel::{
@@ -167,6 +168,66 @@ impl HbaHost {
             stats.finish(cmd.data().latency_ns(&self.clock));
         }
     }
+}
+
+/// A command `queue_command` may build a frame for.
+pub(crate) struct Admitted<'a> {
+    /// The slot of the command's tag, CPU-owned.
+    pub(crate) slot: SlotMut<'a>,
+    /// The blk-mq tag (the slot index).
+    pub(crate) tag: u32,
+    pub(crate) dir: Dir,
+    /// Bytes to transfer (0 without data).
+    pub(crate) data_len: u32,
+    pub(crate) cdb: Cdb,
+    /// How the statistics count it.
+    pub(crate) kind: CmdKind,
+}
+
+/// The start of `queue_command` on a slot-per-tag HBA. A command for a
+/// tag outside `can_queue`, or one `reachable` says no device answers
+/// (or the controller is dead), completes with DID_NO_CONNECT; a
+/// bidirectional one with DID_ERROR; one whose slot is still with the
+/// controller (the abort of its last command failed; a reset frees it) is
+/// requeued. `Err` holds what `queue_command` returns for those.
+#[allow(clippy::type_complexity)]
+pub(crate) fn admit<'a, 'q, T: StatsDevice>(
+    cmd: NewCommand<'q, T>,
+    slots: &'a DmaSlots,
+    can_queue: u32,
+    reachable: bool,
+) -> Result<(NewCommand<'q, T>, Admitted<'a>), Result<(), Requeue<'q>>> {
+    let tag = cmd.unique_tag() & 0xffff;
+    if tag >= can_queue || !reachable {
+        return Err(finish_early(cmd, CmdStatus::host(HostByte::NoConnect)));
+    }
+    let dir = match cmd.data_direction() {
+        DataDirection::None => Dir::None,
+        DataDirection::ToDevice => Dir::ToDevice,
+        DataDirection::FromDevice => Dir::FromDevice,
+        DataDirection::Bidirectional => {
+            return Err(finish_early(cmd, CmdStatus::host(HostByte::Error)))
+        }
+    };
+    let Some(slot) = slots.claim(tag as usize) else {
+        return Err(Err(cmd.requeue(QueueBusy::Device)));
+    };
+    let data_len = if dir == Dir::None {
+        0
+    } else {
+        cmd.transfer_len()
+    };
+    let cdb = Cdb::of(cmd.cdb());
+    let kind = classify(cdb.bytes());
+    let admitted = Admitted {
+        slot,
+        tag,
+        dir,
+        data_len,
+        cdb,
+        kind,
+    };
+    Ok((cmd, admitted))
 }
 
 /// A command's CDB, copied out (at most 16 bytes).

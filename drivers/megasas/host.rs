@@ -18,18 +18,18 @@ use super::mfi::{
 };
 use crate::common::{
     counters::CounterAttributes,
-    early::finish_early,
     hba_bind::HbaStatics,
-    hba_host::{abort_released, build_failed, Cdb, HbaData, IrqModeAttribute},
+    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
     health::{eh_reset, FaultsAttribute},
     host_stats::{self, AdapterAttribute},
     latency::SubmitTime,
-    stats::{classify, IoStats},
+    stats::IoStats,
     stats_attrs::{StatsAttributes, StatsDevice},
 };
+use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext,
-    EhEvent, EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent,
+    EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{
@@ -161,40 +161,24 @@ impl HostOperations for MegasasOps {
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 
-    fn queue_command<'q>(
-        host: &MegasasHost,
-        mut cmd: NewCommand<'q, Self>,
-    ) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(host: &MegasasHost, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let ctrl = &host.ctrl;
         let Some(_posting) = ctrl.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let tag = cmd.unique_tag() & 0xffff;
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
-        if tag >= ctrl.can_queue || lun != 0 || !ctrl.has_ld(target) || ctrl.is_dead() {
-            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
-        }
-        let dir = match cmd.data_direction() {
-            DataDirection::None => DataDir::None,
-            DataDirection::ToDevice => DataDir::Write,
-            DataDirection::FromDevice => DataDir::Read,
-            DataDirection::Bidirectional => {
-                return finish_early(cmd, CmdStatus::host(HostByte::Error))
-            }
+        let reachable = lun == 0 && ctrl.has_ld(target) && !ctrl.is_dead();
+        let (mut cmd, a) = match admit(cmd, ctrl.frames(), ctrl.can_queue, reachable) {
+            Ok(v) => v,
+            Err(done) => return done,
         };
-        // The frame of a command whose abort failed may still be with the
-        // firmware until a reset.
-        let Some(mut slot) = ctrl.frames().claim(tag as usize) else {
-            return Err(cmd.requeue(QueueBusy::Device));
-        };
+        let (mut slot, tag, data_len, cdb) = (a.slot, a.tag, a.data_len, a.cdb);
         let sense_addr = slot.dma_address().saturating_add(SENSE_OFF as u64);
-        let data_len = if dir == DataDir::None {
-            0
-        } else {
-            cmd.transfer_len()
+        let dir = match a.dir {
+            Dir::None => DataDir::None,
+            Dir::ToDevice => DataDir::Write,
+            Dir::FromDevice => DataDir::Read,
         };
-        let cdb = Cdb::of(cmd.cdb());
-        let kind = classify(cdb.bytes());
         let Ok(segs) = cmd.dma_map() else {
             drop(slot);
             return Err(cmd.requeue(QueueBusy::Host));
@@ -222,7 +206,7 @@ impl HostOperations for MegasasOps {
         let Ok(words) = posted else {
             return build_failed(cmd, slot, &cdb);
         };
-        host.hba.issue(cmd, slot, kind, data_len);
+        host.hba.issue(cmd, slot, a.kind, data_len);
         ctrl.regs().post(words);
         Ok(())
     }

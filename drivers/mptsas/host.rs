@@ -18,18 +18,18 @@ use crate::common::{
     counters::CounterAttributes,
     early::finish_early,
     hba_bind::HbaStatics,
-    hba_host::{abort_released, build_failed, Cdb, HbaData, IrqModeAttribute},
+    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
     health::{eh_reset, FaultsAttribute},
     host_stats::{self, AdapterAttribute},
     latency::SubmitTime,
-    stats::{classify, IoStats},
+    stats::IoStats,
     stats_attrs::{StatsAttributes, StatsDevice},
 };
 use crate::dma::SlotMut;
 use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext, EhEvent, EhResult,
-    HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
+    HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{
@@ -148,49 +148,27 @@ impl HostOperations for MptsasOps {
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &StatsAttributes::<Self>::LIST;
 
-    fn queue_command<'q>(
-        host: &MptsasHost,
-        mut cmd: NewCommand<'q, Self>,
-    ) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(host: &MptsasHost, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let ioc = &host.ctrl;
         let Some(_posting) = ioc.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let tag = cmd.unique_tag() & 0xffff;
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
         let Ok(target) = u8::try_from(target) else {
             return finish_early(cmd, CmdStatus::host(HostByte::BadTarget));
         };
-        if tag >= ioc.can_queue() || ioc.is_dead() {
-            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
-        }
-        let dir = match cmd.data_direction() {
-            DataDirection::None => Dir::None,
-            DataDirection::ToDevice => Dir::ToDevice,
-            DataDirection::FromDevice => Dir::FromDevice,
-            DataDirection::Bidirectional => {
-                return finish_early(cmd, CmdStatus::host(HostByte::Error))
-            }
+        let (mut cmd, a) = match admit(cmd, ioc.slots(), ioc.can_queue(), !ioc.is_dead()) {
+            Ok(v) => v,
+            Err(done) => return done,
         };
-        // A slot whose command the error handler could not take back stays
-        // with the IOC until a reset.
-        let Some(mut slot) = ioc.slots().claim(tag as usize) else {
-            return Err(cmd.requeue(QueueBusy::Device));
-        };
-        let data_len = if dir == Dir::None {
-            0
-        } else {
-            cmd.transfer_len()
-        };
-        let cdb = Cdb::of(cmd.cdb());
-        let kind = classify(cdb.bytes());
+        let mut slot = a.slot;
         let io = ScsiIo {
             target,
             bus: 0,
             lun,
-            cdb: cdb.bytes(),
-            dir,
-            data_len,
+            cdb: a.cdb.bytes(),
+            dir: a.dir,
+            data_len: a.data_len,
             sense_addr: slot.dma_address().saturating_add(SENSE_OFF as u64),
             sense_len: SENSE_LEN as u8,
         };
@@ -198,11 +176,11 @@ impl HostOperations for MptsasOps {
             drop(slot);
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let posted = write_request(&mut slot, ioc, tag, &io, segs);
+        let posted = write_request(&mut slot, ioc, a.tag, &io, segs);
         let Ok(low) = posted else {
-            return build_failed(cmd, slot, &cdb);
+            return build_failed(cmd, slot, &a.cdb);
         };
-        host.hba.issue(cmd, slot, kind, data_len);
+        host.hba.issue(cmd, slot, a.kind, a.data_len);
         ioc.regs().post_request(low);
         Ok(())
     }
