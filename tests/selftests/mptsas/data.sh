@@ -17,7 +17,7 @@ h=$(mptsas_hosts | head -1); sysh=/sys/class/scsi_host/host$h
 d0=$(disk_at "$h" 0) d1=$(disk_at "$h" 1) d3=$(disk_at "$h" 3)
 lun1=$(find "/sys/class/scsi_device/$h:0:0:1/device/block/" -mindepth 1 -maxdepth 1 | sed 's|.*/|/dev/|')
 check "fio verify, 4k random, on targets 0 and 1 (QD32, 2 jobs each): 0 errors" \
-	fio_verify /tmp/fio-mpt-rand.out 16M "$d0" "$d1"
+	fio_verify /tmp/fio-mpt-rand.out 8M "$d0" "$d1"
 check "fio verify, 128k sequential, on target 3: 0 errors" \
 	fio_verify --seq --bs 128k /tmp/fio-mpt-seq.out 16M "$d3"
 chained=$(cat "$sysh/orion_chained_requests")
@@ -43,7 +43,7 @@ pci=$(megasas_pci "$h")
 megasas_reg_write "$pci" 0x44 0x1000
 check "an IOC FAULT is found and recovered by the health check (orion_faults 1)" \
 	wait_until 20 bash -c "[ \$(cat $sysh/orion_faults) = 1 ] && [ \$(cat $sysh/orion_ioc_state) = Operational ]"
-check "fio verify after the recovery: 0 errors" fio_verify /tmp/fio-mpt-after.out 8M "$d0"
+check "fio verify after the recovery: 0 errors" fio_verify /tmp/fio-mpt-after.out 4M "$d0"
 orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished
