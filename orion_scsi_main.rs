@@ -101,6 +101,12 @@ orion_params! {
         perm: 0o444,
         description: "Hardware queues per virtual adapter (0: one per CPU)",
     },
+    virt_poll_queues: u32 {
+        default: 0,
+        range: [0, 16],
+        perm: 0o444,
+        description: "Polled hardware queues per virtual adapter, besides virt_hw_queues, for io_uring IOPOLL (0: none)",
+    },
     virt_doorbell: bool {
         default: false,
         range: [0, 1],
@@ -229,6 +235,7 @@ fn virt_config() -> Result<virt::VirtConfig> {
         cache_delay_ms: module_params::write_back_delay_ms.value(),
         delay_us: module_params::virt_delay_us.value(),
         hw_queues: module_params::virt_hw_queues.value(),
+        poll_queues: module_params::virt_poll_queues.value(),
         doorbell: module_params::virt_doorbell.value(),
     }
     .validate()

@@ -126,6 +126,16 @@ run_vm_group() {
 	else
 		sed 's/^/  # /' "$logdir/$g.vm-run.err"
 		result fail "$g: VM run ok (group passed; no oops, warning or hang)"
+	fi	# Checks of what happened after the guest's last program, at the
+	# power-off (a PCI shutdown callback): run on the host over the log.
+	local after=$top/tests/selftests/$g/host/after-poweroff.sh
+	if [ -f "$after" ]; then
+		while IFS= read -r line; do
+			case $line in
+			'ok - '*) result ok "$g: ${line#ok - }";;
+			'not ok - '*) result fail "$g: ${line#not ok - }";;
+			esac
+		done < <(bash "$after" "$logdir/$g.console.log")
 	fi
 }
 

@@ -15,7 +15,7 @@ use crate::hw::{PciIrq, Periodic};
 use crate::scsi::{Host, HostConfig, HostOperations, HostRef, Template};
 use kernel::{
     device::Bound,
-    driver::Registration,
+    driver::{Registration, RegistrationOps},
     irq::{Handler, IrqReturn},
     pci,
     prelude::*,
@@ -100,6 +100,15 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
         quiesce(self.host.get());
         self.irq.synchronize();
     }
+
+    /// The PCI `shutdown` callback (reboot, power-off): the host stays
+    /// registered and no unbind follows. Stop the health check, let
+    /// `quiesce` stop the controller, wait for a running handler.
+    pub(crate) fn shutdown(&self, quiesce: impl FnOnce(&HostRef<T>)) {
+        self.health.stop();
+        quiesce(self.host.get());
+        self.irq.synchronize();
+    }
 }
 
 /// The module-lifetime parts of an HBA driver: its host template (hosts
@@ -124,15 +133,16 @@ impl<T: HostOperations> HbaStatics<T> {
     }
 
     /// Stores `cfg`, fills the template (`name`, `proc_name`, `defaults`)
-    /// and registers the PCI driver `D` as `proc_name`.
-    pub(crate) fn register<D: pci::Driver + 'static>(
+    /// and registers the driver with registration adapter `A` (a PCI
+    /// driver's, with or without the `shutdown` callback) as `proc_name`.
+    pub(crate) fn register<A: RegistrationOps + 'static>(
         &'static self,
         cfg: HbaConfig,
         module: &'static ThisModule,
         name: &'static CStr,
         proc_name: &'static CStr,
         defaults: &HostConfig,
-    ) -> Result<Pin<KBox<Registration<pci::Adapter<D>>>>> {
+    ) -> Result<Pin<KBox<Registration<A>>>> {
         // A module instance sets it once (statics are new on every load).
         let _ = self.config.populate(cfg);
         self.template.init(module, name, proc_name, defaults)?;

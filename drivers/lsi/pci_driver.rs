@@ -145,6 +145,7 @@ fn probe<'bound>(
         dma_boundary: u64::from(u32::MAX),
         host_tagset: false,
         nr_hw_queues: 1,
+        nr_poll_queues: 0,
         this_id: 7,
         max_id: 16,
         max_lun: 8,

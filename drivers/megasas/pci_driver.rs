@@ -12,6 +12,7 @@ use crate::common::{
     hba_host::{HbaConfig, HbaHost},
 };
 use crate::dma::set_dma_masks;
+use crate::hw::pci_shutdown::ShutdownDriver;
 use crate::scsi::{Host, HostConfig, HostRef};
 use kernel::{device::Core, dma::DmaMask, pci, prelude::*, sync::Arc, ThisModule};
 
@@ -73,6 +74,16 @@ impl pci::Driver for MegasasDriver {
     }
 }
 
+impl ShutdownDriver for MegasasDriver {
+    /// Reboot or power-off: the disks' caches were synchronised by sd
+    /// first; the controller's own cache is flushed and its firmware shut
+    /// down, as `megaraid_sas` does. The host stays registered.
+    fn shutdown<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        this.shutdown(|shost| shost.data().ctrl.shutdown());
+        dev_info!(pdev.as_ref(), "shutdown: cache flushed, firmware stopped\n");
+    }
+}
+
 fn probe<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     model: Option<Model>,
@@ -101,6 +112,7 @@ fn probe<'bound>(
         dma_boundary: u64::from(u32::MAX),
         host_tagset: false,
         nr_hw_queues: 1,
+        nr_poll_queues: 0,
         this_id: -1,
         max_id: 64,
         max_lun: 1,
@@ -128,7 +140,7 @@ fn probe<'bound>(
 }
 
 /// The registered PCI driver (module lifetime).
-pub(crate) type Registration = kernel::driver::Registration<pci::Adapter<MegasasDriver>>;
+pub(crate) type Registration = crate::hw::pci_shutdown::Registration<MegasasDriver>;
 
 /// Template defaults; every host sets its own limits from the firmware.
 const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
@@ -142,7 +154,7 @@ pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    STATICS.register::<MegasasDriver>(
+    STATICS.register::<crate::hw::pci_shutdown::Adapter<MegasasDriver>>(
         cfg,
         module,
         c"orion_scsi MegaRAID SAS (MFI)",

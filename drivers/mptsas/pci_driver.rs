@@ -84,6 +84,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>) -> Result<HbaBinding<'boun
         dma_boundary: u64::from(u32::MAX),
         host_tagset: false,
         nr_hw_queues: 1,
+        nr_poll_queues: 0,
         this_id: -1,
         max_id: u32::from(ioc.max_devices),
         max_lun: LUNS,
@@ -129,7 +130,7 @@ pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    STATICS.register::<MptsasDriver>(
+    STATICS.register::<pci::Adapter<MptsasDriver>>(
         cfg,
         module,
         c"orion_scsi LSI SAS1068 (Fusion-MPT)",

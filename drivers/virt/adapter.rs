@@ -5,6 +5,7 @@
 use super::emulation::faults::{Action, CmdView, EhStep, HostCode, Verdict};
 use super::emulation::hotplug::MAX_LUNS;
 use super::faults::FaultRules;
+use super::poll::PollQueues;
 use super::power::{self, Power};
 use super::wcache::{LunCache, WriteCache};
 use super::{
@@ -53,6 +54,8 @@ pub(crate) struct VirtHost {
     /// (blk-mq batches ring it on their last command or in commit_rqs).
     posted: KVec<Pin<KBox<SpinLock<KVec<u32>>>>>,
     doorbells: Atomic<u64>,
+    /// The polled hardware queues (`virt_poll_queues`).
+    polled: PollQueues,
     /// Emulated latency; starts at `cfg.delay_us`, changed through sysfs.
     delay_us: Atomic<u32>,
     clock: Clock,
@@ -161,6 +164,11 @@ impl VirtHost {
             target_busy,
             posted,
             doorbells: Atomic::new(0),
+            polled: PollQueues::new(
+                hw_queues.saturating_sub(cfg.poll_queues),
+                cfg.poll_queues,
+                can_queue,
+            )?,
             delay_us: Atomic::new(cfg.delay_us),
             clock: Clock::new(),
             faults: FaultRules::new()?,
@@ -333,6 +341,19 @@ impl HostOperations for VirtAdapter {
             store: None,
         },
         Attribute {
+            name: c"orion_poll_completions",
+            show: |h, w| {
+                let p = &h.polled;
+                writeln!(
+                    w,
+                    "{} {}",
+                    p.completions.load(Relaxed),
+                    p.polls.load(Relaxed)
+                )
+            },
+            store: None,
+        },
+        Attribute {
             name: c"orion_delay_us",
             show: |h, w| writeln!(w, "{}", h.delay_us.load(Relaxed)),
             store: Some(store_delay),
@@ -485,7 +506,17 @@ impl HostOperations for VirtAdapter {
             cmd.finish_after(u64::from(us).saturating_mul(1000));
             return Ok(());
         }
-        if !host.cfg.doorbell {
+        if cmd
+            .device()
+            .host()
+            .is_poll_queue((cmd.unique_tag() >> 16) as u16)
+        {
+            let delay_ns = u64::from(host.delay_us.load(Relaxed)).saturating_mul(1000);
+            let due_ns = host.clock.now_ns().saturating_add(delay_ns);
+            if let Err(cmd) = host.polled.post(cmd, due_ns) {
+                cmd.finish();
+            }
+        } else if !host.cfg.doorbell {
             host.finish(cmd);
         } else if cmd.is_last_of_batch() {
             host.ring(cmd.device().host(), (cmd.unique_tag() >> 16) as usize);
@@ -494,6 +525,10 @@ impl HostOperations for VirtAdapter {
             host.finish(cmd);
         }
         Ok(())
+    }
+
+    fn mq_poll(host: &VirtHost, shost: &HostRef<Self>, queue: u16) -> u32 {
+        host.polled.poll(shost, queue, host.clock.now_ns())
     }
 
     fn commit_rqs(host: &VirtHost, shost: &HostRef<Self>, hw_queue: u16) {

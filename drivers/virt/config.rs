@@ -39,6 +39,8 @@ pub(crate) struct VirtConfig {
     pub(crate) doorbell: bool,
     /// Hardware queues per adapter (0: one per CPU).
     pub(crate) hw_queues: u32,
+    /// Polled hardware queues per adapter, besides `hw_queues`.
+    pub(crate) poll_queues: u32,
 }
 
 fn check(name: &str, value: u64, min: u64, max: u64) -> Result {
@@ -74,6 +76,7 @@ impl VirtConfig {
         check("cmd_timeout_ms", self.timeout_ms.into(), 1000, 3_600_000)?;
         check("virt_delay_us", self.delay_us.into(), 0, 10_000_000)?;
         check("virt_hw_queues", self.hw_queues.into(), 0, 64)?;
+        check("virt_poll_queues", self.poll_queues.into(), 0, 16)?;
         if let Err(rule) = wcache::cache_pages(self.cache_bytes) {
             pr_err!(
                 "invalid write_back_cache_size={}: must be {}\n",

@@ -74,7 +74,9 @@ fn host_config(cfg: &VirtConfig) -> HostConfig {
         nr_hw_queues: match cfg.hw_queues {
             0 => kernel::cpu::nr_cpu_ids().max(1),
             n => n,
-        },
+        }
+        .saturating_add(cfg.poll_queues),
+        nr_poll_queues: cfg.poll_queues,
         this_id: -1,
         max_id: cfg.targets,
         // Every LUN a target can get with `add_lun`.
@@ -197,7 +199,9 @@ fn add_host(file: &AddHostFile, reader: &mut UserSliceReader) -> Result {
 
 /// All virtual hosts of the module.
 pub(crate) struct VirtAdapters {
-    /// Dropped first (in `drop`): waits for an `add_host` write running.
+    /// Dropped first (in `drop`), so no host is added while the others go
+    /// (an open file holds the module: no write runs at unload, but one
+    /// can on a failed module init).
     add_file: Option<Pin<KBox<debugfs::File<AddHostFile>>>>,
     shared: Arc<Shared>,
 }

@@ -11,6 +11,7 @@ mod faults;
 mod hosts;
 mod io;
 mod lun;
+mod poll;
 mod power;
 mod remove;
 mod topology;

@@ -10,8 +10,10 @@ use kernel::{bindings, ffi::c_void, prelude::*, str::CStr, sync::Arc};
 /// # Invariants
 ///
 /// `dentry` is NULL, an error pointer, or a debugfs dentry this entry owns;
-/// `parent`, if any, is the entry of the directory it lives in, kept so
-/// the directory outlives it.
+/// `_parent`, if any, is the entry of the directory it lives in. Every
+/// entry made in a directory holds that directory's entry, so the
+/// recursive `debugfs_remove` of a directory only ever finds it empty of
+/// entries owned here.
 pub(super) struct Entry {
     dentry: *mut bindings::dentry,
     _parent: Option<Arc<Entry>>,
@@ -54,8 +56,9 @@ impl Entry {
     ///
     /// # Safety
     ///
-    /// `data` must stay valid, and not move, until the returned entry has
-    /// been dropped.
+    /// `data` must stay valid, not move, and have no `&mut` reference to it
+    /// until the returned entry has been dropped; `parent` must be a
+    /// directory's entry.
     pub(super) unsafe fn file<T>(
         name: &CStr,
         parent: Arc<Entry>,

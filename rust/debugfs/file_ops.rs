@@ -18,9 +18,12 @@ use kernel::{
 ///
 /// # Invariants
 ///
-/// `operations` is safe to use on a debugfs file whose inode's private
-/// data points to a `T` that stays valid while the file exists; its
-/// `owner` is this module.
+/// `operations` is safe to use on a debugfs file made by
+/// `debugfs_create_file_full` whose inode's private data points to a `T`
+/// valid until the file is removed; its `owner` is this module. That is
+/// enough because debugfs's full proxy brackets every operation but
+/// `release` with `debugfs_file_get/put` (removal waits for those, later
+/// ones fail), and no `release` here touches the `T`.
 pub(super) struct FileOps<T> {
     operations: bindings::file_operations,
     mode: u16,
@@ -51,9 +54,8 @@ impl<T> FileOps<T> {
 
 /// This module, as the owner of every file's operations: debugfs's proxy
 /// takes a reference on it for each open file.
-// The loader's `struct module`, live until the module is unloaded; only
-// its address is taken.
-const OWNER: *mut bindings::module = &raw mut bindings::__this_module;
+const OWNER: *mut bindings::module =
+    <crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE.as_ptr();
 
 struct Shown<'a, T>(&'a T);
 
@@ -87,9 +89,12 @@ unsafe extern "C" fn show_open<T: Writer + Sync>(
 /// `seq` must be a live `seq_file` whose private data points to a valid
 /// `T`.
 unsafe extern "C" fn show<T: Writer + Sync>(seq: *mut bindings::seq_file, _: *mut c_void) -> c_int {
-    // SAFETY: The caller's promise; only shared references to a `T` exist.
-    let data = unsafe { &*(*seq).private.cast::<T>() };
     // SAFETY: `seq` is live for this call.
+    let private = unsafe { (*seq).private };
+    // SAFETY: The caller's promise; only shared references to a `T` exist.
+    let data = unsafe { &*private.cast::<T>() };
+    // SAFETY: `seq` is live for this call, and no one else uses it:
+    // `seq_read` and `seq_lseek` hold `seq->lock` around `show`.
     let seq = unsafe { SeqFile::from_raw(seq) };
     seq_print!(seq, "{}", Shown(data));
     0
@@ -111,16 +116,19 @@ fn store<T: Reader>(data: &T, buf: *const c_char, count: usize) -> isize {
 ///
 /// `file` must have been opened by `show_open::<T>`; `buf` must be a user
 /// pointer to `count` bytes.
-unsafe extern "C" fn seq_write<T: Reader + Sync>(
+unsafe extern "C" fn seq_file_store<T: Reader + Sync>(
     file: *mut bindings::file,
     buf: *const c_char,
     count: usize,
     _pos: *mut bindings::loff_t,
 ) -> isize {
-    // SAFETY: `single_open` made the private data a live `seq_file`.
+    // SAFETY: `file` is live for this call.
     let seq = unsafe { (*file).private_data.cast::<bindings::seq_file>() };
+    // SAFETY: `single_open` made `seq` a live `seq_file`; its private data
+    // is written once, at open, so reading it races with nothing.
+    let private = unsafe { (*seq).private };
     // SAFETY: The seq_file's private data is the file's `T` (`show_open`).
-    let data = unsafe { &*(*seq).private.cast::<T>() };
+    let data = unsafe { &*private.cast::<T>() };
     store(data, buf, count)
 }
 
@@ -136,8 +144,10 @@ unsafe extern "C" fn plain_write<T: Reader + Sync>(
     count: usize,
     _pos: *mut bindings::loff_t,
 ) -> isize {
+    // SAFETY: `file` is live for this call.
+    let private = unsafe { (*file).private_data };
     // SAFETY: `simple_open` copied the inode's private data, a valid `T`.
-    let data = unsafe { &*(*file).private_data.cast::<T>() };
+    let data = unsafe { &*private.cast::<T>() };
     store(data, buf, count)
 }
 
@@ -196,12 +206,12 @@ impl<T: Writer + Reader + Sync> ReadWriteFile for T {
             owner: OWNER,
             open: Some(show_open::<T>),
             read: Some(bindings::seq_read),
-            write: Some(seq_write::<T>),
+            write: Some(seq_file_store::<T>),
             llseek: Some(bindings::seq_lseek),
             release: Some(bindings::single_release),
             ..pin_init::zeroed()
         };
-        // SAFETY: As for `ReadFile`; `seq_write` needs the file to have
+        // SAFETY: As for `ReadFile`; `seq_file_store` needs the file to have
         // been opened by `show_open::<T>`, which it was.
         unsafe { FileOps::new(operations, 0o600) }
     };

@@ -10,9 +10,26 @@
 //! it in use), and the proxy refuses opens once unloading has begun.
 //!
 //! What a file shows and takes is written with the kernel crate's
-//! [`Writer`] and [`Reader`] traits. A [`File`] owns its data; dropping it
-//! removes the file, waiting for reads and writes in progress, before the
-//! data goes.
+//! [`Writer`] and [`Reader`] traits. (The kernel crate implements `Writer`
+//! for every `Debug` type, so a type implementing it by hand cannot derive
+//! `Debug`.) `Writer::write` may be called more than once per read: the
+//! seq_file retries with a larger buffer when the text does not fit.
+//!
+//! A [`File`] owns its data; dropping it removes the file, waiting for reads
+//! and writes in progress, before the data goes. Hence two rules:
+//!
+//! - A `Reader` or `Writer` must not drop its own file, nor run while the
+//!   code dropping that file holds a lock the handler takes: the drop would
+//!   wait for the handler for ever.
+//! - Every `File` and `Dir` must be gone before the module is: one left
+//!   behind (leaked, or owned by its own data) keeps its dentry, whose
+//!   operations are in the unloaded module. `root::RootDir` warns if its
+//!   directory is still in use at unload.
+//!
+//! An open file holds the module, with two exceptions that C drivers share:
+//! `rmmod -f`, and a module `init` that fails after creating files (the
+//! loader frees the module whatever its reference count). The module needs
+//! `CONFIG_DEBUG_FS` (`dkms.conf` requires it).
 
 mod entry;
 mod file_ops;
@@ -20,7 +37,7 @@ pub mod root;
 
 pub use kernel::debugfs::{Reader, Writer};
 
-use core::{marker::PhantomPinned, ops::Deref, pin::Pin};
+use core::{marker::PhantomPinned, ops::Deref};
 use entry::Entry;
 use file_ops::{FileOps, ReadFile, ReadWriteFile, WriteFile};
 use kernel::{prelude::*, str::CStr, sync::Arc};
@@ -31,6 +48,10 @@ use kernel::{prelude::*, str::CStr, sync::Arc};
 /// A directory that could not be created gives a handle with nothing
 /// behind it: files created in it do not appear (debugfs is diagnostics,
 /// never a reason for a probe to fail).
+///
+/// # Invariants
+///
+/// The entry, if any, was made by `Entry::dir`.
 #[derive(Clone)]
 pub struct Dir(Option<Arc<Entry>>);
 
@@ -48,12 +69,23 @@ impl Dir {
         }
     }
 
+    /// Drops this handle; true if it was the directory's last (the
+    /// directory is then removed), or if there was no directory.
+    pub(crate) fn drop_was_last(self) -> bool {
+        self.0.is_none_or(|e| Arc::into_unique_or_drop(e).is_some())
+    }
+
     fn create(name: &CStr, parent: Option<Arc<Entry>>) -> Self {
+        // INVARIANT: a directory entry.
         Self(Arc::new(Entry::dir(name, parent), GFP_KERNEL).ok())
     }
 
     /// A file (mode 0400) showing `data` through [`Writer`].
-    pub fn read_only_file<'a, T>(&'a self, name: &'a CStr, data: T) -> impl PinInit<File<T>> + 'a
+    pub fn read_only_file<'a, T, E: 'a>(
+        &'a self,
+        name: &'a CStr,
+        data: impl PinInit<T, E> + 'a,
+    ) -> impl PinInit<File<T>, E> + 'a
     where
         T: Writer + Send + Sync + 'static,
     {
@@ -61,7 +93,11 @@ impl Dir {
     }
 
     /// A file (mode 0200) handing writes to `data` through [`Reader`].
-    pub fn write_only_file<'a, T>(&'a self, name: &'a CStr, data: T) -> impl PinInit<File<T>> + 'a
+    pub fn write_only_file<'a, T, E: 'a>(
+        &'a self,
+        name: &'a CStr,
+        data: impl PinInit<T, E> + 'a,
+    ) -> impl PinInit<File<T>, E> + 'a
     where
         T: Reader + Send + Sync + 'static,
     {
@@ -69,32 +105,39 @@ impl Dir {
     }
 
     /// A file (mode 0600) showing `data` and handing it writes.
-    pub fn read_write_file<'a, T>(&'a self, name: &'a CStr, data: T) -> impl PinInit<File<T>> + 'a
+    pub fn read_write_file<'a, T, E: 'a>(
+        &'a self,
+        name: &'a CStr,
+        data: impl PinInit<T, E> + 'a,
+    ) -> impl PinInit<File<T>, E> + 'a
     where
         T: Writer + Reader + Send + Sync + 'static,
     {
         self.file(name, data, &<T as ReadWriteFile>::OPS)
     }
 
-    fn file<'a, T: Sync + 'static>(
+    fn file<'a, T: Sync + 'static, E: 'a>(
         &'a self,
         name: &'a CStr,
-        data: T,
+        data: impl PinInit<T, E> + 'a,
         ops: &'static FileOps<T>,
-    ) -> impl PinInit<File<T>> + 'a {
-        pin_init!(File {
+    ) -> impl PinInit<File<T>, E> + 'a {
+        try_pin_init!(File {
             entry: Entry::empty(),
-            data,
+            data <- data,
             _pin: PhantomPinned,
-        })
+        }? E)
         .pin_chain(move |file| {
             if let Some(parent) = &self.0 {
-                // SAFETY: `entry` is not structurally pinned and `data` is
-                // not moved out of the reference.
-                let file = unsafe { Pin::get_unchecked_mut(file) };
-                // SAFETY: `data` is pinned in `file` and dropped after
-                // `entry` (field order), so it outlives the entry.
-                file.entry = unsafe { Entry::file(name, parent.clone(), &file.data, ops) };
+                let this = file.project();
+                let data: &T = this.data.into_ref().get_ref();
+                // SAFETY: `data` is structurally pinned in this `File`, only
+                // ever shared from now on (`Deref`), and dropped after
+                // `entry` (field order); `parent` is a directory (`Dir`'s
+                // invariant).
+                let entry = unsafe { Entry::file(name, parent.clone(), data, ops) };
+                // INVARIANT: `entry` is the file whose private data is `data`.
+                *this.entry = entry;
             }
             Ok(())
         })
@@ -102,11 +145,17 @@ impl Dir {
 }
 
 /// A debugfs file that owns the data it shows or takes writes for.
+///
+/// # Invariants
+///
+/// `entry` is empty, an error pointer, or a file whose inode's private data
+/// is `&self.data`; it is dropped before `data`.
 #[pin_data]
 pub struct File<T> {
     // Declared, hence dropped, before `data`: removing the file waits for
     // the reads and writes in progress and fails later ones.
     entry: Entry,
+    #[pin]
     data: T,
     // The file refers to `data` by address.
     #[pin]

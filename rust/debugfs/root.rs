@@ -54,7 +54,12 @@ impl Drop for RootDir {
     fn drop(&mut self) {
         // `READY`: set before `Self` existed.
         let dir = ROOT.lock().take();
-        drop(dir);
+        if let Some(dir) = dir {
+            // The last handle removes the directory. Another one left is a
+            // file or directory outliving the module, whose operations
+            // would be freed with it.
+            kernel::warn_on!(!dir.drop_was_last());
+        }
     }
 }
 

@@ -37,8 +37,14 @@ pub struct HostConfig {
     pub dma_boundary: u64,
     /// Tags are shared by all hardware queues.
     pub host_tagset: bool,
-    /// Number of blk-mq hardware queues.
+    /// Number of blk-mq hardware queues, polled ones included.
     pub nr_hw_queues: u32,
+    /// Of `nr_hw_queues`, the last this many are polled (io_uring
+    /// `IORING_SETUP_IOPOLL`, `RWF_HIPRI`): their commands complete when the
+    /// block layer calls the driver's `mq_poll`, not from an interrupt.
+    /// Needs the driver's `map_queues` (calling
+    /// [`HostRef::map_queues_default`]) and `mq_poll`. 0: none.
+    pub nr_poll_queues: u32,
     /// The host's own id on the bus, or -1.
     pub this_id: i32,
     /// Highest target id + 1.
@@ -62,6 +68,7 @@ impl HostConfig {
         dma_boundary: 0xffff_ffff,
         host_tagset: false,
         nr_hw_queues: 1,
+        nr_poll_queues: 0,
         this_id: -1,
         max_id: 8,
         max_lun: 8,
@@ -223,6 +230,8 @@ pub(crate) struct HostPriv<T: HostOperations> {
     /// Set once the midlayer starts freeing the host's tag set (at the end
     /// of `scsi_remove_host`); see [`HostPriv::tags_freed`].
     tags_freed: Atomic<i32>,
+    /// `HostConfig::nr_poll_queues`, set before the host is added.
+    poll_queues: u32,
     data: T::HostData,
 }
 
@@ -305,6 +314,16 @@ impl<T: HostOperations> Host<T> {
         let priv_size = i32::try_from(size_of::<HostPriv<T>>()).map_err(|_| EINVAL)?;
         let can_queue = i32::try_from(cfg.can_queue).map_err(|_| EINVAL)?;
         let cmd_per_lun = i16::try_from(cfg.cmd_per_lun).map_err(|_| EINVAL)?;
+        // Polled queues need the driver's map (the midlayer's maps the
+        // default queues only) and its poll, and interrupt-driven ones
+        // beside them for the commands that cannot be polled.
+        if cfg.nr_poll_queues > 0
+            && (!T::HAS_MAP_QUEUES
+                || !T::HAS_MQ_POLL
+                || cfg.nr_poll_queues >= cfg.nr_hw_queues.max(1))
+        {
+            return Err(EINVAL);
+        }
         // SAFETY: The template is filled and static: it outlives the host.
         let shost = unsafe { bindings::scsi_host_alloc(sht, priv_size) };
         let shost = NonNull::new(shost).ok_or(ENOMEM)?;
@@ -324,6 +343,9 @@ impl<T: HostOperations> Host<T> {
             h.max_channel = cfg.max_channel;
             h.max_cmd_len = cfg.max_cmd_len;
             h.nr_hw_queues = cfg.nr_hw_queues.max(1);
+            if cfg.nr_poll_queues > 0 {
+                h.nr_maps = bindings::hctx_type_HCTX_MAX_TYPES;
+            }
             h.set_host_tagset(u32::from(cfg.host_tagset));
             // Before `scsi_add_host`, which adds the host to the class. A
             // template without a transport keeps the midlayer's blank one.
@@ -338,6 +360,8 @@ impl<T: HostOperations> Host<T> {
         // aligned for `unsigned long` (enough: checked above), and not
         // initialised yet.
         unsafe { (&raw mut (*hp).tags_freed).write(Atomic::new(0)) };
+        // SAFETY: As above.
+        unsafe { (&raw mut (*hp).poll_queues).write(cfg.nr_poll_queues) };
         // SAFETY: As above; the field is in bounds.
         let slot = unsafe { &raw mut (*hp).data };
         // SAFETY: As above; on error `__pinned_init` leaves it uninitialised.
@@ -523,12 +547,43 @@ impl<T: HostOperations> HostRef<T> {
         // being set up and has `nr_maps` maps.
         let nr_maps = unsafe { (*shost).tag_set.nr_maps } as usize;
         // SAFETY: As above.
+        let nr_hw = unsafe { (*shost).tag_set.nr_hw_queues };
+        let poll = self.poll_queues();
+        // SAFETY: As above.
         let maps = unsafe { &mut (*shost).tag_set.map };
-        for map in maps.iter_mut().take(nr_maps) {
+        for (i, map) in maps.iter_mut().enumerate().take(nr_maps) {
+            if poll > 0 {
+                // Default queues first, then the polled ones; no read map.
+                let (offset, queues) = match i as u32 {
+                    bindings::hctx_type_HCTX_TYPE_DEFAULT => (0, nr_hw.saturating_sub(poll)),
+                    bindings::hctx_type_HCTX_TYPE_POLL => (nr_hw.saturating_sub(poll), poll),
+                    _ => (0, 0),
+                };
+                map.queue_offset = offset;
+                map.nr_queues = queues;
+                if queues == 0 {
+                    continue;
+                }
+            }
             // SAFETY: `map` is one of the `nr_maps` maps of the tag set being
             // set up.
             unsafe { bindings::blk_mq_map_queues(map) };
         }
+    }
+
+    /// The number of polled hardware queues (the last ones).
+    pub fn poll_queues(&self) -> u32 {
+        // SAFETY: The host is live, its private area set up by `Host::new`.
+        unsafe { (*HostPriv::<T>::of(self.raw())).poll_queues }
+    }
+
+    /// Whether hardware queue `hwq` is polled: its commands must be
+    /// completed from `mq_poll`, which the block layer calls for them.
+    pub fn is_poll_queue(&self, hwq: u16) -> bool {
+        let poll = self.poll_queues();
+        // SAFETY: The host is live.
+        let nr_hw = unsafe { (*self.raw()).nr_hw_queues };
+        poll > 0 && u32::from(hwq) >= nr_hw.saturating_sub(poll)
     }
 
     /// Reclaims a parked command by its unique tag (see [`Command::park`]).

@@ -138,6 +138,14 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
+    /// Polls hardware queue `queue` (one of the host's polled queues, see
+    /// `HostConfig::nr_poll_queues`): completes the commands that are done
+    /// there and returns how many. Called by the block layer in the
+    /// polling task's context (io_uring's `IOPOLL` loop).
+    fn mq_poll(_host: &Self::HostData, _shost: &HostRef<Self>, _queue: u16) -> u32 {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// A command timed out.
     fn eh_timed_out(_host: &Self::HostData, _cmd: &CommandRef<Self>) -> TimeoutAction {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
@@ -236,6 +244,11 @@ impl<T: HostOperations> OperationsVTable<T> {
         sht.change_queue_depth = Some(Self::change_queue_depth);
         sht.map_queues = if T::HAS_MAP_QUEUES {
             Some(Self::map_queues)
+        } else {
+            None
+        };
+        sht.mq_poll = if T::HAS_MQ_POLL {
+            Some(Self::mq_poll)
         } else {
             None
         };
@@ -473,6 +486,19 @@ impl<T: HostOperations> OperationsVTable<T> {
         // SAFETY: The midlayer passes a live host of `T`.
         let host = unsafe { HostRef::<T>::from_raw(shost) };
         T::map_queues(host.data(), host)
+    }
+
+    /// `mq_poll`: the block layer polls hardware queue `queue_num`.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a live host created by [`super::Host::new`] for `T`.
+    unsafe extern "C" fn mq_poll(shost: *mut bindings::Scsi_Host, queue_num: c_uint) -> c_int {
+        // SAFETY: The midlayer passes a live host of `T`.
+        let host = unsafe { HostRef::<T>::from_raw(shost) };
+        let queue = u16::try_from(queue_num).unwrap_or(u16::MAX);
+        let done = T::mq_poll(host.data(), host, queue);
+        c_int::try_from(done).unwrap_or(c_int::MAX)
     }
 
     /// `eh_timed_out`: a command of the host timed out.
