@@ -21,8 +21,9 @@ check "fio verify, 4k random, on targets 0 and 1 (QD32, 2 jobs each): 0 errors" 
 check "fio verify, 128k sequential, on target 3: 0 errors" \
 	fio_verify --seq --bs 128k /tmp/fio-mpt-seq.out 16M "$d3"
 chained=$(cat "$sysh/orion_chained_requests")
+# 15M: a whole number of 480k blocks, so the jobs' regions do not overlap.
 check "fio verify, 480k sequential (chained SG lists), on the LUN 1 disk: 0 errors" \
-	fio_verify --seq --bs 480k /tmp/fio-mpt-big.out 16M "$lun1"
+	fio_verify --seq --bs 480k /tmp/fio-mpt-big.out 15M "$lun1"
 check "requests with chained SG lists were sent (orion_chained_requests moved)" \
 	bash -c "[ \$(cat $sysh/orion_chained_requests) -gt $chained ]"
 
