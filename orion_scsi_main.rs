@@ -53,7 +53,7 @@ module! {
     type: OrionScsi,
     name: "orion_scsi",
     authors: ["orion_scsi developers"],
-    description: "Rust SCSI driver stack: RAM-backed virtual adapter and MegaRAID SAS (MFI)",
+    description: "Rust SCSI driver stack: RAM-backed virtual adapter, MegaRAID SAS (MFI), Fusion-MPT SAS, LSI SPI, iSCSI",
     license: "GPL v2",
 }
 
@@ -192,12 +192,25 @@ orion_params! {
         perm: 0o444,
         description: "MegaRAID interrupt kind: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx",
     },
+    mptsas: bool {
+        default: true,
+        range: [0, 1],
+        perm: 0o444,
+        description: "Drive LSI SAS1068 (Fusion-MPT) SAS HBAs, 1000:0054",
+    },
+    mptsas_irq: u32 {
+        default: 0,
+        range: [0, u32::MAX],
+        perm: 0o444,
+        description: "Fusion-MPT interrupt kind: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx",
+    },
 }
 
 struct OrionScsi {
     // Dropped in order: drivers and adapters (hosts) before their debugfs
     // directory.
     _megasas: Option<Pin<KBox<megasas::Registration>>>,
+    _mptsas: Option<Pin<KBox<mptsas::Registration>>>,
     _lsi: Option<lsi::Registration>,
     _iscsi: Option<iscsi::Registration>,
     _virt: virt::VirtAdapters,
@@ -231,11 +244,14 @@ fn virt_config() -> Result<virt::VirtConfig> {
 impl kernel::Module for OrionScsi {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let cfg = virt_config()?;
-        let irq = megasas::IrqChoice::from_param(module_params::megasas_irq.value())?;
+        let irq =
+            common::irq::IrqChoice::from_param("megasas_irq", module_params::megasas_irq.value())?;
+        let mpt_irq =
+            common::irq::IrqChoice::from_param("mptsas_irq", module_params::mptsas_irq.value())?;
         let debugfs = debugfs::root::RootDir::new(c"orion_scsi")?;
         let virt = virt::VirtAdapters::new(module, &cfg, virt_config)?;
         let megasas = if module_params::megasas.value() {
-            let mcfg = megasas::MegasasConfig {
+            let mcfg = common::hba_host::HbaConfig {
                 irq,
                 // Like megaraid_sas: a RAID drive starts at the deepest
                 // queue allowed (256 by default); sysfs queue_depth lowers it.
@@ -243,6 +259,17 @@ impl kernel::Module for OrionScsi {
                 max_queue_depth: cfg.max_queue_depth,
             };
             Some(megasas::register(mcfg, module)?)
+        } else {
+            None
+        };
+        let mptsas = if module_params::mptsas.value() {
+            let mcfg = common::hba_host::HbaConfig {
+                irq: mpt_irq,
+                // A plain HBA's disks start at the default depth (32).
+                queue_depth: cfg.queue_depth,
+                max_queue_depth: cfg.max_queue_depth,
+            };
+            Some(mptsas::register(mcfg, module)?)
         } else {
             None
         };
@@ -266,14 +293,16 @@ impl kernel::Module for OrionScsi {
         };
         let on = |r: bool| if r { "registered" } else { "off" };
         pr_info!(
-            "loaded: {} virtual adapter(s), MegaRAID driver {}, LSI SPI driver {}, iSCSI transport {}\n",
+            "loaded: {} virtual adapter(s), MegaRAID driver {}, Fusion-MPT SAS driver {}, LSI SPI driver {}, iSCSI transport {}\n",
             virt.count(),
             on(megasas.is_some()),
+            on(mptsas.is_some()),
             on(lsi.is_some()),
             on(iscsi.is_some())
         );
         Ok(OrionScsi {
             _megasas: megasas,
+            _mptsas: mptsas,
             _lsi: lsi,
             _iscsi: iscsi,
             _virt: virt,

@@ -19,7 +19,11 @@ use super::mfi::{
     MfiError,
 };
 use super::regs::Regs;
-use crate::common::counters::HbaCounters;
+use crate::common::{
+    counters::HbaCounters,
+    hba_host::HbaController,
+    reset_gate::{ResetGate, SubmitGuard},
+};
 use crate::dma::{DmaSlots, SlotMut};
 use kernel::{
     device::{self, Bound},
@@ -27,7 +31,7 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::{Acquire, Atomic, Full, Relaxed, Release},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         barrier::{dma_mb, Read},
         Mutex, SpinLockIrq,
     },
@@ -102,22 +106,6 @@ impl Model {
     }
 }
 
-/// Counters shown in sysfs.
-pub(super) struct CtrlStats {
-    /// Interrupts, resets, aborts (shared host attributes).
-    pub(super) hba: HbaCounters,
-    pub(super) faults: Atomic<u32>,
-}
-
-impl CtrlStats {
-    fn new() -> Self {
-        Self {
-            hba: HbaCounters::new(),
-            faults: Atomic::new(0),
-        }
-    }
-}
-
 /// A controller, initialised and operational (interrupts still masked until
 /// [`Controller::enable_interrupts`]).
 pub(crate) struct Controller {
@@ -142,26 +130,16 @@ pub(crate) struct Controller {
     /// SAS address of the disk behind target id `t` (0: unknown), from
     /// PD_GET_LIST.
     sas_addrs: KVec<Atomic<u64>>,
-    resetting: Atomic<i32>,
-    /// `queue_command`s between their `resetting` check and their post: a
-    /// reset waits for them (see [`Controller::begin_submit`]).
-    submitting: Atomic<i32>,
+    /// Closed while a reset runs (see [`Controller::begin_submit`]).
+    gate: ResetGate,
     /// Set when a reset failed: the firmware state is unknown, interrupts
     /// stay masked, completions are ignored and new commands fail.
     dead: Atomic<i32>,
     /// Set once INIT handed the reply ring to the firmware: from then on the
     /// firmware may write the DMA areas, so drop must stop it first.
     fw_started: Atomic<i32>,
-    pub(super) stats: CtrlStats,
-}
-
-/// A `queue_command` that may post: a reset waits until it is dropped.
-pub(super) struct SubmitGuard<'a>(&'a Controller);
-
-impl Drop for SubmitGuard<'_> {
-    fn drop(&mut self) {
-        self.0.submitting.fetch_sub(1, Full);
-    }
+    /// Interrupts, resets, aborts (shared host attributes).
+    pub(super) counters: HbaCounters,
 }
 
 fn ms_since(start: &Instant<Monotonic>) -> i64 {
@@ -171,7 +149,7 @@ fn ms_since(start: &Instant<Monotonic>) -> i64 {
 impl Controller {
     /// Brings the firmware to READY, allocates the DMA areas, sends INIT and
     /// reads the controller information and logical drive list.
-    pub(crate) fn new(dev: &device::Device<Bound>, regs: Regs, model: Model) -> Result<Self> {
+    pub(super) fn new(dev: &device::Device<Bound>, regs: Regs, model: Model) -> Result<Self> {
         wait_ready(&regs, dev)?;
         let st = regs.fw_status();
         let fw_cmds = u32::from(st.max_cmds);
@@ -213,11 +191,10 @@ impl Controller {
                 }
                 v
             },
-            resetting: Atomic::new(0),
-            submitting: Atomic::new(0),
+            gate: ResetGate::new(),
             dead: Atomic::new(0),
             fw_started: Atomic::new(0),
-            stats: CtrlStats::new(),
+            counters: HbaCounters::new(),
         };
         {
             let _g = this.internal.lock();
@@ -274,20 +251,13 @@ impl Controller {
     }
 
     pub(super) fn is_resetting(&self) -> bool {
-        self.resetting.load(Relaxed) != 0
+        self.gate.is_resetting()
     }
 
     /// Enters the posting section of `queue_command`; `None` while a reset
-    /// runs (the command is requeued). Dekker-style with [`Self::reset`]:
-    /// both sides publish their flag before reading the other's.
+    /// runs (the command is requeued).
     pub(super) fn begin_submit(&self) -> Option<SubmitGuard<'_>> {
-        // Fully ordered: the load below cannot pass it.
-        self.submitting.fetch_add(1, Full);
-        let guard = SubmitGuard(self);
-        if self.resetting.load(Relaxed) != 0 {
-            return None;
-        }
-        Some(guard)
+        self.gate.begin_submit()
     }
 
     fn ring(&self) -> Result<&Coherent<[u32]>> {
@@ -488,7 +458,7 @@ impl Controller {
         let _g = self.internal.lock();
         let status =
             self.run_internal(|f, ctx| build_abort(f, ctx, encode_context(tag), victim))?;
-        self.stats.hba.aborts.fetch_add(1, Relaxed);
+        self.counters.aborts.fetch_add(1, Relaxed);
         match status {
             fr::STAT_OK => Ok(()),
             _ => Err(EIO),
@@ -563,13 +533,8 @@ impl Controller {
     /// frames still marked posted, re-send INIT and unmask interrupts.
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
-        // Fully ordered: the loads below cannot pass it. `queue_command`
-        // never sleeps in its posting section, so this wait is short.
-        self.resetting.xchg(1, Full);
-        while self.submitting.load(Relaxed) != 0 {
-            fsleep(Delta::from_micros(50));
-        }
-        self.stats.hba.resets.fetch_add(1, Relaxed);
+        let _closed = self.gate.close();
+        self.counters.resets.fetch_add(1, Relaxed);
         // IDB READY: QEMU cancels everything and drops to READY; masking
         // interrupts afterwards keeps the old ring quiet.
         self.regs.write(r::IDB, r::IDB_READY);
@@ -592,7 +557,6 @@ impl Controller {
                 self.dev,
                 "controller did not return to READY after reset: giving it up\n"
             );
-            self.resetting.store(0, Release);
             return Err(e);
         }
         // Give completions of cancelled frames a moment to be consumed.
@@ -609,13 +573,7 @@ impl Controller {
         if ret.is_ok() {
             self.enable_interrupts();
         }
-        self.resetting.store(0, Release);
         ret
-    }
-
-    /// Whether the firmware reports FAULT.
-    pub(super) fn in_fault(&self) -> bool {
-        self.regs.fw_status().state == FwState::Fault
     }
 
     /// Flushes caches and shuts the firmware down (remove, shutdown).
@@ -627,6 +585,22 @@ impl Controller {
             dev_warn!(self.dev, "shutdown DCMD failed\n");
         }
         self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+    }
+}
+
+impl HbaController for Controller {
+    const ADAPTER: &'static str = "megasas";
+
+    fn counters(&self) -> &HbaCounters {
+        &self.counters
+    }
+
+    fn in_fault(&self) -> bool {
+        self.regs.fw_status().state == FwState::Fault
+    }
+
+    fn reset(&self, reclaim: impl FnOnce()) -> Result {
+        Controller::reset(self, reclaim)
     }
 }
 

@@ -17,52 +17,38 @@ use super::mfi::{
     reply::encode_context,
 };
 use crate::common::{
-    counters::{CounterAttributes, HasCounters, HbaCounters},
-    defaults,
-    early::finish_early,
-    host_stats::{self, AdapterAttribute, HostStats, OrionHost},
-    latency::{Clock, SubmitTime},
-    stats::{classify, IoStats},
+    counters::CounterAttributes,
+    hba_bind::HbaStatics,
+    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
+    health::{eh_reset, FaultsAttribute},
+    host_stats::{self, AdapterAttribute},
+    latency::SubmitTime,
+    stats::IoStats,
     stats_attrs::{StatsAttributes, StatsDevice},
 };
-use crate::hw::IrqMode;
+use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, DataDirection, Device, EhContext,
-    EhEvent, EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue, Template,
+    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent,
+    EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{
     prelude::*,
-    sync::{atomic::Relaxed, Arc, SetOnce},
+    sync::Arc,
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
 /// The orion_megasas host template operations.
 pub(crate) struct MegasasOps;
 
-/// The template of every MegaRAID host (module lifetime: hosts and their
-/// devices can outlive the PCI binding).
-pub(crate) static TEMPLATE: Template<MegasasOps> = Template::new();
+/// The driver's template and settings.
+pub(crate) static STATICS: HbaStatics<MegasasOps> = HbaStatics::new();
 
 /// How long an abort waits for the firmware to give the frame back.
 const ABORT_WAIT_MS: i64 = 2000;
 
-/// Host data: the controller and the settings the host was created with.
-pub(crate) struct MegasasHost {
-    pub(crate) ctrl: Controller,
-    pub(crate) queue_depth: u32,
-    pub(crate) max_queue_depth: u32,
-    pub(crate) irq_mode: SetOnce<IrqMode>,
-    pub(crate) clock: Clock,
-    pub(crate) stats: HostStats,
-}
-
-impl OrionHost for MegasasHost {
-    const ADAPTER: &'static str = "megasas";
-    fn host_stats(&self) -> &HostStats {
-        &self.stats
-    }
-}
+/// Host data: the controller and the host's settings and statistics.
+pub(crate) type MegasasHost = HbaData<Controller>;
 
 impl MegasasHost {
     /// Completes the SCSI frame `idx` the firmware reported done. A command
@@ -105,16 +91,6 @@ impl MegasasHost {
         };
         cmd.complete(status);
     }
-
-    /// Resets the controller. Commands still outstanding once the firmware
-    /// stopped are given back: completed with DID_RESET (the midlayer
-    /// retries them at once), or, those it timed out, handed to the error
-    /// handler. Without `eh` (health check) timed-out commands stay parked
-    /// for the error handler, whose abort then finds their frames free.
-    pub(crate) fn reset(&self, shost: &HostRef<MegasasOps>, eh: Option<&EhContext>) -> Result {
-        self.ctrl
-            .reset(|| shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset)))
-    }
 }
 
 impl StatsDevice for MegasasOps {
@@ -143,12 +119,6 @@ const DEVICE_ATTRS: [Attribute<Device<MegasasOps>>; 8] = {
     ]
 };
 
-impl HasCounters for MegasasHost {
-    fn counters(&self) -> &HbaCounters {
-        &self.ctrl.stats.hba
-    }
-}
-
 /// The controller's own files plus the shared counters.
 const HOST_ATTRS: [Attribute<MegasasHost>; 9] = {
     let c = CounterAttributes::<MegasasHost>::LIST;
@@ -159,21 +129,13 @@ const HOST_ATTRS: [Attribute<MegasasHost>; 9] = {
             show: |h, w| writeln!(w, "{}", h.ctrl.model.name()),
             store: None,
         },
-        Attribute {
-            name: c"orion_irq_mode",
-            show: |h, w| writeln!(w, "{}", h.irq_mode.as_ref().map_or("none", |m| m.name())),
-            store: None,
-        },
+        IrqModeAttribute::<MegasasOps>::ATTR,
         Attribute {
             name: c"orion_fw_state",
             show: |h, w| writeln!(w, "{:?}", h.ctrl.regs().fw_status().state),
             store: None,
         },
-        Attribute {
-            name: c"orion_faults",
-            show: |h, w| writeln!(w, "{}", h.ctrl.stats.faults.load(Relaxed)),
-            store: None,
-        },
+        FaultsAttribute::<MegasasOps>::ATTR,
         Attribute {
             name: c"orion_logical_drives",
             show: |h, w| writeln!(w, "{}", h.ctrl.ld_count()),
@@ -199,45 +161,24 @@ impl HostOperations for MegasasOps {
 
     const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &DEVICE_ATTRS;
 
-    fn queue_command<'q>(
-        host: &MegasasHost,
-        mut cmd: NewCommand<'q, Self>,
-    ) -> Result<(), Requeue<'q>> {
+    fn queue_command<'q>(host: &MegasasHost, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
         let ctrl = &host.ctrl;
         let Some(_posting) = ctrl.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let tag = cmd.unique_tag() & 0xffff;
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
-        if tag >= ctrl.can_queue || lun != 0 || !ctrl.has_ld(target) || ctrl.is_dead() {
-            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
-        }
-        let dir = match cmd.data_direction() {
-            DataDirection::None => DataDir::None,
-            DataDirection::ToDevice => DataDir::Write,
-            DataDirection::FromDevice => DataDir::Read,
-            DataDirection::Bidirectional => {
-                return finish_early(cmd, CmdStatus::host(HostByte::Error))
-            }
+        let reachable = lun == 0 && ctrl.has_ld(target) && !ctrl.is_dead();
+        let (mut cmd, a) = match admit(cmd, ctrl.frames(), ctrl.can_queue, reachable) {
+            Ok(v) => v,
+            Err(done) => return done,
         };
-        // The frame of a command whose abort failed may still be with the
-        // firmware until a reset.
-        let Some(mut slot) = ctrl.frames().claim(tag as usize) else {
-            return Err(cmd.requeue(QueueBusy::Device));
-        };
+        let (mut slot, tag, data_len, cdb) = (a.slot, a.tag, a.data_len, a.cdb);
         let sense_addr = slot.dma_address().saturating_add(SENSE_OFF as u64);
-        let data_len = if dir == DataDir::None {
-            0
-        } else {
-            cmd.transfer_len()
+        let dir = match a.dir {
+            Dir::None => DataDir::None,
+            Dir::ToDevice => DataDir::Write,
+            Dir::FromDevice => DataDir::Read,
         };
-        let mut cdb = [0u8; 16];
-        let cdb_len = cmd.cdb().len().min(cdb.len());
-        if let (Some(dst), Some(src)) = (cdb.get_mut(..cdb_len), cmd.cdb().get(..cdb_len)) {
-            dst.copy_from_slice(src);
-        }
-        let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
-        let kind = classify(cdb);
         let Ok(segs) = cmd.dma_map() else {
             drop(slot);
             return Err(cmd.requeue(QueueBusy::Host));
@@ -246,7 +187,7 @@ impl HostOperations for MegasasOps {
             logical: true,
             target: target as u8,
             lun: 0,
-            cdb,
+            cdb: cdb.bytes(),
             dir,
             data_len,
             sense_addr,
@@ -263,29 +204,15 @@ impl HostOperations for MegasasOps {
             ctrl.max_sge.into(),
         );
         let Ok(words) = posted else {
-            dev_err!(
-                cmd.device().as_dev(),
-                "cannot build a frame for opcode {:#x}\n",
-                cdb.first().copied().unwrap_or(0)
-            );
-            drop(slot);
-            return finish_early(cmd, CmdStatus::host(HostByte::Error));
+            return build_failed(cmd, slot, &cdb);
         };
-        if let Some(stats) = cmd.device().data() {
-            stats.start();
-            stats.count(kind, u64::from(data_len));
-        }
-        cmd.data().mark(&host.clock);
-        slot.to_device();
-        cmd.accept().park();
+        host.hba.issue(cmd, slot, a.kind, data_len);
         ctrl.regs().post(words);
         Ok(())
     }
 
     fn command_finished(host: &MegasasHost, cmd: &CommandRef<Self>) {
-        if let Some(stats) = cmd.device().data() {
-            stats.finish(cmd.data().latency_ns(&host.clock));
-        }
+        host.hba.finished(cmd);
     }
 
     fn sdev_init(host: &MegasasHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
@@ -300,14 +227,12 @@ impl HostOperations for MegasasOps {
     }
 
     fn sdev_configure(host: &MegasasHost, dev: &Device<Self>) -> Result {
-        host_stats::sdev_publish(host, dev);
-        dev.set_queue_depth(host.queue_depth.min(host.ctrl.can_queue));
-        dev.set_timeout_ms(defaults::cmd_timeout_ms());
+        host.hba.configure(host, dev);
         Ok(())
     }
 
     fn change_queue_depth(host: &MegasasHost, _dev: &Device<Self>, depth: u32) -> u32 {
-        depth.min(host.max_queue_depth).min(host.ctrl.can_queue)
+        host.hba.depth(depth)
     }
 
     fn eh_abort(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
@@ -328,42 +253,29 @@ impl HostOperations for MegasasOps {
                 fsleep(Delta::from_millis(1));
             }
         }
-        if ctrl.frames().is_with_device(tag as usize) {
-            // The device may still write the buffer: keep the command and
-            // its mapping; the reset the midlayer escalates to reclaims it.
-            dev_warn!(
-                dev,
-                "abort of tag {}: the firmware still holds the frame\n",
-                tag
-            );
-            return EhResult::Failed;
-        }
-        if let Some(owned) = cmd.take_parked_eh(eh) {
-            owned.give_back(CmdStatus::host(HostByte::Reset));
-            dev_info!(dev, "abort of tag {}: done\n", tag);
-        }
-        EhResult::Success
+        abort_released(ctrl.frames(), cmd, eh)
     }
 
-    fn eh_device_reset(host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, dev.host(), eh, "device")
+    fn eh_device_reset(_host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        // MFI has no per-device reset: every level resets the controller.
+        eh_reset::<Self>(dev.host(), eh, "device")
     }
 
-    fn eh_target_reset(host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, dev.host(), eh, "target")
+    fn eh_target_reset(_host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        eh_reset::<Self>(dev.host(), eh, "target")
     }
 
     fn eh_bus_reset(
-        host: &MegasasHost,
+        _host: &MegasasHost,
         shost: &HostRef<Self>,
         _channel: u32,
         eh: &EhContext,
     ) -> EhResult {
-        eh_reset(host, shost, eh, "bus")
+        eh_reset::<Self>(shost, eh, "bus")
     }
 
-    fn eh_host_reset(host: &MegasasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
-        eh_reset(host, shost, eh, "host")
+    fn eh_host_reset(_host: &MegasasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
+        eh_reset::<Self>(shost, eh, "host")
     }
 }
 
@@ -382,24 +294,4 @@ fn write_frame(
     let size = build_scsi_io(&mut frame, encode_context(tag), io, sges, max_sge)?;
     slot.write(0, frame.get(..size).ok_or(EINVAL)?)?;
     Ok(post_words(slot.dma_address(), size)?)
-}
-
-/// MFI has no per-device reset: every reset level resets the controller.
-fn eh_reset(
-    host: &MegasasHost,
-    shost: &HostRef<MegasasOps>,
-    eh: &EhContext,
-    what: &str,
-) -> EhResult {
-    dev_info!(shost.as_dev(), "{} reset: resetting the controller\n", what);
-    match host.reset(shost, Some(eh)) {
-        Ok(()) => {
-            dev_info!(shost.as_dev(), "controller reset done, I/O resumes\n");
-            EhResult::Success
-        }
-        Err(e) => {
-            dev_err!(shost.as_dev(), "controller reset failed: {:?}\n", e);
-            EhResult::Failed
-        }
-    }
 }

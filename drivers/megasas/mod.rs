@@ -11,4 +11,4 @@ pub mod mfi;
 mod pci_driver;
 mod regs;
 
-pub(crate) use pci_driver::{register, IrqChoice, MegasasConfig, Registration};
+pub(crate) use pci_driver::{register, Registration};

@@ -5,127 +5,37 @@
 //! interrupt and a health check, and tears everything down in order.
 
 use super::controller::{Controller, Model};
-use super::host::{MegasasHost, MegasasOps, TEMPLATE};
+use super::host::{MegasasHost, MegasasOps, STATICS};
 use super::regs::{Regs, REGS_SIZE};
-use crate::dma::set_dma_masks;
-use crate::hw::{pci_shutdown::ShutdownDriver, IrqMode, PciIrq, Periodic, PeriodicTask};
-use crate::scsi::{Host, HostConfig};
-use kernel::{
-    device::Core,
-    dma::DmaMask,
-    irq::{Handler, IrqReturn},
-    pci,
-    prelude::*,
-    sync::{atomic::Relaxed, Arc},
-    ThisModule,
+use crate::common::{
+    hba_bind::{HbaBinding, HbaInterrupt},
+    hba_host::{HbaConfig, HbaHost},
 };
+use crate::dma::set_dma_masks;
+use crate::hw::pci_shutdown::ShutdownDriver;
+use crate::scsi::{Host, HostConfig, HostRef};
+use kernel::{device::Core, dma::DmaMask, pci, prelude::*, sync::Arc, ThisModule};
 
-/// Settings from the module parameters.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct MegasasConfig {
-    /// Interrupt kinds to try, in order.
-    pub(crate) irq: IrqChoice,
-    pub(crate) queue_depth: u32,
-    pub(crate) max_queue_depth: u32,
-}
-
-/// The `megasas_irq` parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum IrqChoice {
-    Auto,
-    MsiX,
-    Msi,
-    Intx,
-}
-
-impl IrqChoice {
-    /// Parses the parameter value (0 auto, 1 MSI-X, 2 MSI, 3 INTx).
-    pub(crate) fn from_param(v: u32) -> Result<Self> {
-        Ok(match v {
-            0 => IrqChoice::Auto,
-            1 => IrqChoice::MsiX,
-            2 => IrqChoice::Msi,
-            3 => IrqChoice::Intx,
-            _ => {
-                pr_err!(
-                    "invalid megasas_irq={}: must be 0 (auto), 1 (MSI-X), 2 (MSI) or 3 (INTx)\n",
-                    v
-                );
-                return Err(EINVAL);
-            }
-        })
-    }
-
-    fn modes(self) -> &'static [IrqMode] {
-        match self {
-            IrqChoice::Auto => &[IrqMode::MsiX, IrqMode::Msi, IrqMode::Intx],
-            IrqChoice::MsiX => &[IrqMode::MsiX],
-            IrqChoice::Msi => &[IrqMode::Msi],
-            IrqChoice::Intx => &[IrqMode::Intx],
+impl HbaInterrupt for MegasasOps {
+    fn claim_intx(host: &MegasasHost) -> bool {
+        // A shared line: only claim interrupts this controller raised.
+        let ctrl = &host.ctrl;
+        let osts = ctrl.regs().read(super::mfi::regs::OSTS);
+        if osts == u32::MAX || osts & ctrl.model.osts_reply() == 0 {
+            return false;
         }
+        ctrl.regs().write(super::mfi::regs::ODCR0, osts);
+        true
     }
-}
 
-static CONFIG: kernel::sync::SetOnce<MegasasConfig> = kernel::sync::SetOnce::new();
-
-/// Interrupt handler: consumes the reply ring.
-struct MegasasIrq {
-    host: Arc<Host<MegasasOps>>,
-    intx: bool,
-}
-
-impl Handler for MegasasIrq {
-    fn handle(&self) -> IrqReturn {
-        let shost = self.host.get();
+    fn drain(shost: &HostRef<Self>) {
         let data = shost.data();
-        let ctrl = &data.ctrl;
-        if self.intx {
-            // A shared line: only claim interrupts this controller raised.
-            let osts = ctrl.regs().read(super::mfi::regs::OSTS);
-            if osts == u32::MAX || osts & ctrl.model.osts_reply() == 0 {
-                return IrqReturn::None;
-            }
-            ctrl.regs().write(super::mfi::regs::ODCR0, osts);
-        }
-        ctrl.stats.hba.interrupts.fetch_add(1, Relaxed);
-        ctrl.drain_replies(|idx| data.complete(shost, idx));
-        IrqReturn::Handled
+        data.ctrl.drain_replies(|idx| data.complete(shost, idx));
     }
-}
 
-/// Health check: a controller that reports FAULT is reset.
-struct Watchdog {
-    host: Arc<Host<MegasasOps>>,
-}
-
-impl PeriodicTask for Watchdog {
-    fn run(&self) {
-        let shost = self.host.get();
-        let ctrl = &shost.data().ctrl;
-        if !ctrl.in_fault() {
-            return;
-        }
-        ctrl.stats.faults.fetch_add(1, Relaxed);
-        dev_warn!(shost.as_dev(), "controller in FAULT, resetting it\n");
-        if shost.block().is_err() {
-            return;
-        }
-        match shost.data().reset(shost, None) {
-            Ok(()) => dev_info!(shost.as_dev(), "recovered from FAULT\n"),
-            Err(e) => dev_err!(shost.as_dev(), "FAULT recovery failed: {:?}\n", e),
-        }
-        let _ = shost.unblock();
+    fn enable_interrupts(host: &MegasasHost) {
+        host.ctrl.enable_interrupts();
     }
-}
-
-/// Health check period.
-const WATCHDOG_MS: u32 = 1000;
-
-/// A bound controller. Fields drop in order: health check, interrupt, host.
-pub(crate) struct MegasasDevice<'bound> {
-    watchdog: Pin<KBox<Periodic<Watchdog>>>,
-    irq: PciIrq<'bound, MegasasIrq>,
-    host: Arc<Host<MegasasOps>>,
 }
 
 pub(crate) struct MegasasDriver;
@@ -147,7 +57,7 @@ kernel::pci_device_table!(
 
 impl pci::Driver for MegasasDriver {
     type IdInfo = Model;
-    type Data<'bound> = MegasasDevice<'bound>;
+    type Data<'bound> = HbaBinding<'bound, MegasasOps>;
 
     const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
 
@@ -159,13 +69,8 @@ impl pci::Driver for MegasasDriver {
     }
 
     fn unbind<'bound>(_pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
-        // With the interrupt still live: stop the health check, remove the
-        // host (waits for outstanding commands), then flush and shut the
-        // firmware down. Drop frees the interrupt and the host data.
-        this.watchdog.stop();
-        this.host.remove();
-        this.host.get().data().ctrl.shutdown();
-        this.irq.synchronize();
+        // Flush and shut the firmware down once the host is gone.
+        this.stop(|shost| shost.data().ctrl.shutdown());
     }
 }
 
@@ -174,9 +79,7 @@ impl ShutdownDriver for MegasasDriver {
     /// first; the controller's own cache is flushed and its firmware shut
     /// down, as `megaraid_sas` does. The host stays registered.
     fn shutdown<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
-        this.watchdog.stop();
-        this.host.get().data().ctrl.shutdown();
-        this.irq.synchronize();
+        this.shutdown(|shost| shost.data().ctrl.shutdown());
         dev_info!(pdev.as_ref(), "shutdown: cache flushed, firmware stopped\n");
     }
 }
@@ -184,9 +87,9 @@ impl ShutdownDriver for MegasasDriver {
 fn probe<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     model: Option<Model>,
-) -> Result<MegasasDevice<'bound>> {
+) -> Result<HbaBinding<'bound, MegasasOps>> {
     let model = model.ok_or(ENODEV)?;
-    let cfg = CONFIG.as_ref().copied().ok_or(ENODEV)?;
+    let cfg = STATICS.config()?;
     pdev.enable_device_mem()?;
     pdev.set_master();
     // Streaming DMA anywhere; frames and rings below 4 GiB so a frame is
@@ -226,51 +129,14 @@ fn probe<'bound>(
         ctrl.ld_count()
     );
     let data = MegasasHost {
+        hba: HbaHost::new(&cfg, ctrl.can_queue)?,
         ctrl,
-        queue_depth: cfg.queue_depth,
-        max_queue_depth: cfg.max_queue_depth,
-        irq_mode: kernel::sync::SetOnce::new(),
-        clock: crate::common::latency::Clock::new(),
-        stats: crate::common::host_stats::HostStats::new()?,
     };
     let host = Arc::new(
-        Host::new_with(&TEMPLATE, &host_cfg, Some(pdev.as_ref()), data)?,
+        Host::new_with(&STATICS.template, &host_cfg, Some(pdev.as_ref()), data)?,
         GFP_KERNEL,
     )?;
-    let modes = cfg.irq.modes();
-    let handler = |intx| MegasasIrq {
-        host: host.clone(),
-        intx,
-    };
-    // The handler must know whether it is on INTx; try each kind in turn.
-    let mut irq = None;
-    for &mode in modes {
-        if let Ok(i) = PciIrq::new(pdev, mode, c"orion_megasas", handler(mode == IrqMode::Intx)) {
-            irq = Some(i);
-            break;
-        }
-    }
-    let Some(irq) = irq else {
-        dev_err!(pdev.as_ref(), "no usable interrupt ({:?})\n", cfg.irq);
-        return Err(ENODEV);
-    };
-    let shost = host.get();
-    shost.data().stats.attach(shost.host_no());
-    let _ = shost.data().irq_mode.populate(irq.mode());
-    shost.data().ctrl.enable_interrupts();
-    dev_info!(
-        pdev.as_ref(),
-        "host{}: {} interrupt\n",
-        shost.host_no(),
-        irq.mode().name()
-    );
-    let watchdog = Periodic::new(WATCHDOG_MS, Watchdog { host: host.clone() })?;
-    shost.scan();
-    Ok(MegasasDevice {
-        watchdog,
-        irq,
-        host,
-    })
+    HbaBinding::start(pdev, host, cfg.irq, c"orion_megasas")
 }
 
 /// The registered PCI driver (module lifetime).
@@ -285,16 +151,14 @@ const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
 
 /// Stores the configuration, fills the template, then registers the driver.
 pub(crate) fn register(
-    cfg: MegasasConfig,
+    cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    // A module instance sets it once (statics are new on every load).
-    let _ = CONFIG.populate(cfg);
-    TEMPLATE.init(
+    STATICS.register::<crate::hw::pci_shutdown::Adapter<MegasasDriver>>(
+        cfg,
         module,
         c"orion_scsi MegaRAID SAS (MFI)",
         c"orion_megasas",
         &TEMPLATE_DEFAULTS,
-    )?;
-    KBox::pin_init(Registration::new(c"orion_megasas", module), GFP_KERNEL)
+    )
 }

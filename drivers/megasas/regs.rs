@@ -1,35 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The controller's register window (BAR), 32-bit accesses only.
-//!
-//! The BAR is device-managed: after unbind every read returns all-ones and
-//! writes are dropped, which the callers treat like a dead controller.
+//! The controller's register window (BAR), 32-bit accesses only
+//! ([`Mmio32`]): firmware status and frame posting.
 
 use super::mfi::regs::{self as r, FwStatus, PostWords};
-use kernel::{io::Io, pci};
+use crate::common::mmio::Mmio32;
+use kernel::pci;
 
 /// Size of the register window the driver uses (up to SEQ at 0xfc).
 pub(super) const REGS_SIZE: usize = 0x100;
 
 /// Register access for one controller.
 pub(super) struct Regs {
-    bar: pci::DevresBar<REGS_SIZE>,
+    mmio: Mmio32<REGS_SIZE>,
 }
 
 impl Regs {
     pub(super) fn new(bar: pci::DevresBar<REGS_SIZE>) -> Self {
-        Self { bar }
+        Self {
+            mmio: Mmio32::new(bar),
+        }
     }
 
     pub(super) fn read(&self, off: usize) -> u32 {
-        self.bar
-            .try_access_with(|b| b.try_read32(off).ok())
-            .flatten()
-            .unwrap_or(u32::MAX)
+        self.mmio.read(off)
     }
 
     pub(super) fn write(&self, off: usize, val: u32) {
-        let _ = self.bar.try_access_with(|b| b.try_write32(val, off));
+        self.mmio.write(off, val)
     }
 
     /// Firmware status (OSP0).

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! LSI SAS1068 (Fusion-MPT) host adapter for QEMU's `mptsas1068`, on the
-//! SAS transport class. So far the MPI wire formats ([`mpi`], pure logic);
-//! the PCI driver, SCSI host and SAS transport registration follow
+//! LSI SAS1068 (Fusion-MPT) host adapter for QEMU's `mptsas1068`: the MPI
+//! wire formats ([`mpi`], pure logic), the register window, the IOC (DMA
+//! areas, doorbell handshake, reply FIFO, reset), the SCSI host and the PCI
+//! driver. The SAS transport class registration follows
 //! (`Documentation/mptsas.rst`).
 
+mod host;
+mod ioc;
 pub mod mpi;
+mod pci_driver;
+mod regs;
+
+pub(crate) use pci_driver::{register, Registration};

@@ -207,6 +207,10 @@ megasas_disks() { hba_disks orion_megasas "${1:-}"; }
 lsi_hosts() { hba_hosts orion_lsi; }
 lsi_disks() { hba_disks orion_lsi "${1:-}"; }
 
+# The same for orion_mptsas hosts (LSI SAS1068, Fusion-MPT).
+mptsas_hosts() { hba_hosts orion_mptsas; }
+mptsas_disks() { hba_disks orion_mptsas "${1:-}"; }
+
 # Block device of the disk at target $2 (channel 0, LUN 0) of host $1.
 disk_at() {
 	find "/sys/class/scsi_device/$1:0:$2:0/device/block/" -mindepth 1 -maxdepth 1 2>/dev/null |
@@ -242,7 +246,8 @@ megasas_behind_iommu() {
 }
 
 # Writes 32-bit $3 at register offset $2 of the controller at PCI address $1
-# (through its register BAR's sysfs resource file).
+# (through its register BAR's sysfs resource file: BAR 0 of the SAS1078,
+# BAR 1 of the SAS2108 and of the SAS1068).
 megasas_reg_write() {
 	python3 - "$@" <<'PY'
 import mmap, os, struct, sys
@@ -255,7 +260,8 @@ m[off:off + 4] = struct.pack('<I', val)
 PY
 }
 
-# fio_verify [--bs BS] [--max-lat-ms MS] OUT SIZE DISK...: random writes
+# fio_verify [--bs BS] [--seq] [--max-lat-ms MS] OUT SIZE DISK...: random
+# (sequential with --seq) writes
 # (4k unless --bs) then a crc32c verify of all that was written, QD32, two
 # jobs per disk, each on its own SIZE region. Passes when fio exits 0, it
 # reports err= 0 and no error, and no verify: line appears; with
@@ -268,6 +274,8 @@ fio_verify() {
 		case $1 in
 		--bs) bs=$2; shift 2;;
 		--max-lat-ms) max_ms=$2; shift 2;;
+		# Sequential writes instead of random ones.
+		--seq) rw="write"; shift;;
 		# Write only (with verify headers), or random reads that check
 		# what such a run wrote: a read-only load, for adapters that
 		# serve writes one at a time.
@@ -404,12 +412,68 @@ held_read() {
 
 megasas_load() { orion_unload && release_megaraid_sas && insmod "$ORION_KO" virt_adapters=0 "$@"; }
 lsi_load() { orion_unload && release_sym53c8xx && insmod "$ORION_KO" virt_adapters=0 megasas=0 "$@"; }
+# The C driver mptsas is a module the groups blacklist; released all the same.
+mptsas_load() {
+	orion_unload && release_pci_driver mptsas && insmod "$ORION_KO" virt_adapters=0 megasas=0 lsi=0 "$@"
+}
 # The helpers are also used inside `bash -c` checks.
 export ORION_KO ORION_SPLAT_RE
 export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
 	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at disk_at sg_of megasas_pci megasas_load \
 	megasas_behind_iommu hba_hosts hba_disks lsi_hosts lsi_disks lsi_load release_pci_driver \
-	release_sym53c8xx throttled_disk rw_ok
+	release_sym53c8xx throttled_disk rw_ok mptsas_hosts mptsas_disks mptsas_load
+
+# unload_reload_checks LOAD DISKS N: three KTAP results for the HBA groups:
+# rmmod is refused while the first disk DISKS (a function) lists is
+# mounted, succeeds once it is free, and LOAD (a function) then finds the
+# N disks again.
+unload_reload_checks() {
+	local load_fn=$1 disks_fn=$2 n=$3 d m
+	"$load_fn" && settle
+	d=$("$disks_fn" | head -1); m=$(mktemp -d)
+	mkfs.ext4 -q -F "$d" && mount "$d" "$m"
+	check "rmmod is refused while a disk is mounted" bash -c "! rmmod orion_scsi 2>/dev/null && orion_loaded"
+	umount "$m"
+	check "rmmod succeeds once the disk is free" orion_unload
+	"$load_fn" && settle
+	check "reload finds the $n disks again" wait_until 30 bash -c "[ \"\$($disks_fn | wc -l)\" = $n ]"
+}
+
+# sg_resets_refused FD...: SG_SCSI_RESET (device, target, bus, host) on
+# the open files FD... (block or sg devices of a removed host) is refused
+# every time; prints what was accepted.
+sg_resets_refused() {
+	python3 - "$@" <<'PY'
+import fcntl, struct, sys
+SG_SCSI_RESET = 0x2284
+accepted = []
+for fd in map(int, sys.argv[1:]):
+    for kind in (1, 4, 2, 3):
+        try:
+            fcntl.ioctl(fd, SG_SCSI_RESET, struct.pack("i", kind))
+            accepted.append((fd, kind))
+        except OSError:
+            pass
+print("accepted:", accepted)
+sys.exit(1 if accepted else 0)
+PY
+}
+
+# pci_remove_held_open PCI DISK: removes the PCI function PCI through sysfs
+# while DISK and its sg device are held open, closing them after; one KTAP
+# result: SG_SCSI_RESET on the open files is refused (the devices are
+# deleted and the driver's host data gone; resets used to reach the
+# driver's reset callbacks).
+pci_remove_held_open() {
+	local pci=$1 d=$2 sg
+	sg=$(sg_of "$d")
+	exec 3<"$d" 4<"$sg"
+	echo 1 > "/sys/bus/pci/devices/$pci/remove"
+	settle
+	check "SG_SCSI_RESET on $d and $sg held open after the remove is refused" sg_resets_refused 3 4
+	exec 3<&- 4<&-
+	settle
+}
 
 # The body of the megasas_msi and megasas_intx groups: QEMU offers fewer
 # interrupt kinds, the driver picks the expected one by itself ($1: MSI or

@@ -36,6 +36,12 @@ pub enum HostByte {
     Error = bindings::scsi_host_status_DID_ERROR as u8,
     /// The command was terminated by a reset; the midlayer retries it.
     Reset = bindings::scsi_host_status_DID_RESET as u8,
+    /// A transient failure: the midlayer retries while the command has
+    /// retries left.
+    SoftError = bindings::scsi_host_status_DID_SOFT_ERROR as u8,
+    /// The adapter is short of resources: the midlayer requeues the
+    /// command without counting a retry.
+    Requeue = bindings::scsi_host_status_DID_REQUEUE as u8,
     /// The transport was disrupted (a connection lost); the midlayer
     /// retries the command once the transport is back, or fails it when
     /// the transport class gives up.

@@ -13,39 +13,12 @@ ktap_print_header
 ktap_set_plan 11
 dmesg_mark
 
-megasas_load && settle
-d=$(megasas_disks | head -1); m=$(mktemp -d)
-mkfs.ext4 -q -F "$d" && mount "$d" "$m"
-check "rmmod is refused while a disk is mounted" bash -c "! rmmod orion_scsi 2>/dev/null && orion_loaded"
-umount "$m"
-check "rmmod succeeds once the disk is free (cache flushed, firmware shut down)" orion_unload
-megasas_load && settle
-check "reload finds the six disks again" wait_until 30 bash -c '[ "$(megasas_disks | wc -l)" = 6 ]'
+unload_reload_checks megasas_load megasas_disks 6
 
 h=$(megasas_hosts | head -1); pci=$(megasas_pci "$h"); other=$(megasas_hosts | tail -1)
 d=$(megasas_disks "$h" | head -1); sg=$(sg_of "$d")
 dmesg_mark "megasas unload: PCI remove with $d and $sg open"
-exec 3<"$d" 4<"$sg"
-echo 1 > "/sys/bus/pci/devices/$pci/remove"
-settle
-# SG_SCSI_RESET (device, target, bus, host) on the files still open: the
-# devices are deleted and the driver's host data gone, so every reset must
-# be refused; it used to reach the driver's reset callbacks.
-check "SG_SCSI_RESET on $d and $sg held open after the remove is refused" python3 -c '
-import fcntl, struct, sys
-SG_SCSI_RESET = 0x2284
-accepted = []
-for fd in (3, 4):
-    for kind in (1, 4, 2, 3):
-        try:
-            fcntl.ioctl(fd, SG_SCSI_RESET, struct.pack("i", kind))
-            accepted.append((fd, kind))
-        except OSError:
-            pass
-print("accepted:", accepted)
-sys.exit(1 if accepted else 0)'
-exec 3<&- 4<&-
-settle
+pci_remove_held_open "$pci" "$d"
 check "PCI remove with $d and $sg held open detaches that controller's host" \
 	wait_until 30 bash -c '[ "$(megasas_hosts | wc -l)" = 1 ] && [ "$(megasas_disks | wc -l)" = 3 ]'
 check "the kernel log has no warning or oops once the files are closed" dmesg_clean

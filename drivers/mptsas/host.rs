@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SCSI host of a Fusion-MPT IOC: commands become SCSI_IO requests (one
+//! request slot per blk-mq tag) posted to the request FIFO; completions
+//! come from the reply FIFO, as context replies (GOOD, nothing left over)
+//! or address replies (status, autosense, residual). Until task management
+//! exists, every error handler level ends in an IOC reset.
+
+use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, SENSE_LEN, SENSE_OFF};
+use super::mpi::{
+    reply::encode_context,
+    scsi_io::{build_scsi_io, ScsiIo},
+    scsi_reply::{Completion, HostStatus, ScsiIoReply},
+    sgl::ChainArea,
+};
+use super::regs::IocRegs;
+use crate::common::{
+    counters::CounterAttributes,
+    early::finish_early,
+    hba_bind::HbaStatics,
+    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
+    health::{eh_reset, FaultsAttribute},
+    host_stats::{self, AdapterAttribute},
+    latency::SubmitTime,
+    stats::IoStats,
+    stats_attrs::{StatsAttributes, StatsDevice},
+};
+use crate::dma::SlotMut;
+use crate::proto::cdb::DataDirection as Dir;
+use crate::scsi::{
+    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
+    HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+};
+use core::fmt::Write;
+use kernel::{
+    prelude::*,
+    sync::{atomic::Relaxed, Arc},
+};
+
+/// The orion_mptsas host template operations.
+pub(crate) struct MptsasOps;
+
+/// The driver's template and settings.
+pub(crate) static STATICS: HbaStatics<MptsasOps> = HbaStatics::new();
+
+/// Host data: the IOC and the host's settings and statistics.
+pub(crate) type MptsasHost = HbaData<Ioc>;
+
+impl MptsasHost {
+    /// Completes the SCSI request in slot `idx`, from its address reply or
+    /// (`None`) a context reply. A command the midlayer timed out stays
+    /// parked: its slot is free now and the error handler gives it back.
+    pub(crate) fn complete(
+        &self,
+        shost: &HostRef<MptsasOps>,
+        idx: u32,
+        reply: Option<&ScsiIoReply>,
+    ) {
+        // Not posted: a stale or duplicate reply.
+        let Some(slot) = self.ctrl.slots().reclaim(idx as usize) else {
+            return;
+        };
+        let Some(mut cmd) = shost.take_parked(idx) else {
+            return;
+        };
+        let Some(reply) = reply else {
+            drop(slot);
+            cmd.complete(CmdStatus::GOOD);
+            return;
+        };
+        let done = Completion::from_reply(reply, cmd.transfer_len(), SENSE_LEN);
+        if let Some(dst) = cmd.sense_buffer_mut().get_mut(..done.sense_len) {
+            // The IOC wrote the sense before the reply.
+            if slot.read(SENSE_OFF, dst).is_err() {
+                dst.fill(0);
+            }
+        }
+        drop(slot);
+        cmd.set_resid(done.residual);
+        let host = match done.host {
+            HostStatus::Ok => {
+                return cmd.complete(CmdStatus {
+                    host: HostByte::Ok,
+                    status: done.scsi_status,
+                })
+            }
+            HostStatus::NoConnect => HostByte::NoConnect,
+            HostStatus::BadTarget => HostByte::BadTarget,
+            HostStatus::Reset => HostByte::Reset,
+            HostStatus::Busy => HostByte::Requeue,
+            HostStatus::SoftError => HostByte::SoftError,
+            HostStatus::Error => {
+                dev_err!(
+                    cmd.device().as_dev(),
+                    "slot {} failed: IOCStatus {:#x}, SCSIState {:#x}, log info {:?}, opcode {:#x}\n",
+                    idx,
+                    reply.ioc_status,
+                    reply.scsi_state,
+                    reply.log_info,
+                    cmd.cdb().first().copied().unwrap_or(0)
+                );
+                HostByte::Error
+            }
+        };
+        cmd.complete(CmdStatus::host(host));
+    }
+}
+
+impl StatsDevice for MptsasOps {
+    fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
+        dev.data()
+    }
+}
+
+/// The IOC's own files plus the shared counters.
+const HOST_ATTRS: [Attribute<MptsasHost>; 8] = {
+    let c = CounterAttributes::<MptsasHost>::LIST;
+    [
+        AdapterAttribute::<MptsasHost>::ATTR,
+        IrqModeAttribute::<MptsasOps>::ATTR,
+        Attribute {
+            name: c"orion_ioc_state",
+            show: |h, w| writeln!(w, "{:?}", h.ctrl.regs().doorbell().state),
+            store: None,
+        },
+        FaultsAttribute::<MptsasOps>::ATTR,
+        Attribute {
+            name: c"orion_chained_requests",
+            show: |h, w| writeln!(w, "{}", h.ctrl.chained.load(Relaxed)),
+            store: None,
+        },
+        c[0],
+        c[1],
+        c[2],
+    ]
+};
+
+#[vtable]
+impl HostOperations for MptsasOps {
+    type HostData = MptsasHost;
+    type CmdData = SubmitTime;
+    type DeviceData = Arc<IoStats>;
+
+    // An IOC reset already waited for READY and re-initialised it.
+    const SKIP_RESET_SETTLE: bool = true;
+
+    const HOST_ATTRIBUTES: &'static [Attribute<MptsasHost>] = &HOST_ATTRS;
+
+    const DEVICE_ATTRIBUTES: &'static [Attribute<Device<Self>>] = &StatsAttributes::<Self>::LIST;
+
+    fn queue_command<'q>(host: &MptsasHost, cmd: NewCommand<'q, Self>) -> Result<(), Requeue<'q>> {
+        let ioc = &host.ctrl;
+        let Some(_posting) = ioc.begin_submit() else {
+            return Err(cmd.requeue(QueueBusy::Host));
+        };
+        let (target, lun) = (cmd.device().id(), cmd.device().lun());
+        let Ok(target) = u8::try_from(target) else {
+            return finish_early(cmd, CmdStatus::host(HostByte::BadTarget));
+        };
+        let (mut cmd, a) = match admit(cmd, ioc.slots(), ioc.can_queue(), !ioc.is_dead()) {
+            Ok(v) => v,
+            Err(done) => return done,
+        };
+        let mut slot = a.slot;
+        let io = ScsiIo {
+            target,
+            bus: 0,
+            lun,
+            cdb: a.cdb.bytes(),
+            dir: a.dir,
+            data_len: a.data_len,
+            sense_addr: slot.dma_address().saturating_add(SENSE_OFF as u64),
+            sense_len: SENSE_LEN as u8,
+        };
+        let Ok(segs) = cmd.dma_map() else {
+            drop(slot);
+            return Err(cmd.requeue(QueueBusy::Host));
+        };
+        let posted = write_request(&mut slot, ioc, a.tag, &io, segs);
+        let Ok(low) = posted else {
+            return build_failed(cmd, slot, &a.cdb);
+        };
+        host.hba.issue(cmd, slot, a.kind, a.data_len);
+        ioc.regs().post_request(low);
+        Ok(())
+    }
+
+    fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
+        if dev.channel() != 0 || dev.id() >= u32::from(host.ctrl.max_devices) {
+            return Err(ENXIO);
+        }
+        host_stats::sdev_stats(host, dev)
+    }
+
+    fn sdev_configure(host: &MptsasHost, dev: &Device<Self>) -> Result {
+        host.hba.configure(host, dev);
+        Ok(())
+    }
+
+    fn change_queue_depth(host: &MptsasHost, _dev: &Device<Self>, depth: u32) -> u32 {
+        host.hba.depth(depth)
+    }
+
+    fn eh_event(_host: &MptsasHost, dev: &Device<Self>, event: EhEvent) {
+        host_stats::count_eh(dev, event);
+    }
+
+    fn command_finished(host: &MptsasHost, cmd: &CommandRef<Self>) {
+        host.hba.finished(cmd);
+    }
+
+    /// Without task management a request the IOC holds cannot be aborted:
+    /// the midlayer escalates to the host reset, which reclaims it.
+    fn eh_abort(host: &MptsasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        abort_released(host.ctrl.slots(), cmd, eh)
+    }
+
+    fn eh_host_reset(_host: &MptsasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
+        eh_reset::<Self>(shost, eh, "host")
+    }
+}
+
+/// Builds a SCSI_IO request with its SGL on the stack and copies the used
+/// part into its slot; returns the word that posts it. Not inlined: the
+/// buffer stays off `queue_command`'s own stack frame.
+#[inline(never)]
+fn write_request(
+    slot: &mut SlotMut<'_>,
+    ioc: &Ioc,
+    tag: u32,
+    io: &ScsiIo<'_>,
+    segs: impl Iterator<Item = (u64, u32)>,
+) -> Result<u32> {
+    let mut buf = [0u8; BUILD_SIZE];
+    let (frame, chains) = buf.split_at_mut(CHAIN_OFF);
+    let mut area = ChainArea {
+        buf: chains,
+        dma: slot.dma_address().saturating_add(CHAIN_OFF as u64),
+    };
+    let count = if io.dir == Dir::None {
+        0
+    } else {
+        segs.size_hint().0
+    };
+    let geo = &ioc.limits.sgl;
+    let sum = build_scsi_io(
+        frame,
+        encode_context(tag)?,
+        io,
+        0,
+        geo,
+        Some(&mut area),
+        count,
+        segs,
+    )?;
+    slot.write(0, frame.get(..sum.frame_bytes).ok_or(EINVAL)?)?;
+    let chain_bytes = sum.chains.checked_mul(geo.chain_size()).ok_or(EINVAL)?;
+    if chain_bytes > 0 {
+        slot.write(CHAIN_OFF, area.buf.get(..chain_bytes).ok_or(EINVAL)?)?;
+        ioc.chained.fetch_add(1, Relaxed);
+    }
+    u32::try_from(slot.dma_address()).map_err(|_| EINVAL)
+}
