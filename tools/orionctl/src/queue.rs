@@ -258,10 +258,12 @@ fn defaults(sys: &Sys, a: &Hctl) -> (Option<u64>, u64) {
     let cmd_per_lun = read_num::<u64>(&sys.host_dir(a.host).join("cmd_per_lun"));
     let orion_timeout = param("cmd_timeout_ms").map_or(TIMEOUT_DEFAULT, |ms| ms.div_ceil(1000));
     match topology::orion_kind(sys, a.host, &proc_name) {
-        // orion_virt and orion_lsi start LUNs at queue_depth (32); a
-        // MegaRAID drive starts at max_queue_depth (256).
+        // orion_virt and orion_lsi start LUNs at queue_depth (32) as it is
+        // when the LUN is configured; the MegaRAID and Fusion-MPT hosts at
+        // the queue_depth they were probed with, capped by the
+        // controller's credits: their cmd_per_lun.
         Some("virtual") | Some("lsi") => (Some(param("queue_depth").unwrap_or(32)), orion_timeout),
-        Some("megasas") => (Some(param("max_queue_depth").unwrap_or(256)), orion_timeout),
+        Some("megasas") | Some("mptsas") => (cmd_per_lun, orion_timeout),
         // Others: the host's cmd_per_lun, the midlayer's starting depth.
         _ => (cmd_per_lun, TIMEOUT_DEFAULT),
     }

@@ -198,6 +198,7 @@ pub fn orion_kind(sys: &Sys, host: u32, proc_name: &str) -> Option<&'static str>
         Some("virt") => return Some("virtual"),
         Some("megasas") => return Some("megasas"),
         Some("lsi") => return Some("lsi"),
+        Some("mptsas") => return Some("mptsas"),
         Some("iscsi") => return Some("iscsi"),
         Some(_) => return Some("orion"),
         None => {}
@@ -206,6 +207,7 @@ pub fn orion_kind(sys: &Sys, host: u32, proc_name: &str) -> Option<&'static str>
         "orion_virt" => Some("virtual"),
         "orion_megasas" => Some("megasas"),
         "orion_lsi" => Some("lsi"),
+        "orion_mptsas" => Some("mptsas"),
         // orion's iSCSI initiator stands in for iscsi_tcp (same name):
         // its devices carry orion's statistics files.
         _ if sys
@@ -234,6 +236,7 @@ fn model_of(kind: &str, pci_id: Option<&str>, attr: Option<String>) -> String {
         (_, Some("1000:0001")) => "LSI 53C810".into(),
         (_, Some("1000:0060")) => "MegaRAID SAS 1078".into(),
         (_, Some("1000:0079")) => "MegaRAID SAS 2108".into(),
+        (_, Some("1000:0054")) => "LSI SAS1068 (Fusion-MPT)".into(),
         (_, Some(id)) => format!("PCI {id}"),
         _ => "unknown".into(),
     }

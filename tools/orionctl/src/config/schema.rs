@@ -98,7 +98,7 @@ pub struct Key {
     pub note: &'static str,
 }
 
-const ALL: &[&str] = &["virtual", "megasas", "lsi"];
+const ALL: &[&str] = &["virtual", "megasas", "lsi", "mptsas"];
 const MS_RANGE: Ty = Ty::Int {
     min: 1000,
     max: 3_600_000,
