@@ -51,11 +51,13 @@ check "with 300 us of emulated latency a polled read still verifies and is polle
 # A polled command that times out: the error handler aborts it (taking it
 # back from the poll list) and the midlayer retries it, polled again. With
 # 3 s of latency and a 2 s timeout the first try is aborted; the latency is
-# dropped while it waits, so a retry completes. Nothing may stay in the
+# dropped once it was aborted, so a retry completes. Nothing may stay in the
 # poll list: a stale entry would later reclaim whatever command reuses
 # its tag.
-aborts() { debugfs_mount; awk '$1 == "aborts" { print $2 }' "/sys/kernel/debug/orion_scsi/host$h/stats"; }
+debugfs_mount
+aborts() { awk '$1 == "aborts" { print $2 }' "/sys/kernel/debug/orion_scsi/host$h/stats"; }
 pending() { read -r _ _ n < "/sys/class/scsi_host/host$h/orion_poll_completions"; echo "$n"; }
+export -f aborts pending
 abort_polled() {
 	local a0 pid rc=0
 	a0=$(aborts)
@@ -64,7 +66,9 @@ abort_polled() {
 	fio --name=slow --filename="$d" --ioengine=io_uring --hipri=1 --direct=1 --rw=read --bs=4k \
 		--size=4k --output=/tmp/poll-abort.out &
 	pid=$!
-	sleep 2.5
+	# Dropped once the read waited for a poll and was aborted.
+	wait_until 30 bash -c '[ "$(pending)" = 1 ]' || { echo "# the read never waited for a poll"; rc=1; }
+	wait_until 30 bash -c "[ \$(aborts) -gt $a0 ]" || { echo "# no abort"; rc=1; }
 	echo 0 > "/sys/class/scsi_host/host$h/orion_delay_us"
 	wait $pid || { echo "# the polled read failed: $(tail -3 /tmp/poll-abort.out)"; rc=1; }
 	echo 30 > "/sys/block/${d#/dev/}/device/timeout"
