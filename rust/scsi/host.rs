@@ -519,6 +519,14 @@ impl<T: HostOperations> HostRef<T> {
         unsafe { &(*HostPriv::<T>::of(self.raw())).gate }
     }
 
+    /// What the host's removal does for its transport class.
+    pub(crate) fn teardown(&self) -> TransportTeardown {
+        // SAFETY: By the type invariant the host is live and its private
+        // area initialised; the field is written once, before the host is
+        // added.
+        unsafe { (*HostPriv::<T>::of(self.raw())).teardown }
+    }
+
     /// The gate of a host of `T` that may have been removed and whose
     /// `Host` may have been dropped.
     ///

@@ -28,7 +28,7 @@
 //!
 //! - Each object is deleted exactly once: by its handle's drop (the last
 //!   [`Arc`] of a phy, the port, [`SasPort::remove_end_device`]) or, for
-//!   those still registered when the host goes, by [`Host::remove`], which
+//!   those still registered when the host goes, by [`Host::remove`](super::Host::remove), which
 //!   deletes ports (and with them their end devices and targets), then phys,
 //!   before `scsi_remove_host` (as `sas_remove_host` does). Handles that
 //!   outlive the removal keep their object's memory (a device reference)
@@ -38,18 +38,20 @@
 //!   (the class would `BUG()`), and a port's end device goes with it.
 //! - No callback runs on freed host data: callbacks come from the sysfs
 //!   files of registered phys and remote phys, all deleted (which waits for
-//!   running callbacks) before [`Host::remove`] returns, hence before the
+//!   running callbacks) before [`Host::remove`](super::Host::remove) returns, hence before the
 //!   host data is dropped.
 //! - The transport template is released when the [`SasRegistration`] drops,
 //!   unless a host of it is still registered or a phy handle still exists
 //!   (a phy's release reads the template): then it is leaked, with an error
 //!   in the log, rather than freed under them.
 //!
-//! Adding, deleting and rescanning sleep: process context only, not from a
-//! callback the class or the midlayer makes while it deletes (SAS and SCSI
-//! callbacks may drop handles: it deletes nothing they are inside of, but
-//! it must not wait for them either), and without a lock the driver's
-//! `target_alloc`, `sdev_init` or I/O path takes.
+//! Adding, deleting (dropping a handle) and rescanning sleep: process
+//! context only, and not from a SAS or SCSI callback (`target_alloc`,
+//! `sdev_destroy` and the others run under the host's `scan_mutex`, which
+//! deleting or scanning an end device takes), nor while holding a lock the
+//! driver's `target_alloc`, `sdev_init` or I/O path takes. The
+//! abstraction's own gate never blocks an add or a delete; only
+//! [`Host::remove`](super::Host::remove) waits for those already running.
 
 pub mod ident;
 
@@ -262,7 +264,10 @@ impl<T: SasOperations> SasTransport<T> {
         let tt = self.tt.load(Acquire);
         // SAFETY: The host is live; `transportt` is set before it is added.
         let host_tt = unsafe { (*host.raw()).transportt };
-        if tt.is_null() || host_tt != tt {
+        // The teardown too: objects may only be added to a host whose
+        // removal deletes them (a host created while the registration was
+        // dropping may have the transport without it).
+        if tt.is_null() || host_tt != tt || host.teardown() != TransportTeardown::SasChildren {
             return None;
         }
         Some(SasHost {
