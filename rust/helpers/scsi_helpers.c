@@ -20,6 +20,7 @@
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_tcq.h>
+#include <scsi/scsi_transport.h>
 #include <scsi/scsi_transport_iscsi.h>
 #include <scsi/scsi_transport_spi.h>
 #include "scsi_helpers.h"
@@ -228,6 +229,23 @@ struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget)
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig)
 {
 	spi_signalling(shost) = sig;
+}
+
+/*
+ * Whether hosts are still registered with a transport template: its host
+ * attribute container lists a class device per host until
+ * scsi_remove_host() removes it. Read when the template is about to be
+ * released, when no one walks the list any more.
+ */
+bool orion_helper_transport_has_hosts(struct scsi_transport_template *t)
+{
+	struct klist *k = &t->host_attrs.ac.containers;
+	bool busy;
+
+	spin_lock(&k->k_lock);
+	busy = !list_empty(&k->k_list);
+	spin_unlock(&k->k_lock);
+	return busy;
 }
 
 /*

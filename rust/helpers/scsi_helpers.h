@@ -24,6 +24,7 @@ struct delayed_work;
 struct workqueue_struct;
 struct attribute;
 struct spi_transport_attrs;
+struct scsi_transport_template;
 enum spi_signal_type;
 struct iscsi_cls_conn;
 struct iscsi_cls_session;
@@ -77,6 +78,7 @@ struct workqueue_struct *orion_helper_alloc_workqueue(const char *name, unsigned
 struct scsi_target *orion_helper_scsi_target(struct scsi_device *sdev);
 struct spi_transport_attrs *orion_helper_spi_attrs(struct scsi_target *starget);
 void orion_helper_spi_set_signalling(struct Scsi_Host *shost, enum spi_signal_type sig);
+bool orion_helper_transport_has_hosts(struct scsi_transport_template *t);
 struct iscsi_cls_session *orion_helper_iscsi_conn_session(struct iscsi_cls_conn *conn);
 bool orion_helper_iscsi_conn_quiesce(struct iscsi_cls_conn *conn);
 bool orion_helper_sock_is_tcp(struct socket *sock);

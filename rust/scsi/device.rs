@@ -116,6 +116,10 @@ impl Target {
         unsafe { &*starget.cast::<Self>() }
     }
 
+    pub(crate) fn raw(&self) -> *mut bindings::scsi_target {
+        self.0.get()
+    }
+
     /// Channel (bus) number.
     pub fn channel(&self) -> u32 {
         // SAFETY: The target is live; its address does not change.

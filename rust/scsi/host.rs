@@ -7,6 +7,7 @@ use super::{
     command::{CmdStatus, Command, CommandRef},
     operations::{EhContext, HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
+    transport::{TopologyGate, TransportTeardown},
 };
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
@@ -107,6 +108,8 @@ pub struct Template<T: HostOperations> {
     /// The transport class template hosts get (`shost->transportt`), set
     /// by a transport's `attach` (e.g. [`super::spi::SpiTransport`]).
     transport: Atomic<*mut bindings::scsi_transport_template>,
+    /// The transport's [`TransportTeardown`], for hosts created from now on.
+    teardown: Atomic<i32>,
     _p: PhantomData<T>,
 }
 
@@ -126,6 +129,7 @@ impl<T: HostOperations> Template<T> {
             device_attrs: Opaque::uninit(),
             state: Atomic::new(TEMPLATE_NEW),
             transport: Atomic::new(core::ptr::null_mut()),
+            teardown: Atomic::new(TransportTeardown::None as i32),
             _p: PhantomData,
         }
     }
@@ -201,17 +205,35 @@ impl<T: HostOperations> Template<T> {
         Ok(())
     }
 
-    /// Makes hosts created from now on members of transport class `tt`.
-    pub(crate) fn set_transport(&self, tt: *mut bindings::scsi_transport_template) -> Result {
-        self.transport
+    /// Makes hosts created from now on members of transport class `tt`,
+    /// whose objects [`Host::remove`] tears down with `teardown`.
+    pub(crate) fn set_transport(
+        &self,
+        tt: *mut bindings::scsi_transport_template,
+        teardown: TransportTeardown,
+    ) -> Result {
+        // The teardown before the transport: a host that sees the transport
+        // sees its teardown (`Host::new` reads them in the other order).
+        self.teardown
+            .cmpxchg(TransportTeardown::None as i32, teardown as i32, Full)
+            .map_err(|_| EBUSY)?;
+        if self
+            .transport
             .cmpxchg(core::ptr::null_mut(), tt, Full)
-            .map(|_| ())
-            .map_err(|_| EBUSY)
+            .is_err()
+        {
+            // Another transport, whose teardown is `None` (ours replaced
+            // `None`), is attached already.
+            self.teardown.store(TransportTeardown::None as i32, Release);
+            return Err(EBUSY);
+        }
+        Ok(())
     }
 
     /// Undoes [`Self::set_transport`] (at module exit).
     pub(crate) fn clear_transport(&self) {
         self.transport.store(core::ptr::null_mut(), Release);
+        self.teardown.store(TransportTeardown::None as i32, Release);
     }
 
     /// The C template, once filled.
@@ -232,6 +254,12 @@ pub(crate) struct HostPriv<T: HostOperations> {
     tags_freed: Atomic<i32>,
     /// `HostConfig::nr_poll_queues`, set before the host is added.
     poll_queues: u32,
+    /// Admits the transport object operations of driver handles (SAS phys
+    /// and ports) until [`Host::remove`] takes the objects over. Never
+    /// dropped: handles may use it after the `Host` is gone.
+    gate: TopologyGate,
+    /// What [`Host::remove`] does for the host's transport class.
+    teardown: TransportTeardown,
     data: T::HostData,
 }
 
@@ -328,7 +356,7 @@ impl<T: HostOperations> Host<T> {
         let shost = unsafe { bindings::scsi_host_alloc(sht, priv_size) };
         let shost = NonNull::new(shost).ok_or(ENOMEM)?;
         let raw = shost.as_ptr();
-        {
+        let tt = {
             // SAFETY: The host was just allocated; nobody else uses it yet.
             let h = unsafe { &mut *raw };
             h.can_queue = can_queue;
@@ -353,7 +381,13 @@ impl<T: HostOperations> Host<T> {
             if !tt.is_null() {
                 h.transportt = tt;
             }
-        }
+            tt
+        };
+        let teardown = if tt.is_null() {
+            TransportTeardown::None
+        } else {
+            TransportTeardown::from_i32(template.teardown.load(Acquire))
+        };
         // SAFETY: The host is allocated.
         let hp = unsafe { HostPriv::<T>::of(raw) };
         // SAFETY: The private area is `size_of::<HostPriv<T>>()` bytes,
@@ -362,6 +396,10 @@ impl<T: HostOperations> Host<T> {
         unsafe { (&raw mut (*hp).tags_freed).write(Atomic::new(0)) };
         // SAFETY: As above.
         unsafe { (&raw mut (*hp).poll_queues).write(cfg.nr_poll_queues) };
+        // SAFETY: As above.
+        unsafe { (&raw mut (*hp).gate).write(TopologyGate::new()) };
+        // SAFETY: As above.
+        unsafe { (&raw mut (*hp).teardown).write(teardown) };
         // SAFETY: As above; the field is in bounds.
         let slot = unsafe { &raw mut (*hp).data };
         // SAFETY: As above; on error `__pinned_init` leaves it uninitialised.
@@ -411,6 +449,11 @@ impl<T: HostOperations> Host<T> {
     /// while their interrupt is still live, so in-flight commands complete
     /// normally; the host data stays until the `Host` is dropped.
     ///
+    /// A host with a SAS transport first loses its SAS objects (ports,
+    /// with their remote phys and targets, then phys) as
+    /// `sas_remove_host` does; the driver's handles for them stay valid
+    /// but no longer delete anything ([`super::sas`]).
+    ///
     /// Returns `true` for the call that removed the host. Any other call
     /// (a shared host removed from two places, the drop) returns `false`
     /// only once the removal is complete, so that no caller frees what the
@@ -421,9 +464,17 @@ impl<T: HostOperations> Host<T> {
             .cmpxchg(REMOVE_NOT_STARTED, REMOVE_RUNNING, Full)
         {
             Ok(_) => {
+                let raw = self.shost.as_ptr();
+                // SAFETY: By the type invariant the host is live and its
+                // private area initialised.
+                let hp = unsafe { &*HostPriv::<T>::of(raw) };
+                hp.gate.close_and_wait();
+                // SAFETY: The host was added and is not removed yet (the
+                // flag makes this the only removal); the gate is closed.
+                unsafe { hp.teardown.run(raw) };
                 // SAFETY: By the type invariant the host was added, and the
                 // flag makes this the only removal.
-                unsafe { bindings::scsi_remove_host(self.shost.as_ptr()) };
+                unsafe { bindings::scsi_remove_host(raw) };
                 self.removed.store(REMOVE_DONE, Release);
                 true
             }
@@ -483,6 +534,35 @@ impl<T: HostOperations> HostRef<T> {
 
     pub(crate) fn raw(&self) -> *mut bindings::Scsi_Host {
         self.0.get()
+    }
+
+    /// The host's transport object gate.
+    pub(crate) fn gate(&self) -> &TopologyGate {
+        // SAFETY: By the type invariant the host is live and its private
+        // area initialised.
+        unsafe { &(*HostPriv::<T>::of(self.raw())).gate }
+    }
+
+    /// What the host's removal does for its transport class.
+    pub(crate) fn teardown(&self) -> TransportTeardown {
+        // SAFETY: By the type invariant the host is live and its private
+        // area initialised; the field is written once, before the host is
+        // added.
+        unsafe { (*HostPriv::<T>::of(self.raw())).teardown }
+    }
+
+    /// The gate of a host of `T` that may have been removed and whose
+    /// `Host` may have been dropped.
+    ///
+    /// # Safety
+    ///
+    /// `shost` must be a host allocated by [`Host::new`] for `T` whose
+    /// memory is still allocated (someone holds a reference to it), for
+    /// `'a`.
+    pub(crate) unsafe fn gate_of<'a>(shost: *mut bindings::Scsi_Host) -> &'a TopologyGate {
+        // SAFETY: `Host::new` initialised the gate before the host could be
+        // used, and nothing drops it; the memory is allocated for `'a`.
+        unsafe { &(*HostPriv::<T>::of(shost)).gate }
     }
 
     /// The driver's data.

@@ -57,8 +57,10 @@ pub mod device;
 pub mod host;
 pub mod iscsi;
 pub mod operations;
+pub mod sas;
 pub mod spi;
 pub mod sysfs;
+mod transport;
 
 pub use command::{
     CmdStatus, Command, CommandRef, DataDirection, DmaSegments, EhCommand, HostByte, NewCommand,

@@ -23,6 +23,7 @@ use super::{
     device::{Device, Target},
     host::{HostRef, Template},
     operations::HostOperations,
+    transport::TransportTeardown,
 };
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
@@ -197,7 +198,7 @@ impl<T: SpiOperations> SpiTransport<T> {
             self.state.store(SPI_NEW, Release);
             return Err(ENOMEM);
         };
-        if let Err(e) = template.set_transport(tt.as_ptr()) {
+        if let Err(e) = template.set_transport(tt.as_ptr(), TransportTeardown::None) {
             // SAFETY: Attached above and not used by any host.
             unsafe { bindings::spi_release_transport(tt.as_ptr()) };
             self.state.store(SPI_NEW, Release);

@@ -45,6 +45,7 @@ use super::{
     host::{HostConfig, HostRef, Template},
     operations::HostOperations,
     sysfs::SysfsWriter,
+    transport::TransportTeardown,
 };
 use crate::bindings;
 use core::{marker::PhantomData, ptr::NonNull};
@@ -245,7 +246,7 @@ impl<T: IscsiOperations> IscsiTransport<T> {
             self.state.store(NEW, Release);
             return Err(EBUSY);
         };
-        if let Err(e) = template.set_transport(tt.as_ptr()) {
+        if let Err(e) = template.set_transport(tt.as_ptr(), TransportTeardown::None) {
             // SAFETY: Registered above; no session exists: `new_session`
             // refuses them until the state is `REGISTERED`.
             unsafe { bindings::iscsi_unregister_transport(self.it.get()) };

@@ -8,4 +8,6 @@ mod eh_command_escapes;
 mod eh_command_into_eh_escapes;
 mod requeue_brand;
 mod requeue_swapped;
+mod sas_end_device_outlives_port;
+mod sas_end_device_outlives_remove;
 mod template_not_static;

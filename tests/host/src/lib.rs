@@ -9,8 +9,11 @@
 //! * `drivers/virt/emulation/mod.rs` is the module `crate::virt::emulation`,
 //! * `drivers/megasas/mfi/mod.rs` is the module `crate::megasas::mfi`,
 //! * `drivers/mptsas/mpi/mod.rs` is the module `crate::mptsas::mpi`,
-//! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`, and
-//! * `drivers/iscsi/pdu/mod.rs` is the module `crate::iscsi::pdu`.
+//! * `drivers/lsi/scripts/mod.rs` is the module `crate::lsi::scripts`,
+//! * `drivers/iscsi/pdu/mod.rs` is the module `crate::iscsi::pdu`, and
+//! * `rust/scsi/sas/ident.rs` (the SAS transport abstraction's identify
+//!   data and link rates) is the module `crate::sas::ident` (in the kernel
+//!   crate `crate::scsi::sas::ident`; it names no other module).
 //!
 //! Those files name each other only through `super::` or through
 //! `crate::proto::...`, so the kernel crate root must provide the same
@@ -29,8 +32,9 @@
 //! The files themselves carry no crate-level attributes and use only
 //! `core`; this crate is `#![no_std]` to prove it (tests may use std).
 //!
-//! `virt`, `megasas`, `mptsas`, `lsi` and `iscsi` live in `src/virt.rs`,
-//! `src/megasas.rs`, `src/mptsas.rs`, `src/lsi.rs` and `src/iscsi.rs`
+//! `virt`, `megasas`, `mptsas`, `lsi`, `iscsi` and `sas` live in
+//! `src/virt.rs`, `src/megasas.rs`, `src/mptsas.rs`, `src/lsi.rs`,
+//! `src/iscsi.rs` and `src/sas.rs`
 //! rather than inline
 //! `mod virt { .. }`: a `#[path]` inside an inline module resolves against
 //! `src/virt/`, a directory that would have to exist just for the lookup.
@@ -45,4 +49,5 @@ pub mod iscsi;
 pub mod lsi;
 pub mod megasas;
 pub mod mptsas;
+pub mod sas;
 pub mod virt;
