@@ -474,6 +474,22 @@ impl HbaController for Ioc {
     }
 }
 
+impl Ioc {
+    /// Reboot or power-off (the PCI `shutdown` callback): a message unit
+    /// reset takes the IOC back to READY, so it no longer reads request
+    /// frames or writes replies and sense (a kexec'd kernel finds an idle
+    /// chip). The SAS1068 has no write cache to flush. The DMA areas stay:
+    /// the device is still bound.
+    pub(crate) fn shutdown(&self) {
+        self.regs.write(r::HOST_INTERRUPT_MASK, r::HIM_MASK_ALL);
+        self.regs.write(r::DOORBELL, r::DB_MESSAGE_UNIT_RESET);
+        match wait_state(&self.regs, IocState::Ready, STOP_TIMEOUT_MS) {
+            Ok(()) => dev_info!(self.dev, "shutdown: IOC stopped (READY)\n"),
+            Err(_) => dev_warn!(self.dev, "shutdown: the IOC did not reach READY\n"),
+        }
+    }
+}
+
 impl Drop for Ioc {
     /// The IOC may write reply frames, sense buffers and read request
     /// frames until it is reset: stop it before the DMA areas are freed (a

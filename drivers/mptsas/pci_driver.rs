@@ -13,6 +13,7 @@ use crate::common::{
     hba_host::{HbaConfig, HbaHost},
 };
 use crate::dma::set_dma_masks;
+use crate::hw::pci_shutdown::ShutdownDriver;
 use crate::scsi::{Host, HostConfig, HostRef};
 use kernel::{device::Core, dma::DmaMask, pci, prelude::*, sync::Arc, ThisModule};
 
@@ -60,6 +61,15 @@ impl pci::Driver for MptsasDriver {
     fn unbind<'bound>(_pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
         // Nothing to flush: the IOC is reset when the host data drops.
         this.stop(|_| ());
+    }
+}
+
+impl ShutdownDriver for MptsasDriver {
+    /// Reboot or power-off: the disks' caches were synchronised by sd
+    /// first; the IOC is stopped (`Ioc::shutdown`). The host stays
+    /// registered.
+    fn shutdown<'bound>(_pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        this.shutdown(|shost| shost.data().ctrl.shutdown());
     }
 }
 
@@ -116,7 +126,7 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>) -> Result<HbaBinding<'boun
 const LUNS: u64 = 2;
 
 /// The registered PCI driver (module lifetime).
-pub(crate) type Registration = kernel::driver::Registration<pci::Adapter<MptsasDriver>>;
+pub(crate) type Registration = crate::hw::pci_shutdown::Registration<MptsasDriver>;
 
 /// Template defaults; every host sets its own limits from the IOC.
 const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
@@ -130,7 +140,7 @@ pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    STATICS.register::<pci::Adapter<MptsasDriver>>(
+    STATICS.register::<crate::hw::pci_shutdown::Adapter<MptsasDriver>>(
         cfg,
         module,
         c"orion_scsi LSI SAS1068 (Fusion-MPT)",
