@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # Inside the VM: load orion_scsi with its defaults (the virtual adapter, the
 # MegaRAID driver, which takes over QEMU's megasas controller from
-# megaraid_sas, and the LSI SPI driver for the lsi53c895a, which sym53c8xx
-# was kept from binding), with its iSCSI initiator on (iscsi=1: the `tcp`
-# transport, in place of iscsi_tcp), log in to a LIO target in the guest
-# with open-iscsi, and show the disks of all four working.
+# megaraid_sas, the LSI SPI driver for the lsi53c895a, which sym53c8xx
+# was kept from binding, and the Fusion-MPT driver for the mptsas1068, which
+# mptsas was kept from binding), with its iSCSI initiator on (iscsi=1: the
+# `tcp` transport, in place of iscsi_tcp), log in to a LIO target in the
+# guest with open-iscsi, and show the disks of all five working.
 set -euo pipefail
 : "${ORION_TOP:?}"
 . "$ORION_TOP/tests/selftests/lib.sh"
 . "$ORION_TOP/tests/selftests/iscsi_lib.sh"
 release_megaraid_sas
 release_sym53c8xx
+release_pci_driver mptsas
 # iscsi_tcp would register the same transport name.
 mkdir -p "${ISCSI_TCP_BLACKLIST%/*}"
 echo "blacklist iscsi_tcp" > "$ISCSI_TCP_BLACKLIST"
@@ -42,7 +44,7 @@ write_read_back() {
 	s=/sys/block/${d#/dev/}/device
 	echo "statistics: $(cat "$s/orion_writes") writes, $(cat "$s/orion_reads") reads, peak outstanding $(cat "$s/orion_peak_outstanding")"
 }
-for kind in orion_virt orion_megasas orion_lsi; do
+for kind in orion_virt orion_megasas orion_lsi orion_mptsas; do
 	write_read_back "$kind" "$(host_disk $kind)"
 done
 write_read_back "orion iSCSI (host proc_name iscsi_tcp)" "$(iscsi_disks "$iqn" | head -1)"
@@ -53,6 +55,9 @@ echo "== orionctl stats (per LUN, from the driver's counters and latency histogr
 echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_megasas ] && echo "${h##*/}: $(cat "$h/orion_model"), $(cat "$h/orion_irq_mode"), $(cat "$h/orion_logical_drives") logical drives, can_queue $(cat "$h/can_queue"), firmware $(cat "$h/orion_fw_state")"
 done
+echo "== LSI SAS1068 IOC (Fusion-MPT)"; for h in /sys/class/scsi_host/host*; do
+	[ "$(cat "$h/proc_name")" = orion_mptsas ] && echo "${h##*/}: IOC $(cat "$h/orion_ioc_state"), $(cat "$h/orion_irq_mode"), can_queue $(cat "$h/can_queue"), sg_tablesize $(cat "$h/sg_tablesize"), chained requests $(cat "$h/orion_chained_requests")"
+done
 echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_lsi ] || continue
 	n=${h##*host}
@@ -62,7 +67,7 @@ echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 		echo "${t##*/}: offset $(cat "$t/offset"), width $(cat "$t/width" 2>/dev/null || echo 0) (asynchronous narrow: QEMU does not answer SDTR)"
 	done
 done
-echo "== kernel log from orion_scsi's load on"; dmesg_since_mark | grep -E 'orion_scsi|orion_megasas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]|session[0-9]|connection[0-9]' | grep -vi 'command line\|virtme' || true
+echo "== kernel log from orion_scsi's load on"; dmesg_since_mark | grep -E 'orion_scsi|orion_megasas|orion_mptsas|orion_lsi|scsi host|scsi [0-9]|sd [0-9]|target[0-9]|session[0-9]|connection[0-9]' | grep -vi 'command line\|virtme' || true
 echo "== iSCSI logout"
 iscsi_logout_all
 iscsid_stop
