@@ -141,7 +141,9 @@ pub trait HostOperations: Sized + Send + Sync + 'static {
     /// Polls hardware queue `queue` (one of the host's polled queues, see
     /// `HostConfig::nr_poll_queues`): completes the commands that are done
     /// there and returns how many. Called by the block layer in the
-    /// polling task's context (io_uring's `IOPOLL` loop).
+    /// polling task's context (io_uring's `IOPOLL` loop reaches it under
+    /// `rcu_read_lock`): it must not sleep. It may be called for a queue
+    /// that holds none of the caller's commands.
     fn mq_poll(_host: &Self::HostData, _shost: &HostRef<Self>, _queue: u16) -> u32 {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
