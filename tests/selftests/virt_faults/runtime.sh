@@ -26,9 +26,10 @@ params_shown() {
 	[ "$(cat $P/virt_targets)" = 1 ] && [ "$(cat $P/virt_capacity_mb)" = 64 ] &&
 		[ "$(cat $P/queue_depth)" = 32 ] && [ "$(cat $P/write_cache)" = Y ] &&
 		[ "$(cat $P/virt_adapters)" = 1 ] && [ "$(stat -c %a $P/virt_targets)" = 644 ] &&
-		[ "$(stat -c %a $P/virt_adapters)" = 444 ] && [ "$(find $P -mindepth 1 | wc -l)" = 21 ]
+		[ "$(stat -c %a $P/virt_adapters)" = 444 ] &&
+		[ "$(find $P -mindepth 1 | wc -l)" = "$(modinfo -F parm "$ORION_KO" | wc -l)" ]
 }
-check "parameters readable in sysfs with their values and modes (21, 0444/0644)" params_shown
+check "parameters readable in sysfs with their values and modes (every one modinfo lists: $(modinfo -F parm "$ORION_KO" | wc -l), 0444/0644)" params_shown
 
 writable() {
 	dmesg_mark "runtime: writable"
