@@ -110,7 +110,7 @@ session_state() { cat "/sys/class/iscsi_session/$(iscsi_sessions "$iqn" | head -
 export -f dev_state session_state
 
 # replacement_timeout: with a 5 s replacement timeout, the target's portal
-# disabled for 25 s: the session fails after 5 s, the disk goes
+# disabled for 12 s: the session fails after 5 s, the disk goes
 # transport-offline and I/O fails fast (no hang); the portal back, iscsid
 # logs in again and the disk works.
 replacement_timeout() {
@@ -138,7 +138,7 @@ replacement_timeout() {
 	0) echo "fio got no error"; rc=1;;
 	124) echo "fio hung"; rc=1;;
 	esac
-	sleep $((25 - ($(date +%s%3N) - t0) / 1000)) 2> /dev/null
+	sleep $((12 - ($(date +%s%3N) - t0) / 1000)) 2> /dev/null
 	echo 1 > "$tpg/enable" || return 1
 	t1=$(date +%s%3N)
 	wait_until 90 bash -c "[ \"\$(dev_state $d)\" = running ]" ||

@@ -14,9 +14,9 @@ megasas_load && settle
 mapfile -t hosts < <(megasas_hosts)
 # Disk 1 of each (disk 2 is slowed down by QEMU for recovery.sh).
 d1=$(megasas_disk_at "${hosts[0]}" 1); d2=$(megasas_disk_at "${hosts[1]}" 1)
-check "fio verify on both controllers at once (QD32, 2 jobs each): 0 errors" fio_verify /tmp/fio-m1.out 48M "$d1" "$d2"
+check "fio verify on both controllers at once (QD32, 2 jobs each): 0 errors" fio_verify /tmp/fio-m1.out 16M "$d1" "$d2"
 check "fio 128k sequential verify: 0 errors" bash -c "fio --name=seq --filename=$d1 --ioengine=libaio --direct=1 \
-	--rw=write --bs=128k --size=64M --iodepth=16 --verify=crc32c --verify_fatal=1 --output=/tmp/fio-m2.out 2>/tmp/fio-m2.err &&
+	--rw=write --bs=128k --size=32M --iodepth=16 --verify=crc32c --verify_fatal=1 --output=/tmp/fio-m2.out 2>/tmp/fio-m2.err &&
 	grep -q 'err= 0' /tmp/fio-m2.out && ! grep -h verify: /tmp/fio-m2.out /tmp/fio-m2.err"
 
 m=$(mktemp -d)
@@ -28,7 +28,7 @@ orion_unload
 
 megasas_load megasas_irq=3 && settle
 check "megasas_irq=3 forces INTx" bash -c "for h in \$(megasas_hosts); do [ \$(cat /sys/class/scsi_host/host\$h/orion_irq_mode) = INTx ] || exit 1; done"
-check "fio verify under forced INTx: 0 errors" fio_verify /tmp/fio-m3.out 48M "$(megasas_disks | head -1)"
+check "fio verify under forced INTx: 0 errors" fio_verify /tmp/fio-m3.out 16M "$(megasas_disks | head -1)"
 orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished
