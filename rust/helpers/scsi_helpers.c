@@ -280,6 +280,13 @@ struct scsi_cmnd *orion_helper_find_started_cmd(struct Scsi_Host *shost, u32 uni
 	rq = READ_ONCE(tags->rqs[tag]);
 	if (!rq || !blk_mq_request_started(rq))
 		return NULL;
+	/*
+	 * With a host-wide tag set every hardware queue's tags are the shared
+	 * ones: rqs[tag] is whichever request holds the tag, on any queue.
+	 * Only the request the whole unique tag names is the one asked for.
+	 */
+	if (blk_mq_unique_tag(rq) != unique_tag)
+		return NULL;
 	return blk_mq_rq_to_pdu(rq);
 }
 

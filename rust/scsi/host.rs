@@ -667,6 +667,8 @@ impl<T: HostOperations> HostRef<T> {
     }
 
     /// Reclaims a parked command by its unique tag (see [`Command::park`]).
+    /// The whole unique tag must match: with a host-wide tag set the same
+    /// tag on another hardware queue is another command.
     /// `None` once the host was removed (its tag set is gone).
     pub fn take_parked(&self, unique_tag: u32) -> Option<Command<T>> {
         let rcu = rcu::read_lock();
