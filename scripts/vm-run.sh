@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boots a kernel under QEMU (virtme-ng: the guest sees the host's files over
 # 9p, read-only with a tmpfs overlay) with a chosen set of emulated SCSI
-# adapters, runs a command inside, and exits with the command's status.
+# adapters and runs a command inside.
 #
-# The run FAILS (exit 1) when the command fails, when the guest log shows an
-# oops, BUG, WARNING, KASAN/UBSAN report, lockdep splat, hung task or IOMMU
-# fault (scripts/splat.sh), or when the guest does not finish within
-# --timeout seconds. The whole guest console
+# The run FAILS (exit 3) when the command fails, or (exit 1) when the guest
+# log shows an oops, BUG, WARNING, KASAN/UBSAN report, lockdep splat, hung
+# task or IOMMU fault (scripts/splat.sh), or when the guest does not finish
+# within --timeout seconds. The whole guest console
 # goes to --log; on failure an excerpt is printed.
 #
 # usage: vm-run.sh [options] -- command [args...]
@@ -34,6 +34,7 @@
 #   --flavour F       ref (default) or debug kernel; --kdir DIR for any other
 #   --rwdir DIR       a host directory the guest may write (repeatable)
 #   --cpus N --memory M --append "ARGS" --timeout S --log FILE
+#   --print-timeout   print the time limit these options give, boot nothing
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=splat.sh
@@ -41,7 +42,7 @@ set -euo pipefail
 
 adapters=none disks=1 disk_size=256M adapter_opts="" flavour=ref kdir=${KDIR:-}
 cpus=2 memory=2G append="" timeout=900 timeout_given="" logfile="" rwdirs=() iommu=0
-disk_opts_all="" disk_opts=() extra_qemu=() scsi_ids=() disk_luns=()
+disk_opts_all="" disk_opts=() extra_qemu=() scsi_ids=() disk_luns=() print_timeout=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--adapters) adapters=$2; shift 2;;
@@ -66,15 +67,17 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $2"; shift 2;;
 	--timeout) timeout=$2; timeout_given=1; shift 2;;
 	--log) logfile=$2; shift 2;;
+	--print-timeout) print_timeout=1; shift;;
 	--rwdir) rwdirs+=(--rwdir "$2"); shift 2;;
 	--) shift; break;;
 	*) die "vm-run: unknown option $1";;
 	esac
 done
-[ $# -gt 0 ] || die "vm-run: no command given"
-[ -n "$kdir" ] || kdir=$(bash "$ORION_TOP/scripts/build-kernel.sh" "$flavour")
 # KASAN and lockdep make a guest several times slower under TCG.
 [ -n "$timeout_given" ] || { [ "$flavour" = debug ] && timeout=2400; }
+[ "$print_timeout" = 0 ] || { echo "$timeout"; exit 0; }
+[ $# -gt 0 ] || die "vm-run: no command given"
+[ -n "$kdir" ] || kdir=$(bash "$ORION_TOP/scripts/build-kernel.sh" "$flavour")
 export PATH=$ORION_CACHE/venv/bin:$PATH
 vng=$ORION_CACHE/venv/bin/vng
 [ -x "$vng" ] || die "virtme-ng missing: run scripts/setup-toolchain.sh"
@@ -171,6 +174,6 @@ fi
 if [ $rc != 0 ]; then
 	echo "vm-run: guest command failed (status $rc) after ${dur}s; console: $logfile" >&2
 	tail -30 "$logfile" | sed 's/^/  | /' >&2
-	exit 1
+	exit 3
 fi
 echo "vm-run: ok in ${dur}s" >&2
