@@ -32,6 +32,15 @@ pub(crate) trait HbaInterrupt: HbaOps {
     fn drain(shost: &HostRef<Self>);
     /// Lets the controller interrupt (after the handler is registered).
     fn enable_interrupts(host: &Self::HostData);
+    /// Finds the host's devices at the end of probe (interrupts live):
+    /// the midlayer's scan unless the driver registers them itself (a SAS
+    /// HBA adds its end devices, which scans them).
+    fn discover(shost: &HostRef<Self>) {
+        shost.scan();
+    }
+    /// Runs on every tick of the health check after its fault check, in
+    /// process context (the driver's own upkeep, e.g. after a reset).
+    fn maintain(_shost: &HostRef<Self>) {}
 }
 
 /// The interrupt handler of one host.
@@ -63,7 +72,8 @@ pub(crate) struct HbaBinding<'bound, T: HbaInterrupt> {
 impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
     /// The end of probe for `host` (added, controller ready, interrupts
     /// masked): the interrupt (first kind of `choice` that works), the
-    /// statistics directory, interrupts on, the health check, the scan.
+    /// statistics directory, interrupts on, the health check, the scan
+    /// ([`HbaInterrupt::discover`]).
     pub(crate) fn start(
         pdev: &'bound pci::Device<Bound>,
         host: Arc<Host<T>>,
@@ -86,7 +96,7 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
             irq.mode().name()
         );
         let health = health::start(host.clone())?;
-        shost.scan();
+        T::discover(shost);
         Ok(Self { health, irq, host })
     }
 
@@ -143,9 +153,30 @@ impl<T: HostOperations> HbaStatics<T> {
         proc_name: &'static CStr,
         defaults: &HostConfig,
     ) -> Result<Pin<KBox<Registration<A>>>> {
+        self.init(cfg, module, name, proc_name, defaults)?;
+        Self::register_driver(module, proc_name)
+    }
+
+    /// The first half of [`Self::register`]: stores `cfg` and fills the
+    /// template (a transport is attached to it between the halves).
+    pub(crate) fn init(
+        &'static self,
+        cfg: HbaConfig,
+        module: &'static ThisModule,
+        name: &'static CStr,
+        proc_name: &'static CStr,
+        defaults: &HostConfig,
+    ) -> Result {
         // A module instance sets it once (statics are new on every load).
         let _ = self.config.populate(cfg);
-        self.template.init(module, name, proc_name, defaults)?;
+        self.template.init(module, name, proc_name, defaults)
+    }
+
+    /// The second half of [`Self::register`]: registers the driver.
+    pub(crate) fn register_driver<A: RegistrationOps + 'static>(
+        module: &'static ThisModule,
+        proc_name: &'static CStr,
+    ) -> Result<Pin<KBox<Registration<A>>>> {
         KBox::pin_init(Registration::new(proc_name, module), GFP_KERNEL)
     }
 }

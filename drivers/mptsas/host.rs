@@ -3,8 +3,11 @@
 //! The SCSI host of a Fusion-MPT IOC: commands become SCSI_IO requests (one
 //! request slot per blk-mq tag) posted to the request FIFO; completions
 //! come from the reply FIFO, as context replies (GOOD, nothing left over)
-//! or address replies (status, autosense, residual). Until task management
-//! exists, every error handler level ends in an IOC reset.
+//! or address replies (status, autosense, residual). Targets hang under
+//! the SAS end devices (`sas.rs`): the class numbers them, and each
+//! device carries its end device's phy and SAS address, through which
+//! requests find the firmware Bus/TargetID. Until task management exists,
+//! every error handler level ends in an IOC reset.
 
 use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, SENSE_LEN, SENSE_OFF};
 use super::mpi::{
@@ -28,8 +31,8 @@ use crate::common::{
 use crate::dma::SlotMut;
 use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
-    HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+    sas::SasRphyRef, Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult,
+    HostByte, HostOperations, HostRef, NewCommand, NewTarget, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{
@@ -106,10 +109,26 @@ impl MptsasHost {
     }
 }
 
+/// A SCSI device's data: its statistics and the end device it is on.
+pub(crate) struct MptsasDevice {
+    stats: Arc<IoStats>,
+    /// The HBA phy of its end device.
+    phy: u8,
+    /// Its end device's SAS address.
+    sas_address: u64,
+}
+
 impl StatsDevice for MptsasOps {
     fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
-        dev.data()
+        dev.data().map(|d| &d.stats)
     }
+}
+
+/// The phy and SAS address of the end device a target hangs under, if the
+/// fabric knows it.
+fn end_device_of(host: &MptsasHost, rphy: Option<&SasRphyRef>) -> Option<(u8, u64)> {
+    let addr = rphy?.sas_address();
+    Some((host.ctrl.sas.phy_of(addr)?, addr))
 }
 
 /// The IOC's own files plus the shared counters.
@@ -139,7 +158,7 @@ const HOST_ATTRS: [Attribute<MptsasHost>; 8] = {
 impl HostOperations for MptsasOps {
     type HostData = MptsasHost;
     type CmdData = SubmitTime;
-    type DeviceData = Arc<IoStats>;
+    type DeviceData = MptsasDevice;
 
     // An IOC reset already waited for READY and re-initialised it.
     const SKIP_RESET_SETTLE: bool = true;
@@ -153,9 +172,14 @@ impl HostOperations for MptsasOps {
         let Some(_posting) = ioc.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let (target, lun) = (cmd.device().id(), cmd.device().lun());
-        let Ok(target) = u8::try_from(target) else {
-            return finish_early(cmd, CmdStatus::host(HostByte::BadTarget));
+        let lun = cmd.device().lun();
+        // The class's target id is not the firmware's: map by end device.
+        let fw = cmd
+            .device()
+            .data()
+            .and_then(|d| ioc.sas.fw_of(d.phy, d.sas_address));
+        let Some(fw) = fw else {
+            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
         };
         let (mut cmd, a) = match admit(cmd, ioc.slots(), ioc.can_queue(), !ioc.is_dead()) {
             Ok(v) => v,
@@ -163,8 +187,8 @@ impl HostOperations for MptsasOps {
         };
         let mut slot = a.slot;
         let io = ScsiIo {
-            target,
-            bus: 0,
+            target: fw.target,
+            bus: fw.bus,
             lun,
             cdb: a.cdb.bytes(),
             dir: a.dir,
@@ -185,11 +209,21 @@ impl HostOperations for MptsasOps {
         Ok(())
     }
 
-    fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
-        if dev.channel() != 0 || dev.id() >= u32::from(host.ctrl.max_devices) {
-            return Err(ENXIO);
-        }
-        host_stats::sdev_stats(host, dev)
+    /// Only targets under an end device the fabric knows (the class
+    /// scans those; a target the midlayer made up is refused).
+    fn target_alloc(host: &MptsasHost, target: &NewTarget) -> Result {
+        end_device_of(host, SasRphyRef::of_target(target)).ok_or(ENXIO)?;
+        Ok(())
+    }
+
+    fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<MptsasDevice> {
+        let (phy, sas_address) =
+            end_device_of(host, SasRphyRef::of_device(dev)).ok_or(ENXIO)?;
+        Ok(MptsasDevice {
+            stats: host_stats::sdev_stats(host, dev)?,
+            phy,
+            sas_address,
+        })
     }
 
     fn sdev_configure(host: &MptsasHost, dev: &Device<Self>) -> Result {
