@@ -257,8 +257,16 @@ impl Fabric {
                 return;
             }
         };
-        if let Err(e) = self.register(&sas, &mut objs, &snap) {
-            dev_err!(shost.as_dev(), "SAS topology not registered: {:?}\n", e);
+        let again = !objs.phys.is_empty();
+        match self.register(&sas, &mut objs, &snap) {
+            Ok(changed) if again => dev_info!(
+                shost.as_dev(),
+                "SAS fabric read again: {} end devices, {} changed\n",
+                snap.devs.len(),
+                changed
+            ),
+            Ok(_) => {}
+            Err(e) => dev_err!(shost.as_dev(), "SAS topology not registered: {:?}\n", e),
         }
     }
 
@@ -274,7 +282,8 @@ impl Fabric {
         sas: &SasHost<'_, MptsasOps>,
         objs: &mut Objects,
         snap: &Snapshot,
-    ) -> Result {
+    ) -> Result<u32> {
+        let mut changed = 0u32;
         let dev = sas.host().as_dev();
         if objs.phys.is_empty() {
             for (i, (_, r)) in (0u8..).zip(snap.phys.iter()) {
@@ -305,7 +314,11 @@ impl Fabric {
             let Some(port) = objs.ports.get_mut(usize::from(i)) else {
                 continue;
             };
-            match topology::change(self.registered(i), now.map(|d| d.sas_address)) {
+            let what = topology::change(self.registered(i), now.map(|d| d.sas_address));
+            if !matches!(what, Change::None | Change::Keep) {
+                changed = changed.saturating_add(1);
+            }
+            match what {
                 Change::None => {}
                 Change::Keep => self.set(i, now),
                 Change::Remove | Change::Replace => {
@@ -342,7 +355,7 @@ impl Fabric {
                 *port = None;
             }
         }
-        Ok(())
+        Ok(changed)
     }
 }
 
