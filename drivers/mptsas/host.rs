@@ -217,8 +217,7 @@ impl HostOperations for MptsasOps {
     }
 
     fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<MptsasDevice> {
-        let (phy, sas_address) =
-            end_device_of(host, SasRphyRef::of_device(dev)).ok_or(ENXIO)?;
+        let (phy, sas_address) = end_device_of(host, SasRphyRef::of_device(dev)).ok_or(ENXIO)?;
         Ok(MptsasDevice {
             stats: host_stats::sdev_stats(host, dev)?,
             phy,

@@ -6,6 +6,7 @@
 //! and the message unit reset. Host-side SCSI logic is in `host.rs`.
 
 use super::mpi::{
+    config::{build_header_request, build_read_request, ConfigReply, PageId},
     facts::{build_ioc_facts, build_port_facts, IocFacts, PortFacts},
     handshake::{Action, Handshake},
     init::{
@@ -13,7 +14,6 @@ use super::mpi::{
         IOC_INIT_SIZE, REPLY_FRAME_SIZE,
     },
     limits::{self, Budget, Limits},
-    config::{build_header_request, build_read_request, ConfigReply, PageId},
     msg::{ReplyHeader, FUNC_SCSI_IO, IOCSTATUS_SUCCESS},
     regs::{self as r, IocState},
     reply::{decode_context, encode_context, FramePool, ReplyDescriptor},
@@ -504,7 +504,10 @@ impl Ioc {
         let idx = self.can_queue().checked_add(which).ok_or(EINVAL)?;
         let mut slot = self.slots.claim(idx as usize).ok_or(EBUSY)?;
         let mut frame = [0u8; MAX_INTERNAL_FRAME];
-        let buf = slot.dma_address().checked_add(DATA_OFF as u64).ok_or(EINVAL)?;
+        let buf = slot
+            .dma_address()
+            .checked_add(DATA_OFF as u64)
+            .ok_or(EINVAL)?;
         let n = build(&mut frame, encode_context(idx)?, buf)?;
         slot.write(0, frame.get(..n).ok_or(EINVAL)?)?;
         slot.fill(DATA_OFF, DATA_LEN, 0)?;
@@ -560,14 +563,26 @@ impl Ioc {
         let header = ConfigReply::parse(&reply)?.header_for(id)?;
         let len = header.bytes();
         if len > page.len() || len > DATA_LEN {
-            dev_err!(self.dev, "configuration page {:?} too long ({} bytes)\n", id, len);
+            dev_err!(
+                self.dev,
+                "configuration page {:?} too long ({} bytes)\n",
+                id,
+                len
+            );
             return Err(EINVAL);
         }
         let dst = page.get_mut(..len).ok_or(EINVAL)?;
         self.internal_request(
             CONFIG_SLOT,
             |f, ctx, buf| {
-                Ok(build_read_request(f, ctx, &header, address, buf, DATA_LEN as u32)?)
+                Ok(build_read_request(
+                    f,
+                    ctx,
+                    &header,
+                    address,
+                    buf,
+                    DATA_LEN as u32,
+                )?)
             },
             dst,
             &mut reply,

@@ -119,7 +119,12 @@ pub enum Skip {
 /// The end device on `phy` from its SAS device page 0, read by the handle
 /// SAS IO unit page 0 gave for that phy; `hba` is the HBA's own address,
 /// from which an address is derived when the page has none.
-pub fn end_device(phy: u8, unit: &IoUnitPhy, page: &SasDevice0, hba: u64) -> Result<EndDevice, Skip> {
+pub fn end_device(
+    phy: u8,
+    unit: &IoUnitPhy,
+    page: &SasDevice0,
+    hba: u64,
+) -> Result<EndDevice, Skip> {
     if unit.attached_dev_handle == 0 || page.dev_handle != unit.attached_dev_handle {
         return Err(Skip::WrongHandle);
     }

@@ -7,8 +7,7 @@
 //! pages are read again.
 use orion_scsi_host_tests::mptsas::mpi::sas_pages::{IoUnitPhy, SasDevice0, SasPhy0};
 use orion_scsi_host_tests::mptsas::mpi::topology::{
-    change, class, class_rate, end_device, make_unique, phy_rates, Change, EndDevice, FwAddr,
-    Skip,
+    change, class, class_rate, end_device, make_unique, phy_rates, Change, EndDevice, FwAddr, Skip,
 };
 
 const HBA: u64 = 0x3525_4000_0000_0900;
@@ -71,12 +70,21 @@ fn link_rates_in_class_codes() {
     };
     let r = phy_rates(&unit(0, true), Some(&p0));
     assert_eq!(
-        (r.negotiated, r.minimum_hw, r.maximum_hw, r.minimum, r.maximum),
+        (
+            r.negotiated,
+            r.minimum_hw,
+            r.maximum_hw,
+            r.minimum,
+            r.maximum
+        ),
         (class::G3, class::G1_5, class::G3, class::G1_5, class::G3)
     );
     let r = phy_rates(&unit(2, false), None);
     assert_eq!(r.negotiated, class::FAILED);
-    assert_eq!((r.minimum_hw, r.maximum_hw), (class::UNKNOWN, class::UNKNOWN));
+    assert_eq!(
+        (r.minimum_hw, r.maximum_hw),
+        (class::UNKNOWN, class::UNKNOWN)
+    );
 }
 
 #[test]
@@ -90,7 +98,12 @@ fn end_devices_from_qemu_pages() {
     let d = end_device(3, &unit(3, true), &device(3, 0), HBA).unwrap();
     assert!(d.derived);
     assert_eq!(d.sas_address, 0x3525_4004_0000_0900);
-    assert_eq!(d.sas_address, end_device(3, &unit(3, true), &device(3, 0), HBA).unwrap().sas_address);
+    assert_eq!(
+        d.sas_address,
+        end_device(3, &unit(3, true), &device(3, 0), HBA)
+            .unwrap()
+            .sas_address
+    );
     assert_ne!(d.sas_address, HBA);
     // A page for another handle, or none attached.
     assert_eq!(
@@ -104,10 +117,16 @@ fn end_devices_from_qemu_pages() {
     // An expander, or an end device with no SCSI target protocol.
     let mut exp = device(1, 7);
     exp.device_info = 0x402;
-    assert_eq!(end_device(1, &unit(1, true), &exp, HBA), Err(Skip::NotScsiEndDevice));
+    assert_eq!(
+        end_device(1, &unit(1, true), &exp, HBA),
+        Err(Skip::NotScsiEndDevice)
+    );
     let mut smp = device(1, 7);
     smp.device_info = 0x101;
-    assert_eq!(end_device(1, &unit(1, true), &smp, HBA), Err(Skip::NotScsiEndDevice));
+    assert_eq!(
+        end_device(1, &unit(1, true), &smp, HBA),
+        Err(Skip::NotScsiEndDevice)
+    );
     // SATA and STP targets are scanned too.
     let mut sata = device(1, 7);
     sata.device_info = 0x81;
