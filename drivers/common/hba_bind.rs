@@ -142,41 +142,26 @@ impl<T: HostOperations> HbaStatics<T> {
         self.config.as_ref().copied().ok_or(ENODEV)
     }
 
-    /// Stores `cfg`, fills the template (`name`, `proc_name`, `defaults`)
-    /// and registers the driver with registration adapter `A` (a PCI
-    /// driver's, with or without the `shutdown` callback) as `proc_name`.
-    pub(crate) fn register<A: RegistrationOps + 'static>(
+    /// Stores `cfg`, fills the template (`name`, `proc_name`, `defaults`),
+    /// lets `attach` attach a transport to it (its result is returned
+    /// with the registration) and registers the driver with registration
+    /// adapter `A` (a PCI driver's, with or without the `shutdown`
+    /// callback) as `proc_name`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn register<A: RegistrationOps + 'static, X>(
         &'static self,
         cfg: HbaConfig,
         module: &'static ThisModule,
         name: &'static CStr,
         proc_name: &'static CStr,
         defaults: &HostConfig,
-    ) -> Result<Pin<KBox<Registration<A>>>> {
-        self.init(cfg, module, name, proc_name, defaults)?;
-        Self::register_driver(module, proc_name)
-    }
-
-    /// The first half of [`Self::register`]: stores `cfg` and fills the
-    /// template (a transport is attached to it between the halves).
-    pub(crate) fn init(
-        &'static self,
-        cfg: HbaConfig,
-        module: &'static ThisModule,
-        name: &'static CStr,
-        proc_name: &'static CStr,
-        defaults: &HostConfig,
-    ) -> Result {
+        attach: impl FnOnce(&'static Template<T>) -> Result<X>,
+    ) -> Result<(Pin<KBox<Registration<A>>>, X)> {
         // A module instance sets it once (statics are new on every load).
         let _ = self.config.populate(cfg);
-        self.template.init(module, name, proc_name, defaults)
-    }
-
-    /// The second half of [`Self::register`]: registers the driver.
-    pub(crate) fn register_driver<A: RegistrationOps + 'static>(
-        module: &'static ThisModule,
-        proc_name: &'static CStr,
-    ) -> Result<Pin<KBox<Registration<A>>>> {
-        KBox::pin_init(Registration::new(proc_name, module), GFP_KERNEL)
+        self.template.init(module, name, proc_name, defaults)?;
+        let attached = attach(&self.template)?;
+        let driver = KBox::pin_init(Registration::new(proc_name, module), GFP_KERNEL)?;
+        Ok((driver, attached))
     }
 }

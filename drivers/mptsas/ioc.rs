@@ -18,6 +18,7 @@ use super::mpi::{
     regs::{self as r, IocState},
     reply::{decode_context, encode_context, FramePool, ReplyDescriptor},
     scsi_reply::ScsiIoReply,
+    task_mgmt::{build_task_mgmt, TaskMgmt, TaskMgmtReply},
     MpiError,
 };
 use super::regs::{IocRegs, Regs};
@@ -65,13 +66,16 @@ const REPLY_SIZE: usize = REPLY_FRAME_SIZE as usize;
 const INTERNAL_SLOTS: u32 = 2;
 /// The internal slot of configuration page requests.
 pub(super) const CONFIG_SLOT: u32 = 0;
+/// The internal slot of task management requests.
+pub(super) const TM_SLOT: u32 = 1;
 /// Offset of an internal slot's data buffer (a configuration page): the
 /// chain buffers, which internal requests do not use.
 pub(super) const DATA_OFF: usize = CHAIN_OFF;
 /// Size of an internal slot's data buffer.
 pub(super) const DATA_LEN: usize = SENSE_OFF - CHAIN_OFF;
-/// Waiting for the reply to an internal request.
-const INTERNAL_TIMEOUT_MS: i64 = 5_000;
+/// Waiting for the reply to an internal request (QEMU answers an
+/// ABORT_TASK only once the aborted request, possibly throttled, is done).
+const INTERNAL_TIMEOUT_MS: i64 = 10_000;
 /// States of an internal slot's mailbox.
 const MB_IDLE: i32 = 0;
 const MB_WAITING: i32 = 1;
@@ -125,6 +129,8 @@ pub(crate) struct Ioc {
     internal: Pin<KBox<Mutex<()>>>,
     /// Serialises configuration page reads (one internal slot).
     config: Pin<KBox<Mutex<()>>>,
+    /// Serialises task management (the other internal slot).
+    tm: Pin<KBox<Mutex<()>>>,
     /// Internal request state, per internal slot (`MB_*`).
     mb_state: [Atomic<i32>; INTERNAL_SLOTS as usize],
     /// The reply frame of each internal slot's last request, copied out
@@ -304,6 +310,7 @@ impl Ioc {
             reply_lock: KBox::pin_init(kernel::new_spinlock_irq!(()), GFP_KERNEL)?,
             internal: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
             config: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
+            tm: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
             mb_state: [const { Atomic::new(MB_IDLE) }; INTERNAL_SLOTS as usize],
             mb_reply: KBox::pin_init(
                 kernel::new_spinlock_irq!([[0u8; REPLY_SIZE]; INTERNAL_SLOTS as usize]),
@@ -546,6 +553,21 @@ impl Ioc {
         }
         let slot = self.slots.reclaim(idx as usize).ok_or(EIO)?;
         slot.read(DATA_OFF, data)
+    }
+
+    /// Sends task management request `tm` through the request FIFO and
+    /// returns its reply. QEMU answers after the replies of the requests
+    /// it terminated, so those have been handled when this returns.
+    pub(super) fn task_mgmt(&self, tm: &TaskMgmt) -> Result<TaskMgmtReply> {
+        let _g = self.tm.lock();
+        let mut reply = [0u8; REPLY_SIZE];
+        self.internal_request(
+            TM_SLOT,
+            |f, ctx, _| Ok(build_task_mgmt(f, ctx, tm)?),
+            &mut [],
+            &mut reply,
+        )?;
+        Ok(TaskMgmtReply::parse(&reply)?)
     }
 
     /// Reads configuration page `id` at `address` into `page`; returns its

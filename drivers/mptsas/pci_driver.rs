@@ -10,7 +10,7 @@ use super::mpi::regs as r;
 use super::regs::{Regs, BAR};
 use super::sas::TRANSPORT;
 use crate::common::{
-    hba_bind::{HbaBinding, HbaInterrupt, HbaStatics},
+    hba_bind::{HbaBinding, HbaInterrupt},
     hba_host::{HbaConfig, HbaHost},
 };
 use crate::dma::set_dma_masks;
@@ -160,18 +160,15 @@ pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    let name = c"orion_mptsas";
-    STATICS.init(
-        cfg,
-        module,
-        c"orion_scsi LSI SAS1068 (Fusion-MPT)",
-        name,
-        &TEMPLATE_DEFAULTS,
-    )?;
-    let transport = TRANSPORT.attach(&STATICS.template)?;
-    let driver = HbaStatics::<MptsasOps>::register_driver::<
-        crate::hw::pci_shutdown::Adapter<MptsasDriver>,
-    >(module, name)?;
+    let (driver, transport) = STATICS
+        .register::<crate::hw::pci_shutdown::Adapter<MptsasDriver>, _>(
+            cfg,
+            module,
+            c"orion_scsi LSI SAS1068 (Fusion-MPT)",
+            c"orion_mptsas",
+            &TEMPLATE_DEFAULTS,
+            |template| TRANSPORT.attach(template),
+        )?;
     Ok(KBox::pin(
         Registration {
             _driver: driver,
