@@ -25,6 +25,7 @@ ktap_print_header
 ktap_set_plan 11
 dmesg_mark
 
+udev_skip_blkid
 lsi_load cmd_timeout_ms=60000 && settle
 h=$(lsi_hosts | head -1); hs=/sys/class/scsi_host/host$h
 fast=$(disk_at "$h" 0); slow=$(disk_at "$h" 1)

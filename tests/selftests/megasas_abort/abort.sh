@@ -18,6 +18,7 @@ ktap_print_header
 ktap_set_plan 17
 dmesg_mark
 
+udev_skip_blkid
 megasas_load && settle
 mapfile -t hosts < <(megasas_hosts)
 check "two controllers, both behind the IOMMU" \
