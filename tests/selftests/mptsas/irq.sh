@@ -16,8 +16,8 @@ mptsas_load mptsas_irq=3 && settle
 h=$(mptsas_hosts | head -1); sysh=/sys/class/scsi_host/host$h
 lun1=$(sas_disk_on_phy "$h" 0 1)
 check "mptsas_irq=3: the host uses INTx" test "$(cat "$sysh/orion_irq_mode")" = INTx
-check "INTx: fio verify on targets 3 and 0 LUN 1 (QD32, 2 jobs each): 0 errors" \
-	fio_verify /tmp/fio-mpt-intx.out 8M "$(sas_disk_on_phy "$h" 3)" "$lun1"
+check "INTx: fio verify on targets 1 and 0 LUN 1 (QD32, 2 jobs each): 0 errors" \
+	fio_verify /tmp/fio-mpt-intx.out 8M "$(sas_disk_on_phy "$h" 1)" "$lun1"
 check "INTx: completions arrive on the IO-APIC line and are counted" bash -c "
 	grep -q 'IO-APIC.*orion_mptsas' /proc/interrupts && [ \$(cat $sysh/orion_interrupts) -gt 0 ]"
 # MSI (the automatic choice: data.sh runs on it) forced by the parameter.

@@ -16,6 +16,7 @@ ktap_print_header
 ktap_set_plan 7
 dmesg_mark
 
+udev_skip_blkid
 mptsas_load && settle
 h=$(mptsas_hosts | head -1); hs=/sys/class/scsi_host/host$h
 fast=$(sas_disk_on_phy "$h" 0); slow=$(sas_disk_on_phy "$h" 1)
