@@ -18,6 +18,8 @@
 #                     sets --disks)
 #   --disk-luns LIST  comma list of the disks' LUNs, in the order of --scsi-ids
 #                     (default 0 each; e.g. --scsi-ids 0,0 --disk-luns 0,1)
+#   --disk-wwns LIST  comma list of the disks' wwn= (SAS address on a SAS HBA),
+#                     in the order of --scsi-ids; an empty entry sets none
 #   --disk-size SIZE  size of each disk image (default 256M)
 #   --disk-opts [N:]O extra ",key=val" -drive options for disk N (scsi-id N)
 #                     of every adapter, or for every disk without "N:";
@@ -42,13 +44,14 @@ set -euo pipefail
 
 adapters=none disks=1 disk_size=256M adapter_opts="" flavour=ref kdir=${KDIR:-}
 cpus=2 memory=2G append="" timeout=900 timeout_given="" logfile="" rwdirs=() iommu=0
-disk_opts_all="" disk_opts=() extra_qemu=() scsi_ids=() disk_luns=() print_timeout=0
+disk_opts_all="" disk_opts=() extra_qemu=() scsi_ids=() disk_luns=() disk_wwns=() print_timeout=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--adapters) adapters=$2; shift 2;;
 	--disks) disks=$2; shift 2;;
 	--scsi-ids) IFS=, read -ra scsi_ids <<< "$2"; disks=${#scsi_ids[@]}; shift 2;;
 	--disk-luns) IFS=, read -ra disk_luns <<< "$2"; shift 2;;
+	--disk-wwns) IFS=, read -ra disk_wwns <<< "$2"; shift 2;;
 	--disk-size) disk_size=$2; shift 2;;
 	--adapter-opts) adapter_opts=$2; shift 2;;
 	--disk-opts)
@@ -112,7 +115,7 @@ for a in "${list[@]}"; do
 		img=$work/hba$n-disk$d.img
 		truncate -s "$disk_size" "$img"
 		qemu_opts+=(-drive "if=none,id=hba$n-d$d,file=$img,format=raw,cache=writeback$disk_opts_all${disk_opts[d]:-}"
-			-device "scsi-hd,bus=hba$n$bus,drive=hba$n-d$d,scsi-id=${scsi_ids[d]:-$d},lun=${disk_luns[d]:-0},serial=orion$n$d")
+			-device "scsi-hd,bus=hba$n$bus,drive=hba$n-d$d,scsi-id=${scsi_ids[d]:-$d},lun=${disk_luns[d]:-0},serial=orion$n$d${disk_wwns[d]:+,wwn=${disk_wwns[d]}}")
 	done
 	n=$((n + 1))
 done

@@ -32,6 +32,15 @@ pub(crate) trait HbaInterrupt: HbaOps {
     fn drain(shost: &HostRef<Self>);
     /// Lets the controller interrupt (after the handler is registered).
     fn enable_interrupts(host: &Self::HostData);
+    /// Finds the host's devices at the end of probe (interrupts live):
+    /// the midlayer's scan unless the driver registers them itself (a SAS
+    /// HBA adds its end devices, which scans them).
+    fn discover(shost: &HostRef<Self>) {
+        shost.scan();
+    }
+    /// Runs on every tick of the health check after its fault check, in
+    /// process context (the driver's own upkeep, e.g. after a reset).
+    fn maintain(_shost: &HostRef<Self>) {}
 }
 
 /// The interrupt handler of one host.
@@ -63,7 +72,8 @@ pub(crate) struct HbaBinding<'bound, T: HbaInterrupt> {
 impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
     /// The end of probe for `host` (added, controller ready, interrupts
     /// masked): the interrupt (first kind of `choice` that works), the
-    /// statistics directory, interrupts on, the health check, the scan.
+    /// statistics directory, interrupts on, the health check, the scan
+    /// ([`HbaInterrupt::discover`]).
     pub(crate) fn start(
         pdev: &'bound pci::Device<Bound>,
         host: Arc<Host<T>>,
@@ -86,7 +96,7 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
             irq.mode().name()
         );
         let health = health::start(host.clone())?;
-        shost.scan();
+        T::discover(shost);
         Ok(Self { health, irq, host })
     }
 
@@ -132,20 +142,26 @@ impl<T: HostOperations> HbaStatics<T> {
         self.config.as_ref().copied().ok_or(ENODEV)
     }
 
-    /// Stores `cfg`, fills the template (`name`, `proc_name`, `defaults`)
-    /// and registers the driver with registration adapter `A` (a PCI
-    /// driver's, with or without the `shutdown` callback) as `proc_name`.
-    pub(crate) fn register<A: RegistrationOps + 'static>(
+    /// Stores `cfg`, fills the template (`name`, `proc_name`, `defaults`),
+    /// lets `attach` attach a transport to it (its result is returned
+    /// with the registration) and registers the driver with registration
+    /// adapter `A` (a PCI driver's, with or without the `shutdown`
+    /// callback) as `proc_name`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn register<A: RegistrationOps + 'static, X>(
         &'static self,
         cfg: HbaConfig,
         module: &'static ThisModule,
         name: &'static CStr,
         proc_name: &'static CStr,
         defaults: &HostConfig,
-    ) -> Result<Pin<KBox<Registration<A>>>> {
+        attach: impl FnOnce(&'static Template<T>) -> Result<X>,
+    ) -> Result<(Pin<KBox<Registration<A>>>, X)> {
         // A module instance sets it once (statics are new on every load).
         let _ = self.config.populate(cfg);
         self.template.init(module, name, proc_name, defaults)?;
-        KBox::pin_init(Registration::new(proc_name, module), GFP_KERNEL)
+        let attached = attach(&self.template)?;
+        let driver = KBox::pin_init(Registration::new(proc_name, module), GFP_KERNEL)?;
+        Ok((driver, attached))
     }
 }

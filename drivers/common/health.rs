@@ -3,9 +3,11 @@
 //! Controller resets of the PCI HBA drivers: the reset that gives back the
 //! commands still outstanding, and the health check that runs it: every
 //! second, a controller that reports a fault is counted, its host blocked,
-//! the controller reset and the host unblocked. Plus the `orion_faults`
+//! the controller reset and the host unblocked; then the driver's own
+//! upkeep ([`HbaInterrupt::maintain`]). Plus the `orion_faults`
 //! host attribute that shows the count.
 
+use super::hba_bind::HbaInterrupt;
 use super::hba_host::{HbaController, HbaOps};
 use crate::hw::{Periodic, PeriodicTask};
 use crate::scsi::{Attribute, CmdStatus, EhContext, EhResult, Host, HostByte, HostRef};
@@ -45,13 +47,21 @@ pub(crate) fn eh_reset<T: HbaOps>(shost: &HostRef<T>, eh: &EhContext, what: &str
 }
 
 /// The periodic task of one host.
-pub(crate) struct HealthCheck<T: HbaOps> {
+pub(crate) struct HealthCheck<T: HbaInterrupt> {
     host: Arc<Host<T>>,
 }
 
-impl<T: HbaOps> PeriodicTask for HealthCheck<T> {
+impl<T: HbaInterrupt> PeriodicTask for HealthCheck<T> {
     fn run(&self) {
         let shost = self.host.get();
+        self.check(shost);
+        T::maintain(shost);
+    }
+}
+
+impl<T: HbaInterrupt> HealthCheck<T> {
+    /// Recovers a controller that reports a fault.
+    fn check(&self, shost: &HostRef<T>) {
         if !T::hba_data(shost.data()).ctrl.in_fault() {
             return;
         }
@@ -70,7 +80,9 @@ impl<T: HbaOps> PeriodicTask for HealthCheck<T> {
 
 /// Starts the health check of `host`; it stops when the box is dropped
 /// (or with [`Periodic::stop`]).
-pub(crate) fn start<T: HbaOps>(host: Arc<Host<T>>) -> Result<Pin<KBox<Periodic<HealthCheck<T>>>>> {
+pub(crate) fn start<T: HbaInterrupt>(
+    host: Arc<Host<T>>,
+) -> Result<Pin<KBox<Periodic<HealthCheck<T>>>>> {
     Periodic::new(PERIOD_MS, HealthCheck { host })
 }
 

@@ -8,6 +8,7 @@ pub mod counters;
 pub mod defaults;
 pub mod early;
 pub mod hba_bind;
+pub mod hba_eh;
 pub mod hba_host;
 pub mod health;
 pub mod host_stats;

@@ -19,7 +19,8 @@ use super::mfi::{
 use crate::common::{
     counters::CounterAttributes,
     hba_bind::HbaStatics,
-    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
+    hba_eh::abort_with,
+    hba_host::{admit, build_failed, HbaData, IrqModeAttribute},
     health::{eh_reset, FaultsAttribute},
     host_stats::{self, AdapterAttribute},
     latency::SubmitTime,
@@ -32,11 +33,7 @@ use crate::scsi::{
     EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
 };
 use core::fmt::Write;
-use kernel::{
-    prelude::*,
-    sync::Arc,
-    time::{delay::fsleep, Delta, Instant, Monotonic},
-};
+use kernel::{prelude::*, sync::Arc};
 
 /// The orion_megasas host template operations.
 pub(crate) struct MegasasOps;
@@ -236,24 +233,13 @@ impl HostOperations for MegasasOps {
     }
 
     fn eh_abort(host: &MegasasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
+        // MFI ABORT; the firmware then completes the victim frame (status
+        // IO_FAILED) and the interrupt handler frees it, leaving the
+        // timed-out command parked for us.
         let ctrl = &host.ctrl;
-        let tag = cmd.unique_tag() & 0xffff;
-        let dev = cmd.device().as_dev();
-        if ctrl.frames().is_with_device(tag as usize) {
-            // MFI ABORT; the firmware then completes the victim frame (status
-            // IO_FAILED) and the interrupt handler frees it, leaving the
-            // timed-out command parked for us.
-            if let Err(e) = ctrl.abort_frame(tag) {
-                dev_info!(dev, "MFI ABORT of tag {} not accepted ({:?})\n", tag, e);
-            }
-            let start = Instant::<Monotonic>::now();
-            while ctrl.frames().is_with_device(tag as usize)
-                && start.elapsed().as_millis() < ABORT_WAIT_MS
-            {
-                fsleep(Delta::from_millis(1));
-            }
-        }
-        abort_released(ctrl.frames(), cmd, eh)
+        abort_with(ctrl.frames(), cmd, eh, ABORT_WAIT_MS, |tag| {
+            ctrl.abort_frame(tag)
+        })
     }
 
     fn eh_device_reset(_host: &MegasasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {

@@ -154,11 +154,13 @@ pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    STATICS.register::<crate::hw::pci_shutdown::Adapter<MegasasDriver>>(
+    let (driver, ()) = STATICS.register::<crate::hw::pci_shutdown::Adapter<MegasasDriver>, _>(
         cfg,
         module,
         c"orion_scsi MegaRAID SAS (MFI)",
         c"orion_megasas",
         &TEMPLATE_DEFAULTS,
-    )
+        |_| Ok(()),
+    )?;
+    Ok(driver)
 }

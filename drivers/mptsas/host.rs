@@ -3,8 +3,12 @@
 //! The SCSI host of a Fusion-MPT IOC: commands become SCSI_IO requests (one
 //! request slot per blk-mq tag) posted to the request FIFO; completions
 //! come from the reply FIFO, as context replies (GOOD, nothing left over)
-//! or address replies (status, autosense, residual). Until task management
-//! exists, every error handler level ends in an IOC reset.
+//! or address replies (status, autosense, residual). Targets hang under
+//! the SAS end devices (`sas.rs`): the class numbers them, and each
+//! device carries its end device's phy and SAS address, through which
+//! requests and task management find the firmware Bus/TargetID. The error
+//! handler aborts with ABORT_TASK, resets LUNs, targets and the bus with
+//! task management and the host with an IOC reset.
 
 use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, SENSE_LEN, SENSE_OFF};
 use super::mpi::{
@@ -12,13 +16,15 @@ use super::mpi::{
     scsi_io::{build_scsi_io, ScsiIo},
     scsi_reply::{Completion, HostStatus, ScsiIoReply},
     sgl::ChainArea,
+    task_mgmt::{TaskMgmt, TaskMgmtReply, TaskType},
 };
 use super::regs::IocRegs;
 use crate::common::{
     counters::CounterAttributes,
     early::finish_early,
     hba_bind::HbaStatics,
-    hba_host::{abort_released, admit, build_failed, HbaData, IrqModeAttribute},
+    hba_eh::{abort_with, give_back_released},
+    hba_host::{admit, build_failed, HbaData, IrqModeAttribute},
     health::{eh_reset, FaultsAttribute},
     host_stats::{self, AdapterAttribute},
     latency::SubmitTime,
@@ -28,8 +34,8 @@ use crate::common::{
 use crate::dma::SlotMut;
 use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
-    HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+    sas::SasRphyRef, Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult,
+    HostByte, HostOperations, HostRef, NewCommand, NewTarget, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{
@@ -106,10 +112,26 @@ impl MptsasHost {
     }
 }
 
+/// A SCSI device's data: its statistics and the end device it is on.
+pub(crate) struct MptsasDevice {
+    stats: Arc<IoStats>,
+    /// The HBA phy of its end device.
+    phy: u8,
+    /// Its end device's SAS address.
+    sas_address: u64,
+}
+
 impl StatsDevice for MptsasOps {
     fn io_stats(dev: &Device<Self>) -> Option<&Arc<IoStats>> {
-        dev.data()
+        dev.data().map(|d| &d.stats)
     }
+}
+
+/// The phy and SAS address of the end device a target hangs under, if the
+/// fabric knows it.
+fn end_device_of(host: &MptsasHost, rphy: Option<&SasRphyRef>) -> Option<(u8, u64)> {
+    let addr = rphy?.sas_address();
+    Some((host.ctrl.sas.phy_of(addr)?, addr))
 }
 
 /// The IOC's own files plus the shared counters.
@@ -139,7 +161,7 @@ const HOST_ATTRS: [Attribute<MptsasHost>; 8] = {
 impl HostOperations for MptsasOps {
     type HostData = MptsasHost;
     type CmdData = SubmitTime;
-    type DeviceData = Arc<IoStats>;
+    type DeviceData = MptsasDevice;
 
     // An IOC reset already waited for READY and re-initialised it.
     const SKIP_RESET_SETTLE: bool = true;
@@ -153,9 +175,14 @@ impl HostOperations for MptsasOps {
         let Some(_posting) = ioc.begin_submit() else {
             return Err(cmd.requeue(QueueBusy::Host));
         };
-        let (target, lun) = (cmd.device().id(), cmd.device().lun());
-        let Ok(target) = u8::try_from(target) else {
-            return finish_early(cmd, CmdStatus::host(HostByte::BadTarget));
+        let lun = cmd.device().lun();
+        // The class's target id is not the firmware's: map by end device.
+        let fw = cmd
+            .device()
+            .data()
+            .and_then(|d| ioc.sas.fw_of(d.phy, d.sas_address));
+        let Some(fw) = fw else {
+            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
         };
         let (mut cmd, a) = match admit(cmd, ioc.slots(), ioc.can_queue(), !ioc.is_dead()) {
             Ok(v) => v,
@@ -163,8 +190,8 @@ impl HostOperations for MptsasOps {
         };
         let mut slot = a.slot;
         let io = ScsiIo {
-            target,
-            bus: 0,
+            target: fw.target,
+            bus: fw.bus,
             lun,
             cdb: a.cdb.bytes(),
             dir: a.dir,
@@ -185,11 +212,20 @@ impl HostOperations for MptsasOps {
         Ok(())
     }
 
-    fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<Arc<IoStats>> {
-        if dev.channel() != 0 || dev.id() >= u32::from(host.ctrl.max_devices) {
-            return Err(ENXIO);
-        }
-        host_stats::sdev_stats(host, dev)
+    /// Only targets under an end device the fabric knows (the class
+    /// scans those; a target the midlayer made up is refused).
+    fn target_alloc(host: &MptsasHost, target: &NewTarget) -> Result {
+        end_device_of(host, SasRphyRef::of_target(target)).ok_or(ENXIO)?;
+        Ok(())
+    }
+
+    fn sdev_init(host: &MptsasHost, dev: &Device<Self>) -> Result<MptsasDevice> {
+        let (phy, sas_address) = end_device_of(host, SasRphyRef::of_device(dev)).ok_or(ENXIO)?;
+        Ok(MptsasDevice {
+            stats: host_stats::sdev_stats(host, dev)?,
+            phy,
+            sas_address,
+        })
     }
 
     fn sdev_configure(host: &MptsasHost, dev: &Device<Self>) -> Result {
@@ -209,14 +245,148 @@ impl HostOperations for MptsasOps {
         host.hba.finished(cmd);
     }
 
-    /// Without task management a request the IOC holds cannot be aborted:
-    /// the midlayer escalates to the host reset, which reclaims it.
+    /// ABORT_TASK: the IOC answers the victim (TASK_TERMINATED, which
+    /// frees its slot and leaves the timed-out command parked), then the
+    /// task management request.
     fn eh_abort(host: &MptsasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
-        abort_released(host.ctrl.slots(), cmd, eh)
+        let ioc = &host.ctrl;
+        abort_with(ioc.slots(), cmd, eh, ABORT_WAIT_MS, |tag| {
+            ioc.counters.aborts.fetch_add(1, Relaxed);
+            let r = task_mgmt(host, cmd.device(), TaskType::AbortTask, Some(tag))?;
+            checked(cmd.device(), TaskType::AbortTask, &r)
+        })
+    }
+
+    fn eh_device_reset(host: &MptsasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        tm_reset(host, dev, TaskType::LogicalUnitReset, eh, |c| {
+            core::ptr::eq(c.device(), dev)
+        })
+    }
+
+    fn eh_target_reset(host: &MptsasHost, dev: &Device<Self>, eh: &EhContext) -> EhResult {
+        // Every LUN of the target (the midlayer matches the target id).
+        tm_reset(host, dev, TaskType::TargetReset, eh, |c| {
+            c.device().id() == dev.id()
+        })
+    }
+
+    fn eh_bus_reset(
+        host: &MptsasHost,
+        shost: &HostRef<Self>,
+        channel: u32,
+        eh: &EhContext,
+    ) -> EhResult {
+        // RESET_BUS names no device; the IOC has one bus, 0 (channel 0).
+        let ioc = &host.ctrl;
+        ioc.counters.resets.fetch_add(1, Relaxed);
+        let tm = TaskMgmt {
+            task: TaskType::ResetBus,
+            target: 0,
+            bus: 0,
+            lun: 0,
+            task_context: None,
+        };
+        match ioc.task_mgmt(&tm) {
+            Ok(r) if r.succeeded() => {
+                dev_info!(
+                    shost.as_dev(),
+                    "RESET_BUS of channel {}: done, {} requests terminated\n",
+                    channel,
+                    r.termination_count
+                );
+                give_back_released(shost, ioc.slots(), eh, |c| c.device().channel() == channel);
+                EhResult::Success
+            }
+            other => {
+                dev_warn!(
+                    shost.as_dev(),
+                    "RESET_BUS of channel {} failed: {:?}\n",
+                    channel,
+                    other
+                );
+                EhResult::Failed
+            }
+        }
     }
 
     fn eh_host_reset(_host: &MptsasHost, shost: &HostRef<Self>, eh: &EhContext) -> EhResult {
         eh_reset::<Self>(shost, eh, "host")
+    }
+}
+
+/// Waiting for the IOC to give back an aborted request's slot (it answers
+/// the victim before the task management request, so at once).
+const ABORT_WAIT_MS: i64 = 1000;
+
+/// Task management `task` for the end device of `dev` (its firmware
+/// Bus/TargetID and LUN); `tag`: the request slot of the task to abort.
+fn task_mgmt(
+    host: &MptsasHost,
+    dev: &Device<MptsasOps>,
+    task: TaskType,
+    tag: Option<u32>,
+) -> Result<TaskMgmtReply> {
+    let fw = dev
+        .data()
+        .and_then(|d| host.ctrl.sas.fw_of(d.phy, d.sas_address))
+        .ok_or(ENODEV)?;
+    let task_context = tag.map(encode_context).transpose()?;
+    host.ctrl.task_mgmt(&TaskMgmt {
+        task,
+        target: fw.target,
+        bus: fw.bus,
+        lun: dev.lun(),
+        task_context,
+    })
+}
+
+/// Success needs a COMPLETE or SUCCEEDED response too: QEMU answers an
+/// unknown task type or a wrong LUN with IOCStatus SUCCESS.
+fn checked(dev: &Device<MptsasOps>, task: TaskType, r: &TaskMgmtReply) -> Result {
+    if r.succeeded() {
+        return Ok(());
+    }
+    dev_warn!(
+        dev.as_dev(),
+        "{:?} failed: response {:#x}, IOCStatus {:#x}\n",
+        task,
+        r.response_code,
+        r.ioc_status
+    );
+    Err(EIO)
+}
+
+/// A logical unit or target reset by task management. The IOC answers
+/// the requests it terminated first; on success the timed-out ones `in
+/// scope` it released go back to the error handler (the others were
+/// completed with DID_RESET by their replies).
+fn tm_reset(
+    host: &MptsasHost,
+    dev: &Device<MptsasOps>,
+    task: TaskType,
+    eh: &EhContext,
+    in_scope: impl FnMut(&CommandRef<MptsasOps>) -> bool,
+) -> EhResult {
+    host.ctrl.counters.resets.fetch_add(1, Relaxed);
+    let done = task_mgmt(host, dev, task, None).and_then(|r| {
+        checked(dev, task, &r)?;
+        Ok(r.termination_count)
+    });
+    match done {
+        Ok(n) => {
+            dev_info!(
+                dev.as_dev(),
+                "{:?}: done, {} requests terminated\n",
+                task,
+                n
+            );
+            give_back_released(dev.host(), host.ctrl.slots(), eh, in_scope);
+            EhResult::Success
+        }
+        Err(e) => {
+            dev_warn!(dev.as_dev(), "{:?} failed: {:?}\n", task, e);
+            EhResult::Failed
+        }
     }
 }
 

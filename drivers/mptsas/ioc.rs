@@ -6,6 +6,7 @@
 //! and the message unit reset. Host-side SCSI logic is in `host.rs`.
 
 use super::mpi::{
+    config::{build_header_request, build_read_request, ConfigReply, PageId},
     facts::{build_ioc_facts, build_port_facts, IocFacts, PortFacts},
     handshake::{Action, Handshake},
     init::{
@@ -13,13 +14,15 @@ use super::mpi::{
         IOC_INIT_SIZE, REPLY_FRAME_SIZE,
     },
     limits::{self, Budget, Limits},
-    msg::{ReplyHeader, FUNC_SCSI_IO},
+    msg::{ReplyHeader, FUNC_SCSI_IO, IOCSTATUS_SUCCESS},
     regs::{self as r, IocState},
-    reply::{decode_context, FramePool, ReplyDescriptor},
+    reply::{decode_context, encode_context, FramePool, ReplyDescriptor},
     scsi_reply::ScsiIoReply,
+    task_mgmt::{build_task_mgmt, TaskMgmt, TaskMgmtReply},
     MpiError,
 };
 use super::regs::{IocRegs, Regs};
+use super::sas::Fabric;
 use crate::common::{
     counters::HbaCounters,
     hba_host::HbaController,
@@ -31,7 +34,7 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::{Acquire, Atomic, Relaxed, Release},
+        atomic::{Acquire, Atomic, Full, Relaxed, Release},
         Mutex, SpinLockIrq,
     },
     time::{delay::fsleep, Delta, Instant, Monotonic},
@@ -61,6 +64,24 @@ const REPLY_SIZE: usize = REPLY_FRAME_SIZE as usize;
 /// Request slots kept for the driver's own requests (configuration pages
 /// and task management, posted through the request FIFO once I/O runs).
 const INTERNAL_SLOTS: u32 = 2;
+/// The internal slot of configuration page requests.
+pub(super) const CONFIG_SLOT: u32 = 0;
+/// The internal slot of task management requests.
+pub(super) const TM_SLOT: u32 = 1;
+/// Offset of an internal slot's data buffer (a configuration page): the
+/// chain buffers, which internal requests do not use.
+pub(super) const DATA_OFF: usize = CHAIN_OFF;
+/// Size of an internal slot's data buffer.
+pub(super) const DATA_LEN: usize = SENSE_OFF - CHAIN_OFF;
+/// Waiting for the reply to an internal request (QEMU answers an
+/// ABORT_TASK only once the aborted request, possibly throttled, is done).
+const INTERNAL_TIMEOUT_MS: i64 = 10_000;
+/// States of an internal slot's mailbox.
+const MB_IDLE: i32 = 0;
+const MB_WAITING: i32 = 1;
+const MB_DONE: i32 = 2;
+/// The IOC was reset while the request was out: it will never answer.
+const MB_CANCELLED: i32 = 3;
 /// Sizing limits the driver sets itself.
 const BUDGET: Budget = Budget {
     max_frame_size: MAX_FRAME,
@@ -106,6 +127,17 @@ pub(crate) struct Ioc {
     reply_lock: Pin<KBox<SpinLockIrq<()>>>,
     /// Serialises doorbell handshakes and resets.
     internal: Pin<KBox<Mutex<()>>>,
+    /// Serialises configuration page reads (one internal slot).
+    config: Pin<KBox<Mutex<()>>>,
+    /// Serialises task management (the other internal slot).
+    tm: Pin<KBox<Mutex<()>>>,
+    /// Internal request state, per internal slot (`MB_*`).
+    mb_state: [Atomic<i32>; INTERNAL_SLOTS as usize],
+    /// The reply frame of each internal slot's last request, copied out
+    /// by the reply reader.
+    mb_reply: Pin<KBox<SpinLockIrq<[[u8; REPLY_SIZE]; INTERNAL_SLOTS as usize]>>>,
+    /// The SAS fabric read from the configuration pages and registered.
+    pub(super) sas: Fabric,
     gate: ResetGate,
     /// Set when a reset failed: the IOC state is unknown, replies stay
     /// masked and new commands fail.
@@ -117,6 +149,17 @@ pub(crate) struct Ioc {
     pub(super) counters: HbaCounters,
     /// SCSI requests whose SGL needed chain buffers.
     pub(super) chained: Atomic<u64>,
+}
+
+/// Largest internal request frame (task management: 52 bytes).
+const MAX_INTERNAL_FRAME: usize = 64;
+
+/// What a MsgContext names.
+enum Ctx {
+    /// A SCSI request slot (blk-mq tag).
+    Scsi(u32),
+    /// Internal slot `n`.
+    Internal(u32),
 }
 
 fn ms_since(start: &Instant<Monotonic>) -> i64 {
@@ -266,6 +309,14 @@ impl Ioc {
             pool,
             reply_lock: KBox::pin_init(kernel::new_spinlock_irq!(()), GFP_KERNEL)?,
             internal: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
+            config: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
+            tm: KBox::pin_init(kernel::new_mutex!(()), GFP_KERNEL)?,
+            mb_state: [const { Atomic::new(MB_IDLE) }; INTERNAL_SLOTS as usize],
+            mb_reply: KBox::pin_init(
+                kernel::new_spinlock_irq!([[0u8; REPLY_SIZE]; INTERNAL_SLOTS as usize]),
+                GFP_KERNEL,
+            )?,
+            sas: Fabric::new()?,
             gate: ResetGate::new(),
             dead: Atomic::new(0),
             started: Atomic::new(0),
@@ -354,9 +405,10 @@ impl Ioc {
         while n < bound {
             match ReplyDescriptor::decode(self.regs.pop_reply()) {
                 ReplyDescriptor::Empty => break,
-                ReplyDescriptor::Context(ctx) => match decode_context(ctx, self.can_queue()) {
-                    Ok(idx) => f(idx, None),
-                    Err(_) => dev_err!(self.dev, "bad context reply {:#x}\n", ctx),
+                ReplyDescriptor::Context(ctx) => match self.decode(ctx) {
+                    Some(Ctx::Scsi(idx)) => f(idx, None),
+                    Some(Ctx::Internal(i)) => self.internal_reply(i, &[0; REPLY_SIZE]),
+                    None => dev_err!(self.dev, "bad context reply {:#x}\n", ctx),
                 },
                 ReplyDescriptor::Address(low) => self.address_reply(low, &mut f),
             }
@@ -391,29 +443,177 @@ impl Ioc {
         if read.is_err() {
             return;
         }
-        let parsed = ReplyHeader::parse(&buf).and_then(|h| {
-            if h.function == FUNC_SCSI_IO {
-                ScsiIoReply::parse(&buf).map(Some)
-            } else {
-                Ok(None)
+        let header = match ReplyHeader::parse(&buf) {
+            Ok(h) => h,
+            Err(e) => return dev_err!(self.dev, "malformed reply ({:?})\n", e),
+        };
+        match self.decode(header.msg_context) {
+            Some(Ctx::Internal(i)) => self.internal_reply(i, &buf),
+            Some(Ctx::Scsi(idx)) if header.function == FUNC_SCSI_IO => {
+                match ScsiIoReply::parse(&buf) {
+                    Ok(reply) => f(idx, Some(&reply)),
+                    Err(e) => dev_err!(self.dev, "malformed SCSI IO reply ({:?})\n", e),
+                }
             }
-        });
-        match parsed {
-            Ok(Some(reply)) => match decode_context(reply.msg_context, self.can_queue()) {
-                Ok(idx) => f(idx, Some(&reply)),
-                Err(_) => dev_err!(
-                    self.dev,
-                    "SCSI IO reply with bad context {:#x}\n",
-                    reply.msg_context
-                ),
-            },
-            Ok(None) => dev_info!(
+            _ => dev_info!(
                 self.dev,
-                "unexpected reply to function {:#x} ignored\n",
-                buf.get(3).copied().unwrap_or(0)
+                "unexpected reply to function {:#x} (context {:#x}) ignored\n",
+                header.function,
+                header.msg_context
             ),
-            Err(e) => dev_err!(self.dev, "malformed reply ({:?})\n", e),
         }
+    }
+
+    /// What a reply's MsgContext names: a SCSI request slot (its blk-mq
+    /// tag) or an internal one.
+    fn decode(&self, ctx: u32) -> Option<Ctx> {
+        let idx = decode_context(ctx, u32::try_from(self.slots.len()).ok()?).ok()?;
+        match idx.checked_sub(self.can_queue()) {
+            None => Some(Ctx::Scsi(idx)),
+            Some(i) => Some(Ctx::Internal(i)),
+        }
+    }
+
+    /// The reply to internal request `i`: hand it to the waiter, or free
+    /// the slot of a waiter that gave up.
+    fn internal_reply(&self, i: u32, buf: &[u8; REPLY_SIZE]) {
+        let Some(state) = self.mb_state.get(i as usize) else {
+            return;
+        };
+        if let Some(r) = self.mb_reply.lock().get_mut(i as usize) {
+            *r = *buf;
+        }
+        if state.cmpxchg(MB_WAITING, MB_DONE, Full).is_err() {
+            // Nobody waits (timed out): the slot is free again.
+            let idx = self.can_queue().saturating_add(i);
+            drop(self.slots.reclaim(idx as usize));
+            dev_warn!(self.dev, "late reply to internal request {} dropped\n", i);
+        }
+    }
+
+    /// Posts internal request `which` through the request FIFO and waits
+    /// for its reply (process context: it sleeps). `build` writes the
+    /// frame given the MsgContext and the bus address of the slot's data
+    /// buffer ([`DATA_LEN`] bytes, zeroed); `data` receives that buffer's
+    /// first bytes afterwards and `reply` the reply frame. The caller
+    /// serialises the users of one slot.
+    pub(super) fn internal_request(
+        &self,
+        which: u32,
+        build: impl FnOnce(&mut [u8], u32, u64) -> Result<usize>,
+        data: &mut [u8],
+        reply: &mut [u8; REPLY_SIZE],
+    ) -> Result {
+        let state = self.mb_state.get(which as usize).ok_or(EINVAL)?;
+        if data.len() > DATA_LEN {
+            return Err(EINVAL);
+        }
+        let idx = self.can_queue().checked_add(which).ok_or(EINVAL)?;
+        let mut slot = self.slots.claim(idx as usize).ok_or(EBUSY)?;
+        let mut frame = [0u8; MAX_INTERNAL_FRAME];
+        let buf = slot
+            .dma_address()
+            .checked_add(DATA_OFF as u64)
+            .ok_or(EINVAL)?;
+        let n = build(&mut frame, encode_context(idx)?, buf)?;
+        slot.write(0, frame.get(..n).ok_or(EINVAL)?)?;
+        slot.fill(DATA_OFF, DATA_LEN, 0)?;
+        let low = u32::try_from(slot.dma_address()).map_err(|_| EINVAL)?;
+        {
+            let _posting = self.begin_submit().ok_or(EAGAIN)?;
+            if self.is_dead() {
+                return Err(ENODEV);
+            }
+            state.store(MB_WAITING, Release);
+            slot.to_device();
+            self.regs.post_request(low);
+        }
+        let start = Instant::<Monotonic>::now();
+        loop {
+            match state.load(Acquire) {
+                MB_DONE => break,
+                MB_CANCELLED => {
+                    state.store(MB_IDLE, Release);
+                    return Err(EIO);
+                }
+                _ => {}
+            }
+            if ms_since(&start) > INTERNAL_TIMEOUT_MS
+                && state.cmpxchg(MB_WAITING, MB_IDLE, Full).is_ok()
+            {
+                // The slot stays the IOC's until a late reply or a reset.
+                dev_err!(self.dev, "internal request {} timed out\n", which);
+                return Err(ETIMEDOUT);
+            }
+            fsleep(Delta::from_micros(100));
+        }
+        state.store(MB_IDLE, Release);
+        if let Some(r) = self.mb_reply.lock().get(which as usize) {
+            *reply = *r;
+        }
+        let slot = self.slots.reclaim(idx as usize).ok_or(EIO)?;
+        slot.read(DATA_OFF, data)
+    }
+
+    /// Sends task management request `tm` through the request FIFO and
+    /// returns its reply. QEMU answers after the replies of the requests
+    /// it terminated, so those have been handled when this returns.
+    pub(super) fn task_mgmt(&self, tm: &TaskMgmt) -> Result<TaskMgmtReply> {
+        let _g = self.tm.lock();
+        let mut reply = [0u8; REPLY_SIZE];
+        self.internal_request(
+            TM_SLOT,
+            |f, ctx, _| Ok(build_task_mgmt(f, ctx, tm)?),
+            &mut [],
+            &mut reply,
+        )?;
+        Ok(TaskMgmtReply::parse(&reply)?)
+    }
+
+    /// Reads configuration page `id` at `address` into `page`; returns its
+    /// length in bytes (`PAGE_HEADER`, then `READ_CURRENT` into the
+    /// config slot's buffer).
+    pub(super) fn read_page(&self, id: PageId, address: u32, page: &mut [u8]) -> Result<usize> {
+        let _g = self.config.lock();
+        let mut reply = [0u8; REPLY_SIZE];
+        self.internal_request(
+            CONFIG_SLOT,
+            |f, ctx, _| Ok(build_header_request(f, ctx, id, address)?),
+            &mut [],
+            &mut reply,
+        )?;
+        let header = ConfigReply::parse(&reply)?.header_for(id)?;
+        let len = header.bytes();
+        if len > page.len() || len > DATA_LEN {
+            dev_err!(
+                self.dev,
+                "configuration page {:?} too long ({} bytes)\n",
+                id,
+                len
+            );
+            return Err(EINVAL);
+        }
+        let dst = page.get_mut(..len).ok_or(EINVAL)?;
+        self.internal_request(
+            CONFIG_SLOT,
+            |f, ctx, buf| {
+                Ok(build_read_request(
+                    f,
+                    ctx,
+                    &header,
+                    address,
+                    buf,
+                    DATA_LEN as u32,
+                )?)
+            },
+            dst,
+            &mut reply,
+        )?;
+        let r = ConfigReply::parse(&reply)?;
+        if r.ioc_status != IOCSTATUS_SUCCESS {
+            return Err(MpiError::IocStatus(r.ioc_status).into());
+        }
+        Ok(len)
     }
 
     /// IOC reset: stop posting (wait for `queue_command`s in their posting
@@ -446,12 +646,20 @@ impl Ioc {
         // first; the FIFO is empty now.
         drop(self.reply_lock.lock());
         reclaim();
+        // Internal requests out now are never answered.
+        for s in &self.mb_state {
+            let _ = s.cmpxchg(MB_WAITING, MB_CANCELLED, Full);
+        }
         self.slots.reset_device_owned();
         self.replies.reset_device_owned();
         self.regs.write(r::HOST_INTERRUPT_STATUS, 0);
         let ret = self.init();
         match ret {
-            Ok(()) => self.enable_interrupts(),
+            Ok(()) => {
+                self.enable_interrupts();
+                // Handles and firmware addresses may differ now.
+                self.sas.request_refresh();
+            }
             Err(_) => self.dead.store(1, Release),
         }
         ret

@@ -8,13 +8,14 @@ use super::host::{MptsasHost, MptsasOps, STATICS};
 use super::ioc::Ioc;
 use super::mpi::regs as r;
 use super::regs::{Regs, BAR};
+use super::sas::TRANSPORT;
 use crate::common::{
     hba_bind::{HbaBinding, HbaInterrupt},
     hba_host::{HbaConfig, HbaHost},
 };
 use crate::dma::set_dma_masks;
 use crate::hw::pci_shutdown::ShutdownDriver;
-use crate::scsi::{Host, HostConfig, HostRef};
+use crate::scsi::{sas::SasRegistration, Host, HostConfig, HostRef};
 use kernel::{device::Core, dma::DmaMask, pci, prelude::*, sync::Arc, ThisModule};
 
 impl HbaInterrupt for MptsasOps {
@@ -34,6 +35,17 @@ impl HbaInterrupt for MptsasOps {
 
     fn enable_interrupts(host: &MptsasHost) {
         host.ctrl.enable_interrupts();
+    }
+
+    /// No midlayer scan: the end devices read from the IOC's pages are
+    /// registered with the SAS class, which scans each.
+    fn discover(shost: &HostRef<Self>) {
+        shost.data().ctrl.sas.refresh(shost, true);
+    }
+
+    /// After an IOC reset, the pages again.
+    fn maintain(shost: &HostRef<Self>) {
+        shost.data().ctrl.sas.maintain(shost);
     }
 }
 
@@ -95,8 +107,10 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>) -> Result<HbaBinding<'boun
         host_tagset: false,
         nr_hw_queues: 1,
         nr_poll_queues: 0,
+        // The SAS class numbers targets from 0 and never reuses an id;
+        // the midlayer skips `this_id` and ids from `max_id` on.
         this_id: -1,
-        max_id: u32::from(ioc.max_devices),
+        max_id: u32::MAX,
         max_lun: LUNS,
         max_channel: 0,
         max_cmd_len: 16,
@@ -125,26 +139,41 @@ fn probe<'bound>(pdev: &'bound pci::Device<Core<'_>>) -> Result<HbaBinding<'boun
 /// LUNs per target QEMU's IOC addresses (0 and 1).
 const LUNS: u64 = 2;
 
-/// The registered PCI driver (module lifetime).
-pub(crate) type Registration = crate::hw::pci_shutdown::Registration<MptsasDriver>;
+/// The registered PCI driver and SAS transport (module lifetime). Fields
+/// drop in order: the driver (its hosts go), then the transport.
+pub(crate) struct Registration {
+    _driver: Pin<KBox<crate::hw::pci_shutdown::Registration<MptsasDriver>>>,
+    _transport: SasRegistration<MptsasOps>,
+}
 
 /// Template defaults; every host sets its own limits from the IOC.
 const TEMPLATE_DEFAULTS: HostConfig = HostConfig {
-    max_id: 8,
+    this_id: -1,
+    max_id: u32::MAX,
     max_lun: LUNS,
     ..HostConfig::DEFAULT
 };
 
-/// Stores the configuration, fills the template, then registers the driver.
+/// Stores the configuration, fills the template, attaches the SAS
+/// transport, then registers the driver.
 pub(crate) fn register(
     cfg: HbaConfig,
     module: &'static ThisModule,
 ) -> Result<Pin<KBox<Registration>>> {
-    STATICS.register::<crate::hw::pci_shutdown::Adapter<MptsasDriver>>(
-        cfg,
-        module,
-        c"orion_scsi LSI SAS1068 (Fusion-MPT)",
-        c"orion_mptsas",
-        &TEMPLATE_DEFAULTS,
-    )
+    let (driver, transport) = STATICS
+        .register::<crate::hw::pci_shutdown::Adapter<MptsasDriver>, _>(
+            cfg,
+            module,
+            c"orion_scsi LSI SAS1068 (Fusion-MPT)",
+            c"orion_mptsas",
+            &TEMPLATE_DEFAULTS,
+            |template| TRANSPORT.attach(template),
+        )?;
+    Ok(KBox::pin(
+        Registration {
+            _driver: driver,
+            _transport: transport,
+        },
+        GFP_KERNEL,
+    )?)
 }

@@ -188,12 +188,14 @@ hba_hosts() {
 }
 
 # hba_disks PROC_NAME [HOST]: block devices of those hosts (or of HOST),
-# sorted.
+# sorted. Through the scsi_disk class: on a SAS host the targets are not
+# the host's children but its end devices'.
 hba_disks() {
-	local h
+	local h d
 	for h in ${2:-$(hba_hosts "$1")}; do
-		find /sys/class/scsi_host/host"$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
-			sed 's|.*/|/dev/|'
+		for d in /sys/class/scsi_disk/"$h":*; do
+			find "$d"/device/block/ -mindepth 1 -maxdepth 1 2>/dev/null
+		done | sed 's|.*/|/dev/|'
 	done | sort
 }
 
@@ -217,6 +219,26 @@ disk_at() {
 		sed 's|.*/|/dev/|'
 }
 megasas_disk_at() { disk_at "$@"; }
+
+# Block device of the disk at LUN $3 (default 0) behind the SAS end device
+# attached to phy $2 of host $1 (the SAS class numbers targets itself, in
+# the order the driver adds end devices).
+sas_disk_on_phy() {
+	local e
+	for e in /sys/class/sas_end_device/end_device-"$1":*; do
+		[ -e "$(readlink -f "$e/device/..")/phy-$1:$2" ] || continue
+		find "$e"/device/target"$1":0:*/"$1":0:*:"${3:-0}"/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
+			sed 's|.*/|/dev/|'
+	done
+}
+
+# "phy=sas_address" of every end device of host $1, one per line, sorted.
+sas_fabric() {
+	local e
+	for e in /sys/class/sas_device/end_device-"$1":*; do
+		[ -e "$e" ] && echo "$(cat "$e/phy_identifier")=$(cat "$e/sas_address")"
+	done | sort
+}
 
 # sg device of a block device.
 sg_of() {
@@ -433,7 +455,8 @@ export ORION_KO ORION_SPLAT_RE
 export -f fio_verify fio_max_lat_ms wait_until dmesg_since_mark orion_loaded orion_unload settle \
 	release_megaraid_sas megasas_hosts megasas_disks megasas_disk_at disk_at sg_of megasas_pci megasas_load \
 	megasas_behind_iommu hba_hosts hba_disks lsi_hosts lsi_disks lsi_load release_pci_driver \
-	release_sym53c8xx throttled_disk rw_ok mptsas_hosts mptsas_disks mptsas_load
+	release_sym53c8xx throttled_disk rw_ok mptsas_hosts mptsas_disks mptsas_load sas_disk_on_phy \
+	sas_fabric
 
 # unload_reload_checks LOAD DISKS N: three KTAP results for the HBA groups:
 # rmmod is refused while the first disk DISKS (a function) lists is

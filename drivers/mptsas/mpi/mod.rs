@@ -37,5 +37,6 @@ pub mod scsi_io;
 pub mod scsi_reply;
 pub mod sgl;
 pub mod task_mgmt;
+pub mod topology;
 
 pub use error::MpiError;

@@ -4,18 +4,19 @@
 # disks (targets 0 and 1), 128k sequential, the largest requests (SG lists
 # chained into the slot's chain buffers), the LUN 1 disk; an ext4 round
 # trip; a host reset (sg_reset) and an IOC FAULT recovered by the health
-# check, both with I/O working after.
+# check, both with I/O working after and the SAS fabric read again.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 dmesg_mark
 
 mptsas_load && settle
 h=$(mptsas_hosts | head -1); sysh=/sys/class/scsi_host/host$h
-d0=$(disk_at "$h" 0) d1=$(disk_at "$h" 1) d3=$(disk_at "$h" 3)
-lun1=$(find "/sys/class/scsi_device/$h:0:0:1/device/block/" -mindepth 1 -maxdepth 1 | sed 's|.*/|/dev/|')
+d0=$(sas_disk_on_phy "$h" 0) d1=$(sas_disk_on_phy "$h" 1) d3=$(sas_disk_on_phy "$h" 3)
+lun1=$(sas_disk_on_phy "$h" 0 1)
+fabric=$(sas_fabric "$h")
 check "fio verify, 4k random, on targets 0 and 1 (QD32, 2 jobs each): 0 errors" \
 	fio_verify /tmp/fio-mpt-rand.out 8M "$d0" "$d1"
 check "fio verify, 128k sequential, on target 3: 0 errors" \
@@ -45,6 +46,11 @@ megasas_reg_write "$pci" 0x44 0x1000
 check "an IOC FAULT is found and recovered by the health check (orion_faults 1)" \
 	wait_until 20 bash -c "[ \$(cat $sysh/orion_faults) = 1 ] && [ \$(cat $sysh/orion_ioc_state) = Operational ]"
 check "fio verify after the recovery: 0 errors" fio_verify /tmp/fio-mpt-after.out 4M "$d0"
+# The resets mark the fabric stale; the health check reads it again and
+# keeps every end device (same addresses, same block devices).
+check "the SAS fabric is read again after the resets and unchanged" bash -c "
+	wait_until 5 bash -c 'dmesg_since_mark | grep -q \"SAS fabric read again: 3 end devices, 0 changed\"' &&
+	! dmesg_since_mark | grep -q 'SAS topology' && [ \"\$(sas_fabric $h)\" = '$fabric' ] && [ \$(sas_disk_on_phy $h 3) = $d3 ]"
 orion_unload
 check "kernel log has no warning or oops" dmesg_clean
 ktap_finished

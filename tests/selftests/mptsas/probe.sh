@@ -23,10 +23,14 @@ check "four disks, 268435456 bytes each" bash -c '
 	n=0; for d in $(mptsas_disks); do
 		[ "$(blockdev --getsize64 $d)" = 268435456 ] || exit 1; n=$((n + 1)); done; [ $n = 4 ]'
 luns=$(lsscsi "$h:*:*:*" | awk '{ print $1 }' | sed 's/.*:\([0-9]*\):\([0-9]*\)\]/\1:\2/' | sort | tr '\n' ' ')
-check "targets:LUNs 0:0 0:1 1:0 3:0 (got: $luns)" test "$luns" = "0:0 0:1 1:0 3:0 "
+# The SAS class numbers the targets (0, 1, 2 for the end devices on phys
+# 0, 1 and 3, in the order the driver adds them).
+check "targets:LUNs 0:0 0:1 1:0 2:0 behind the end devices on phys 0, 0, 1, 3 (got: $luns)" bash -c "
+	[ '$luns' = '0:0 0:1 1:0 2:0 ' ] && [ -n \"\$(sas_disk_on_phy $h 0 1)\" ] &&
+	for p in 0 1 3; do [ -n \"\$(sas_disk_on_phy $h \$p)\" ] || exit 1; done"
 # QEMU: 128 credits and reply frames, one reply frame spare, two internal
 # slots; 512-byte frames and two chain buffers: 37 + 41 + 42 segments.
-d=$(disk_at "$h" 0); sg=$(sg_of "$d")
+d=$(sas_disk_on_phy "$h" 0); sg=$(sg_of "$d")
 check "can_queue 125, sg_tablesize 120, max_hw_sectors_kb 480 (from the IOC facts)" bash -c "
 	[ \$(cat $sysh/can_queue) = 125 ] && [ \$(cat $sysh/sg_tablesize) = 120 ] &&
 	[ \$(cat /sys/block/${d#/dev/}/queue/max_hw_sectors_kb) = 480 ]"
