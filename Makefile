@@ -14,6 +14,7 @@
 #                        and .svg (Documentation/benchmarks.rst)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)
+#   make bench-mptsas    orion vs mptsas (Fusion-MPT) on QEMU's mptsas1068 (figures)
 #   make bench-iscsi     orion's initiator vs iscsi_tcp, LIO RAM LUN in the VM (figures)
 #   make fuzz            the SG_IO fuzzer's long mode in the VM (FUZZ=virt|megasas COUNT= SEED=)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
@@ -22,7 +23,7 @@
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-iscsi fuzz lint orionctl-docs clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-mptsas bench-iscsi fuzz lint orionctl-docs clean
 
 all: module
 
@@ -55,6 +56,9 @@ bench-megasas:
 
 bench-lsi:
 	@bash scripts/bench-hba.sh lsi53c895a
+
+bench-mptsas:
+	@bash scripts/bench-hba.sh mptsas1068
 
 bench-iscsi:
 	@bash scripts/bench-hba.sh iscsi

@@ -9,7 +9,8 @@
 # usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
 #        [BENCH_SWAP_HBAS=1] bench-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2 (orion_megasas against megaraid_sas),
-#            lsi53c895a, lsi53c810 (orion_lsi against sym53c8xx) or
+#            lsi53c895a, lsi53c810 (orion_lsi against sym53c8xx),
+#            mptsas1068 (orion_mptsas against mptsas) or
 #            iscsi (orion's initiator against iscsi_tcp, on a RAM LUN of a
 #            LIO target in the guest, over 127.0.0.1; no emulated adapter)
 # The HBA VMs have two identical controllers, each with its own disk: each
@@ -28,9 +29,11 @@ set -euo pipefail
 [ $# = 1 ] || die "usage: [RUNS=N] [BENCH_RUNTIME=S] bench-hba.sh ADAPTER"
 adapter=$1
 bench_hba_spec "$adapter" ||
-	die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2, lsi53c895a, lsi53c810, iscsi)"
+	die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2, lsi53c895a, lsi53c810, mptsas1068, iscsi)"
 bench_settings
 vm_disks=(--adapters "$adapter,$adapter" --disks 1 --disk-size 1G)
+# The C mptsas attaches no disk with SAS address 0 (QEMU's default).
+[ "$adapter" != mptsas1068 ] || vm_disks+=(--disk-wwns 0x5000c50000000001)
 [ "$adapter" != iscsi ] || vm_disks=(--adapters none)
 
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null

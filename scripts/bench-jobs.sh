@@ -80,7 +80,8 @@ bench_host_report() {
 # that driver on), depth (the disk's queue depth for both: MegaRAID drives
 # get 256 from both drivers; sym53c8xx gives 16 tags by default, orion_lsi
 # 32, and both take 32, sym53c8xx through cmd_per_lun; iscsid gives both
-# initiators node.session.queue_depth, 32), and guest (the guest script).
+# initiators node.session.queue_depth, 32; mptsas 64), and guest (the
+# guest script).
 # Returns 1 for an unknown adapter.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_hba_spec() {
@@ -95,6 +96,11 @@ bench_hba_spec() {
 		c_driver=sym53c8xx c_proc=sym53c8xx c_pci=sym53c8xx orion_proc=orion_lsi orion_pci=orion_lsi
 		c_load=(modprobe sym53c8xx cmd_per_lun=32) orion_load=(insmod "$ko" virt_adapters=0 megasas=0)
 		depth=32;;
+	mptsas1068)
+		# The C driver's SAS devices take up to the host's can_queue; 64
+		# is within both.
+		c_driver=mptsas c_proc=mptsas c_pci=mptsas orion_proc=orion_mptsas orion_pci=orion_mptsas
+		c_load=(modprobe mptsas) orion_load=(insmod "$ko" virt_adapters=0 megasas=0 lsi=0) depth=64;;
 	iscsi)
 		# Both initiators register the transport "tcp" with iscsi_tcp hosts
 		# (the names iscsid knows); tests/selftests/iscsi_lib.sh loads
@@ -140,10 +146,10 @@ bench_set_depth() {
 # bench_orion_stats DEV: orion's debugfs statistics file of DEV's host
 # (/sys/kernel/debug/orion_scsi/host<N>/stats), if it has one.
 bench_orion_stats() {
-	local host f
-	host=$(readlink -f "/sys/block/${1#/dev/}/device")
-	host=${host%/target*}
-	f=/sys/kernel/debug/orion_scsi/${host##*/}/stats
+	local hctl f
+	# H:C:T:L (a SAS host's devices are not under host<N>/target*).
+	hctl=$(basename "$(readlink -f "/sys/block/${1#/dev/}/device")")
+	f=/sys/kernel/debug/orion_scsi/host${hctl%%:*}/stats
 	[ ! -r "$f" ] || echo "$f"
 }
 

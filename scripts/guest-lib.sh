@@ -55,11 +55,14 @@ settle() { udevadm settle 2>/dev/null || sleep 1; }
 # host_disk PROC_NAME: the first disk (/dev/sdX) of the first SCSI host
 # whose proc_name is PROC_NAME.
 host_disk() {
-	local h
+	local h d
 	for h in /sys/class/scsi_host/host*; do
 		[ "$(cat "$h/proc_name")" = "$1" ] || continue
-		find "$h"/device/target*/*/block/ -mindepth 1 -maxdepth 1 2>/dev/null |
-			sed 's|.*/|/dev/|' | sort | head -1
+		# By H:C:T:L, not under the host's device: a SAS host's targets
+		# hang under its ports' end devices.
+		for d in /sys/class/scsi_disk/"${h##*/host}":*; do
+			find "$d"/device/block/ -mindepth 1 -maxdepth 1 2>/dev/null
+		done | sed 's|.*/|/dev/|' | sort | head -1
 		return
 	done
 }
