@@ -56,7 +56,11 @@ echo "== MegaRAID controller"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_megasas ] && echo "${h##*/}: $(cat "$h/orion_model"), $(cat "$h/orion_irq_mode"), $(cat "$h/orion_logical_drives") logical drives, can_queue $(cat "$h/can_queue"), firmware $(cat "$h/orion_fw_state")"
 done
 echo "== LSI SAS1068 IOC (Fusion-MPT)"; for h in /sys/class/scsi_host/host*; do
-	[ "$(cat "$h/proc_name")" = orion_mptsas ] && echo "${h##*/}: IOC $(cat "$h/orion_ioc_state"), $(cat "$h/orion_irq_mode"), can_queue $(cat "$h/can_queue"), sg_tablesize $(cat "$h/sg_tablesize"), chained requests $(cat "$h/orion_chained_requests")"
+	[ "$(cat "$h/proc_name")" = orion_mptsas ] || continue
+	echo "${h##*/}: IOC $(cat "$h/orion_ioc_state"), $(cat "$h/orion_irq_mode"), can_queue $(cat "$h/can_queue"), sg_tablesize $(cat "$h/sg_tablesize"), chained requests $(cat "$h/orion_chained_requests")"
+	n=${h##*host}
+	echo "SAS transport: $(find /sys/class/sas_phy/ -maxdepth 1 -name "phy-$n:*" | wc -l) phys, end devices (lsscsi -t):"
+	lsscsi -t "$n:*:*:*"
 done
 echo "== LSI 53C895A chip (SPI)"; for h in /sys/class/scsi_host/host*; do
 	[ "$(cat "$h/proc_name")" = orion_lsi ] || continue
