@@ -112,11 +112,13 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
     }
 
     /// The PCI `shutdown` callback (reboot, power-off): the host stays
-    /// registered and no unbind follows. Stop the health check, let
-    /// `quiesce` stop the controller, wait for a running handler.
+    /// registered and no unbind follows. Stop the health check, mark the
+    /// host shut down and let `quiesce` stop the controller (after any
+    /// reset in progress; none starts after), wait for a running handler.
     pub(crate) fn shutdown(&self, quiesce: impl FnOnce(&HostRef<T>)) {
         self.health.stop();
-        quiesce(self.host.get());
+        let shost = self.host.get();
+        T::hba(shost.data()).shut_down(|| quiesce(shost));
         self.irq.synchronize();
     }
 }

@@ -7,7 +7,7 @@
 //! reply path completes the ones not timed out, and a timed-out one is
 //! taken from its parking place by one side only (`take_parked_eh`).
 
-use super::hba_host::abort_released;
+use super::hba_host::{abort_released, HbaHost};
 use crate::dma::DmaSlots;
 use crate::scsi::{CmdStatus, CommandRef, EhContext, EhResult, HostByte, HostOperations, HostRef};
 use kernel::{
@@ -18,8 +18,10 @@ use kernel::{
 /// `eh_abort` with a controller-level abort: while the controller holds
 /// the command's slot, `abort` asks it to let go (its reply then frees
 /// the slot and leaves the timed-out command parked); after at most
-/// `wait_ms` for the slot, [`abort_released`] decides.
+/// `wait_ms` for the slot, [`abort_released`] decides. A shut-down
+/// controller is not asked.
 pub(crate) fn abort_with<T: HostOperations>(
+    hba: &HbaHost,
     slots: &DmaSlots,
     cmd: &CommandRef<T>,
     eh: &EhContext,
@@ -27,7 +29,7 @@ pub(crate) fn abort_with<T: HostOperations>(
     abort: impl FnOnce(u32) -> Result,
 ) -> EhResult {
     let tag = cmd.unique_tag() & 0xffff;
-    if slots.is_with_device(tag as usize) {
+    if slots.is_with_device(tag as usize) && !hba.is_shut_down() {
         if let Err(e) = abort(tag) {
             dev_info!(
                 cmd.device().as_dev(),

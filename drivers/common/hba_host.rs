@@ -26,8 +26,12 @@ use crate::scsi::{
 };
 use core::{fmt::Write, marker::PhantomData};
 use kernel::{
+    new_mutex,
     prelude::*,
-    sync::{atomic::Atomic, SetOnce},
+    sync::{
+        atomic::{Acquire, Atomic, Release},
+        Mutex, SetOnce,
+    },
 };
 
 /// What every HBA host keeps besides its controller.
@@ -44,6 +48,13 @@ pub(crate) struct HbaHost {
     pub(crate) stats: HostStats,
     /// FAULTs the health check found.
     pub(crate) faults: Atomic<u32>,
+    /// Whether the PCI `shutdown` callback stopped the controller (1):
+    /// nothing may start it again, new commands fail at once.
+    shut_down: Atomic<u32>,
+    /// Held across a controller reset and across the shutdown, so that a
+    /// reset either ends before the shutdown stops the controller or sees
+    /// `shut_down` and does nothing.
+    reset_lock: Pin<KBox<Mutex<()>>>,
 }
 
 /// Settings from the module parameters.
@@ -123,7 +134,33 @@ impl HbaHost {
             clock: Clock::new(),
             stats: HostStats::new()?,
             faults: Atomic::new(0),
+            shut_down: Atomic::new(0),
+            reset_lock: KBox::pin_init(new_mutex!(()), GFP_KERNEL)?,
         })
+    }
+
+    /// Whether the controller was shut down (reboot, power-off).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Acquire) != 0
+    }
+
+    /// Runs `stop` (the controller's shutdown) once no reset runs, and
+    /// marks the host shut down first: a later reset, abort or command
+    /// finds it so instead of reaching a stopped controller.
+    pub(crate) fn shut_down(&self, stop: impl FnOnce()) {
+        let _guard = self.reset_lock.lock();
+        self.shut_down.store(1, Release);
+        stop();
+    }
+
+    /// Runs `reset` unless the controller was shut down (`ENODEV`); never
+    /// at the same time as the shutdown.
+    pub(crate) fn resetting(&self, reset: impl FnOnce() -> Result) -> Result {
+        let _guard = self.reset_lock.lock();
+        if self.is_shut_down() {
+            return Err(ENODEV);
+        }
+        reset()
     }
 
     /// `sdev_configure`: the device's statistics files, queue depth and
@@ -186,19 +223,21 @@ pub(crate) struct Admitted<'a> {
 
 /// The start of `queue_command` on a slot-per-tag HBA. A command for a
 /// tag outside `can_queue`, or one `reachable` says no device answers
-/// (or the controller is dead), completes with DID_NO_CONNECT; a
+/// (or the controller is dead or `hba` shut down), completes with
+/// DID_NO_CONNECT; a
 /// bidirectional one with DID_ERROR; one whose slot is still with the
 /// controller (the abort of its last command failed; a reset frees it) is
 /// requeued. `Err` holds what `queue_command` returns for those.
 #[allow(clippy::type_complexity)]
 pub(crate) fn admit<'a, 'q, T: StatsDevice>(
     cmd: NewCommand<'q, T>,
+    hba: &HbaHost,
     slots: &'a DmaSlots,
     can_queue: u32,
     reachable: bool,
 ) -> Result<(NewCommand<'q, T>, Admitted<'a>), Result<(), Requeue<'q>>> {
     let tag = cmd.unique_tag() & 0xffff;
-    if tag >= can_queue || !reachable {
+    if tag >= can_queue || !reachable || hba.is_shut_down() {
         return Err(finish_early(cmd, CmdStatus::host(HostByte::NoConnect)));
     }
     let dir = match cmd.data_direction() {

@@ -25,9 +25,13 @@ const PERIOD_MS: u32 = 1000;
 /// them at once), or, those the midlayer timed out, handed to the error
 /// handler. Without `eh` (health check) timed-out commands stay parked for
 /// the error handler, whose abort then finds their slots free.
+/// Not after the controller was shut down (`ENODEV`).
 pub(crate) fn reset<T: HbaOps>(shost: &HostRef<T>, eh: Option<&EhContext>) -> Result {
-    let ctrl = &T::hba_data(shost.data()).ctrl;
-    ctrl.reset(|| shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset)))
+    let data = T::hba_data(shost.data());
+    data.hba.resetting(|| {
+        data.ctrl
+            .reset(|| shost.give_back_parked(eh, CmdStatus::host(HostByte::Reset)))
+    })
 }
 
 /// An error handler reset callback: resets the controller (the driver

@@ -578,6 +578,15 @@ impl Controller {
 
     /// Flushes caches and shuts the firmware down (remove, shutdown).
     pub(crate) fn shutdown(&self) {
+        // A dead or faulted firmware would time out each DCMD (10 s).
+        if self.is_dead() || HbaController::in_fault(self) {
+            dev_warn!(
+                self.dev,
+                "firmware not operational: no cache flush at shutdown\n"
+            );
+            self.regs.write(r::OMSK, r::OMSK_DISABLE_ALL);
+            return;
+        }
         if self.dcmd(Dcmd::cache_flush()).is_err() {
             dev_warn!(self.dev, "cache flush failed\n");
         }

@@ -165,7 +165,7 @@ impl HostOperations for MegasasOps {
         };
         let (target, lun) = (cmd.device().id(), cmd.device().lun());
         let reachable = lun == 0 && ctrl.has_ld(target) && !ctrl.is_dead();
-        let (mut cmd, a) = match admit(cmd, ctrl.frames(), ctrl.can_queue, reachable) {
+        let (mut cmd, a) = match admit(cmd, &host.hba, ctrl.frames(), ctrl.can_queue, reachable) {
             Ok(v) => v,
             Err(done) => return done,
         };
@@ -237,7 +237,7 @@ impl HostOperations for MegasasOps {
         // IO_FAILED) and the interrupt handler frees it, leaving the
         // timed-out command parked for us.
         let ctrl = &host.ctrl;
-        abort_with(ctrl.frames(), cmd, eh, ABORT_WAIT_MS, |tag| {
+        abort_with(&host.hba, ctrl.frames(), cmd, eh, ABORT_WAIT_MS, |tag| {
             ctrl.abort_frame(tag)
         })
     }

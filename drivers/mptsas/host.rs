@@ -184,7 +184,8 @@ impl HostOperations for MptsasOps {
         let Some(fw) = fw else {
             return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
         };
-        let (mut cmd, a) = match admit(cmd, ioc.slots(), ioc.can_queue(), !ioc.is_dead()) {
+        let reachable = !ioc.is_dead();
+        let (mut cmd, a) = match admit(cmd, &host.hba, ioc.slots(), ioc.can_queue(), reachable) {
             Ok(v) => v,
             Err(done) => return done,
         };
@@ -250,7 +251,7 @@ impl HostOperations for MptsasOps {
     /// task management request.
     fn eh_abort(host: &MptsasHost, cmd: &CommandRef<Self>, eh: &EhContext) -> EhResult {
         let ioc = &host.ctrl;
-        abort_with(ioc.slots(), cmd, eh, ABORT_WAIT_MS, |tag| {
+        abort_with(&host.hba, ioc.slots(), cmd, eh, ABORT_WAIT_MS, |tag| {
             ioc.counters.aborts.fetch_add(1, Relaxed);
             let r = task_mgmt(host, cmd.device(), TaskType::AbortTask, Some(tag))?;
             checked(cmd.device(), TaskType::AbortTask, &r)
@@ -326,6 +327,9 @@ fn task_mgmt(
     task: TaskType,
     tag: Option<u32>,
 ) -> Result<TaskMgmtReply> {
+    if host.hba.is_shut_down() {
+        return Err(ENODEV);
+    }
     let fw = dev
         .data()
         .and_then(|d| host.ctrl.sas.fw_of(d.phy, d.sas_address))
