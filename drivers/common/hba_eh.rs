@@ -30,17 +30,20 @@ pub(crate) fn abort_with<T: HostOperations>(
 ) -> EhResult {
     let tag = cmd.unique_tag() & 0xffff;
     if slots.is_with_device(tag as usize) && !hba.is_shut_down() {
-        if let Err(e) = abort(tag) {
-            dev_info!(
+        match abort(tag) {
+            Ok(()) => {
+                let start = Instant::<Monotonic>::now();
+                while slots.is_with_device(tag as usize) && start.elapsed().as_millis() < wait_ms {
+                    fsleep(Delta::from_millis(1));
+                }
+            }
+            // Nothing to wait for: the controller was not asked, or said no.
+            Err(e) => dev_info!(
                 cmd.device().as_dev(),
                 "abort of tag {} not accepted ({:?})\n",
                 tag,
                 e
-            );
-        }
-        let start = Instant::<Monotonic>::now();
-        while slots.is_with_device(tag as usize) && start.elapsed().as_millis() < wait_ms {
-            fsleep(Delta::from_millis(1));
+            ),
         }
     }
     abort_released(slots, cmd, eh)

@@ -80,6 +80,8 @@ pub(crate) struct Fabric {
     objects: Pin<KBox<Mutex<Objects>>>,
     /// Set by an IOC reset: read the pages again.
     stale: Atomic<bool>,
+    /// Refreshes that failed in a row.
+    failures: Atomic<u32>,
 }
 
 /// The pages as read now.
@@ -156,7 +158,17 @@ fn read(ioc: &Ioc, dev: &kernel::device::Device) -> Result<Snapshot> {
             ),
         }
     }
-    topology::make_unique(&mut devs, hba);
+    let unique = topology::make_unique(&mut devs, hba);
+    if unique.dropped > 0 {
+        for d in devs.iter().filter(|d| d.sas_address == 0) {
+            dev_warn!(
+                dev,
+                "phy {}: its SAS address and the one derived for it are both taken: not registered\n",
+                d.phy
+            );
+        }
+        devs.retain(|d| d.sas_address != 0);
+    }
     Ok(Snapshot { hba, phys, devs })
 }
 
@@ -177,6 +189,7 @@ impl Fabric {
                 GFP_KERNEL,
             )?,
             stale: Atomic::new(false),
+            failures: Atomic::new(0),
         })
     }
 
@@ -185,15 +198,18 @@ impl Fabric {
         self.stale.store(true, Release);
     }
 
-    /// The phy of the end device with SAS address `addr`.
+    /// The phy of the end device with SAS address `addr`; `None` if no
+    /// phy or more than one has it (never guess which disk is meant).
     pub(crate) fn phy_of(&self, addr: u64) -> Option<u8> {
         if addr == 0 {
             return None;
         }
-        (0u8..)
+        let mut with = (0u8..)
             .zip(self.map.iter())
-            .find(|(_, e)| e.addr.load(Acquire) == addr)
-            .map(|(i, _)| i)
+            .filter(|(_, e)| e.addr.load(Acquire) == addr)
+            .map(|(i, _)| i);
+        let phy = with.next()?;
+        with.next().is_none().then_some(phy)
     }
 
     /// Where the firmware addresses the end device `addr` on `phy`; `None`
@@ -241,7 +257,7 @@ impl Fabric {
                 None => return,
             }
         };
-        self.stale.store(false, Relaxed);
+        self.stale.store(false, Release);
         let Some(sas) = TRANSPORT.host(shost) else {
             dev_err!(shost.as_dev(), "not a SAS host\n");
             return;
@@ -249,24 +265,41 @@ impl Fabric {
         let snap = match read(&shost.data().ctrl, shost.as_dev()) {
             Ok(s) => s,
             Err(e) => {
-                dev_err!(
-                    shost.as_dev(),
-                    "SAS topology not read from the IOC: {:?}\n",
-                    e
-                );
+                self.failed(shost, "read from the IOC", e);
                 return;
             }
         };
         let again = !objs.phys.is_empty();
         match self.register(&sas, &mut objs, &snap) {
-            Ok(changed) if again => dev_info!(
+            Ok(changed) => {
+                self.failures.store(0, Relaxed);
+                if again {
+                    dev_info!(
+                        shost.as_dev(),
+                        "SAS fabric read again: {} end devices, {} changed\n",
+                        snap.devs.len(),
+                        changed
+                    );
+                }
+            }
+            Err(e) => self.failed(shost, "registered", e),
+        }
+    }
+
+    /// A refresh that failed is tried again at the next health tick (a
+    /// host would otherwise stay without its disks); logged at the 1st,
+    /// 2nd, 4th, 8th... failure in a row.
+    fn failed(&self, shost: &HostRef<MptsasOps>, what: &str, e: Error) {
+        self.stale.store(true, Release);
+        let n = self.failures.fetch_add(1, Relaxed).saturating_add(1);
+        if n.is_power_of_two() {
+            dev_err!(
                 shost.as_dev(),
-                "SAS fabric read again: {} end devices, {} changed\n",
-                snap.devs.len(),
-                changed
-            ),
-            Ok(_) => {}
-            Err(e) => dev_err!(shost.as_dev(), "SAS topology not registered: {:?}\n", e),
+                "SAS topology not {} ({:?}; {} time(s)), trying again\n",
+                what,
+                e,
+                n
+            );
         }
     }
 

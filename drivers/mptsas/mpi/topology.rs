@@ -150,12 +150,24 @@ pub fn end_device(
     })
 }
 
+/// What [`make_unique`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uniqueness {
+    /// Devices given their phy's derived address.
+    pub changed: usize,
+    /// Devices whose derived address was taken too: their address is now
+    /// 0 and they must not be registered (two devices with one address
+    /// would route one's I/O to the other).
+    pub dropped: usize,
+}
+
 /// Makes the addresses of `devs` unique: a device whose address an
 /// earlier one (or the HBA) already has gets the derived address of its
 /// phy instead (QEMU disks with the same `wwn=`; Linux would merge them
-/// into one wide port to one device). Returns how many were changed.
-pub fn make_unique(devs: &mut [EndDevice], hba: u64) -> usize {
-    let mut changed = 0usize;
+/// into one wide port to one device). A device whose derived address is
+/// taken too (a `wwn=` equal to it) is left with address 0.
+pub fn make_unique(devs: &mut [EndDevice], hba: u64) -> Uniqueness {
+    let mut done = Uniqueness::default();
     for i in 0..devs.len() {
         let taken = |devs: &[EndDevice], a: u64| {
             a == hba || devs.iter().take(i).any(|b| b.sas_address == a)
@@ -167,16 +179,20 @@ pub fn make_unique(devs: &mut [EndDevice], hba: u64) -> usize {
             continue;
         }
         let derived = end_device_address(0, hba, d.phy);
-        if taken(devs, derived) {
-            continue;
-        }
-        if let Some(d) = devs.get_mut(i) {
+        let clash = taken(devs, derived);
+        let Some(d) = devs.get_mut(i) else {
+            break;
+        };
+        if clash {
+            d.sas_address = 0;
+            done.dropped = done.dropped.saturating_add(1);
+        } else {
             d.sas_address = derived;
             d.derived = true;
-            changed = changed.saturating_add(1);
+            done.changed = done.changed.saturating_add(1);
         }
     }
-    changed
+    done
 }
 
 /// Where the firmware addresses a device (SCSI_IO and TM TargetID/Bus).

@@ -8,6 +8,7 @@
 use orion_scsi_host_tests::mptsas::mpi::sas_pages::{IoUnitPhy, SasDevice0, SasPhy0};
 use orion_scsi_host_tests::mptsas::mpi::topology::{
     change, class, class_rate, end_device, make_unique, phy_rates, Change, EndDevice, FwAddr, Skip,
+    Uniqueness,
 };
 
 const HBA: u64 = 0x3525_4000_0000_0900;
@@ -138,7 +139,13 @@ fn addresses_made_unique() {
     let dev = |t: u8, wwn: u64| end_device(t, &unit(t, true), &device(t, wwn), HBA).unwrap();
     // Two disks with the same wwn, one with the HBA's address.
     let mut devs: Vec<EndDevice> = vec![dev(0, 5), dev(1, 5), dev(3, HBA), dev(4, 6)];
-    assert_eq!(make_unique(&mut devs, HBA), 2);
+    assert_eq!(
+        make_unique(&mut devs, HBA),
+        Uniqueness {
+            changed: 2,
+            dropped: 0
+        }
+    );
     assert_eq!(devs[0].sas_address, 5);
     assert!(!devs[0].derived);
     assert_eq!(devs[1].sas_address, 0x3525_4002_0000_0900);
@@ -150,12 +157,22 @@ fn addresses_made_unique() {
     addrs.dedup();
     assert_eq!(addrs.len(), 4);
     // Already unique: nothing changes.
-    assert_eq!(make_unique(&mut devs, HBA), 0);
-    // A wwn equal to another phy's derived address: that phy keeps the
-    // collision rather than taking an address in use (left to the class,
-    // which refuses nothing; the driver logs the add error).
+    assert_eq!(make_unique(&mut devs, HBA), Uniqueness::default());
+    // A wwn equal to another phy's derived address: the second device can
+    // have neither address, so it is left with 0 (not registered) rather
+    // than sharing one: the class refuses nothing, and I/O for one would
+    // reach the other.
     let mut devs = vec![dev(0, 0x3525_4002_0000_0900), dev(1, 0x3525_4002_0000_0900)];
-    assert_eq!(make_unique(&mut devs, HBA), 0);
+    assert_eq!(
+        make_unique(&mut devs, HBA),
+        Uniqueness {
+            changed: 0,
+            dropped: 1
+        }
+    );
+    assert_eq!(devs[0].sas_address, 0x3525_4002_0000_0900);
+    assert_eq!(devs[1].sas_address, 0);
+    assert!(!devs[1].derived);
 }
 
 #[test]

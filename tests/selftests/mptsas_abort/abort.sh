@@ -29,7 +29,8 @@ held_read "$slow" 256k "/sys/block/${slow#/dev/}/device/timeout" 1
 check "a read held past its 1 s timeout is aborted, retried and completes (rc $held_rc, $held_s s)" \
 	test "$held_rc" = 0
 check "eh_abort sent ABORT_TASK and it succeeded (orion_aborts $aborts -> $(cat "$hs/orion_aborts"), log)" \
-	bash -c "[ \$(cat $hs/orion_aborts) -gt $aborts ] && dmesg_since_mark | grep -q 'abort of tag [0-9]*: done'"
+	bash -c "[ \$(cat $hs/orion_aborts) -gt $aborts ] && dmesg_since_mark | grep -q 'abort of tag [0-9]*: done' &&
+	! dmesg_since_mark | grep -qE 'not accepted|AbortTask failed'"
 check "no IOC reset was needed (orion_resets $resets -> $(cat "$hs/orion_resets"))" \
 	test "$(cat "$hs/orion_resets")" = "$resets"
 check "the throttled disk reads and writes afterwards" rw_ok "$slow"
