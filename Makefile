@@ -15,6 +15,8 @@
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)
 #   make bench-mptsas    orion vs mptsas (Fusion-MPT) on QEMU's mptsas1068 (figures)
+#   make profile         perf profile of orion vs the C driver on one HBA model, in the
+#                        guest (ADAPTER=megasas|megasas-gen2|lsi53c895a|mptsas1068)
 #   make bench-iscsi     orion's initiator vs iscsi_tcp, LIO RAM LUN in the VM (figures)
 #   make fuzz            the SG_IO fuzzer's long mode in the VM (FUZZ=virt|megasas COUNT= SEED=)
 #   make lint            rustfmt, clippy, checkpatch, shellcheck: fails on any finding
@@ -23,7 +25,7 @@
 export KDIR
 export ORION_CACHE
 
-.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-mptsas bench-iscsi fuzz lint orionctl-docs clean
+.PHONY: all module setup kernel debug-kernel run check host-test vm-test bench bench-megasas bench-lsi bench-mptsas bench-iscsi profile fuzz lint orionctl-docs clean
 
 all: module
 
@@ -62,6 +64,9 @@ bench-mptsas:
 
 bench-iscsi:
 	@bash scripts/bench-hba.sh iscsi
+
+profile:
+	@bash scripts/profile-hba.sh $(or $(ADAPTER),megasas)
 
 fuzz:
 	@COUNT=$(COUNT) SEED=$(SEED) bash scripts/sg-fuzz-vm.sh $(or $(FUZZ),virt)

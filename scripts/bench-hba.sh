@@ -7,7 +7,8 @@
 # Prints the medians with their spread and the ratios orion / C; writes
 # out/bench/<adapter>-<date>.json and .svg (Documentation/benchmarks.rst).
 # usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
-#        [BENCH_SWAP_HBAS=1] bench-hba.sh ADAPTER
+#        [BENCH_SWAP_HBAS=1] [BENCH_ORION_PARAMS="param=value..."]
+#        bench-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2 (orion_megasas against megaraid_sas),
 #            lsi53c895a, lsi53c810 (orion_lsi against sym53c8xx),
 #            mptsas1068 (orion_mptsas against mptsas) or
@@ -31,10 +32,7 @@ adapter=$1
 bench_hba_spec "$adapter" ||
 	die "bench-hba: unknown adapter '$adapter' (megasas, megasas-gen2, lsi53c895a, lsi53c810, mptsas1068, iscsi)"
 bench_settings
-vm_disks=(--adapters "$adapter,$adapter" --disks 1 --disk-size 1G)
-# The C mptsas attaches no disk with SAS address 0 (QEMU's default).
-[ "$adapter" != mptsas1068 ] || vm_disks+=(--disk-wwns 0x5000c50000000001)
-[ "$adapter" != iscsi ] || vm_disks=(--adapters none)
+bench_hba_vm_args "$adapter"
 
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
 drivers=(orion "$c_driver")
@@ -48,9 +46,9 @@ fi
 out=$ORION_TOP/out/bench
 mkdir -p "$out"
 results=$out/$name-$bench_stamp.records.jsonl
-bash "$ORION_TOP/scripts/vm-run.sh" --cpus 2 --memory 2G --timeout $((900 + bench_runs * bench_secs * 30)) \
-	"${vm_disks[@]}" --append "modprobe.blacklist=$c_driver" --rwdir "$out" \
+bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + bench_runs * bench_secs * 30)) \
+	"${vm_args[@]}" --rwdir "$out" \
 	--log "$out/$name-$bench_stamp.console.log" -- \
-	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" \
+	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" \
 	bash "$ORION_TOP/scripts/$guest" "$results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
-bench_host_report "$name" "bench-hba.sh $adapter: orion vs $c_driver" "$results" "${drivers[@]}"
+bench_host_report "$name" "bench-hba.sh $adapter: orion${BENCH_ORION_PARAMS:+ ($BENCH_ORION_PARAMS)} vs $c_driver" "$results" "${drivers[@]}"

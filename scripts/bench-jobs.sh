@@ -110,6 +110,24 @@ bench_hba_spec() {
 		guest=bench-iscsi-guest.sh;;
 	*) return 1;;
 	esac
+	# BENCH_ORION_PARAMS: more module parameters for orion_scsi, to
+	# measure a variant (e.g. mptsas_irq=3, INTx); named in the output.
+	# shellcheck disable=SC2206 # words on purpose
+	[ -z "${BENCH_ORION_PARAMS:-}" ] || [ "$1" = iscsi ] || orion_load+=($BENCH_ORION_PARAMS)
+}
+
+# bench_hba_vm_args ADAPTER: the vm-run.sh options of an HBA benchmark
+# into vm_args: two identical controllers with a 1 GiB disk each (none for
+# iscsi), the C driver blacklisted so that nothing binds before the guest
+# script hands out the controllers. Needs bench_hba_spec ADAPTER first.
+# shellcheck disable=SC2034 # set for the script that calls it
+bench_hba_vm_args() {
+	vm_args=(--cpus 2 --memory 2G --adapters "$1,$1" --disks 1 --disk-size 1G
+		--append "modprobe.blacklist=$c_driver")
+	# The C mptsas attaches no disk with SAS address 0 (QEMU's default).
+	[ "$1" != mptsas1068 ] || vm_args+=(--disk-wwns 0x5000c50000000001)
+	[ "$1" != iscsi ] || vm_args=(--cpus 2 --memory 2G --adapters none
+		--append "modprobe.blacklist=$c_driver")
 }
 
 # ---- guest side -----------------------------------------------------
@@ -126,6 +144,50 @@ bench_guest_init() {
 	python3 "$ORION_TOP/scripts/benchstat.py" guest-meta \
 		--orion-stats "${BENCH_ORION_STATS_NOTE:-}" >> "$bench_results"
 	declare -gA bench_default_sched=() bench_filled=()
+}
+
+# bench_disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
+# driver, not just any sd), waiting up to 60 s for the scan.
+bench_disk_of() {
+	local d i
+	for ((i = 0; i < 60; i++)); do
+		d=$(host_disk "$1")
+		[ -z "$d" ] || { echo "$d"; return; }
+		sleep 1
+	done
+	echo "bench: no disk on a $1 host" >&2
+	return 1
+}
+
+# bench_hba_bind: the guest of an HBA benchmark (two identical controllers
+# of LSI Logic, vendor 0x1000, none bound: the C driver is blacklisted)
+# hands the first (by PCI address) to orion and the second to the C driver
+# through driver_override (BENCH_SWAP_HBAS=1: the other way round, to check
+# that the controller does not favour a driver), loads both and sets both
+# disks to the same queue depth. Sets hba (PCI device directory) and disk
+# (block device) per driver: orion and $c_driver. Needs bench_hba_spec.
+bench_hba_bind() {
+	local hbas h d
+	mapfile -t hbas < <(grep -l '^0x1000$' /sys/bus/pci/devices/*/vendor | sed 's|/vendor$||' | sort)
+	[ ${#hbas[@]} = 2 ] || { echo "bench: ${#hbas[@]} LSI PCI functions, not 2" >&2; return 1; }
+	for h in "${hbas[@]}"; do
+		[ ! -e "$h/driver" ] || { echo "bench: ${h##*/} is bound to $(basename "$(readlink "$h/driver")")" >&2; return 1; }
+	done
+	[ "${BENCH_SWAP_HBAS:-0}" != 1 ] || hbas=("${hbas[1]}" "${hbas[0]}")
+	echo "$orion_pci" > "${hbas[0]}/driver_override"
+	echo "$c_pci" > "${hbas[1]}/driver_override"
+	settle
+	"${orion_load[@]}"
+	"${c_load[@]}"
+	settle
+	# shellcheck disable=SC2034 # for the calling script
+	declare -gA hba=([orion]=${hbas[0]} [$c_driver]=${hbas[1]})
+	declare -gA disk=([orion]=$(bench_disk_of "$orion_proc") [$c_driver]=$(bench_disk_of "$c_proc"))
+	for d in "${!disk[@]}"; do
+		[ -b "${disk[$d]}" ] || { echo "bench: no $d disk" >&2; return 1; }
+		bench_set_depth "${disk[$d]}" "$depth"
+	done
+	echo "bench: orion ${disk[orion]} (${hbas[0]##*/}), $c_driver ${disk[$c_driver]} (${hbas[1]##*/}), queue depth $depth"
 }
 
 # bench_scheduler DEV: the I/O scheduler in use on DEV ([name] in sysfs).

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Inside the VM: profile-hba.sh's measurements. The controllers are handed
+# out as for the benchmark (bench_hba_bind); each driver then runs the job
+# once without perf (IOPS, interrupts, CPU split) and once under perf
+# record (the profile; sampling costs IOPS, so its figures are not used).
+# usage: profile-hba-guest.sh OUTDIR SECONDS JOB[,JOB...] ADAPTER DRIVER...
+set -euo pipefail
+: "${ORION_TOP:?}"
+[ $# -ge 5 ] || { echo "usage: profile-hba-guest.sh OUTDIR SECONDS JOB[,JOB...] ADAPTER DRIVER..." >&2; exit 2; }
+out=$1 secs=$2 jobs=$3
+# PROFILE_SCHED: none, or default (the kernel's choice, left alone).
+sched=${PROFILE_SCHED:-none}
+. "$ORION_TOP/scripts/guest-lib.sh"
+. "$ORION_TOP/scripts/bench-jobs.sh"
+bench_hba_spec "$4"
+shift 4
+bench_secs=$secs bench_size_mb=512
+bench_hba_bind
+
+# irq_count PCIDEV: interrupts taken so far by the function's vectors
+# (MSI/MSI-X ones if enabled, else its INTx line), all CPUs.
+irq_count() {
+	local irqs=() n
+	if [ -d "$1/msi_irqs" ] && [ -n "$(ls "$1/msi_irqs")" ]; then
+		mapfile -t irqs < <(ls "$1/msi_irqs")
+	else
+		irqs=("$(cat "$1/irq")")
+	fi
+	n=0
+	for i in "${irqs[@]}"; do
+		n=$((n + $(awk -v irq="$i:" '$1 == irq { s = 0; for (c = 2; c <= NF && $c ~ /^[0-9]+$/; c++) s += $c; print s }' /proc/interrupts)))
+	done
+	echo "$n"
+}
+
+# cpu_ticks: total and idle (idle + iowait) jiffies of all CPUs.
+cpu_ticks() { awk '$1 == "cpu" { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat; }
+
+# profile_job JOB DRIVER...: JOB (a BENCH_JOBS line) on each driver's disk,
+# once measured, once under perf: the flat profile, and the callers of
+# the top symbols.
+profile_job() {
+	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag
+	# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
+	set -- $1 "${@:2}"
+	name=$1 rw=$2 bs=$3 qd=$4 nj=$5 ioengine=$6
+	shift 6
+	[ "$nj" != 0 ] || nj=$(nproc)
+	{
+		echo
+		echo "== $name ($rw $bs, QD$qd x $nj, $ioengine), ${secs} s, scheduler $sched ($(bench_scheduler "${disk[$1]}"))"
+		printf '%-14s %9s %10s %8s %9s\n' driver IOPS irqs/cmd busy% us/cmd
+	} >> "$out/summary.txt"
+	for drv in "$@"; do
+		dev=${disk[$drv]} tag=$drv-$name
+		[ "$sched" = default ] || echo "$sched" > "/sys/block/${dev#/dev/}/queue/scheduler"
+		irq0=$(irq_count "${hba[$drv]}")
+		cp /proc/interrupts /tmp/irqs-before
+		read -r t0 i0 < <(cpu_ticks)
+		bench_fio "$dev" "$rw" "$bs" "$qd" "$nj" "$ioengine"
+		read -r t1 i1 < <(cpu_ticks)
+		cp /proc/interrupts /tmp/irqs-after
+		irq1=$(irq_count "${hba[$drv]}")
+		cp /tmp/bench-fio.json "$out/$tag.fio.json"
+		python3 - "$out/$tag.fio.json" "$drv" $((irq1 - irq0)) $((t1 - t0)) $((i1 - i0)) \
+			"$(nproc)" "$secs" /tmp/irqs-before /tmp/irqs-after >> "$out/summary.txt" <<'PY'
+import json, sys
+fio, drv = sys.argv[1], sys.argv[2]
+irqs, ticks, idle, cpus, secs = map(int, sys.argv[3:8])
+job = json.load(open(fio))["jobs"][0]
+ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+iops = job["read"]["iops"] + job["write"]["iops"]
+busy = 100.0 * (ticks - idle) / ticks if ticks else 0.0
+# Busy CPU time per command, all vCPUs: what each command costs the guest.
+us = cpus * secs * 1e6 * busy / 100.0 / ios if ios else 0.0
+print(f"{drv:<14} {iops:9.0f} {irqs / ios if ios else 0:10.3f} {busy:8.1f} {us:9.1f}")
+def rows(path):
+    out = {}
+    for line in open(path).read().splitlines()[1:]:
+        f = line.split()
+        counts = [int(x) for x in f[1:1 + cpus] if x.isdigit()]
+        name = " ".join(f[1 + len(counts):]) or f[0]
+        out[f[0] + " " + name] = sum(counts)
+    return out
+before, after = rows(sys.argv[8]), rows(sys.argv[9])
+# Every interrupt source (device vectors, IPIs, timers) per command.
+per = {k: (v - before.get(k, 0)) / ios for k, v in after.items() if ios}
+busy_rows = [f"{k.split()[0]} {per[k]:.3f}" for k in sorted(per, key=per.get, reverse=True) if per[k] >= 0.01]
+print(" " * 15 + "per command: " + ", ".join(busy_rows))
+PY
+		# perf.data in the guest's /tmp: perf cannot write it on the
+		# shared directory.
+		perf record -q -e cpu-clock -F 999 -a -g -o "/tmp/$tag.perf.data" -- \
+			fio --name=profile --filename="$dev" --rw="$rw" --bs="$bs" --size="${bench_size_mb}M" \
+			--direct=1 --ioengine="$ioengine" --iodepth="$qd" --numjobs="$nj" --group_reporting \
+			--time_based --runtime="$secs" --output=/dev/null
+		perf report -i "/tmp/$tag.perf.data" --stdio --no-children --sort dso,sym -g none \
+			--percent-limit 0.1 > "$out/$tag.perf.txt" 2> /dev/null
+		perf report -i "/tmp/$tag.perf.data" --stdio --no-children --sort sym \
+			-g caller,2,callee --percent-limit 2 > "$out/$tag.callers.txt" 2> /dev/null
+		# Kept for more reports on the host: perf report -i FILE
+		# --kallsyms OUTDIR/kallsyms.
+		cp "/tmp/$tag.perf.data" "$out/"
+		rm -f "/tmp/$tag.perf.data"
+		echo "profile: $name on $drv done"
+	done
+}
+
+{
+	echo "profile: $(uname -r), fio $(fio --version)"
+	[ -z "${BENCH_ORION_PARAMS:-}" ] || echo "orion_scsi loaded with $BENCH_ORION_PARAMS"
+} > "$out/summary.txt"
+for drv in "$@"; do
+	fio --name=fill --filename="${disk[$drv]}" --rw=write --bs=1M --size="${bench_size_mb}M" \
+		--direct=1 --ioengine=libaio --iodepth=8 --output=/dev/null
+done
+cat /proc/kallsyms > "$out/kallsyms"
+IFS=, read -ra names <<< "$jobs"
+for n in "${names[@]}"; do
+	job=""
+	for j in "${BENCH_JOBS[@]}"; do
+		[ "${j%% *}" != "$n" ] || job=$j
+	done
+	[ -n "$job" ] || { echo "profile: no job '$n' in BENCH_JOBS" >&2; exit 2; }
+	profile_job "$job" "$@"
+done
+for n in "${names[@]}"; do
+	for drv in "$@"; do
+		{
+			echo
+			echo "== $n on $drv: top symbols but idle (cpu-clock samples, all CPUs; $drv-$n.perf.txt has the rest)"
+			grep -E '^ +[0-9.]+%' "$out/$drv-$n.perf.txt" | grep -v default_idle | head -25
+		} >> "$out/summary.txt"
+	done
+done
