@@ -10,7 +10,7 @@
 //! handler aborts with ABORT_TASK, resets LUNs, targets and the bus with
 //! task management and the host with an IOC reset.
 
-use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, SENSE_LEN, SENSE_OFF};
+use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mpi::{
     reply::encode_context,
     scsi_io::{build_scsi_io, ScsiIo},
@@ -394,10 +394,16 @@ fn tm_reset(
     }
 }
 
+/// A request whose frame needs at most this many bytes (its header and
+/// six elements: I/O up to 24 KiB in pages) is built in a stack buffer of
+/// this size: zeroing the full 1.5 KiB one for every command is what
+/// costs, under emulation.
+const SMALL_FRAME: usize = 128;
+
 /// Builds a SCSI_IO request with its SGL on the stack and copies the used
-/// part into its slot; returns the word that posts it. Not inlined: the
-/// buffer stays off `queue_command`'s own stack frame.
-#[inline(never)]
+/// part into its slot; returns the word that posts it. The buffer is as
+/// small as the request allows: the frame's used part, the whole frame,
+/// or the frame and its chain buffers.
 fn write_request(
     slot: &mut SlotMut<'_>,
     ioc: &Ioc,
@@ -405,16 +411,64 @@ fn write_request(
     io: &ScsiIo<'_>,
     segs: impl Iterator<Item = (u64, u32)>,
 ) -> Result<u32> {
+    let count = if io.dir == Dir::None {
+        0
+    } else {
+        segs.size_hint().0
+    };
+    let geo = &ioc.limits.sgl;
+    if geo.chains_for(count)? > 0 {
+        write_chained(slot, ioc, tag, io, count, segs)?;
+    } else if geo.frame_bytes_for(count)? <= SMALL_FRAME {
+        write_unchained::<SMALL_FRAME>(slot, ioc, tag, io, count, segs)?;
+    } else {
+        write_unchained::<MAX_FRAME>(slot, ioc, tag, io, count, segs)?;
+    }
+    u32::try_from(slot.dma_address()).map_err(|_| EINVAL)
+}
+
+/// A request without chain buffers, built in `N` bytes. Not inlined: the
+/// buffer stays off `queue_command`'s own stack frame.
+#[inline(never)]
+fn write_unchained<const N: usize>(
+    slot: &mut SlotMut<'_>,
+    ioc: &Ioc,
+    tag: u32,
+    io: &ScsiIo<'_>,
+    count: usize,
+    segs: impl Iterator<Item = (u64, u32)>,
+) -> Result {
+    let mut frame = [0u8; N];
+    let geo = &ioc.limits.sgl;
+    let sum = build_scsi_io(
+        &mut frame,
+        encode_context(tag)?,
+        io,
+        0,
+        geo,
+        None,
+        count,
+        segs,
+    )?;
+    slot.write(0, frame.get(..sum.frame_bytes).ok_or(EINVAL)?)
+}
+
+/// A request with chain buffers: the frame and the chains are built
+/// together and copied to their places in the slot.
+#[inline(never)]
+fn write_chained(
+    slot: &mut SlotMut<'_>,
+    ioc: &Ioc,
+    tag: u32,
+    io: &ScsiIo<'_>,
+    count: usize,
+    segs: impl Iterator<Item = (u64, u32)>,
+) -> Result {
     let mut buf = [0u8; BUILD_SIZE];
     let (frame, chains) = buf.split_at_mut(CHAIN_OFF);
     let mut area = ChainArea {
         buf: chains,
         dma: slot.dma_address().saturating_add(CHAIN_OFF as u64),
-    };
-    let count = if io.dir == Dir::None {
-        0
-    } else {
-        segs.size_hint().0
     };
     let geo = &ioc.limits.sgl;
     let sum = build_scsi_io(
@@ -429,9 +483,7 @@ fn write_request(
     )?;
     slot.write(0, frame.get(..sum.frame_bytes).ok_or(EINVAL)?)?;
     let chain_bytes = sum.chains.checked_mul(geo.chain_size()).ok_or(EINVAL)?;
-    if chain_bytes > 0 {
-        slot.write(CHAIN_OFF, area.buf.get(..chain_bytes).ok_or(EINVAL)?)?;
-        ioc.chained.fetch_add(1, Relaxed);
-    }
-    u32::try_from(slot.dma_address()).map_err(|_| EINVAL)
+    slot.write(CHAIN_OFF, area.buf.get(..chain_bytes).ok_or(EINVAL)?)?;
+    ioc.chained.fetch_add(1, Relaxed);
+    Ok(())
 }

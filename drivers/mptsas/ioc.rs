@@ -42,7 +42,7 @@ use kernel::{
 
 /// Largest request frame the driver uses (Linux's cap too); chain buffers
 /// have the frame's size.
-const MAX_FRAME: usize = 512;
+pub(super) const MAX_FRAME: usize = 512;
 /// Chain buffers per request slot. Requests are built on the stack and
 /// copied into their slot, so this bounds the stack buffer (frame plus
 /// chains: 1.5 KiB) and, with QEMU's frames, gives 120 segments.

@@ -224,6 +224,19 @@ impl SglGeometry {
         Ok(extra.saturating_add(1))
     }
 
+    /// Bytes of the request frame that a request with `segments`
+    /// segments uses: the header and its elements, or the whole frame
+    /// once it chains (the chain element is in the frame's last slot).
+    /// The frame buffer given to [`write_sgl`] needs this many.
+    pub fn frame_bytes_for(&self, segments: usize) -> Result<usize, MpiError> {
+        if self.chains_for(segments)? > 0 {
+            return Ok(self.frame_size);
+        }
+        Ok(self
+            .sgl_offset
+            .saturating_add(segments.max(1).saturating_mul(SGE64_SIZE)))
+    }
+
     /// Slots of buffer `b` (0 = the frame) usable by simple elements when
     /// `chains` chain buffers follow the frame.
     fn capacity(&self, b: usize, chains: usize) -> usize {
@@ -268,8 +281,8 @@ fn dwords(bytes: usize) -> Result<u8, MpiError> {
 }
 
 /// Writes `count` segments `(bus address, length)` from `segs` as the
-/// request's SGL: into `frame` from the geometry's offset, then into
-/// `chains` as needed. `write` sets the host-to-IOC direction flag.
+/// request's SGL: into `frame` (at least [`SglGeometry::frame_bytes_for`]
+/// bytes) from the geometry's offset, then into `chains` as needed. `write` sets the host-to-IOC direction flag.
 pub fn write_sgl<I>(
     geo: &SglGeometry,
     frame: &mut [u8],
@@ -283,7 +296,7 @@ where
 {
     let dir = if write { FLAG_HOST_TO_IOC } else { 0 };
     let nchains = geo.chains_for(count)?;
-    if frame.len() < geo.frame_size {
+    if frame.len() < geo.frame_bytes_for(count)? {
         return Err(MpiError::BufferTooSmall);
     }
     if nchains > 0 {

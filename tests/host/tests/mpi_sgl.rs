@@ -347,10 +347,48 @@ fn errors() {
         write_sgl(&g, &mut frame, None, false, 1, [(0x1000, 0x100_0000)]),
         Err(MpiError::SegmentTooLong)
     );
-    // A frame buffer shorter than the geometry's frame.
-    let mut small = vec![0u8; FRAME - 4];
+    // A frame buffer shorter than what the request uses: its elements,
+    // or the whole frame once it chains.
+    let need = g.frame_bytes_for(1).unwrap();
+    let mut small = vec![0u8; need - 4];
     assert_eq!(
         write_sgl(&g, &mut small, None, false, 1, segs(1)),
         Err(MpiError::BufferTooSmall)
     );
+    let mut short = vec![0u8; FRAME - 4];
+    let mut a = ChainArea {
+        buf: &mut chains,
+        dma: CHAIN_DMA,
+    };
+    assert_eq!(
+        write_sgl(&g, &mut short, Some(&mut a), false, 50, s.iter().copied()),
+        Err(MpiError::BufferTooSmall)
+    );
+}
+
+#[test]
+fn frame_bytes_for_a_request() {
+    let g = geo(1);
+    let main = g.main_slots();
+    // No data still has one (empty) element.
+    assert_eq!(g.frame_bytes_for(0), Ok(SGL_OFF + 12));
+    assert_eq!(g.frame_bytes_for(1), Ok(SGL_OFF + 12));
+    assert_eq!(g.frame_bytes_for(main), Ok(SGL_OFF + 12 * main));
+    assert_eq!(
+        g.frame_bytes_for(main + 1),
+        Ok(FRAME),
+        "chains: the whole frame"
+    );
+    assert_eq!(
+        g.frame_bytes_for(g.max_segments() + 1),
+        Err(MpiError::TooManySegments)
+    );
+    // A frame buffer of exactly that size takes the request, and the
+    // summary says so.
+    for n in [1, 3, main] {
+        let mut exact = vec![0u8; g.frame_bytes_for(n).unwrap()];
+        let sum = write_sgl(&g, &mut exact, None, true, n, segs(n)).unwrap();
+        assert_eq!(sum.frame_bytes, exact.len());
+        assert_eq!(sum.chains, 0);
+    }
 }
