@@ -13,7 +13,7 @@ size_mb=512
 . "$ORION_TOP/scripts/guest-lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
 bench_hba_spec "$4"
-BENCH_ORION_STATS_NOTE="$orion_proc has no debugfs stats file yet" bench_guest_init "$1" "$2" "$3" $size_mb
+BENCH_ORION_STATS_NOTE="debugfs orion_scsi/host<N>/stats" bench_guest_init "$1" "$2" "$3" $size_mb
 shift 4
 
 bench_hba_bind

@@ -16,7 +16,7 @@ size_mb=512
 . "$ORION_TOP/tests/selftests/iscsi_lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
 bench_hba_spec "$4"
-BENCH_ORION_STATS_NOTE="orion's iSCSI hosts have no debugfs stats file yet" bench_guest_init "$1" "$2" "$3" $size_mb
+BENCH_ORION_STATS_NOTE="debugfs orion_scsi/host<N>/stats" bench_guest_init "$1" "$2" "$3" $size_mb
 shift 4
 iqn=$ISCSI_IQN_PREFIX:bench
 lio_target "$iqn" ${size_mb}M
