@@ -138,7 +138,7 @@ if [ "${ORION_NO_KVM:-0}" != 1 ] && [ -w /dev/kvm ]; then
 fi
 
 # The guest runs the command through vm-guest.sh, which appends the splat check.
-guest_cmd="env ORION_TOP=$ORION_TOP KERNEL_SRC=$KERNEL_SRC ORION_CACHE=$ORION_CACHE ORION_FLAVOUR=$flavour bash $ORION_TOP/scripts/vm-guest.sh $(printf '%q ' "$@")"
+guest_cmd="env ORION_TOP=$ORION_TOP KERNEL_SRC=$KERNEL_SRC ORION_CACHE=$ORION_CACHE ORION_FLAVOUR=$flavour ORION_SKIP_PROGS=$(printf %q "${ORION_SKIP_PROGS:-}") bash $ORION_TOP/scripts/vm-guest.sh $(printf '%q ' "$@")"
 start=$SECONDS
 set +e
 export ORION_TOP
