@@ -7,6 +7,7 @@
 pub mod counters;
 pub mod defaults;
 pub mod early;
+pub mod frame_build;
 pub mod hba_bind;
 pub mod hba_eh;
 pub mod hba_host;

@@ -11,13 +11,15 @@
 
 use super::controller::{Controller, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mfi::{
-    frame::{DataDir, Outcome},
-    io::{build_scsi_io, ScsiIo},
+    frame::{DataDir, Outcome, FRAME_SIZE},
+    io::{build_scsi_io, ScsiIo, OFF_SGL},
     regs::post_words,
     reply::encode_context,
+    sgl::SGE64_SIZE,
 };
 use crate::common::{
     counters::CounterAttributes,
+    frame_build::write_frame,
     hba_bind::HbaStatics,
     hba_eh::abort_with,
     hba_host::{admit, build_failed, HbaData, IrqModeAttribute},
@@ -193,7 +195,7 @@ impl HostOperations for MegasasOps {
         // QEMU wants one SG entry even without data: point it at the sense
         // buffer, with a zero data length it is not used.
         let dummy = (segs.size_hint().0 == 0).then_some((sense_addr, SENSE_LEN as u32));
-        let posted = write_frame(
+        let posted = write_ld_io(
             &mut slot,
             tag,
             &io,
@@ -265,19 +267,28 @@ impl HostOperations for MegasasOps {
     }
 }
 
-/// Builds an LD SCSI IO frame on the stack and copies it into its slot;
-/// returns the words that post it. Not inlined: the frame buffer stays off
-/// `queue_command`'s own stack frame.
-#[inline(never)]
-fn write_frame(
+/// Builds an LD SCSI IO frame on the stack, in a buffer its size
+/// ([`write_frame`]), and copies it into its slot; returns the words that
+/// post it.
+fn write_ld_io(
     slot: &mut crate::dma::SlotMut<'_>,
     tag: u32,
     io: &ScsiIo<'_>,
     sges: impl Iterator<Item = (u64, u32)>,
     max_sge: usize,
 ) -> Result<super::mfi::regs::PostWords> {
-    let mut frame = [0u8; MAX_FRAME];
-    let size = build_scsi_io(&mut frame, encode_context(tag), io, sges, max_sge)?;
-    slot.write(0, frame.get(..size).ok_or(EINVAL)?)?;
+    let need = SGE64_SIZE
+        .checked_mul(sges.size_hint().0)
+        .and_then(|n| n.checked_add(OFF_SGL))
+        .map_or(MAX_FRAME, |n| n.max(FRAME_SIZE));
+    let size = write_frame::<MAX_FRAME>(slot, need, |frame| {
+        Ok(build_scsi_io(
+            frame,
+            encode_context(tag),
+            io,
+            sges,
+            max_sge,
+        )?)
+    })?;
     Ok(post_words(slot.dma_address(), size)?)
 }

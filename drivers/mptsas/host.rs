@@ -22,6 +22,7 @@ use super::regs::IocRegs;
 use crate::common::{
     counters::CounterAttributes,
     early::finish_early,
+    frame_build::write_frame,
     hba_bind::HbaStatics,
     hba_eh::{abort_with, give_back_released},
     hba_host::{admit, build_failed, HbaData, IrqModeAttribute},
@@ -394,16 +395,10 @@ fn tm_reset(
     }
 }
 
-/// A request whose frame needs at most this many bytes (its header and
-/// six elements: I/O up to 24 KiB in pages) is built in a stack buffer of
-/// this size: zeroing the full 1.5 KiB one for every command is what
-/// costs, under emulation.
-const SMALL_FRAME: usize = 128;
-
 /// Builds a SCSI_IO request with its SGL on the stack and copies the used
 /// part into its slot; returns the word that posts it. The buffer is as
-/// small as the request allows: the frame's used part, the whole frame,
-/// or the frame and its chain buffers.
+/// small as the request allows ([`write_frame`]), or the frame and its
+/// chain buffers.
 fn write_request(
     slot: &mut SlotMut<'_>,
     ioc: &Ioc,
@@ -419,38 +414,14 @@ fn write_request(
     let geo = &ioc.limits.sgl;
     if geo.chains_for(count)? > 0 {
         write_chained(slot, ioc, tag, io, count, segs)?;
-    } else if geo.frame_bytes_for(count)? <= SMALL_FRAME {
-        write_unchained::<SMALL_FRAME>(slot, ioc, tag, io, count, segs)?;
     } else {
-        write_unchained::<MAX_FRAME>(slot, ioc, tag, io, count, segs)?;
+        let context = encode_context(tag)?;
+        write_frame::<MAX_FRAME>(slot, geo.frame_bytes_for(count)?, |frame| {
+            let sum = build_scsi_io(frame, context, io, 0, geo, None, count, segs)?;
+            Ok(sum.frame_bytes)
+        })?;
     }
     u32::try_from(slot.dma_address()).map_err(|_| EINVAL)
-}
-
-/// A request without chain buffers, built in `N` bytes. Not inlined: the
-/// buffer stays off `queue_command`'s own stack frame.
-#[inline(never)]
-fn write_unchained<const N: usize>(
-    slot: &mut SlotMut<'_>,
-    ioc: &Ioc,
-    tag: u32,
-    io: &ScsiIo<'_>,
-    count: usize,
-    segs: impl Iterator<Item = (u64, u32)>,
-) -> Result {
-    let mut frame = [0u8; N];
-    let geo = &ioc.limits.sgl;
-    let sum = build_scsi_io(
-        &mut frame,
-        encode_context(tag)?,
-        io,
-        0,
-        geo,
-        None,
-        count,
-        segs,
-    )?;
-    slot.write(0, frame.get(..sum.frame_bytes).ok_or(EINVAL)?)
 }
 
 /// A request with chain buffers: the frame and the chains are built
