@@ -346,7 +346,10 @@ impl Controller {
                 .peek_u8(idx, fr::OFF_CMD_STATUS)
                 .unwrap_or(fr::STAT_PENDING);
             if status != fr::STAT_PENDING {
-                // The firmware wrote the status last: it is done with the frame.
+                // The firmware wrote the status last: it is done with the
+                // frame. Reads of what it wrote before (the frame, a DCMD's
+                // data) come after this one.
+                dma_mb(Read);
                 drop(self.frames.reclaim(idx));
                 return Ok(status);
             }

@@ -277,8 +277,12 @@ fn write_ld_io(
     sges: impl Iterator<Item = (u64, u32)>,
     max_sge: usize,
 ) -> Result<super::mfi::regs::PostWords> {
-    let need = SGE64_SIZE
-        .checked_mul(sges.size_hint().0)
+    // The iterator's upper bound: one that under-reports must not get a
+    // buffer too small for its frame.
+    let need = sges
+        .size_hint()
+        .1
+        .and_then(|n| SGE64_SIZE.checked_mul(n))
         .and_then(|n| n.checked_add(OFF_SGL))
         .map_or(MAX_FRAME, |n| n.max(FRAME_SIZE));
     let size = write_frame::<MAX_FRAME>(slot, need, |frame| {

@@ -6,6 +6,7 @@
 
 pub mod mask;
 pub mod slots;
+pub mod word_split;
 
 pub use mask::set_dma_masks;
 pub use slots::{DmaSlots, SlotMut};

@@ -18,6 +18,7 @@
 //! lives as long as the `DmaSlots`; a driver must stop the device before
 //! dropping it.
 
+use super::word_split::{Split, WORD};
 use core::marker::PhantomData;
 use kernel::{
     device::{self, Bound},
@@ -187,45 +188,49 @@ fn read_byte(chunk: &Coherent<[u8]>, at: usize) -> Result<u8> {
     Ok(kernel::io::io_read!(chunk, [try: at]))
 }
 
-/// The word size of the bulk copies below.
-const WORD: usize = core::mem::size_of::<u64>();
-
 /// Where `len` bytes from byte `at` of `chunk` start, after checking that
-/// they lie inside it: the pointer and the length of the unaligned head.
-fn span(chunk: &Coherent<[u8]>, at: usize, len: usize) -> Result<(*mut u8, usize)> {
+/// they lie inside it, and how a copy of them splits into bytes and words.
+///
+/// The copies below rest on this: every access they make is at `start`
+/// plus less than `len` (the split's parts add up to `len`), so inside
+/// `chunk`'s allocation, which lives while `chunk` is borrowed; a word
+/// access is at an address the split made word aligned; and all of them
+/// are volatile accesses through a raw pointer derived from the
+/// allocation's, so no Rust reference to the memory exists. The device (or
+/// another CPU, against the driver's protocol) touching the same bytes at
+/// the same time garbles data, as with `io_write!`; it is not undefined
+/// behaviour.
+fn span(chunk: &Coherent<[u8]>, at: usize, len: usize) -> Result<(*mut u8, Split)> {
     at.checked_add(len)
         .filter(|&end| end <= chunk.len())
         .ok_or(EINVAL)?;
     let start = chunk.as_mut_ptr().cast::<u8>().wrapping_add(at);
-    Ok((start, start.align_offset(WORD).min(len)))
+    Ok((start, Split::new(start.addr(), len)))
 }
 
 /// Copies `src` to byte `at` of `chunk` with volatile stores, a word at a
 /// time where the address is aligned: a frame is written per command, and
-/// under emulation every store is a call into the translated code's memory
-/// path, so a store per byte shows in a profile.
+/// under emulation each store goes through the translated code's memory
+/// path, so a store per byte shows in a profile. No order among the
+/// stores is promised.
 fn copy_to(chunk: &Coherent<[u8]>, at: usize, src: &[u8]) -> Result {
-    let (mut p, head) = span(chunk, at, src.len())?;
-    let (head, body) = src.split_at_checked(head).ok_or(EINVAL)?;
+    let (mut p, split) = span(chunk, at, src.len())?;
+    let (head, body) = src.split_at_checked(split.head).ok_or(EINVAL)?;
     let words = body.chunks_exact(WORD);
     let tail = words.remainder();
     for &b in head {
-        // SAFETY: `p` is inside `chunk`'s allocation (`span` checked the
-        // whole range), which lives while `chunk` is borrowed. A volatile
-        // store through a raw pointer makes no reference, so the device
-        // touching the byte at the same time garbles it, nothing more.
+        // SAFETY: A byte of the range `span` checked; see `span`.
         unsafe { p.write_volatile(b) };
         p = p.wrapping_add(1);
     }
     for w in words {
-        let v = u64::from_ne_bytes(w.try_into().map_err(|_| EINVAL)?);
-        // SAFETY: As above, for the `WORD` bytes from `p`, which the
-        // head's length made aligned for `u64`.
-        unsafe { p.cast::<u64>().write_volatile(v) };
+        let v = usize::from_ne_bytes(w.try_into().map_err(|_| EINVAL)?);
+        // SAFETY: An aligned word of the range `span` checked; see `span`.
+        unsafe { p.cast::<usize>().write_volatile(v) };
         p = p.wrapping_add(WORD);
     }
     for &b in tail {
-        // SAFETY: As for the head.
+        // SAFETY: A byte of the range `span` checked; see `span`.
         unsafe { p.write_volatile(b) };
         p = p.wrapping_add(1);
     }
@@ -234,22 +239,20 @@ fn copy_to(chunk: &Coherent<[u8]>, at: usize, src: &[u8]) -> Result {
 
 /// Sets `len` bytes from byte `at` of `chunk` to `val`, as [`copy_to`].
 fn fill_with(chunk: &Coherent<[u8]>, at: usize, len: usize, val: u8) -> Result {
-    let (mut p, head) = span(chunk, at, len)?;
-    let body = len.saturating_sub(head);
-    let (words, tail) = (body / WORD, body % WORD);
-    for _ in 0..head {
-        // SAFETY: As in `copy_to`.
+    let (mut p, split) = span(chunk, at, len)?;
+    for _ in 0..split.head {
+        // SAFETY: A byte of the range `span` checked; see `span`.
         unsafe { p.write_volatile(val) };
         p = p.wrapping_add(1);
     }
-    let v = u64::from_ne_bytes([val; WORD]);
-    for _ in 0..words {
-        // SAFETY: As in `copy_to`, for an aligned word.
-        unsafe { p.cast::<u64>().write_volatile(v) };
+    let v = usize::from_ne_bytes([val; WORD]);
+    for _ in 0..split.words {
+        // SAFETY: An aligned word of the range `span` checked; see `span`.
+        unsafe { p.cast::<usize>().write_volatile(v) };
         p = p.wrapping_add(WORD);
     }
-    for _ in 0..tail {
-        // SAFETY: As in `copy_to`.
+    for _ in 0..split.tail {
+        // SAFETY: A byte of the range `span` checked; see `span`.
         unsafe { p.write_volatile(val) };
         p = p.wrapping_add(1);
     }
@@ -257,25 +260,27 @@ fn fill_with(chunk: &Coherent<[u8]>, at: usize, len: usize, val: u8) -> Result {
 }
 
 /// Copies bytes from byte `at` of `chunk` into `dst` with volatile loads,
-/// as [`copy_to`] stores them.
+/// as [`copy_to`] stores them (what a load the device races with reads,
+/// the driver's protocol judges).
 fn copy_from(chunk: &Coherent<[u8]>, at: usize, dst: &mut [u8]) -> Result {
-    let (mut p, head) = span(chunk, at, dst.len())?;
-    let (head, body) = dst.split_at_mut_checked(head).ok_or(EINVAL)?;
+    let (mut p, split) = span(chunk, at, dst.len())?;
+    let (head, body) = dst.split_at_mut_checked(split.head).ok_or(EINVAL)?;
     let mut words = body.chunks_exact_mut(WORD);
     for d in head.iter_mut() {
-        // SAFETY: As in `copy_to`; a load the device races with reads
-        // whatever it finds, which the driver's protocol then judges.
+        // SAFETY: A byte of the range `span` checked; see `span`.
         *d = unsafe { p.read_volatile() };
         p = p.wrapping_add(1);
     }
     for w in words.by_ref() {
-        // SAFETY: As above, for the aligned word at `p`.
-        let v = unsafe { p.cast::<u64>().read_volatile() };
-        w.copy_from_slice(&v.to_ne_bytes());
+        // SAFETY: An aligned word of the range `span` checked; see `span`.
+        let v = unsafe { p.cast::<usize>().read_volatile() };
+        for (d, b) in w.iter_mut().zip(v.to_ne_bytes()) {
+            *d = b;
+        }
         p = p.wrapping_add(WORD);
     }
     for d in words.into_remainder() {
-        // SAFETY: As for the head.
+        // SAFETY: A byte of the range `span` checked; see `span`.
         *d = unsafe { p.read_volatile() };
         p = p.wrapping_add(1);
     }
@@ -300,7 +305,8 @@ impl SlotMut<'_> {
         self.slots.dma_address(self.idx).unwrap_or(0)
     }
 
-    /// Writes `src` at byte `off` of the slot (volatile).
+    /// Writes `src` at byte `off` of the slot (volatile; in no particular
+    /// order within the copy).
     pub fn write(&mut self, off: usize, src: &[u8]) -> Result {
         let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
         off.checked_add(src.len())

@@ -45,6 +45,7 @@
 #[path = "../../../drivers/proto/mod.rs"]
 pub mod proto;
 
+pub mod dma;
 pub mod iscsi;
 pub mod lsi;
 pub mod megasas;
