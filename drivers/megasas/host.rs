@@ -11,11 +11,10 @@
 
 use super::controller::{Controller, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mfi::{
-    frame::{DataDir, Outcome, FRAME_SIZE},
-    io::{build_scsi_io, ScsiIo, OFF_SGL},
+    frame::{DataDir, Outcome},
+    io::{build_scsi_io, scsi_io_frame_bytes, ScsiIo},
     regs::post_words,
     reply::encode_context,
-    sgl::SGE64_SIZE,
 };
 use crate::common::{
     counters::CounterAttributes,
@@ -282,9 +281,8 @@ fn write_ld_io(
     let need = sges
         .size_hint()
         .1
-        .and_then(|n| SGE64_SIZE.checked_mul(n))
-        .and_then(|n| n.checked_add(OFF_SGL))
-        .map_or(MAX_FRAME, |n| n.max(FRAME_SIZE));
+        .and_then(scsi_io_frame_bytes)
+        .unwrap_or(MAX_FRAME);
     let size = write_frame::<MAX_FRAME>(slot, need, |frame| {
         Ok(build_scsi_io(
             frame,

@@ -15,7 +15,7 @@ use super::frame::{
     self, DataDir, Header, CMD_LD_READ, CMD_LD_SCSI_IO, CMD_LD_WRITE, CMD_PD_SCSI_IO, FLAG_SENSE64,
     FLAG_SGL64, FRAME_SIZE, STAT_PENDING,
 };
-use super::sgl::{encode_sge64, SglSummary};
+use super::sgl::{encode_sge64, SglSummary, SGE64_SIZE};
 use super::MfiError;
 use crate::proto::le::{put_bytes, put_le64};
 
@@ -93,6 +93,14 @@ fn check_sgl(sgl: &SglSummary, needed: u64) -> Result<(), MfiError> {
         return Err(MfiError::SglTooShort);
     }
     Ok(())
+}
+
+/// The bytes a SCSI IO frame with `sge_count` SG entries occupies, as
+/// [`build_scsi_io`] returns them (for sizing the buffer it is built in);
+/// `None` on overflow.
+pub fn scsi_io_frame_bytes(sge_count: usize) -> Option<usize> {
+    let end = SGE64_SIZE.checked_mul(sge_count)?.checked_add(OFF_SGL)?;
+    Some(core::cmp::max(FRAME_SIZE, end))
 }
 
 /// Builds an LD/PD SCSI IO frame with SG entries `(dma address, length)`,

@@ -348,6 +348,24 @@ fn scsi<'a>(cdb: &'a [u8], dir: DataDir, len: u32) -> io::ScsiIo<'a> {
 }
 
 #[test]
+fn scsi_io_frame_bytes_is_what_the_builder_returns() {
+    let cdb = [0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0];
+    for n in 1..=20u64 {
+        let sges: Vec<(u64, u32)> = (1..=n).map(|i| (i * 0x1000, 512)).collect();
+        let mut f = [0u8; 1024];
+        let io = scsi(&cdb, DataDir::Read, 512 * n as u32);
+        let built = io::build_scsi_io(&mut f, 1, &io, sges.iter().copied(), 80).unwrap();
+        assert_eq!(
+            io::scsi_io_frame_bytes(sges.len()),
+            Some(built),
+            "{n} entries"
+        );
+    }
+    assert_eq!(io::scsi_io_frame_bytes(0), Some(frame::FRAME_SIZE));
+    assert_eq!(io::scsi_io_frame_bytes(usize::MAX), None);
+}
+
+#[test]
 fn pd_and_ld_scsi_io() {
     let cdb = [0x28, 0, 0, 0, 0, 8, 0, 0, 2, 0];
     let mut f = [0x77u8; 2048];
