@@ -46,3 +46,18 @@ kernel_build_dir() {
 	local flavour=${1:-ref}
 	echo "$ORION_CACHE/kernel/$flavour-$(kernel_key "$flavour")"
 }
+
+# vm_conf_args GROUP FLAVOUR: the words of the group's vm.conf, one per
+# line. A line starting "ref:" or "debug:" applies to that kernel flavour
+# only (the debug kernel is several times slower; a load meant to keep
+# commands waiting in the device may need a slower device there).
+vm_conf_args() {
+	local line words
+	while IFS= read -r line; do
+		case $line in
+		''|'#'*) continue;;
+		ref:*|debug:*) [ "${line%%:*}" = "$2" ] || continue; line=${line#*:};;
+		esac
+		read -ra words <<< "$line"; printf '%s\n' "${words[@]}"
+	done < "$ORION_TOP/tests/selftests/$1/vm.conf"
+}

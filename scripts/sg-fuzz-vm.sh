@@ -33,12 +33,7 @@ seed=${seed:-$(date +%s)}
 
 bash "$ORION_TOP/scripts/build-module.sh" >/dev/null
 bash "$ORION_TOP/scripts/build-tools.sh" >/dev/null
-vm_args=()
-while IFS= read -r line; do
-	case $line in ''|'#'*) continue;; esac
-	read -ra words <<< "$line"
-	vm_args+=("${words[@]}")
-done < "$ORION_TOP/tests/selftests/$group/vm.conf"
+mapfile -t vm_args < <(vm_conf_args "$group" ref)
 # 300 CDBs/s at worst, plus boot, the block-device run and fio.
 timeout=$((count * per_cdb / 300 + 900))
 mkdir -p "$ORION_TOP/out"

@@ -96,15 +96,6 @@ run_dkms() {
 	[ $((p + f)) -gt 0 ] || { tail -20 "$out"; result fail "dkms: no check ran"; }
 }
 
-# vm_args_of GROUP: the words of its vm.conf, one per line.
-vm_args_of() {
-	local line words
-	while IFS= read -r line; do
-		case $line in ''|'#'*) continue;; esac
-		read -ra words <<< "$line"; printf '%s\n' "${words[@]}"
-	done < "$top/tests/selftests/$1/vm.conf"
-}
-
 # run_vm_boot GROUP...: one VM boot runs the groups one after the other
 # (they have the same vm.conf); each group's results are its own. The
 # console log is shared: GROUP.console.log names it for each.
@@ -113,7 +104,7 @@ run_vm_boot() {
 	for g in "$@"; do
 		[ -f "$top/tests/selftests/$g/vm.conf" ] || { result fail "unknown test group '$g'"; return; }
 	done
-	mapfile -t vm_args < <(vm_args_of "$first")
+	mapfile -t vm_args < <(vm_conf_args "$first" "$flavour")
 	tag=$(IFS=+; echo "$*")
 	log=$logdir/$tag.console.log
 	if [ $# -gt 1 ]; then
@@ -215,7 +206,7 @@ for g in "${groups[@]}"; do
 		key=$g
 		if [ "${ORION_SHARED_BOOTS:-1}" != 0 ] && [ -f "$top/tests/selftests/$g/vm.conf" ] &&
 			[ ! -f "$top/tests/selftests/$g/host/after-poweroff.sh" ]; then
-			key=$(vm_args_of "$g" | tr '\n' ' ')
+			key=$(vm_conf_args "$g" "$flavour" | tr '\n' ' ')
 		fi
 		[ -n "${boot_of[$key]+set}" ] || boot_keys+=("$key")
 		boot_of[$key]+="$g "
