@@ -3,15 +3,16 @@
 //! What binds a PCI HBA's SCSI host to its device, shared by the MegaRAID
 //! and Fusion-MPT drivers: the interrupt handler (on a shared INTx line it
 //! first asks the controller whether it raised the interrupt), the
-//! interrupt set-up with fallback, the health check, the scan, the
-//! teardown order of unbind, and the driver's registration.
+//! interrupt set-up with fallback, the health check, the driver's upkeep
+//! work, the scan, the teardown order of unbind, and the driver's
+//! registration.
 
 use super::{
     hba_host::{HbaConfig, HbaController, HbaOps},
     health::{self, HealthCheck},
     irq::{request_irq, IrqChoice},
 };
-use crate::hw::{PciIrq, Periodic};
+use crate::hw::{PciIrq, Periodic, PeriodicTask};
 use crate::scsi::{Host, HostConfig, HostOperations, HostRef, Template};
 use kernel::{
     device::Bound,
@@ -38,9 +39,27 @@ pub(crate) trait HbaInterrupt: HbaOps {
     fn discover(shost: &HostRef<Self>) {
         shost.scan();
     }
-    /// Runs on every tick of the health check after its fault check, in
-    /// process context (the driver's own upkeep, e.g. after a reset).
+    /// Whether the driver has upkeep: [`Self::maintain`] every
+    /// [`UPKEEP_PERIOD_MS`].
+    const UPKEEP: bool = false;
+    /// The driver's own upkeep (e.g. what a reset left to do), in process
+    /// context, on a work item of its own: it may take long (a scan)
+    /// without delaying the health check's fault detection.
     fn maintain(_shost: &HostRef<Self>) {}
+}
+
+/// Period of [`HbaInterrupt::maintain`].
+pub(crate) const UPKEEP_PERIOD_MS: u32 = 1000;
+
+/// The upkeep work of one host.
+pub(crate) struct Upkeep<T: HbaInterrupt> {
+    host: Arc<Host<T>>,
+}
+
+impl<T: HbaInterrupt> PeriodicTask for Upkeep<T> {
+    fn run(&self) {
+        T::maintain(self.host.get());
+    }
 }
 
 /// The interrupt handler of one host.
@@ -62,8 +81,10 @@ impl<T: HbaInterrupt> Handler for HbaIrq<T> {
     }
 }
 
-/// A bound controller. Fields drop in order: health check, interrupt, host.
+/// A bound controller. Fields drop in order: upkeep, health check,
+/// interrupt, host.
 pub(crate) struct HbaBinding<'bound, T: HbaInterrupt> {
+    upkeep: Option<Pin<KBox<Periodic<Upkeep<T>>>>>,
     health: Pin<KBox<Periodic<HealthCheck<T>>>>,
     irq: PciIrq<'bound, HbaIrq<T>>,
     host: Arc<Host<T>>,
@@ -73,7 +94,7 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
     /// The end of probe for `host` (added, controller ready, interrupts
     /// masked): the interrupt (first kind of `choice` that works), the
     /// statistics directory, interrupts on, the health check, the scan
-    /// ([`HbaInterrupt::discover`]).
+    /// ([`HbaInterrupt::discover`]), the upkeep.
     pub(crate) fn start(
         pdev: &'bound pci::Device<Bound>,
         host: Arc<Host<T>>,
@@ -97,29 +118,49 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
         );
         let health = health::start(host.clone())?;
         T::discover(shost);
-        Ok(Self { health, irq, host })
+        let upkeep = if T::UPKEEP {
+            let task = Upkeep { host: host.clone() };
+            Some(Periodic::new(UPKEEP_PERIOD_MS, task)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            upkeep,
+            health,
+            irq,
+            host,
+        })
     }
 
-    /// Unbind, with the interrupt still live: stop the health check,
-    /// remove the host (waits for outstanding commands), let `quiesce`
-    /// stop the controller, wait for a running handler. Drop then frees
-    /// the interrupt and the host data.
+    /// Unbind, with the interrupt still live: stop the upkeep and the
+    /// health check, remove the host (waits for outstanding commands), let
+    /// `quiesce` stop the controller, wait for a running handler. Drop
+    /// then frees the interrupt and the host data.
     pub(crate) fn stop(&self, quiesce: impl FnOnce(&HostRef<T>)) {
-        self.health.stop();
+        self.stop_work();
         self.host.remove();
         quiesce(self.host.get());
         self.irq.synchronize();
     }
 
     /// The PCI `shutdown` callback (reboot, power-off): the host stays
-    /// registered and no unbind follows. Stop the health check, mark the
-    /// host shut down and let `quiesce` stop the controller (after any
-    /// reset in progress; none starts after), wait for a running handler.
+    /// registered and no unbind follows. Stop the upkeep and the health
+    /// check, mark the host shut down and let `quiesce` stop the
+    /// controller (after any reset in progress; none starts after), wait
+    /// for a running handler.
     pub(crate) fn shutdown(&self, quiesce: impl FnOnce(&HostRef<T>)) {
-        self.health.stop();
+        self.stop_work();
         let shost = self.host.get();
         T::hba(shost.data()).shut_down(|| quiesce(shost));
         self.irq.synchronize();
+    }
+
+    /// Stops the upkeep and the health check (waits for a running one).
+    fn stop_work(&self) {
+        if let Some(u) = &self.upkeep {
+            u.stop();
+        }
+        self.health.stop();
     }
 }
 

@@ -3,8 +3,7 @@
 //! Controller resets of the PCI HBA drivers: the reset that gives back the
 //! commands still outstanding, and the health check that runs it: every
 //! second, a controller that reports a fault is counted, its host blocked,
-//! the controller reset and the host unblocked; then the driver's own
-//! upkeep ([`HbaInterrupt::maintain`]). Plus the `orion_faults`
+//! the controller reset and the host unblocked. Plus the `orion_faults`
 //! host attribute that shows the count.
 
 use super::hba_bind::HbaInterrupt;
@@ -57,9 +56,7 @@ pub(crate) struct HealthCheck<T: HbaInterrupt> {
 
 impl<T: HbaInterrupt> PeriodicTask for HealthCheck<T> {
     fn run(&self) {
-        let shost = self.host.get();
-        self.check(shost);
-        T::maintain(shost);
+        self.check(self.host.get());
     }
 }
 

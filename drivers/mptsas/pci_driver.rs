@@ -43,7 +43,9 @@ impl HbaInterrupt for MptsasOps {
         shost.data().ctrl.sas.refresh(shost, true);
     }
 
-    /// After an IOC reset, the pages again.
+    const UPKEEP: bool = true;
+
+    /// What an IOC reset left to register, from the pages again.
     fn maintain(shost: &HostRef<Self>) {
         shost.data().ctrl.sas.maintain(shost);
     }
