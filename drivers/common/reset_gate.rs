@@ -34,6 +34,13 @@ impl Drop for SubmitGuard<'_> {
 /// A closed gate: the reset runs while it lives; dropping it reopens.
 pub(crate) struct Closed<'a>(&'a ResetGate);
 
+impl Closed<'_> {
+    /// Whether this closes `gate`.
+    pub(crate) fn is_of(&self, gate: &ResetGate) -> bool {
+        core::ptr::eq(self.0, gate)
+    }
+}
+
 impl Drop for Closed<'_> {
     fn drop(&mut self) {
         self.0.resetting.store(0, Release);

@@ -17,6 +17,7 @@ use super::mpi::{
     scsi_reply::{Completion, HostStatus, ScsiIoReply},
     sgl::ChainArea,
     task_mgmt::{TaskMgmt, TaskMgmtReply, TaskType},
+    topology::Route,
 };
 use super::regs::IocRegs;
 use crate::common::{
@@ -178,12 +179,15 @@ impl HostOperations for MptsasOps {
         };
         let lun = cmd.device().lun();
         // The class's target id is not the firmware's: map by end device.
-        let fw = cmd
+        let route = cmd
             .device()
             .data()
-            .and_then(|d| ioc.sas.fw_of(d.phy, d.sas_address));
-        let Some(fw) = fw else {
-            return finish_early(cmd, CmdStatus::host(HostByte::NoConnect));
+            .map_or(Route::Gone, |d| ioc.sas.route_of(d.phy, d.sas_address));
+        let fw = match route {
+            Route::To(fw) => fw,
+            // An IOC reset could not read the addresses: the upkeep will.
+            Route::Wait => return Err(cmd.requeue(QueueBusy::Device)),
+            Route::Gone => return finish_early(cmd, CmdStatus::host(HostByte::NoConnect)),
         };
         let reachable = !ioc.is_dead();
         let (mut cmd, a) = match admit(cmd, &host.hba, ioc.slots(), ioc.can_queue(), reachable) {
@@ -333,8 +337,10 @@ fn task_mgmt(
     }
     let fw = dev
         .data()
-        .and_then(|d| host.ctrl.sas.fw_of(d.phy, d.sas_address))
-        .ok_or(ENODEV)?;
+        .map(|d| host.ctrl.sas.route_of(d.phy, d.sas_address));
+    let Some(Route::To(fw)) = fw else {
+        return Err(ENODEV);
+    };
     let task_context = tag.map(encode_context).transpose()?;
     host.ctrl.task_mgmt(&TaskMgmt {
         task,

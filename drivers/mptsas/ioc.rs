@@ -26,7 +26,7 @@ use super::sas::Fabric;
 use crate::common::{
     counters::HbaCounters,
     hba_host::HbaController,
-    reset_gate::{ResetGate, SubmitGuard},
+    reset_gate::{Closed, ResetGate, SubmitGuard},
 };
 use crate::dma::DmaSlots;
 use kernel::{
@@ -153,6 +153,15 @@ pub(crate) struct Ioc {
 
 /// Largest internal request frame (task management: 52 bytes).
 const MAX_INTERNAL_FRAME: usize = 64;
+
+/// Who posts an internal request.
+#[derive(Clone, Copy)]
+pub(super) enum Posting<'a> {
+    /// Anyone, through the gate (`EAGAIN` while a reset runs).
+    Open,
+    /// The reset that holds the gate closed, once the IOC runs again.
+    Reset(&'a Closed<'a>),
+}
 
 /// What a MsgContext names.
 enum Ctx {
@@ -499,6 +508,7 @@ impl Ioc {
     /// serialises the users of one slot.
     pub(super) fn internal_request(
         &self,
+        post: Posting<'_>,
         which: u32,
         build: impl FnOnce(&mut [u8], u32, u64) -> Result<usize>,
         data: &mut [u8],
@@ -520,7 +530,11 @@ impl Ioc {
         slot.fill(DATA_OFF, DATA_LEN, 0)?;
         let low = u32::try_from(slot.dma_address()).map_err(|_| EINVAL)?;
         {
-            let _posting = self.begin_submit().ok_or(EAGAIN)?;
+            let _posting = match post {
+                Posting::Open => Some(self.begin_submit().ok_or(EAGAIN)?),
+                Posting::Reset(closed) if closed.is_of(&self.gate) => None,
+                Posting::Reset(_) => return Err(EINVAL),
+            };
             if self.is_dead() {
                 return Err(ENODEV);
             }
@@ -562,6 +576,7 @@ impl Ioc {
         let _g = self.tm.lock();
         let mut reply = [0u8; REPLY_SIZE];
         self.internal_request(
+            Posting::Open,
             TM_SLOT,
             |f, ctx, _| Ok(build_task_mgmt(f, ctx, tm)?),
             &mut [],
@@ -574,9 +589,21 @@ impl Ioc {
     /// length in bytes (`PAGE_HEADER`, then `READ_CURRENT` into the
     /// config slot's buffer).
     pub(super) fn read_page(&self, id: PageId, address: u32, page: &mut [u8]) -> Result<usize> {
+        self.read_page_as(Posting::Open, id, address, page)
+    }
+
+    /// [`Self::read_page`] by `post`.
+    fn read_page_as(
+        &self,
+        post: Posting<'_>,
+        id: PageId,
+        address: u32,
+        page: &mut [u8],
+    ) -> Result<usize> {
         let _g = self.config.lock();
         let mut reply = [0u8; REPLY_SIZE];
         self.internal_request(
+            post,
             CONFIG_SLOT,
             |f, ctx, _| Ok(build_header_request(f, ctx, id, address)?),
             &mut [],
@@ -595,6 +622,7 @@ impl Ioc {
         }
         let dst = page.get_mut(..len).ok_or(EINVAL)?;
         self.internal_request(
+            post,
             CONFIG_SLOT,
             |f, ctx, buf| {
                 Ok(build_read_request(
@@ -620,10 +648,11 @@ impl Ioc {
     /// section), message unit reset (the IOC drops every request and
     /// reply), escalating to a diagnostic reset; let `reclaim` give back
     /// the commands still outstanding, forget the slots and frames the IOC
-    /// held, initialise it again and unmask replies.
+    /// held, initialise it again, unmask replies and read the end devices'
+    /// firmware addresses again before the gate reopens.
     pub(super) fn reset(&self, reclaim: impl FnOnce()) -> Result {
         let _g = self.internal.lock();
-        let _closed = self.gate.close();
+        let closed = self.gate.close();
         self.counters.resets.fetch_add(1, Relaxed);
         self.regs.write(r::HOST_INTERRUPT_MASK, r::HIM_MASK_ALL);
         self.regs.write(r::DOORBELL, r::DB_MESSAGE_UNIT_RESET);
@@ -657,8 +686,11 @@ impl Ioc {
         match ret {
             Ok(()) => {
                 self.enable_interrupts();
-                // Handles and firmware addresses may differ now.
-                self.sas.request_refresh();
+                let post = Posting::Reset(&closed);
+                self.sas.readdress(
+                    |id, a, p: &mut [u8]| self.read_page_as(post, id, a, p),
+                    &self.dev,
+                );
             }
             Err(_) => self.dead.store(1, Release),
         }

@@ -7,22 +7,24 @@
 //! attached end device, a narrow port and an end device remote phy, whose
 //! addition scans its target. The class numbers targets itself; the
 //! firmware Bus/TargetID of each end device is kept in a table the I/O
-//! path reads. After an IOC reset the pages are read again and the
-//! registration follows what changed; the host's removal deletes what is
-//! registered (`Host::remove`), never this driver.
+//! path reads. An IOC reset reads the pages again before I/O resumes and
+//! updates that table (a firmware may number its targets anew); the
+//! registration follows what changed later, from the upkeep work. The
+//! host's removal deletes what is registered (`Host::remove`), never this
+//! driver.
 
 use super::host::MptsasOps;
-use super::ioc::{Ioc, DATA_LEN};
+use super::ioc::DATA_LEN;
 use super::mpi::{
     config::{
-        sas_device_by_handle, sas_phy_by_number, MANUFACTURING_5, SAS_DEVICE_0, SAS_IO_UNIT_0,
-        SAS_PHY_0, SAS_PHY_1,
+        sas_device_by_handle, sas_phy_by_number, PageId, MANUFACTURING_5, SAS_DEVICE_0,
+        SAS_IO_UNIT_0, SAS_PHY_0, SAS_PHY_1,
     },
     sas_pages::{
         parse_manufacturing_5, IoUnitPhy, SasDevice0, SasIoUnit0, SasPhy0, SasPhy1,
         DEVICE_INFO_SATA_DEVICE, DEVICE_INFO_SSP_TARGET, DEVICE_INFO_STP_TARGET,
     },
-    topology::{self, Change, EndDevice, FwAddr, RateCodes, MAX_PHYS},
+    topology::{self, readdressed, Change, EndDevice, RateCodes, Route, MAX_PHYS},
 };
 use crate::scsi::sas::{
     DeviceType, Identify, LinkErrors, LinkRate, PhyRates, Protocols, SasHost, SasOperations,
@@ -36,6 +38,10 @@ use kernel::{
         Arc, Mutex,
     },
 };
+
+/// Upkeep ticks (seconds) an end device's I/O is held after a reset
+/// whose page reads failed before it fails.
+const WAIT_TICKS: u32 = 30;
 
 /// The driver's SAS transport (attached at module init).
 pub(crate) static TRANSPORT: SasTransport<MptsasOps> = SasTransport::new();
@@ -63,8 +69,8 @@ impl SasOperations for MptsasOps {
 struct Entry {
     /// Its SAS address; 0: no end device registered on the phy.
     addr: Atomic<u64>,
-    /// Its firmware address ([`FwAddr::encode`]).
-    fw: Atomic<u32>,
+    /// Where its commands go ([`Route::encode`]).
+    route: Atomic<u32>,
 }
 
 /// The registered SAS objects of a host.
@@ -77,6 +83,10 @@ struct Objects {
 /// The fabric of one IOC.
 pub(crate) struct Fabric {
     map: [Entry; MAX_PHYS as usize],
+    /// Serialises the writers of `map` and counts the IOC resets that
+    /// rewrote it: a refresh whose pages were read before the last one
+    /// must not write what it read (its addresses may be stale).
+    epoch: Pin<KBox<Mutex<u64>>>,
     objects: Pin<KBox<Mutex<Objects>>>,
     /// Set by an IOC reset: read the pages again.
     stale: Atomic<bool>,
@@ -116,12 +126,17 @@ fn target_protocols(device_info: u32) -> Protocols {
     p
 }
 
+/// Reads a configuration page: its id, page address and buffer; returns
+/// its length.
+pub(super) trait PageReader: Fn(PageId, u32, &mut [u8]) -> Result<usize> {}
+impl<F: Fn(PageId, u32, &mut [u8]) -> Result<usize>> PageReader for F {}
+
 /// Reads the fabric from the IOC's pages.
-fn read(ioc: &Ioc, dev: &kernel::device::Device) -> Result<Snapshot> {
+fn read(ioc: &impl PageReader, dev: &kernel::device::Device) -> Result<Snapshot> {
     let mut page = KVec::from_elem(0u8, DATA_LEN, GFP_KERNEL)?;
-    let n = ioc.read_page(MANUFACTURING_5, 0, &mut page)?;
+    let n = ioc(MANUFACTURING_5, 0, &mut page)?;
     let hba = parse_manufacturing_5(page.get(..n).ok_or(EINVAL)?)?;
-    let n = ioc.read_page(SAS_IO_UNIT_0, 0, &mut page)?;
+    let n = ioc(SAS_IO_UNIT_0, 0, &mut page)?;
     let unit_page = page.get(..n).ok_or(EINVAL)?;
     let unit = SasIoUnit0::parse(unit_page)?;
     if unit.num_phys > MAX_PHYS {
@@ -134,14 +149,13 @@ fn read(ioc: &Ioc, dev: &kernel::device::Device) -> Result<Snapshot> {
     let mut phys = KVec::with_capacity(units.len(), GFP_KERNEL)?;
     let mut devs = KVec::new();
     for (i, u) in (0u8..).zip(units.iter()) {
-        let p0 = ioc
-            .read_page(SAS_PHY_0, sas_phy_by_number(i), &mut page)
+        let p0 = ioc(SAS_PHY_0, sas_phy_by_number(i), &mut page)
             .and_then(|n| Ok(SasPhy0::parse(page.get(..n).ok_or(EINVAL)?)?));
         phys.push((*u, topology::phy_rates(u, p0.as_ref().ok())), GFP_KERNEL)?;
         if u.attached_dev_handle == 0 {
             continue;
         }
-        let n = ioc.read_page(
+        let n = ioc(
             SAS_DEVICE_0,
             sas_device_by_handle(u.attached_dev_handle),
             &mut page,
@@ -178,9 +192,10 @@ impl Fabric {
             map: [const {
                 Entry {
                     addr: Atomic::new(0),
-                    fw: Atomic::new(0),
+                    route: Atomic::new(0),
                 }
             }; MAX_PHYS as usize],
+            epoch: KBox::pin_init(kernel::new_mutex!(0), GFP_KERNEL)?,
             objects: KBox::pin_init(
                 kernel::new_mutex!(Objects {
                     phys: KVec::new(),
@@ -193,9 +208,56 @@ impl Fabric {
         })
     }
 
-    /// After an IOC reset: the next [`Self::maintain`] reads the pages again.
-    pub(super) fn request_refresh(&self) {
+    /// The IOC was reset and re-initialised, and nothing was posted since
+    /// (its gate is still closed): read where the firmware addresses each
+    /// registered end device now (`pages` reads through the closed gate)
+    /// before any command goes out again. A device no longer on its phy
+    /// gets no route; if the pages cannot be read, every device waits
+    /// until the upkeep has read them. The registration (and the phys'
+    /// link rates) follow later, from the upkeep.
+    pub(super) fn readdress(&self, pages: impl PageReader, dev: &kernel::device::Device) {
+        let mut epoch = self.epoch.lock();
+        *epoch = epoch.wrapping_add(1);
         self.stale.store(true, Release);
+        let snap = match read(&pages, dev) {
+            Ok(s) => s,
+            Err(e) => {
+                for e in self.map.iter().filter(|e| e.addr.load(Acquire) != 0) {
+                    e.route.store(Route::Wait.encode(), Release);
+                }
+                dev_err!(
+                    dev,
+                    "SAS pages not read after the reset ({:?}): holding I/O until they are\n",
+                    e
+                );
+                return;
+            }
+        };
+        let (mut kept, mut renumbered, mut gone) = (0u32, 0u32, 0u32);
+        for (i, e) in (0u8..).zip(self.map.iter()) {
+            let now = snap.devs.iter().find(|d| d.phy == i);
+            let addr = e.addr.load(Acquire);
+            if addr == 0 {
+                // A device new on this phy is the upkeep's to add.
+                continue;
+            }
+            let route = readdressed(addr, now);
+            match route {
+                Route::To(_) if e.route.load(Relaxed) == route.encode() => {
+                    kept = kept.saturating_add(1)
+                }
+                Route::To(_) => renumbered = renumbered.saturating_add(1),
+                _ => gone = gone.saturating_add(1),
+            }
+            e.route.store(route.encode(), Release);
+        }
+        dev_info!(
+            dev,
+            "firmware addresses read again after the reset: {} kept, {} renumbered, {} gone\n",
+            kept,
+            renumbered,
+            gone
+        );
     }
 
     /// The phy of the end device with SAS address `addr`; `None` if no
@@ -212,31 +274,41 @@ impl Fabric {
         with.next().is_none().then_some(phy)
     }
 
-    /// Where the firmware addresses the end device `addr` on `phy`; `None`
-    /// once it is gone (or another device took its phy).
-    pub(crate) fn fw_of(&self, phy: u8, addr: u64) -> Option<FwAddr> {
-        let e = self.map.get(usize::from(phy))?;
-        let fw = e.fw.load(Acquire);
+    /// Where the commands of end device `addr` on `phy` go: gone once
+    /// another device took its phy.
+    pub(crate) fn route_of(&self, phy: u8, addr: u64) -> Route {
+        let Some(e) = self.map.get(usize::from(phy)) else {
+            return Route::Gone;
+        };
+        let route = e.route.load(Acquire);
         if e.addr.load(Acquire) != addr {
-            return None;
+            return Route::Gone;
         }
-        FwAddr::decode(fw)
+        Route::decode(route)
     }
 
-    fn set(&self, phy: u8, d: Option<&EndDevice>) {
+    /// Records `d` (or nothing) on `phy`, unless an IOC reset rewrote the
+    /// table since `epoch`, when the pages behind `d` were read
+    /// (`EAGAIN`: read them again).
+    fn set(&self, epoch: u64, phy: u8, d: Option<&EndDevice>) -> Result {
+        let now = self.epoch.lock();
+        if *now != epoch {
+            return Err(EAGAIN);
+        }
         let Some(e) = self.map.get(usize::from(phy)) else {
-            return;
+            return Ok(());
         };
         match d {
             Some(d) => {
-                e.fw.store(d.fw.encode(), Release);
+                e.route.store(Route::To(d.fw).encode(), Release);
                 e.addr.store(d.sas_address, Release);
             }
             None => {
                 e.addr.store(0, Release);
-                e.fw.store(0, Release);
+                e.route.store(Route::Gone.encode(), Release);
             }
         }
+        Ok(())
     }
 
     fn registered(&self, phy: u8) -> Option<u64> {
@@ -262,7 +334,12 @@ impl Fabric {
             dev_err!(shost.as_dev(), "not a SAS host\n");
             return;
         };
-        let snap = match read(&shost.data().ctrl, shost.as_dev()) {
+        let epoch = *self.epoch.lock();
+        let ioc = &shost.data().ctrl;
+        let snap = match read(
+            &|id, a, p: &mut [u8]| ioc.read_page(id, a, p),
+            shost.as_dev(),
+        ) {
             Ok(s) => s,
             Err(e) => {
                 self.failed(shost, "read from the IOC", e);
@@ -270,7 +347,7 @@ impl Fabric {
             }
         };
         let again = !objs.phys.is_empty();
-        match self.register(&sas, &mut objs, &snap) {
+        match self.register(&sas, &mut objs, &snap, epoch) {
             Ok(changed) => {
                 self.failures.store(0, Relaxed);
                 if again {
@@ -286,12 +363,15 @@ impl Fabric {
         }
     }
 
-    /// A refresh that failed is tried again at the next health tick (a
+    /// A refresh that failed is tried again at the next upkeep tick (a
     /// host would otherwise stay without its disks); logged at the 1st,
     /// 2nd, 4th, 8th... failure in a row.
     fn failed(&self, shost: &HostRef<MptsasOps>, what: &str, e: Error) {
         self.stale.store(true, Release);
         let n = self.failures.fetch_add(1, Relaxed).saturating_add(1);
+        if n == WAIT_TICKS {
+            self.stop_waiting(shost);
+        }
         if n.is_power_of_two() {
             dev_err!(
                 shost.as_dev(),
@@ -303,7 +383,25 @@ impl Fabric {
         }
     }
 
-    /// The health check's tick: read the pages again after a reset.
+    /// Held I/O ([`Route::Wait`]) fails from now on (a SAS HBA's device
+    /// loss timeout), until a refresh finds the devices again.
+    fn stop_waiting(&self, shost: &HostRef<MptsasOps>) {
+        let _writer = self.epoch.lock();
+        for (i, e) in (0u8..).zip(self.map.iter()) {
+            if e.route
+                .cmpxchg(Route::Wait.encode(), Route::Gone.encode(), Relaxed)
+                .is_ok()
+            {
+                dev_err!(
+                    shost.as_dev(),
+                    "phy {}: no firmware address, failing its I/O\n",
+                    i
+                );
+            }
+        }
+    }
+
+    /// The upkeep's tick: read the pages again after a reset.
     pub(crate) fn maintain(&self, shost: &HostRef<MptsasOps>) {
         if self.stale.load(Acquire) {
             self.refresh(shost, false);
@@ -315,6 +413,7 @@ impl Fabric {
         sas: &SasHost<'_, MptsasOps>,
         objs: &mut Objects,
         snap: &Snapshot,
+        epoch: u64,
     ) -> Result<u32> {
         let mut changed = 0u32;
         let dev = sas.host().as_dev();
@@ -353,10 +452,10 @@ impl Fabric {
             }
             match what {
                 Change::None => {}
-                Change::Keep => self.set(i, now),
+                Change::Keep => self.set(epoch, i, now)?,
                 Change::Remove | Change::Replace => {
                     dev_info!(dev, "phy {}: end device gone, removing it\n", i);
-                    self.set(i, None);
+                    self.set(epoch, i, None)?;
                     *port = None;
                 }
                 Change::Add => {}
@@ -375,7 +474,7 @@ impl Fabric {
                     d.sas_address
                 );
             }
-            self.set(i, Some(d));
+            self.set(epoch, i, Some(d))?;
             if let Err(e) = add(sas, phy, port, d) {
                 dev_err!(
                     dev,
@@ -384,7 +483,8 @@ impl Fabric {
                     d.sas_address,
                     e
                 );
-                self.set(i, None);
+                // A reset in between leaves the entry to the next refresh.
+                let _ = self.set(epoch, i, None);
                 *port = None;
             }
         }

@@ -222,6 +222,53 @@ impl FwAddr {
     }
 }
 
+/// Table word of an end device whose firmware address is being read
+/// again (after an IOC reset whose own read failed): hold its I/O.
+const FW_WAIT: u32 = 1 << 17;
+
+/// Where the I/O path sends a registered end device's commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// To this firmware address.
+    To(FwAddr),
+    /// Nowhere yet: its address is being read again (requeue).
+    Wait,
+    /// Nowhere: it is gone, or another device took its phy.
+    Gone,
+}
+
+impl Route {
+    /// One word for an atomic table entry (0: [`Route::Gone`]).
+    pub fn encode(self) -> u32 {
+        match self {
+            Route::To(a) => a.encode(),
+            Route::Wait => FW_WAIT,
+            Route::Gone => 0,
+        }
+    }
+
+    /// The route in a table word.
+    pub fn decode(word: u32) -> Self {
+        match FwAddr::decode(word) {
+            Some(a) => Route::To(a),
+            None if word & FW_WAIT != 0 => Route::Wait,
+            None => Route::Gone,
+        }
+    }
+}
+
+/// The route of the end device registered with SAS address `registered`
+/// after an IOC reset, given the device its phy reports now: its new
+/// firmware address if it is the same device, else none. A firmware may
+/// number its targets anew after a reset; an address kept from before
+/// could send the device's commands to another disk.
+pub fn readdressed(registered: u64, now: Option<&EndDevice>) -> Route {
+    match now {
+        Some(d) if d.sas_address == registered => Route::To(d.fw),
+        _ => Route::Gone,
+    }
+}
+
 /// What to do with one phy's end device after reading the pages again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {

@@ -7,8 +7,8 @@
 //! pages are read again.
 use orion_scsi_host_tests::mptsas::mpi::sas_pages::{IoUnitPhy, SasDevice0, SasPhy0};
 use orion_scsi_host_tests::mptsas::mpi::topology::{
-    change, class, class_rate, end_device, make_unique, phy_rates, Change, EndDevice, FwAddr, Skip,
-    Uniqueness,
+    change, class, class_rate, end_device, make_unique, phy_rates, readdressed, Change, EndDevice,
+    FwAddr, Route, Skip, Uniqueness,
 };
 
 const HBA: u64 = 0x3525_4000_0000_0900;
@@ -192,4 +192,32 @@ fn changes_after_reading_again() {
     assert_eq!(change(Some(5), None), Change::Remove);
     assert_eq!(change(Some(5), Some(5)), Change::Keep);
     assert_eq!(change(Some(5), Some(6)), Change::Replace);
+}
+
+#[test]
+fn routes_round_trip_and_never_alias() {
+    assert_eq!(Route::decode(0), Route::Gone);
+    assert_eq!(Route::decode(Route::Wait.encode()), Route::Wait);
+    assert_eq!(Route::decode(Route::Gone.encode()), Route::Gone);
+    for (bus, target) in [(0, 0), (0, 7), (1, 255), (255, 0)] {
+        let a = FwAddr { bus, target };
+        let w = Route::To(a).encode();
+        assert_eq!(Route::decode(w), Route::To(a));
+        assert_ne!(w, Route::Wait.encode());
+        assert_ne!(w, Route::Gone.encode());
+    }
+}
+
+#[test]
+fn readdressed_after_a_reset() {
+    let mut d = end_device(1, &unit(1, true), &device(1, 0x5000_c500_0000_0002), HBA).unwrap();
+    // The same device, numbered anew by the firmware: its new address.
+    d.fw = FwAddr { bus: 0, target: 9 };
+    assert_eq!(
+        readdressed(0x5000_c500_0000_0002, Some(&d)),
+        Route::To(FwAddr { bus: 0, target: 9 })
+    );
+    // Another device on the phy, or none: the old one's I/O goes nowhere.
+    assert_eq!(readdressed(0x5000_c500_0000_0003, Some(&d)), Route::Gone);
+    assert_eq!(readdressed(0x5000_c500_0000_0002, None), Route::Gone);
 }

@@ -58,8 +58,9 @@ check "lsscsi -t: sas:<end device address> for each disk (LUN 1 shares phy 0's);
 	[ \$(echo \"\$out\" | grep -c ' sas:0x') = 4 ] && lsscsi -tH | grep -q \"^\\[$h\\] *orion_mptsas *sas:$hba\""
 
 resets=$(cat "/sys/class/scsi_host/host$h/orion_resets")
-check "after sg_reset --host the fabric is read again, unchanged, and the disks read" bash -c "
+check "after sg_reset --host the firmware addresses (before I/O resumes) and the fabric are read again, unchanged, and the disks read" bash -c "
 	sg_reset --host $(sg_of "$(sas_disk_on_phy "$h" 3)") &&
+	dmesg_since_mark | grep -q 'firmware addresses read again after the reset: 3 kept, 0 renumbered, 0 gone' &&
 	wait_until 10 bash -c 'dmesg_since_mark | grep -q \"SAS fabric read again: 3 end devices, 0 changed\"' &&
 	[ \$(cat /sys/class/scsi_host/host$h/orion_resets) -gt $resets ] &&
 	[ \"\$(sas_fabric $h)\" = '$fabric' ] &&
