@@ -18,20 +18,37 @@ shift 4
 bench_secs=$secs bench_size_mb=512
 bench_hba_bind
 
-# irq_count PCIDEV: interrupts taken so far by the function's vectors
-# (MSI/MSI-X ones if enabled, else its INTx line), all CPUs.
+# irq_numbers PCIDEV: the function's vectors (MSI/MSI-X ones if enabled,
+# else its INTx line), one per line.
+irq_numbers() {
+	if [ -d "$1/msi_irqs" ] && [ -n "$(ls "$1/msi_irqs")" ]; then
+		ls "$1/msi_irqs"
+	else
+		cat "$1/irq"
+	fi
+}
+
+# irq_count PCIDEV: interrupts taken so far by the function's vectors,
+# all CPUs.
 irq_count() {
 	local irqs=() n
-	if [ -d "$1/msi_irqs" ] && [ -n "$(ls "$1/msi_irqs")" ]; then
-		mapfile -t irqs < <(ls "$1/msi_irqs")
-	else
-		irqs=("$(cat "$1/irq")")
-	fi
+	mapfile -t irqs < <(irq_numbers "$1")
 	n=0
 	for i in "${irqs[@]}"; do
 		n=$((n + $(awk -v irq="$i:" '$1 == irq { s = 0; for (c = 2; c <= NF && $c ~ /^[0-9]+$/; c++) s += $c; print s }' /proc/interrupts)))
 	done
 	echo "$n"
+}
+
+# fio_cpu_sampler OUT: until killed, every 0.1 s, the CPU each fio job
+# process last ran on (the CPU its requests are submitted from, where
+# blk-mq completes them: an interrupt elsewhere costs an IPI).
+fio_cpu_sampler() {
+	local main
+	while sleep 0.1; do
+		main=$(pgrep -xo fio) || continue
+		ps -o ppid=,psr= -C fio | awk -v main="$main" '$1 == main { print $2 }'
+	done > "$1"
 }
 
 # cpu_ticks: total and idle (idle + iowait) jiffies of all CPUs.
@@ -41,7 +58,7 @@ cpu_ticks() { awk '$1 == "cpu" { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/s
 # once measured, once under perf: the flat profile, and the callers of
 # the top symbols.
 profile_job() {
-	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag
+	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag sampler
 	# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
 	set -- $1 "${@:2}"
 	name=$1 rw=$2 bs=$3 qd=$4 nj=$5 ioengine=$6
@@ -58,13 +75,17 @@ profile_job() {
 		irq0=$(irq_count "${hba[$drv]}")
 		cp /proc/interrupts /tmp/irqs-before
 		read -r t0 i0 < <(cpu_ticks)
+		fio_cpu_sampler /tmp/fio-cpus &
+		sampler=$!
 		bench_fio "$dev" "$rw" "$bs" "$qd" "$nj" "$ioengine"
+		kill "$sampler"; wait "$sampler" 2> /dev/null || true
 		read -r t1 i1 < <(cpu_ticks)
 		cp /proc/interrupts /tmp/irqs-after
 		irq1=$(irq_count "${hba[$drv]}")
 		cp /tmp/bench-fio.json "$out/$tag.fio.json"
 		python3 - "$out/$tag.fio.json" "$drv" $((irq1 - irq0)) $((t1 - t0)) $((i1 - i0)) \
-			"$(nproc)" "$secs" /tmp/irqs-before /tmp/irqs-after >> "$out/summary.txt" <<'PY'
+			"$(nproc)" "$secs" /tmp/irqs-before /tmp/irqs-after \
+			"$(irq_numbers "${hba[$drv]}" | tr '\n' ,)" /tmp/fio-cpus >> "$out/summary.txt" <<'PY'
 import json, sys
 fio, drv = sys.argv[1], sys.argv[2]
 irqs, ticks, idle, cpus, secs = map(int, sys.argv[3:8])
@@ -75,15 +96,30 @@ busy = 100.0 * (ticks - idle) / ticks if ticks else 0.0
 # Busy CPU time per command, all vCPUs: what each command costs the guest.
 us = cpus * secs * 1e6 * busy / 100.0 / ios if ios else 0.0
 print(f"{drv:<14} {iops:9.0f} {irqs / ios if ios else 0:10.3f} {busy:8.1f} {us:9.1f}")
-def rows(path):
+def rows(path, per_cpu=False):
     out = {}
     for line in open(path).read().splitlines()[1:]:
         f = line.split()
         counts = [int(x) for x in f[1:1 + cpus] if x.isdigit()]
         name = " ".join(f[1 + len(counts):]) or f[0]
-        out[f[0] + " " + name] = sum(counts)
+        out[f[0] + " " + name] = counts if per_cpu else sum(counts)
     return out
 before, after = rows(sys.argv[8]), rows(sys.argv[9])
+# Where the controller's interrupts landed and where fio's jobs ran: at
+# QD1 every completion on another CPU than the submitter's is an IPI.
+vectors = {v + ":" for v in sys.argv[10].split(",") if v}
+b, a = rows(sys.argv[8], True), rows(sys.argv[9], True)
+on = [0] * cpus
+for k in a:
+    if k.split()[0] in vectors:
+        for c, (x, y) in enumerate(zip(b.get(k, [0] * cpus), a[k])):
+            on[c] += y - x
+samples = [int(x) for x in open(sys.argv[11]).read().split() if x.isdigit()]
+share = lambda n, t: f"{100.0 * n / t:.0f}%" if t else "-"
+print(" " * 15 + "controller interrupts by CPU: "
+      + ", ".join(f"cpu{c} {share(n, sum(on))}" for c, n in enumerate(on))
+      + "; fio jobs by CPU (" + str(len(samples)) + " looks): "
+      + ", ".join(f"cpu{c} {share(samples.count(c), len(samples))}" for c in range(cpus)))
 # Every interrupt source (device vectors, IPIs, timers) per command.
 per = {k: (v - before.get(k, 0)) / ios for k, v in after.items() if ios}
 busy_rows = [f"{k.split()[0]} {per[k]:.3f}" for k in sorted(per, key=per.get, reverse=True) if per[k] >= 0.01]
