@@ -46,8 +46,8 @@ touch /tmp/mpt-internal.stop; wait "$rpid"
 check "three sg_reset --host under fio and page reads: the IOC was reset three times" \
 	bash -c "[ $ok = 1 ] && [ \$(cat $sysh/orion_resets) -ge $((resets + 3)) ]"
 check "fio verify through the resets: 0 errors" bash -c "[ $frc = 0 ] || { cat /tmp/fio-mpt-internal.verify; exit 1; }"
-check "page reads ran throughout; none took 5 s or more (a reset fails a read at once)" bash -c "
-	n=\$(wc -l < $log); slow=\$(awk '\$1 >= 5000' $log | wc -l)
+check "page reads ran throughout; none waited out the 10 s internal timeout (a reset fails the read it catches at once)" bash -c "
+	n=\$(wc -l < $log); slow=\$(awk '\$1 >= 9000' $log | wc -l)
 	echo \"note: \$n page reads, \$(awk '\$2 != 0' $log | wc -l) failed, slowest \$(sort -n $log | tail -1 | cut -d' ' -f1) ms\"
 	[ \$n -ge 20 ] && [ \$slow = 0 ]"
 check "each reset read the firmware addresses again before I/O resumed: 3 kept, 0 renumbered, 0 gone" bash -c "
