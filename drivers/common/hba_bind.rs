@@ -39,13 +39,11 @@ pub(crate) trait HbaInterrupt: HbaOps {
     fn discover(shost: &HostRef<Self>) {
         shost.scan();
     }
-    /// Whether the driver has upkeep: [`Self::maintain`] every
-    /// [`UPKEEP_PERIOD_MS`].
-    const UPKEEP: bool = false;
-    /// The driver's own upkeep (e.g. what a reset left to do), in process
-    /// context, on a work item of its own: it may take long (a scan)
-    /// without delaying the health check's fault detection.
-    fn maintain(_shost: &HostRef<Self>) {}
+    /// The driver's own upkeep (e.g. what a reset left to do), if it has
+    /// any: run every [`UPKEEP_PERIOD_MS`] in process context, on a work
+    /// item of its own, so it may take long (a scan) without delaying the
+    /// health check's fault detection.
+    const MAINTAIN: Option<fn(&HostRef<Self>)> = None;
 }
 
 /// Period of [`HbaInterrupt::maintain`].
@@ -58,7 +56,9 @@ pub(crate) struct Upkeep<T: HbaInterrupt> {
 
 impl<T: HbaInterrupt> PeriodicTask for Upkeep<T> {
     fn run(&self) {
-        T::maintain(self.host.get());
+        if let Some(maintain) = T::MAINTAIN {
+            maintain(self.host.get());
+        }
     }
 }
 
@@ -94,7 +94,7 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
     /// The end of probe for `host` (added, controller ready, interrupts
     /// masked): the interrupt (first kind of `choice` that works), the
     /// statistics directory, interrupts on, the health check, the scan
-    /// ([`HbaInterrupt::discover`]), the upkeep.
+    /// ([`HbaInterrupt::discover`]), with the upkeep started before it.
     pub(crate) fn start(
         pdev: &'bound pci::Device<Bound>,
         host: Arc<Host<T>>,
@@ -117,13 +117,16 @@ impl<'bound, T: HbaInterrupt> HbaBinding<'bound, T> {
             irq.mode().name()
         );
         let health = health::start(host.clone())?;
-        T::discover(shost);
-        let upkeep = if T::UPKEEP {
-            let task = Upkeep { host: host.clone() };
-            Some(Periodic::new(UPKEEP_PERIOD_MS, task)?)
-        } else {
-            None
+        // Before the scan: a failure after it would tear the interrupt
+        // down under the found devices.
+        let upkeep = match T::MAINTAIN {
+            Some(_) => Some(Periodic::new(
+                UPKEEP_PERIOD_MS,
+                Upkeep { host: host.clone() },
+            )?),
+            None => None,
         };
+        T::discover(shost);
         Ok(Self {
             upkeep,
             health,

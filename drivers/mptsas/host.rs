@@ -185,9 +185,12 @@ impl HostOperations for MptsasOps {
             .map_or(Route::Gone, |d| ioc.sas.route_of(d.phy, d.sas_address));
         let fw = match route {
             Route::To(fw) => fw,
-            // An IOC reset could not read the addresses: the upkeep will.
-            Route::Wait => return Err(cmd.requeue(QueueBusy::Device)),
-            Route::Gone => return finish_early(cmd, CmdStatus::host(HostByte::NoConnect)),
+            // An IOC reset could not read the addresses: the upkeep will
+            // (not once the IOC was given up or shut down).
+            Route::Wait if !ioc.is_dead() && !host.hba.is_shut_down() => {
+                return Err(cmd.requeue(QueueBusy::Device))
+            }
+            _ => return finish_early(cmd, CmdStatus::host(HostByte::NoConnect)),
         };
         let reachable = !ioc.is_dead();
         let (mut cmd, a) = match admit(cmd, &host.hba, ioc.slots(), ioc.can_queue(), reachable) {
@@ -292,7 +295,7 @@ impl HostOperations for MptsasOps {
             lun: 0,
             task_context: None,
         };
-        match ioc.task_mgmt(&tm) {
+        match ioc.task_mgmt(|| Ok(tm)) {
             Ok(r) if r.succeeded() => {
                 dev_info!(
                     shost.as_dev(),
@@ -335,19 +338,22 @@ fn task_mgmt(
     if host.hba.is_shut_down() {
         return Err(ENODEV);
     }
-    let fw = dev
-        .data()
-        .map(|d| host.ctrl.sas.route_of(d.phy, d.sas_address));
-    let Some(Route::To(fw)) = fw else {
-        return Err(ENODEV);
-    };
     let task_context = tag.map(encode_context).transpose()?;
-    host.ctrl.task_mgmt(&TaskMgmt {
-        task,
-        target: fw.target,
-        bus: fw.bus,
-        lun: dev.lun(),
-        task_context,
+    // Looked up inside the reset gate, so no reset renumbers in between.
+    host.ctrl.task_mgmt(|| {
+        let route = dev
+            .data()
+            .map(|d| host.ctrl.sas.route_of(d.phy, d.sas_address));
+        let Some(Route::To(fw)) = route else {
+            return Err(ENODEV);
+        };
+        Ok(TaskMgmt {
+            task,
+            target: fw.target,
+            bus: fw.bus,
+            lun: dev.lun(),
+            task_context,
+        })
     })
 }
 

@@ -525,19 +525,24 @@ impl Ioc {
             .dma_address()
             .checked_add(DATA_OFF as u64)
             .ok_or(EINVAL)?;
-        let n = build(&mut frame, encode_context(idx)?, buf)?;
-        slot.write(0, frame.get(..n).ok_or(EINVAL)?)?;
-        slot.fill(DATA_OFF, DATA_LEN, 0)?;
         let low = u32::try_from(slot.dma_address()).map_err(|_| EINVAL)?;
         {
+            // Built inside the gate: what `build` looks up (a device's
+            // firmware address) cannot change under a reset before the post.
             let _posting = match post {
                 Posting::Open => Some(self.begin_submit().ok_or(EAGAIN)?),
                 Posting::Reset(closed) if closed.is_of(&self.gate) => None,
-                Posting::Reset(_) => return Err(EINVAL),
+                Posting::Reset(_) => {
+                    dev_err!(self.dev, "internal request with another IOC's reset\n");
+                    return Err(EINVAL);
+                }
             };
             if self.is_dead() {
                 return Err(ENODEV);
             }
+            let n = build(&mut frame, encode_context(idx)?, buf)?;
+            slot.write(0, frame.get(..n).ok_or(EINVAL)?)?;
+            slot.fill(DATA_OFF, DATA_LEN, 0)?;
             state.store(MB_WAITING, Release);
             slot.to_device();
             self.regs.post_request(low);
@@ -569,16 +574,17 @@ impl Ioc {
         slot.read(DATA_OFF, data)
     }
 
-    /// Sends task management request `tm` through the request FIFO and
+    /// Sends the task management request `tm` gives (called where no
+    /// reset can run until it is posted) through the request FIFO and
     /// returns its reply. QEMU answers after the replies of the requests
     /// it terminated, so those have been handled when this returns.
-    pub(super) fn task_mgmt(&self, tm: &TaskMgmt) -> Result<TaskMgmtReply> {
+    pub(super) fn task_mgmt(&self, tm: impl FnOnce() -> Result<TaskMgmt>) -> Result<TaskMgmtReply> {
         let _g = self.tm.lock();
         let mut reply = [0u8; REPLY_SIZE];
         self.internal_request(
             Posting::Open,
             TM_SLOT,
-            |f, ctx, _| Ok(build_task_mgmt(f, ctx, tm)?),
+            |f, ctx, _| Ok(build_task_mgmt(f, ctx, &tm()?)?),
             &mut [],
             &mut reply,
         )?;

@@ -43,12 +43,9 @@ impl HbaInterrupt for MptsasOps {
         shost.data().ctrl.sas.refresh(shost, true);
     }
 
-    const UPKEEP: bool = true;
-
     /// What an IOC reset left to register, from the pages again.
-    fn maintain(shost: &HostRef<Self>) {
-        shost.data().ctrl.sas.maintain(shost);
-    }
+    const MAINTAIN: Option<fn(&HostRef<Self>)> =
+        Some(|shost| shost.data().ctrl.sas.maintain(shost));
 }
 
 pub(crate) struct MptsasDriver;

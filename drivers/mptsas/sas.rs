@@ -37,11 +37,13 @@ use kernel::{
         atomic::{Acquire, Atomic, Relaxed, Release},
         Arc, Mutex,
     },
+    time::{Instant, Monotonic},
 };
 
-/// Upkeep ticks (seconds) an end device's I/O is held after a reset
-/// whose page reads failed before it fails.
-const WAIT_TICKS: u32 = 30;
+/// How long an end device's I/O is held after a reset whose page reads
+/// failed, before it fails (a SAS HBA's device loss timeout): a held
+/// command is requeued, and has no block-layer timer meanwhile.
+const HOLD_MS: i64 = 30_000;
 
 /// The driver's SAS transport (attached at module init).
 pub(crate) static TRANSPORT: SasTransport<MptsasOps> = SasTransport::new();
@@ -92,6 +94,10 @@ pub(crate) struct Fabric {
     stale: Atomic<bool>,
     /// Refreshes that failed in a row.
     failures: Atomic<u32>,
+    /// The clock of `hold_until_ms`: when the fabric was created.
+    created: Instant<Monotonic>,
+    /// Until when (ms since `created`) [`Route::Wait`] holds I/O.
+    hold_until_ms: Atomic<i64>,
 }
 
 /// The pages as read now.
@@ -131,9 +137,13 @@ fn target_protocols(device_info: u32) -> Protocols {
 pub(super) trait PageReader: Fn(PageId, u32, &mut [u8]) -> Result<usize> {}
 impl<F: Fn(PageId, u32, &mut [u8]) -> Result<usize>> PageReader for F {}
 
-/// Reads the fabric from the IOC's pages.
-fn read(ioc: &impl PageReader, dev: &kernel::device::Device) -> Result<Snapshot> {
-    let mut page = KVec::from_elem(0u8, DATA_LEN, GFP_KERNEL)?;
+/// Reads the fabric from the IOC's pages, allocating with `gfp`.
+fn read(
+    ioc: &impl PageReader,
+    dev: &kernel::device::Device,
+    gfp: kernel::alloc::Flags,
+) -> Result<Snapshot> {
+    let mut page = KVec::from_elem(0u8, DATA_LEN, gfp)?;
     let n = ioc(MANUFACTURING_5, 0, &mut page)?;
     let hba = parse_manufacturing_5(page.get(..n).ok_or(EINVAL)?)?;
     let n = ioc(SAS_IO_UNIT_0, 0, &mut page)?;
@@ -144,14 +154,14 @@ fn read(ioc: &impl PageReader, dev: &kernel::device::Device) -> Result<Snapshot>
     }
     let mut units = KVec::new();
     for i in 0..unit.num_phys.min(MAX_PHYS) {
-        units.push(unit.phy(unit_page, i)?, GFP_KERNEL)?;
+        units.push(unit.phy(unit_page, i)?, gfp)?;
     }
-    let mut phys = KVec::with_capacity(units.len(), GFP_KERNEL)?;
+    let mut phys = KVec::with_capacity(units.len(), gfp)?;
     let mut devs = KVec::new();
     for (i, u) in (0u8..).zip(units.iter()) {
         let p0 = ioc(SAS_PHY_0, sas_phy_by_number(i), &mut page)
             .and_then(|n| Ok(SasPhy0::parse(page.get(..n).ok_or(EINVAL)?)?));
-        phys.push((*u, topology::phy_rates(u, p0.as_ref().ok())), GFP_KERNEL)?;
+        phys.push((*u, topology::phy_rates(u, p0.as_ref().ok())), gfp)?;
         if u.attached_dev_handle == 0 {
             continue;
         }
@@ -162,7 +172,7 @@ fn read(ioc: &impl PageReader, dev: &kernel::device::Device) -> Result<Snapshot>
         )?;
         let d0 = SasDevice0::parse(page.get(..n).ok_or(EINVAL)?)?;
         match topology::end_device(i, u, &d0, hba) {
-            Ok(d) => devs.push(d, GFP_KERNEL)?,
+            Ok(d) => devs.push(d, gfp)?,
             Err(why) => dev_info!(
                 dev,
                 "phy {}: device {:#x} not registered ({:?})\n",
@@ -205,6 +215,8 @@ impl Fabric {
             )?,
             stale: Atomic::new(false),
             failures: Atomic::new(0),
+            created: Instant::now(),
+            hold_until_ms: Atomic::new(0),
         })
     }
 
@@ -213,15 +225,18 @@ impl Fabric {
     /// registered end device now (`pages` reads through the closed gate)
     /// before any command goes out again. A device no longer on its phy
     /// gets no route; if the pages cannot be read, every device waits
-    /// until the upkeep has read them. The registration (and the phys'
-    /// link rates) follow later, from the upkeep.
+    /// until the upkeep has read them, for [`HOLD_MS`] at most. The
+    /// registration (and the phys' link rates) follow later, from the
+    /// upkeep. Allocates without I/O: the host may be in recovery.
     pub(super) fn readdress(&self, pages: impl PageReader, dev: &kernel::device::Device) {
         let mut epoch = self.epoch.lock();
         *epoch = epoch.wrapping_add(1);
         self.stale.store(true, Release);
-        let snap = match read(&pages, dev) {
+        let snap = match read(&pages, dev, GFP_NOWAIT) {
             Ok(s) => s,
             Err(e) => {
+                let until = self.now_ms().saturating_add(HOLD_MS);
+                self.hold_until_ms.store(until, Relaxed);
                 for e in self.map.iter().filter(|e| e.addr.load(Acquire) != 0) {
                     e.route.store(Route::Wait.encode(), Release);
                 }
@@ -275,7 +290,7 @@ impl Fabric {
     }
 
     /// Where the commands of end device `addr` on `phy` go: gone once
-    /// another device took its phy.
+    /// another device took its phy, or its hold ran out.
     pub(crate) fn route_of(&self, phy: u8, addr: u64) -> Route {
         let Some(e) = self.map.get(usize::from(phy)) else {
             return Route::Gone;
@@ -284,7 +299,18 @@ impl Fabric {
         if e.addr.load(Acquire) != addr {
             return Route::Gone;
         }
-        Route::decode(route)
+        match Route::decode(route) {
+            Route::Wait if self.hold_expired() => Route::Gone,
+            r => r,
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.created.elapsed().as_millis()
+    }
+
+    fn hold_expired(&self) -> bool {
+        self.now_ms() >= self.hold_until_ms.load(Relaxed)
     }
 
     /// Records `d` (or nothing) on `phy`, unless an IOC reset rewrote the
@@ -336,10 +362,8 @@ impl Fabric {
         };
         let epoch = *self.epoch.lock();
         let ioc = &shost.data().ctrl;
-        let snap = match read(
-            &|id, a, p: &mut [u8]| ioc.read_page(id, a, p),
-            shost.as_dev(),
-        ) {
+        let reader = |id, a, p: &mut [u8]| ioc.read_page(id, a, p);
+        let snap = match read(&reader, shost.as_dev(), GFP_KERNEL) {
             Ok(s) => s,
             Err(e) => {
                 self.failed(shost, "read from the IOC", e);
@@ -369,9 +393,6 @@ impl Fabric {
     fn failed(&self, shost: &HostRef<MptsasOps>, what: &str, e: Error) {
         self.stale.store(true, Release);
         let n = self.failures.fetch_add(1, Relaxed).saturating_add(1);
-        if n == WAIT_TICKS {
-            self.stop_waiting(shost);
-        }
         if n.is_power_of_two() {
             dev_err!(
                 shost.as_dev(),
@@ -383,9 +404,13 @@ impl Fabric {
         }
     }
 
-    /// Held I/O ([`Route::Wait`]) fails from now on (a SAS HBA's device
-    /// loss timeout), until a refresh finds the devices again.
-    fn stop_waiting(&self, shost: &HostRef<MptsasOps>) {
+    /// Once the hold ran out ([`Self::route_of`] already fails the I/O),
+    /// records it: held I/O ([`Route::Wait`]) fails until a refresh finds
+    /// the devices again.
+    fn end_hold(&self, shost: &HostRef<MptsasOps>) {
+        if !self.hold_expired() {
+            return;
+        }
         let _writer = self.epoch.lock();
         for (i, e) in (0u8..).zip(self.map.iter()) {
             if e.route
@@ -394,8 +419,9 @@ impl Fabric {
             {
                 dev_err!(
                     shost.as_dev(),
-                    "phy {}: no firmware address, failing its I/O\n",
-                    i
+                    "phy {}: no firmware address for {} s, failing its I/O\n",
+                    i,
+                    HOLD_MS / 1000
                 );
             }
         }
@@ -405,6 +431,7 @@ impl Fabric {
     pub(crate) fn maintain(&self, shost: &HostRef<MptsasOps>) {
         if self.stale.load(Acquire) {
             self.refresh(shost, false);
+            self.end_hold(shost);
         }
     }
 

@@ -12,7 +12,8 @@ ktap_set_plan 8
 dmesg_mark
 
 mptsas_load && settle
-# The disk on phy 3: QEMU serves it at 1000 IOPS (vm.conf), so fio at QD32
+# The disk on phy 3: QEMU serves it at 1000 IOPS (250 on the debug kernel;
+# vm.conf), so fio at QD32
 # keeps commands in flight, waiting in "the IOC", when a reset lands.
 h=$(mptsas_hosts | head -1); d=$(sas_disk_on_phy "$h" 3); sg=$(sg_of "$d")
 hs=/sys/class/scsi_host/host$h
