@@ -3,22 +3,27 @@
 //! One IOC: bring-up by doorbell handshake (reset to READY, IOC_FACTS,
 //! PORT_FACTS, IOC_INIT, reply frames to the free FIFO, PORT_ENABLE), the
 //! request slots and reply frames in coherent DMA memory, the reply FIFO
-//! and the message unit reset. Host-side SCSI logic is in `host.rs`.
+//! and the message unit reset. The doorbell is in [`doorbell`], the
+//! driver's own requests in [`internal`]; host-side SCSI logic is in
+//! `host.rs`.
+
+mod doorbell;
+mod internal;
+
+use doorbell::{diag_reset, handshake, make_ready, wait_state};
+use internal::{Posting, MB_CANCELLED, MB_IDLE, MB_WAITING};
 
 use super::mpi::{
-    config::{build_header_request, build_read_request, ConfigReply, PageId},
     facts::{build_ioc_facts, build_port_facts, IocFacts, PortFacts},
-    handshake::{Action, Handshake},
     init::{
         build_ioc_init, build_port_enable, parse_port_enable_reply, IocInit, IocInitReply,
         IOC_INIT_SIZE, REPLY_FRAME_SIZE,
     },
     limits::{self, Budget, Limits},
-    msg::{ReplyHeader, FUNC_SCSI_IO, IOCSTATUS_SUCCESS},
+    msg::{ReplyHeader, FUNC_SCSI_IO},
     regs::{self as r, IocState},
-    reply::{decode_context, encode_context, FramePool, ReplyDescriptor},
+    reply::{decode_context, FramePool, ReplyDescriptor},
     scsi_reply::ScsiIoReply,
-    task_mgmt::{build_task_mgmt, TaskMgmt, TaskMgmtReply},
     MpiError,
 };
 use super::regs::{IocRegs, Regs};
@@ -26,7 +31,7 @@ use super::sas::Fabric;
 use crate::common::{
     counters::HbaCounters,
     hba_host::HbaController,
-    reset_gate::{Closed, ResetGate, SubmitGuard},
+    reset_gate::{ResetGate, SubmitGuard},
 };
 use crate::dma::DmaSlots;
 use kernel::{
@@ -37,7 +42,6 @@ use kernel::{
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
         Mutex, SpinLockIrq,
     },
-    time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
 /// Largest request frame the driver uses (Linux's cap too); chain buffers
@@ -73,15 +77,6 @@ pub(super) const TM_SLOT: u32 = 1;
 pub(super) const DATA_OFF: usize = CHAIN_OFF;
 /// Size of an internal slot's data buffer.
 pub(super) const DATA_LEN: usize = SENSE_OFF - CHAIN_OFF;
-/// Waiting for the reply to an internal request (QEMU answers an
-/// ABORT_TASK only once the aborted request, possibly throttled, is done).
-const INTERNAL_TIMEOUT_MS: i64 = 10_000;
-/// States of an internal slot's mailbox.
-const MB_IDLE: i32 = 0;
-const MB_WAITING: i32 = 1;
-const MB_DONE: i32 = 2;
-/// The IOC was reset while the request was out: it will never answer.
-const MB_CANCELLED: i32 = 3;
 /// Sizing limits the driver sets itself.
 const BUDGET: Budget = Budget {
     max_frame_size: MAX_FRAME,
@@ -151,115 +146,12 @@ pub(crate) struct Ioc {
     pub(super) chained: Atomic<u64>,
 }
 
-/// Largest internal request frame (task management: 52 bytes).
-const MAX_INTERNAL_FRAME: usize = 64;
-
-/// Who posts an internal request.
-#[derive(Clone, Copy)]
-pub(super) enum Posting<'a> {
-    /// Anyone, through the gate (`EAGAIN` while a reset runs).
-    Open,
-    /// The reset that holds the gate closed, once the IOC runs again.
-    Reset(&'a Closed<'a>),
-}
-
 /// What a MsgContext names.
 enum Ctx {
     /// A SCSI request slot (blk-mq tag).
     Scsi(u32),
     /// Internal slot `n`.
     Internal(u32),
-}
-
-fn ms_since(start: &Instant<Monotonic>) -> i64 {
-    start.elapsed().as_millis()
-}
-
-/// Polls HIS until `done` holds.
-fn poll_his(regs: &Regs, done: impl Fn(u32) -> bool) -> Result {
-    let start = Instant::<Monotonic>::now();
-    loop {
-        let his = regs.read(r::HOST_INTERRUPT_STATUS);
-        if his != u32::MAX && done(his) {
-            return Ok(());
-        }
-        if ms_since(&start) > HANDSHAKE_TIMEOUT_MS {
-            return Err(ETIMEDOUT);
-        }
-        fsleep(Delta::from_micros(10));
-    }
-}
-
-/// Sends `msg` by doorbell handshake and reads the reply into `reply`;
-/// returns the reply bytes stored. The caller holds `internal` (or probes).
-fn handshake(regs: &Regs, msg: &[u8], reply: &mut [u8]) -> Result<usize> {
-    let mut hs = Handshake::new(msg, reply, regs.read(r::DOORBELL))?;
-    loop {
-        match hs.step()? {
-            Action::ClearHis => regs.write(r::HOST_INTERRUPT_STATUS, 0),
-            Action::WriteDoorbell(v) => regs.write(r::DOORBELL, v),
-            Action::WaitDoorbellInt => poll_his(regs, |his| his & r::HIS_DOORBELL != 0)?,
-            Action::WaitDoorbellAck => poll_his(regs, |his| his & r::HIS_IOP_DOORBELL_STATUS == 0)?,
-            Action::ReadDoorbell => hs.reply_word(regs.read(r::DOORBELL))?,
-            Action::Done(n) => return Ok(n),
-        }
-    }
-}
-
-/// Waits for the IOC to reach `state`.
-fn wait_state(regs: &Regs, state: IocState, timeout_ms: i64) -> Result {
-    let start = Instant::<Monotonic>::now();
-    loop {
-        if regs.doorbell().state == state {
-            return Ok(());
-        }
-        if ms_since(&start) > timeout_ms {
-            return Err(ETIMEDOUT);
-        }
-        fsleep(Delta::from_millis(1));
-    }
-}
-
-/// The diagnostic reset: unlock the diagnostic register, reset the
-/// adapter. It also forgets IOC_INIT's settings.
-fn diag_reset(regs: &Regs) {
-    for w in r::DIAG_KEY_SEQUENCE {
-        regs.write(r::WRITE_SEQUENCE, w);
-    }
-    regs.write(r::HOST_DIAGNOSTIC, r::DIAG_RESET_ADAPTER);
-}
-
-/// Brings the IOC to READY from whatever state the BIOS (SeaBIOS leaves it
-/// OPERATIONAL) or a previous driver left: a message unit reset, or a
-/// diagnostic reset for FAULT, a busy doorbell or a message unit reset
-/// that did not take.
-fn make_ready(regs: &Regs, dev: &device::Device) -> Result {
-    let db = regs.doorbell();
-    if db.state == IocState::Ready && !db.active {
-        return Ok(());
-    }
-    if db.state == IocState::Fault || db.active {
-        dev_warn!(
-            dev,
-            "IOC in {:?} (doorbell {:#010x}), diagnostic reset\n",
-            db.state,
-            regs.read(r::DOORBELL)
-        );
-        diag_reset(regs);
-    } else {
-        regs.write(r::DOORBELL, r::DB_MESSAGE_UNIT_RESET);
-    }
-    if wait_state(regs, IocState::Ready, STATE_TIMEOUT_MS).is_ok() {
-        return Ok(());
-    }
-    diag_reset(regs);
-    wait_state(regs, IocState::Ready, STATE_TIMEOUT_MS).inspect_err(|_| {
-        dev_err!(
-            dev,
-            "IOC did not become READY (doorbell {:#010x})\n",
-            regs.read(r::DOORBELL)
-        );
-    })
 }
 
 impl Ioc {
@@ -481,173 +373,6 @@ impl Ioc {
             None => Some(Ctx::Scsi(idx)),
             Some(i) => Some(Ctx::Internal(i)),
         }
-    }
-
-    /// The reply to internal request `i`: hand it to the waiter, or free
-    /// the slot of a waiter that gave up.
-    fn internal_reply(&self, i: u32, buf: &[u8; REPLY_SIZE]) {
-        let Some(state) = self.mb_state.get(i as usize) else {
-            return;
-        };
-        if let Some(r) = self.mb_reply.lock().get_mut(i as usize) {
-            *r = *buf;
-        }
-        if state.cmpxchg(MB_WAITING, MB_DONE, Full).is_err() {
-            // Nobody waits (timed out): the slot is free again.
-            let idx = self.can_queue().saturating_add(i);
-            drop(self.slots.reclaim(idx as usize));
-            dev_warn!(self.dev, "late reply to internal request {} dropped\n", i);
-        }
-    }
-
-    /// Posts internal request `which` through the request FIFO and waits
-    /// for its reply (process context: it sleeps). `build` writes the
-    /// frame given the MsgContext and the bus address of the slot's data
-    /// buffer ([`DATA_LEN`] bytes, zeroed); `data` receives that buffer's
-    /// first bytes afterwards and `reply` the reply frame. The caller
-    /// serialises the users of one slot.
-    pub(super) fn internal_request(
-        &self,
-        post: Posting<'_>,
-        which: u32,
-        build: impl FnOnce(&mut [u8], u32, u64) -> Result<usize>,
-        data: &mut [u8],
-        reply: &mut [u8; REPLY_SIZE],
-    ) -> Result {
-        let state = self.mb_state.get(which as usize).ok_or(EINVAL)?;
-        if data.len() > DATA_LEN {
-            return Err(EINVAL);
-        }
-        let idx = self.can_queue().checked_add(which).ok_or(EINVAL)?;
-        let mut slot = self.slots.claim(idx as usize).ok_or(EBUSY)?;
-        let mut frame = [0u8; MAX_INTERNAL_FRAME];
-        let buf = slot
-            .dma_address()
-            .checked_add(DATA_OFF as u64)
-            .ok_or(EINVAL)?;
-        let low = u32::try_from(slot.dma_address()).map_err(|_| EINVAL)?;
-        {
-            // Built inside the gate: what `build` looks up (a device's
-            // firmware address) cannot change under a reset before the post.
-            let _posting = match post {
-                Posting::Open => Some(self.begin_submit().ok_or(EAGAIN)?),
-                Posting::Reset(closed) if closed.is_of(&self.gate) => None,
-                Posting::Reset(_) => {
-                    dev_err!(self.dev, "internal request with another IOC's reset\n");
-                    return Err(EINVAL);
-                }
-            };
-            if self.is_dead() {
-                return Err(ENODEV);
-            }
-            let n = build(&mut frame, encode_context(idx)?, buf)?;
-            slot.write(0, frame.get(..n).ok_or(EINVAL)?)?;
-            slot.fill(DATA_OFF, DATA_LEN, 0)?;
-            state.store(MB_WAITING, Release);
-            slot.to_device();
-            self.regs.post_request(low);
-        }
-        let start = Instant::<Monotonic>::now();
-        loop {
-            match state.load(Acquire) {
-                MB_DONE => break,
-                MB_CANCELLED => {
-                    state.store(MB_IDLE, Release);
-                    return Err(EIO);
-                }
-                _ => {}
-            }
-            if ms_since(&start) > INTERNAL_TIMEOUT_MS
-                && state.cmpxchg(MB_WAITING, MB_IDLE, Full).is_ok()
-            {
-                // The slot stays the IOC's until a late reply or a reset.
-                dev_err!(self.dev, "internal request {} timed out\n", which);
-                return Err(ETIMEDOUT);
-            }
-            fsleep(Delta::from_micros(100));
-        }
-        state.store(MB_IDLE, Release);
-        if let Some(r) = self.mb_reply.lock().get(which as usize) {
-            *reply = *r;
-        }
-        let slot = self.slots.reclaim(idx as usize).ok_or(EIO)?;
-        slot.read(DATA_OFF, data)
-    }
-
-    /// Sends the task management request `tm` gives (called where no
-    /// reset can run until it is posted) through the request FIFO and
-    /// returns its reply. QEMU answers after the replies of the requests
-    /// it terminated, so those have been handled when this returns.
-    pub(super) fn task_mgmt(&self, tm: impl FnOnce() -> Result<TaskMgmt>) -> Result<TaskMgmtReply> {
-        let _g = self.tm.lock();
-        let mut reply = [0u8; REPLY_SIZE];
-        self.internal_request(
-            Posting::Open,
-            TM_SLOT,
-            |f, ctx, _| Ok(build_task_mgmt(f, ctx, &tm()?)?),
-            &mut [],
-            &mut reply,
-        )?;
-        Ok(TaskMgmtReply::parse(&reply)?)
-    }
-
-    /// Reads configuration page `id` at `address` into `page`; returns its
-    /// length in bytes (`PAGE_HEADER`, then `READ_CURRENT` into the
-    /// config slot's buffer).
-    pub(super) fn read_page(&self, id: PageId, address: u32, page: &mut [u8]) -> Result<usize> {
-        self.read_page_as(Posting::Open, id, address, page)
-    }
-
-    /// [`Self::read_page`] by `post`.
-    fn read_page_as(
-        &self,
-        post: Posting<'_>,
-        id: PageId,
-        address: u32,
-        page: &mut [u8],
-    ) -> Result<usize> {
-        let _g = self.config.lock();
-        let mut reply = [0u8; REPLY_SIZE];
-        self.internal_request(
-            post,
-            CONFIG_SLOT,
-            |f, ctx, _| Ok(build_header_request(f, ctx, id, address)?),
-            &mut [],
-            &mut reply,
-        )?;
-        let header = ConfigReply::parse(&reply)?.header_for(id)?;
-        let len = header.bytes();
-        if len > page.len() || len > DATA_LEN {
-            dev_err!(
-                self.dev,
-                "configuration page {:?} too long ({} bytes)\n",
-                id,
-                len
-            );
-            return Err(EINVAL);
-        }
-        let dst = page.get_mut(..len).ok_or(EINVAL)?;
-        self.internal_request(
-            post,
-            CONFIG_SLOT,
-            |f, ctx, buf| {
-                Ok(build_read_request(
-                    f,
-                    ctx,
-                    &header,
-                    address,
-                    buf,
-                    DATA_LEN as u32,
-                )?)
-            },
-            dst,
-            &mut reply,
-        )?;
-        let r = ConfigReply::parse(&reply)?;
-        if r.ioc_status != IOCSTATUS_SUCCESS {
-            return Err(MpiError::IocStatus(r.ioc_status).into());
-        }
-        Ok(len)
     }
 
     /// IOC reset: stop posting (wait for `queue_command`s in their posting
