@@ -46,7 +46,7 @@ pub(crate) trait HbaInterrupt: HbaOps {
     const MAINTAIN: Option<fn(&HostRef<Self>)> = None;
 }
 
-/// Period of [`HbaInterrupt::maintain`].
+/// Period of [`HbaInterrupt::MAINTAIN`].
 pub(crate) const UPKEEP_PERIOD_MS: u32 = 1000;
 
 /// The upkeep work of one host.

@@ -232,11 +232,16 @@ impl Fabric {
         let mut epoch = self.epoch.lock();
         *epoch = epoch.wrapping_add(1);
         self.stale.store(true, Release);
-        let snap = match read(&pages, dev, GFP_NOWAIT) {
+        let snap = match read(&pages, dev, GFP_NOWAIT | __GFP_NOWARN) {
             Ok(s) => s,
             Err(e) => {
-                let until = self.now_ms().saturating_add(HOLD_MS);
-                self.hold_until_ms.store(until, Relaxed);
+                // A hold already running keeps its end: resets that keep
+                // failing must not hold I/O for ever.
+                let waiting = |e: &Entry| Route::decode(e.route.load(Relaxed)) == Route::Wait;
+                if self.hold_expired() || !self.map.iter().any(waiting) {
+                    let until = self.now_ms().saturating_add(HOLD_MS);
+                    self.hold_until_ms.store(until, Relaxed);
+                }
                 for e in self.map.iter().filter(|e| e.addr.load(Acquire) != 0) {
                     e.route.store(Route::Wait.encode(), Release);
                 }
@@ -408,10 +413,11 @@ impl Fabric {
     /// records it: held I/O ([`Route::Wait`]) fails until a refresh finds
     /// the devices again.
     fn end_hold(&self, shost: &HostRef<MptsasOps>) {
+        // Under the writers' lock, where a reset sets a new hold.
+        let _writer = self.epoch.lock();
         if !self.hold_expired() {
             return;
         }
-        let _writer = self.epoch.lock();
         for (i, e) in (0u8..).zip(self.map.iter()) {
             if e.route
                 .cmpxchg(Route::Wait.encode(), Route::Gone.encode(), Relaxed)
