@@ -46,9 +46,9 @@ bench_order() {
 
 # ---- host side ------------------------------------------------------
 
-# bench_settings: RUNS (ROUNDS, its old name, also works) and BENCH_RUNTIME
-# (seconds per fio job) from the environment, checked, into bench_runs and
-# bench_secs; bench_stamp, the date in the output's names.
+# bench_settings: RUNS (ROUNDS, its old name, also works), BENCH_RUNTIME
+# (seconds per fio job) and BENCH_ONLY from the environment, checked, into
+# bench_runs and bench_secs; bench_stamp, the date in the output's names.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_settings() {
 	bench_runs=${RUNS:-${ROUNDS:-3}}
@@ -56,6 +56,8 @@ bench_settings() {
 	bench_check_number RUNS "$bench_runs"
 	bench_check_number BENCH_RUNTIME "$bench_secs"
 	bench_stamp=$(date +%Y%m%d-%H%M%S)
+	bench_only_jobs
+	[ -z "${BENCH_ONLY:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }jobs $BENCH_ONLY only"
 }
 
 # bench_host_report NAME TITLE RESULTS DRIVER...: the table, JSON and chart
@@ -144,6 +146,23 @@ bench_guest_init() {
 	python3 "$ORION_TOP/scripts/benchstat.py" guest-meta \
 		--orion-stats "${BENCH_ORION_STATS_NOTE:-}" >> "$bench_results"
 	declare -gA bench_default_sched=() bench_filled=()
+	bench_only_jobs
+}
+
+# bench_only_jobs: BENCH_ONLY (a comma list of job names, e.g.
+# randread-4k,lat-randread-4k) keeps only those jobs, for more runs of a
+# contested cell in the same time; an unknown name is an error.
+bench_only_jobs() {
+	local want job kept=() found
+	[ -n "${BENCH_ONLY:-}" ] || return 0
+	for want in ${BENCH_ONLY//,/ }; do
+		found=
+		for job in "${BENCH_JOBS[@]}" "${BENCH_POLL_JOBS[@]}"; do
+			[ "${job%% *}" != "$want" ] || { kept+=("$job"); found=1; }
+		done
+		[ -n "$found" ] || { echo "bench: BENCH_ONLY: no job '$want'" >&2; exit 2; }
+	done
+	BENCH_JOBS=("${kept[@]}") BENCH_POLL_JOBS=()
 }
 
 # bench_disk_of PROC_NAME: host_disk PROC_NAME (the disk of a host of that
@@ -215,6 +234,13 @@ bench_orion_stats() {
 	[ ! -r "$f" ] || echo "$f"
 }
 
+# bench_can_queue DEV: the can_queue of DEV's SCSI host.
+bench_can_queue() {
+	local hctl
+	hctl=$(basename "$(readlink -f "/sys/block/${1#/dev/}/device")")
+	cat "/sys/class/scsi_host/host${hctl%%:*}/can_queue"
+}
+
 # bench_fio DEV RW BS QD JOBS ENGINE: one time-based fio run on DEV, its
 # JSON in /tmp/bench-fio.json.
 bench_fio() {
@@ -250,6 +276,12 @@ bench_measure() {
 		else
 			echo "${bench_default_sched[$drv]}" > "/sys/block/${dev#/dev/}/queue/scheduler"
 		fi
+		# What the block layer gives each driver's disk: the scheduler's
+		# request pool and the device's queue depth, the same for all.
+		((run > 1)) || echo "bench: $drv $dev scheduler $(bench_scheduler "$dev"):" \
+			"nr_requests $(cat "/sys/block/${dev#/dev/}/queue/nr_requests")," \
+			"queue_depth $(cat "/sys/block/${dev#/dev/}/device/queue_depth")," \
+			"can_queue $(bench_can_queue "$dev")"
 		for job in "${BENCH_JOBS[@]}"; do
 			# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
 			set -- $job
