@@ -58,6 +58,9 @@ bench_settings() {
 	bench_stamp=$(date +%Y%m%d-%H%M%S)
 	bench_only_jobs
 	[ -z "${BENCH_ONLY:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }jobs $BENCH_ONLY only"
+	[ -z "${BENCH_IRQ_CPU:-}" ] || [[ $BENCH_IRQ_CPU =~ ^[0-9]+$ ]] || {
+		echo "bench: BENCH_IRQ_CPU must be a CPU number, not '$BENCH_IRQ_CPU'" >&2; exit 2; }
+	[ -z "${BENCH_IRQ_CPU:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }all vectors on CPU $BENCH_IRQ_CPU"
 }
 
 # bench_host_report NAME TITLE RESULTS DRIVER...: the table, JSON and chart
@@ -178,6 +181,30 @@ bench_disk_of() {
 	return 1
 }
 
+# irq_numbers PCIDEV: the function's vectors (MSI/MSI-X ones if enabled,
+# else its INTx line), one per line.
+irq_numbers() {
+	if [ -d "$1/msi_irqs" ] && [ -n "$(ls "$1/msi_irqs")" ]; then
+		ls "$1/msi_irqs"
+	else
+		cat "$1/irq"
+	fi
+}
+
+# bench_irq_cpu: with BENCH_IRQ_CPU=N, every vector of both controllers
+# goes to CPU N, so that neither driver gets the CPU the other lacks (the
+# kernel spreads the two vectors over the two vCPUs, in probe order).
+bench_irq_cpu() {
+	local h v
+	[ -n "${BENCH_IRQ_CPU:-}" ] || return 0
+	for h in "$@"; do
+		for v in $(irq_numbers "$h"); do
+			echo "$BENCH_IRQ_CPU" > "/proc/irq/$v/smp_affinity_list"
+		done
+	done
+	echo "bench: every controller vector on CPU $BENCH_IRQ_CPU"
+}
+
 # bench_hba_bind: the guest of an HBA benchmark (two identical controllers
 # of LSI Logic, vendor 0x1000, none bound: the C driver is blacklisted)
 # hands the first (by PCI address) to orion and the second to the C driver
@@ -199,6 +226,7 @@ bench_hba_bind() {
 	"${orion_load[@]}"
 	"${c_load[@]}"
 	settle
+	bench_irq_cpu "${hbas[@]}"
 	# shellcheck disable=SC2034 # for the calling script
 	declare -gA hba=([orion]=${hbas[0]} [$c_driver]=${hbas[1]})
 	declare -gA disk=([orion]=$(bench_disk_of "$orion_proc") [$c_driver]=$(bench_disk_of "$c_proc"))

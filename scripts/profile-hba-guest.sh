@@ -9,7 +9,9 @@ set -euo pipefail
 : "${ORION_TOP:?}"
 [ $# -ge 5 ] || { echo "usage: profile-hba-guest.sh OUTDIR SECONDS JOB[,JOB...] ADAPTER DRIVER..." >&2; exit 2; }
 out=$1 secs=$2 jobs=$3
-# PROFILE_SCHED: none, or default (the kernel's choice, left alone).
+# PROFILE_SCHED: none; default (the kernel's choice, left alone); or
+# bench (the kernel's choice set again after none, as every benchmark
+# measurement does: the elevator is torn down and set up anew).
 sched=${PROFILE_SCHED:-none}
 . "$ORION_TOP/scripts/guest-lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
@@ -17,16 +19,7 @@ bench_hba_spec "$4"
 shift 4
 bench_secs=$secs bench_size_mb=512
 bench_hba_bind
-
-# irq_numbers PCIDEV: the function's vectors (MSI/MSI-X ones if enabled,
-# else its INTx line), one per line.
-irq_numbers() {
-	if [ -d "$1/msi_irqs" ] && [ -n "$(ls "$1/msi_irqs")" ]; then
-		ls "$1/msi_irqs"
-	else
-		cat "$1/irq"
-	fi
-}
+debugfs_mount
 
 # irq_count PCIDEV: interrupts taken so far by the function's vectors,
 # all CPUs.
@@ -51,6 +44,17 @@ fio_cpu_sampler() {
 	done > "$1"
 }
 
+# SW_EVENTS: scheduler events counted by perf stat over the measured run
+# (the reference kernel has no tracepoints).
+SW_EVENTS=context-switches,cpu-migrations
+
+# scsi_counts DEV: the midlayer's counters of DEV: commands handed to
+# the driver's queuecommand (a "busy" answer counts too), completed.
+scsi_counts() {
+	local d=/sys/block/${1#/dev/}/device
+	echo $(($(cat "$d/iorequest_cnt"))) $(($(cat "$d/iodone_cnt")))
+}
+
 # cpu_ticks: total and idle (idle + iowait) jiffies of all CPUs.
 cpu_ticks() { awk '$1 == "cpu" { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat; }
 
@@ -58,7 +62,7 @@ cpu_ticks() { awk '$1 == "cpu" { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/s
 # once measured, once under perf: the flat profile, and the callers of
 # the top symbols.
 profile_job() {
-	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag sampler
+	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag sampler counter
 	# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
 	set -- $1 "${@:2}"
 	name=$1 rw=$2 bs=$3 qd=$4 nj=$5 ioengine=$6
@@ -71,21 +75,33 @@ profile_job() {
 	} >> "$out/summary.txt"
 	for drv in "$@"; do
 		dev=${disk[$drv]} tag=$drv-$name
-		[ "$sched" = default ] || echo "$sched" > "/sys/block/${dev#/dev/}/queue/scheduler"
+		case $sched in
+		default) ;;
+		bench)
+			echo none > "/sys/block/${dev#/dev/}/queue/scheduler"
+			cat "/tmp/default-sched-$drv" > "/sys/block/${dev#/dev/}/queue/scheduler";;
+		*) echo "$sched" > "/sys/block/${dev#/dev/}/queue/scheduler";;
+		esac
 		irq0=$(irq_count "${hba[$drv]}")
 		cp /proc/interrupts /tmp/irqs-before
 		read -r t0 i0 < <(cpu_ticks)
 		fio_cpu_sampler /tmp/fio-cpus &
 		sampler=$!
+		scsi_counts "$dev" > /tmp/scsi-before
+		perf stat -a -x, -o /tmp/sw-events -e "$SW_EVENTS" -- sleep "$secs" &
+		counter=$!
 		bench_fio "$dev" "$rw" "$bs" "$qd" "$nj" "$ioengine"
 		kill "$sampler"; wait "$sampler" 2> /dev/null || true
+		wait "$counter"
+		scsi_counts "$dev" > /tmp/scsi-after
 		read -r t1 i1 < <(cpu_ticks)
 		cp /proc/interrupts /tmp/irqs-after
 		irq1=$(irq_count "${hba[$drv]}")
 		cp /tmp/bench-fio.json "$out/$tag.fio.json"
 		python3 - "$out/$tag.fio.json" "$drv" $((irq1 - irq0)) $((t1 - t0)) $((i1 - i0)) \
 			"$(nproc)" "$secs" /tmp/irqs-before /tmp/irqs-after \
-			"$(irq_numbers "${hba[$drv]}" | tr '\n' ,)" /tmp/fio-cpus >> "$out/summary.txt" <<'PY'
+			"$(irq_numbers "${hba[$drv]}" | tr '\n' ,)" /tmp/fio-cpus /tmp/sw-events /tmp/scsi-before /tmp/scsi-after \
+			>> "$out/summary.txt" <<'PY'
 import json, sys
 fio, drv = sys.argv[1], sys.argv[2]
 irqs, ticks, idle, cpus, secs = map(int, sys.argv[3:8])
@@ -124,6 +140,18 @@ print(" " * 15 + "controller interrupts by CPU: "
 per = {k: (v - before.get(k, 0)) / ios for k, v in after.items() if ios}
 busy_rows = [f"{k.split()[0]} {per[k]:.3f}" for k in sorted(per, key=per.get, reverse=True) if per[k] >= 0.01]
 print(" " * 15 + "per command: " + ", ".join(busy_rows))
+# Scheduler events per command (perf stat, all CPUs, over the run), and
+# queuecommand calls per completed command (over 1: "busy" answers).
+ev = {}
+for line in open(sys.argv[12]).read().splitlines():
+    f = line.split(",")
+    if len(f) > 2 and f[0].strip().isdigit():
+        ev[f[2]] = int(f[0])
+(rq0, done0), (rq1, done1) = (map(int, open(p).read().split()) for p in sys.argv[13:15])
+if ios:
+    print(" " * 15 + "per command: "
+          + ", ".join(f"{k} {v / ios:.3f}" for k, v in ev.items())
+          + f", queuecommand calls per completion {(rq1 - rq0) / max(done1 - done0, 1):.4f}")
 PY
 		# perf.data in the guest's /tmp: perf cannot write it on the
 		# shared directory.
@@ -148,6 +176,7 @@ PY
 	[ -z "${BENCH_ORION_PARAMS:-}" ] || echo "orion_scsi loaded with $BENCH_ORION_PARAMS"
 } > "$out/summary.txt"
 for drv in "$@"; do
+	bench_scheduler "${disk[$drv]}" > "/tmp/default-sched-$drv"
 	fio --name=fill --filename="${disk[$drv]}" --rw=write --bs=1M --size="${bench_size_mb}M" \
 		--direct=1 --ioengine=libaio --iodepth=8 --output=/dev/null
 done

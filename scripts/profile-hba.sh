@@ -13,7 +13,7 @@
 # with the guest's kallsyms for perf report --kallsyms) and prints the
 # summary. Default jobs: randread-4k (QD32 x 2) and lat-randread-4k (QD1).
 # usage: [PROFILE_RUNTIME=seconds] [PROFILE_JOBS=names in BENCH_JOBS, comma list]
-#        [PROFILE_SCHED=none|default] [BENCH_ORION_PARAMS="param=value..."]
+#        [PROFILE_SCHED=none|default|bench] [BENCH_ORION_PARAMS="param=value..."]
 #        profile-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2, lsi53c895a, lsi53c810, mptsas1068
 set -euo pipefail
@@ -34,7 +34,7 @@ out=$ORION_TOP/out/profile/$adapter-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + secs * 20)) \
 	"${vm_args[@]}" --rwdir "$out" --log "$out/console.log" -- \
-	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" \
+	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" \
 	PROFILE_SCHED="${PROFILE_SCHED:-none}" bash "$ORION_TOP/scripts/profile-hba-guest.sh" "$out" "$secs" "$jobs" "$adapter" orion "$c_driver"
 cat "$out/summary.txt"
 log "profile-hba: perf reports in $out"
