@@ -8,7 +8,7 @@
 # out/bench/<adapter>-<date>.json and .svg (Documentation/benchmarks.rst).
 # usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
 #        [BENCH_SWAP_HBAS=1] [BENCH_ORION_PARAMS="param=value..."]
-#        [BENCH_ONLY=job,job...] [BENCH_IRQ_CPU=N]
+#        [BENCH_ONLY=job,job...] [BENCH_IRQ_CPU=N] [BENCH_FIO_ARGS="--opt=v..."]
 #        bench-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2 (orion_megasas against megaraid_sas),
 #            lsi53c895a, lsi53c810 (orion_lsi against sym53c8xx),
@@ -51,6 +51,6 @@ bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + bench_runs * bench_secs *
 	"${vm_args[@]}" --rwdir "$out" \
 	--log "$out/$name-$bench_stamp.console.log" -- \
 	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" \
-	BENCH_ONLY="${BENCH_ONLY:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" \
+	BENCH_ONLY="${BENCH_ONLY:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" BENCH_FIO_ARGS="${BENCH_FIO_ARGS:-}" \
 	bash "$ORION_TOP/scripts/$guest" "$results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
 bench_host_report "$name" "bench-hba.sh $adapter: orion${BENCH_ORION_PARAMS:+ ($BENCH_ORION_PARAMS)} vs $c_driver" "$results" "${drivers[@]}"

@@ -61,6 +61,7 @@ bench_settings() {
 	[ -z "${BENCH_IRQ_CPU:-}" ] || [[ $BENCH_IRQ_CPU =~ ^[0-9]+$ ]] || {
 		echo "bench: BENCH_IRQ_CPU must be a CPU number, not '$BENCH_IRQ_CPU'" >&2; exit 2; }
 	[ -z "${BENCH_IRQ_CPU:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }all vectors on CPU $BENCH_IRQ_CPU"
+	[ -z "${BENCH_FIO_ARGS:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }fio $BENCH_FIO_ARGS"
 }
 
 # bench_host_report NAME TITLE RESULTS DRIVER...: the table, JSON and chart
@@ -270,14 +271,17 @@ bench_can_queue() {
 }
 
 # bench_fio DEV RW BS QD JOBS ENGINE: one time-based fio run on DEV, its
-# JSON in /tmp/bench-fio.json.
+# JSON in /tmp/bench-fio.json. BENCH_FIO_ARGS: more fio options for every
+# job, to measure a variant (e.g. --iodepth_batch_submit=8).
 bench_fio() {
-	local engine=(--ioengine="$6")
+	local engine=(--ioengine="$6") extra=()
+	# shellcheck disable=SC2206 # options split into words on purpose
+	[ -z "${BENCH_FIO_ARGS:-}" ] || extra=($BENCH_FIO_ARGS)
 	[ "$6" != hipri ] || engine=(--ioengine=io_uring --hipri=1)
 	fio --name=bench --filename="$1" --rw="$2" --bs="$3" --size="${bench_size_mb}M" --direct=1 \
 		"${engine[@]}" --iodepth="$4" --numjobs="$5" --group_reporting \
 		--time_based --runtime="$bench_secs" --percentile_list=50:99:99.9 \
-		--clat_percentiles=1 --lat_percentiles=1 \
+		--clat_percentiles=1 --lat_percentiles=1 "${extra[@]}" \
 		--output-format=json --output=/tmp/bench-fio.json
 }
 

@@ -6,7 +6,7 @@
 # medians with their spread and the orion ratios; writes
 # out/bench/virt-<date>.json and .svg (Documentation/benchmarks.rst).
 # usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
-#        [BENCH_ONLY=job,job...] bench.sh
+#        [BENCH_ONLY=job,job...] [BENCH_FIO_ARGS="--opt=v..."] bench.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ORION_TOP/scripts/bench-jobs.sh"
@@ -18,6 +18,6 @@ mkdir -p "$out"
 results=$out/virt-$bench_stamp.records.jsonl
 bash "$ORION_TOP/scripts/vm-run.sh" --cpus 2 --memory 3G --timeout $((900 + bench_runs * bench_secs * 30)) \
 	--rwdir "$out" --log "$out/virt-$bench_stamp.console.log" -- \
-	env BENCH_ONLY="${BENCH_ONLY:-}" bash "$ORION_TOP/scripts/bench-guest.sh" "$results" "$bench_runs" "$bench_secs"
+	env BENCH_ONLY="${BENCH_ONLY:-}" BENCH_FIO_ARGS="${BENCH_FIO_ARGS:-}" bash "$ORION_TOP/scripts/bench-guest.sh" "$results" "$bench_runs" "$bench_secs"
 bench_host_report virt "make bench: orion virtual adapter vs scsi_debug vs null_blk" "$results" \
 	orion scsi_debug null_blk
