@@ -46,9 +46,11 @@ bench_order() {
 
 # ---- host side ------------------------------------------------------
 
-# bench_settings: RUNS (ROUNDS, its old name, also works), BENCH_RUNTIME
-# (seconds per fio job) and BENCH_ONLY from the environment, checked, into
-# bench_runs and bench_secs; bench_stamp, the date in the output's names.
+# bench_settings: RUNS (ROUNDS, its old name, also works) and BENCH_RUNTIME
+# (seconds per fio job) from the environment, checked, into bench_runs and
+# bench_secs; bench_stamp, the date in the output's names. BENCH_ONLY,
+# BENCH_IRQ_CPU (HBA benchmarks only) and BENCH_FIO_ARGS are checked and
+# named in BENCH_NOTE.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_settings() {
 	bench_runs=${RUNS:-${ROUNDS:-3}}
