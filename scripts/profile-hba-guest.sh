@@ -44,6 +44,15 @@ fio_cpu_sampler() {
 	done > "$1"
 }
 
+# inflight_sampler DEV OUT: until killed, every 0.05 s, the requests of
+# DEV issued to the driver and not completed (sysfs inflight, reads plus
+# writes); the rest of fio's queue waits in the I/O scheduler.
+inflight_sampler() {
+	while sleep 0.05; do
+		awk '{ print $1 + $2 }' "/sys/block/${1#/dev/}/inflight"
+	done > "$2"
+}
+
 # SW_EVENTS: scheduler events counted by perf stat over the measured run
 # (the reference kernel has no tracepoints).
 SW_EVENTS=context-switches,cpu-migrations
@@ -62,7 +71,7 @@ cpu_ticks() { awk '$1 == "cpu" { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/s
 # once measured, once under perf: the flat profile, and the callers of
 # the top symbols.
 profile_job() {
-	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag sampler counter
+	local drv dev irq0 irq1 t0 t1 i0 i1 name rw bs qd nj ioengine tag sampler counter inflight
 	# shellcheck disable=SC2086 # "name rw bs qd jobs engine" into $1..$6
 	set -- $1 "${@:2}"
 	name=$1 rw=$2 bs=$3 qd=$4 nj=$5 ioengine=$6
@@ -87,11 +96,13 @@ profile_job() {
 		read -r t0 i0 < <(cpu_ticks)
 		fio_cpu_sampler /tmp/fio-cpus &
 		sampler=$!
+		inflight_sampler "$dev" /tmp/inflight &
+		inflight=$!
 		scsi_counts "$dev" > /tmp/scsi-before
 		perf stat -a -x, -o /tmp/sw-events -e "$SW_EVENTS" -- sleep "$secs" &
 		counter=$!
 		bench_fio "$dev" "$rw" "$bs" "$qd" "$nj" "$ioengine"
-		kill "$sampler"; wait "$sampler" 2> /dev/null || true
+		kill "$sampler" "$inflight"; wait "$sampler" "$inflight" 2> /dev/null || true
 		wait "$counter"
 		scsi_counts "$dev" > /tmp/scsi-after
 		read -r t1 i1 < <(cpu_ticks)
@@ -100,7 +111,7 @@ profile_job() {
 		cp /tmp/bench-fio.json "$out/$tag.fio.json"
 		python3 - "$out/$tag.fio.json" "$drv" $((irq1 - irq0)) $((t1 - t0)) $((i1 - i0)) \
 			"$(nproc)" "$secs" /tmp/irqs-before /tmp/irqs-after \
-			"$(irq_numbers "${hba[$drv]}" | tr '\n' ,)" /tmp/fio-cpus /tmp/sw-events /tmp/scsi-before /tmp/scsi-after \
+			"$(irq_numbers "${hba[$drv]}" | tr '\n' ,)" /tmp/fio-cpus /tmp/sw-events /tmp/scsi-before /tmp/scsi-after /tmp/inflight \
 			>> "$out/summary.txt" <<'PY'
 import json, sys
 fio, drv = sys.argv[1], sys.argv[2]
@@ -152,6 +163,11 @@ if ios:
     print(" " * 15 + "per command: "
           + ", ".join(f"{k} {v / ios:.3f}" for k, v in ev.items())
           + f", queuecommand calls per completion {(rq1 - rq0) / max(done1 - done0, 1):.4f}")
+inflight = sorted(int(x) for x in open(sys.argv[15]).read().split() if x.isdigit())
+if inflight:
+    print(" " * 15 + f"in the driver (sysfs inflight, {len(inflight)} looks): mean "
+          + f"{sum(inflight) / len(inflight):.1f}, median {inflight[len(inflight) // 2]}, "
+          + f"min {inflight[0]}, max {inflight[-1]}")
 PY
 		# perf.data in the guest's /tmp: perf cannot write it on the
 		# shared directory.
