@@ -48,8 +48,12 @@ fio_cpu_sampler() {
 # DEV issued to the driver and not completed (sysfs inflight, reads plus
 # writes); the rest of fio's queue waits in the I/O scheduler.
 inflight_sampler() {
+	local reads writes
+	# The read builtin, not a process per look: the sampler must not
+	# take the CPU it measures.
 	while sleep 0.05; do
-		awk '{ print $1 + $2 }' "/sys/block/${1#/dev/}/inflight"
+		read -r reads writes < "/sys/block/${1#/dev/}/inflight"
+		echo $((reads + writes))
 	done > "$2"
 }
 
