@@ -44,16 +44,18 @@ fio_cpu_sampler() {
 	done > "$1"
 }
 
-# inflight_sampler DEV OUT: until killed, every 0.05 s, the requests of
-# DEV issued to the driver and not completed (sysfs inflight, reads plus
-# writes); the rest of fio's queue waits in the I/O scheduler.
+# inflight_sampler DEV OUT: until killed, every 0.05 s, a line with the
+# requests of DEV issued to the driver and not completed (sysfs inflight,
+# reads plus writes), and those the block layer holds in all (field 9 of
+# sysfs stat: also the ones waiting in the I/O scheduler).
 inflight_sampler() {
-	local reads writes
+	local reads writes stat
 	# The read builtin, not a process per look: the sampler must not
 	# take the CPU it measures.
 	while sleep 0.05; do
 		read -r reads writes < "/sys/block/${1#/dev/}/inflight"
-		echo $((reads + writes))
+		read -r -a stat < "/sys/block/${1#/dev/}/stat"
+		echo $((reads + writes)) "${stat[8]}"
 	done > "$2"
 }
 
@@ -167,11 +169,16 @@ if ios:
     print(" " * 15 + "per command: "
           + ", ".join(f"{k} {v / ios:.3f}" for k, v in ev.items())
           + f", queuecommand calls per completion {(rq1 - rq0) / max(done1 - done0, 1):.4f}")
-inflight = sorted(int(x) for x in open(sys.argv[15]).read().split() if x.isdigit())
-if inflight:
-    print(" " * 15 + f"in the driver (sysfs inflight, {len(inflight)} looks): mean "
-          + f"{sum(inflight) / len(inflight):.1f}, median {inflight[len(inflight) // 2]}, "
-          + f"min {inflight[0]}, max {inflight[-1]}")
+looks = [l.split() for l in open(sys.argv[15]).read().splitlines()]
+looks = [(int(a), int(b)) for a, b in (l for l in looks if len(l) == 2) if a.isdigit() and b.isdigit()]
+def spread(name, xs):
+    xs = sorted(xs)
+    return (f"{name} mean {sum(xs) / len(xs):.1f}, median {xs[len(xs) // 2]}, "
+            + f"min {xs[0]}, max {xs[-1]}")
+if looks:
+    print(" " * 15 + f"requests ({len(looks)} looks): "
+          + spread("in the driver (sysfs inflight)", [a for a, _ in looks]) + "; "
+          + spread("in the block layer (stat in_flight)", [b for _, b in looks]))
 PY
 		# perf.data in the guest's /tmp: perf cannot write it on the
 		# shared directory.
