@@ -185,7 +185,19 @@ PY
 		perf record -q -e cpu-clock -F 999 -a -g -o "/tmp/$tag.perf.data" -- \
 			fio --name=profile --filename="$dev" --rw="$rw" --bs="$bs" --size="${bench_size_mb}M" \
 			--direct=1 --ioengine="$ioengine" --iodepth="$qd" --numjobs="$nj" --group_reporting \
-			--time_based --runtime="$secs" --output=/dev/null
+			--time_based --runtime="$secs" --output-format=json --output=/tmp/perf-fio.json
+		cp /tmp/perf-fio.json "$out/$tag.perf-fio.json"
+		# The perf run's own command count: a symbol's share of the
+		# samples (all CPUs, idle included) is CPU time per command.
+		python3 - /tmp/perf-fio.json "$drv" "$(nproc)" "$secs" >> "$out/summary.txt" <<'PY'
+import json, sys
+job = json.load(open(sys.argv[1]))["jobs"][0]
+ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+cpus, secs = int(sys.argv[3]), int(sys.argv[4])
+if ios:
+    print(" " * 15 + f"perf run ({sys.argv[2]}): {ios / secs:.0f} IOPS; 1 % of its samples is "
+          + f"{cpus * secs * 1e6 / 100.0 / ios:.2f} us of CPU per command")
+PY
 		perf report -i "/tmp/$tag.perf.data" --stdio --no-children --sort dso,sym -g none \
 			--percent-limit 0.1 > "$out/$tag.perf.txt" 2> /dev/null
 		perf report -i "/tmp/$tag.perf.data" --stdio --no-children --sort sym \
