@@ -14,6 +14,7 @@
 # summary. Default jobs: randread-4k (QD32 x 2) and lat-randread-4k (QD1).
 # usage: [PROFILE_RUNTIME=seconds] [PROFILE_JOBS=names in BENCH_JOBS, comma list]
 #        [PROFILE_SCHED=none|default|bench] [BENCH_ORION_PARAMS="param=value..."]
+#        [PROFILE_QEMU_TRACE=events-file]
 #        profile-hba.sh ADAPTER
 #   ADAPTER: megasas, megasas-gen2, lsi53c895a, lsi53c810, mptsas1068
 set -euo pipefail
@@ -32,6 +33,14 @@ bench_hba_vm_args "$adapter"
 bash "$ORION_TOP/scripts/build-module.sh" > /dev/null
 out=$ORION_TOP/out/profile/$adapter-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
+# PROFILE_QEMU_TRACE=FILE: QEMU trace events (one name or pattern per
+# line, e.g. megasas_mmio_writel) logged with thread id and time in µs
+# to OUTDIR/qemu-trace.log: what the device model does per command.
+if [ -n "${PROFILE_QEMU_TRACE:-}" ]; then
+	[ -r "$PROFILE_QEMU_TRACE" ] || die "profile-hba: PROFILE_QEMU_TRACE: cannot read '$PROFILE_QEMU_TRACE'"
+	vm_args+=(--qemu-opt -trace --qemu-opt "events=$(realpath "$PROFILE_QEMU_TRACE")"
+		--qemu-opt -D --qemu-opt "$out/qemu-trace.log" --qemu-opt -msg --qemu-opt timestamp=on)
+fi
 bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + secs * 20)) \
 	"${vm_args[@]}" --rwdir "$out" --log "$out/console.log" -- \
 	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" \
