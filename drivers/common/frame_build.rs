@@ -9,19 +9,24 @@
 use crate::dma::SlotMut;
 use kernel::prelude::*;
 
+/// The smallest buffer: an MFI frame with one or two scatter-gather
+/// elements (a 4-8 KiB command), the most common size.
+pub(crate) const TINY_FRAME: usize = 64;
 /// The small buffer: a frame header and a few scatter-gather elements.
 pub(crate) const SMALL_FRAME: usize = 128;
 
-/// Runs `build` on a zeroed buffer of [`SMALL_FRAME`] bytes when the frame
-/// needs no more than that (`need`), else of `MAX` bytes; `build` returns
-/// how many bytes it used, which are copied to the start of `slot`.
-/// Returns that count.
+/// Runs `build` on a zeroed buffer of [`TINY_FRAME`] or [`SMALL_FRAME`]
+/// bytes when the frame needs no more than that (`need`), else of `MAX`
+/// bytes; `build` returns how many bytes it used, which are copied to the
+/// start of `slot`. Returns that count.
 pub(crate) fn write_frame<const MAX: usize>(
     slot: &mut SlotMut<'_>,
     need: usize,
     build: impl FnOnce(&mut [u8]) -> Result<usize>,
 ) -> Result<usize> {
-    if need <= SMALL_FRAME {
+    if need <= TINY_FRAME {
+        build_in::<TINY_FRAME>(slot, build)
+    } else if need <= SMALL_FRAME {
         build_in::<SMALL_FRAME>(slot, build)
     } else {
         build_in::<MAX>(slot, build)

@@ -515,7 +515,7 @@ impl Controller {
     /// completion and sense.
     pub(super) fn complete_frame(&self, idx: u32, sense: &mut [u8]) -> Option<(Completion, usize)> {
         let slot = self.frames.reclaim(idx as usize)?;
-        let mut header = [0u8; fr::HEADER_SIZE];
+        let mut header = [0u8; fr::COMPLETION_BYTES];
         slot.read(0, &mut header).ok()?;
         let done = Completion::from_frame(&header).ok()?;
         let mut sense_len = 0;

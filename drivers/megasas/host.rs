@@ -11,8 +11,8 @@
 
 use super::controller::{Controller, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mfi::{
-    frame::{DataDir, Outcome},
-    io::{build_scsi_io, scsi_io_frame_bytes, ScsiIo},
+    frame::{DataDir, Outcome, FRAME_SIZE},
+    io::{build_scsi_io, build_scsi_io_one, scsi_io_frame_bytes, ScsiIo},
     regs::post_words,
     reply::encode_context,
 };
@@ -267,15 +267,24 @@ impl HostOperations for MegasasOps {
 }
 
 /// Builds an LD SCSI IO frame on the stack, in a buffer its size
-/// ([`write_frame`]), and copies it into its slot; returns the words that
-/// post it.
+/// ([`write_frame`]; one frame exactly for a single SG entry, the common
+/// case, built by straight-line code), and copies it into its slot;
+/// returns the words that post it.
 fn write_ld_io(
     slot: &mut crate::dma::SlotMut<'_>,
     tag: u32,
     io: &ScsiIo<'_>,
-    sges: impl Iterator<Item = (u64, u32)>,
+    mut sges: impl Iterator<Item = (u64, u32)>,
     max_sge: usize,
 ) -> Result<super::mfi::regs::PostWords> {
+    if sges.size_hint() == (1, Some(1)) {
+        if let Some(sge) = sges.next() {
+            let mut frame = [0u8; FRAME_SIZE];
+            let size = build_scsi_io_one(&mut frame, encode_context(tag), io, sge, max_sge)?;
+            slot.write(0, &frame)?;
+            return Ok(post_words(slot.dma_address(), size)?);
+        }
+    }
     // The iterator's upper bound: one that under-reports must not get a
     // buffer too small for its frame.
     let need = sges

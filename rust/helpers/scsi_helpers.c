@@ -30,25 +30,9 @@ void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd)
 	return scsi_cmd_priv(cmd);
 }
 
-/* The inverse of scsi_cmd_priv(): the private area directly follows the command. */
-struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv)
-{
-	return (struct scsi_cmnd *)priv - 1;
-}
-
 struct request *orion_helper_scsi_cmd_to_rq(struct scsi_cmnd *cmd)
 {
 	return scsi_cmd_to_rq(cmd);
-}
-
-void *orion_helper_shost_priv(struct Scsi_Host *shost)
-{
-	return shost_priv(shost);
-}
-
-unsigned int orion_helper_scsi_bufflen(struct scsi_cmnd *cmd)
-{
-	return scsi_bufflen(cmd);
 }
 
 void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid)

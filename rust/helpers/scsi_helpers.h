@@ -44,10 +44,7 @@ struct orion_sk_callbacks {
 };
 
 void *orion_helper_scsi_cmd_priv(struct scsi_cmnd *cmd);
-struct scsi_cmnd *orion_helper_scsi_cmd_from_priv(void *priv);
 struct request *orion_helper_scsi_cmd_to_rq(struct scsi_cmnd *cmd);
-void *orion_helper_shost_priv(struct Scsi_Host *shost);
-unsigned int orion_helper_scsi_bufflen(struct scsi_cmnd *cmd);
 void orion_helper_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 int orion_helper_scsi_add_host(struct Scsi_Host *shost, struct device *dev);
 struct Scsi_Host *orion_helper_dev_to_shost(struct device *dev);

@@ -15,6 +15,7 @@ pub use eh::EhCommand;
 pub use status::{CmdStatus, DataDirection, HostByte, QueueBusy};
 
 use super::device::Device;
+use super::layout;
 use super::operations::{EhContext, HostOperations};
 use crate::bindings;
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
@@ -56,8 +57,7 @@ impl<T: HostOperations> CmdPriv<T> {
     /// initialised by [`Self::init`] (every command the block layer
     /// allocated for the host; not the reset ioctl's stand-in).
     unsafe fn of<'a>(cmd: *mut bindings::scsi_cmnd) -> &'a Self {
-        // SAFETY: `cmd` is a live command (safety requirements).
-        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
+        let this = layout::cmd_priv(cmd).cast::<Self>();
         // SAFETY: By the safety requirements the private area is an
         // initialised `CmdPriv<T>` for as long as the command allocation lives.
         unsafe { &*this }
@@ -71,8 +71,7 @@ impl<T: HostOperations> CmdPriv<T> {
     /// (`size_of::<Self>()` bytes, the template's `cmd_size`) is not
     /// initialised yet.
     pub(crate) unsafe fn init(cmd: *mut bindings::scsi_cmnd) {
-        // SAFETY: `cmd` is a live command (safety requirements).
-        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
+        let this = layout::cmd_priv(cmd).cast::<Self>();
         // SAFETY: The area is `size_of::<Self>()` bytes, aligned (checked
         // when the template was filled) and unused.
         unsafe { (&raw mut (*this).state).write(Atomic::new(MIDLAYER)) };
@@ -100,8 +99,7 @@ impl<T: HostOperations> CmdPriv<T> {
     ///
     /// `cmd` must have been initialised by [`Self::init`] and not be in flight.
     pub(crate) unsafe fn exit(cmd: *mut bindings::scsi_cmnd) {
-        // SAFETY: `cmd` is a live command (safety requirements).
-        let this = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) }.cast::<Self>();
+        let this = layout::cmd_priv(cmd).cast::<Self>();
         // SAFETY: The timer was set up by `init`; cancel it before the
         // memory goes.
         unsafe { bindings::hrtimer_cancel(Opaque::cast_into(&raw const (*this).timer)) };
@@ -138,8 +136,7 @@ impl<T: HostOperations> CmdPriv<T> {
     unsafe extern "C" fn timer_fired(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         // SAFETY: The timer is embedded in a `CmdPriv<T>`.
         let this = unsafe { kernel::container_of!(Opaque::cast_from(timer), Self, timer) };
-        // SAFETY: The private area directly follows its `struct scsi_cmnd`.
-        let cmd = unsafe { bindings::orion_helper_scsi_cmd_from_priv(this.cast_mut().cast()) };
+        let cmd = layout::cmd_from_priv(this.cast_mut().cast());
         // SAFETY: The area stays initialised while its timer can run.
         let this = unsafe { &*this };
         // SAFETY: The command is live (its timer is armed).
@@ -352,7 +349,7 @@ impl<T: HostOperations> Command<T> {
     /// Length of the data buffer in bytes.
     pub fn transfer_len(&self) -> u32 {
         // SAFETY: By the type invariant the command is live.
-        unsafe { bindings::orion_helper_scsi_bufflen(self.raw()) }
+        unsafe { (*self.raw()).sdb.length }
     }
 
     /// The unique tag (hardware queue in the upper 16 bits, tag below).
@@ -553,10 +550,9 @@ impl<T: HostOperations> CommandRef<T> {
 
     /// The unique tag (hardware queue in the upper 16 bits, tag below).
     pub fn unique_tag(&self) -> u32 {
-        // SAFETY: The command is live and was allocated by the block layer,
-        // so its request has a hardware context.
-        let rq = unsafe { bindings::orion_helper_scsi_cmd_to_rq(self.raw()) };
-        // SAFETY: As above.
+        let rq = layout::cmd_to_rq(self.raw());
+        // SAFETY: The command is live and was allocated by the block layer
+        // (its request precedes it), so its request has a hardware context.
         unsafe { bindings::blk_mq_unique_tag(rq) }
     }
 

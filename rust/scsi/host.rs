@@ -5,6 +5,7 @@
 
 use super::{
     command::{CmdStatus, Command, CommandRef},
+    layout,
     operations::{EhContext, HostOperations, OperationsVTable},
     sysfs::{AttributeTable, DeviceAttrs, HostAttrs},
     transport::{TopologyGate, TransportTeardown},
@@ -270,7 +271,7 @@ impl<T: HostOperations> HostPriv<T> {
     /// not been freed (its data may have been dropped already).
     unsafe fn of(shost: *mut bindings::Scsi_Host) -> *mut Self {
         // SAFETY: The host is allocated (safety requirements).
-        unsafe { bindings::orion_helper_shost_priv(shost) }.cast::<Self>()
+        unsafe { layout::shost_priv(shost) }.cast::<Self>()
     }
 
     /// Called from `exit_cmd_priv`, in process context. When the host's tag

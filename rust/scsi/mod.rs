@@ -56,6 +56,7 @@ pub mod command;
 pub mod device;
 pub mod host;
 pub mod iscsi;
+mod layout;
 pub mod operations;
 pub mod sas;
 pub mod spi;

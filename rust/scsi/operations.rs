@@ -7,6 +7,7 @@ use super::{
     command::{CmdPriv, CommandRef, NewCommand, QueueBusy, Requeue},
     device::{Device, NewTarget, Target},
     host::{HostPriv, HostRef},
+    layout,
     sysfs::Attribute,
 };
 use crate::bindings;
@@ -344,6 +345,17 @@ impl<T: HostOperations> OperationsVTable<T> {
         _shost: *mut bindings::Scsi_Host,
         cmd: *mut bindings::scsi_cmnd,
     ) -> c_int {
+        // The hot path finds the private area and the request by pointer
+        // arithmetic (`layout`); check once per allocation that it agrees
+        // with the C definitions of the kernel built against.
+        // SAFETY: `cmd` is a live command allocation.
+        let c_priv = unsafe { bindings::orion_helper_scsi_cmd_priv(cmd) };
+        // SAFETY: As above.
+        let c_rq = unsafe { bindings::orion_helper_scsi_cmd_to_rq(cmd) };
+        if layout::cmd_priv(cmd) != c_priv || layout::cmd_to_rq(cmd) != c_rq {
+            pr_err!("command layout differs from the kernel's scsi_cmd_priv()/scsi_cmd_to_rq()\n");
+            return EINVAL.to_errno();
+        }
         // SAFETY: The midlayer calls this once for each command allocation,
         // whose private area is `cmd_size` bytes, before any other use.
         unsafe { CmdPriv::<T>::init(cmd) };

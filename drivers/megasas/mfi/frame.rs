@@ -13,6 +13,8 @@ pub const FRAME_SIZE: usize = 64;
 pub const FRAME_MAP_SIZE: usize = 2048;
 /// Size of the common header.
 pub const HEADER_SIZE: usize = 24;
+/// Header bytes [`Completion::from_frame`] reads: up to the SCSI status.
+pub const COMPLETION_BYTES: usize = OFF_SCSI_STATUS + 1;
 
 /// Header offset: command code (`CMD_*`).
 pub const OFF_CMD: usize = 0x00;
@@ -278,14 +280,18 @@ pub struct Completion {
 }
 
 impl Completion {
-    /// Reads the completion fields from a frame.
+    /// Reads the completion fields from the start of a frame: its first
+    /// [`COMPLETION_BYTES`] bytes are enough (the completion path reads
+    /// no more from device memory).
     pub fn from_frame(frame: &[u8]) -> Result<Self, MfiError> {
-        let h = Header::parse(frame)?;
+        let b = |off| u8_at(frame, off).ok_or(MfiError::BufferTooSmall);
+        let (sense_len, cmd_status, scsi_status) =
+            (b(OFF_SENSE_LEN)?, b(OFF_CMD_STATUS)?, b(OFF_SCSI_STATUS)?);
         Ok(Completion {
-            outcome: Outcome::from_status(h.cmd_status, h.scsi_status),
-            cmd_status: h.cmd_status,
-            scsi_status: h.scsi_status,
-            sense_len: h.sense_len,
+            outcome: Outcome::from_status(cmd_status, scsi_status),
+            cmd_status,
+            scsi_status,
+            sense_len,
         })
     }
 }

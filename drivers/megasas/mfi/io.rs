@@ -15,7 +15,7 @@ use super::frame::{
     self, DataDir, Header, CMD_LD_READ, CMD_LD_SCSI_IO, CMD_LD_WRITE, CMD_PD_SCSI_IO, FLAG_SENSE64,
     FLAG_SGL64, FRAME_SIZE, STAT_PENDING,
 };
-use super::sgl::{encode_sge64, SglSummary, SGE64_SIZE};
+use super::sgl::{encode_sge64, SglSummary, MAX_SGE, SGE64_SIZE};
 use super::MfiError;
 use crate::proto::le::{put_bytes, put_le64};
 
@@ -148,6 +148,70 @@ where
     put_le64(frame, OFF_SENSE_LO, io.sense_addr)?;
     put_bytes(frame, OFF_CDB, io.cdb)?;
     Ok(core::cmp::max(FRAME_SIZE, sgl.end))
+}
+
+/// Writes `v` at the constant offset `OFF` of a one-frame buffer (the
+/// range is checked at compile time, so no check runs per field).
+fn put_at<const OFF: usize, const N: usize>(frame: &mut [u8; FRAME_SIZE], v: [u8; N]) {
+    const { assert!(OFF + N <= FRAME_SIZE) };
+    if let Some(dst) = frame.get_mut(OFF..OFF + N) {
+        dst.copy_from_slice(&v);
+    }
+}
+
+/// [`build_scsi_io`] for a frame with a single SG entry (every command of
+/// up to a page, and a command without data with its dummy entry), into
+/// a buffer of exactly one frame: the same checks, errors and bytes, as
+/// straight-line stores at fixed offsets. The per-command path of a
+/// 4 KiB command runs this instead of the general builder.
+pub fn build_scsi_io_one(
+    frame: &mut [u8; FRAME_SIZE],
+    context: u32,
+    io: &ScsiIo<'_>,
+    sge: (u64, u32),
+    max_sge: usize,
+) -> Result<usize, MfiError> {
+    const { assert!(OFF_SGL + SGE64_SIZE <= FRAME_SIZE) };
+    let cdb_len = io.cdb.len();
+    if cdb_len == 0 || cdb_len > MAX_CDB_LEN {
+        return Err(MfiError::InvalidCdb);
+    }
+    if io.dir == DataDir::None && io.data_len != 0 {
+        return Err(MfiError::InvalidParam);
+    }
+    check_sense(io.sense_addr, io.sense_len)?;
+    let (addr, len) = sge;
+    if addr == 0 || len == 0 {
+        return Err(MfiError::EmptySge);
+    }
+    if max_sge.min(MAX_SGE) == 0 {
+        return Err(MfiError::TooManySge);
+    }
+    if len < io.data_len {
+        return Err(MfiError::SglTooShort);
+    }
+    *frame = [0; FRAME_SIZE];
+    let cmd = if io.logical {
+        CMD_LD_SCSI_IO
+    } else {
+        CMD_PD_SCSI_IO
+    };
+    put_at::<{ frame::OFF_CMD }, 4>(frame, [cmd, io.sense_len, STAT_PENDING, 0]);
+    // Target, LUN, CDB length and one SG entry.
+    put_at::<{ frame::OFF_TARGET_ID }, 4>(frame, [io.target, io.lun, cdb_len as u8, 1]);
+    put_at::<{ frame::OFF_CONTEXT }, 4>(frame, context.to_le_bytes());
+    let flags = FLAG_SGL64 | FLAG_SENSE64 | io.dir.flags();
+    put_at::<{ frame::OFF_FLAGS }, 2>(frame, flags.to_le_bytes());
+    put_at::<{ frame::OFF_DATA_LEN }, 4>(frame, io.data_len.to_le_bytes());
+    put_at::<OFF_SENSE_LO, 8>(frame, io.sense_addr.to_le_bytes());
+    let mut cdb = [0u8; MAX_CDB_LEN];
+    if let (Some(dst), Some(src)) = (cdb.get_mut(..cdb_len), io.cdb.get(..cdb_len)) {
+        dst.copy_from_slice(src);
+    }
+    put_at::<OFF_CDB, MAX_CDB_LEN>(frame, cdb);
+    put_at::<OFF_SGL, 8>(frame, addr.to_le_bytes());
+    put_at::<{ OFF_SGL + 8 }, 4>(frame, len.to_le_bytes());
+    Ok(FRAME_SIZE)
 }
 
 /// Builds an LD READ/WRITE frame; returns the bytes the frame occupies.

@@ -145,8 +145,13 @@ fn outcomes() {
         (c.outcome, c.cmd_status, c.scsi_status, c.sense_len),
         (ScsiError { scsi_status: 2 }, 0x2d, 2, 18)
     );
+    // The status bytes are all it reads.
     assert_eq!(
-        Completion::from_frame(&f[..10]),
+        Completion::from_frame(&f[..frame::COMPLETION_BYTES]),
+        Result::Ok(c)
+    );
+    assert_eq!(
+        Completion::from_frame(&f[..frame::COMPLETION_BYTES - 1]),
         Err(MfiError::BufferTooSmall)
     );
 }

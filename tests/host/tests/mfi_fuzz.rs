@@ -220,3 +220,70 @@ fn every_prefix_of_real_replies() {
         builders(&mut f, &mut r);
     }
 }
+
+/// The single-entry builder the I/O path uses must be the general builder
+/// for one SG entry: the same result, the same error, the same bytes.
+#[test]
+fn one_entry_builder_matches_general_builder() {
+    let mut r = Rng(0x6d66_695f_6f6e_6531);
+    let (mut oks, mut errs) = (0, 0);
+    for _ in 0..200_000 {
+        let mut cdb = [0u8; 17];
+        r.fill(&mut cdb);
+        let cdb_len = match r.below(8) {
+            0 => r.below(18) as usize,
+            _ => [6, 10, 12, 16][r.below(4) as usize],
+        };
+        let dir = match r.below(3) {
+            0 => frame::DataDir::None,
+            1 => frame::DataDir::Read,
+            _ => frame::DataDir::Write,
+        };
+        let small = r.below(8) != 0;
+        let data_len = match (dir, small) {
+            (frame::DataDir::None, true) => 0,
+            (_, true) => (r.below(64) as u32 + 1) * 512,
+            _ => r.num() as u32,
+        };
+        let req = io::ScsiIo {
+            logical: r.below(2) == 0,
+            target: r.byte(),
+            lun: r.byte(),
+            cdb: &cdb[..cdb_len],
+            dir,
+            data_len,
+            sense_addr: if small {
+                r.below(1 << 40) | 0x10
+            } else {
+                r.num()
+            },
+            sense_len: r.byte(),
+        };
+        let sge = if small {
+            (
+                r.below(1 << 40) | 1,
+                data_len.max(1) + r.below(2) as u32 * 512,
+            )
+        } else {
+            (r.num(), r.num() as u32)
+        };
+        let max = if small { 80 } else { r.num() as usize };
+        let ctx = r.next() as u32;
+        let mut general = [0xa5u8; frame::FRAME_SIZE];
+        let mut one = [0x5au8; frame::FRAME_SIZE];
+        let want = io::build_scsi_io(&mut general, ctx, &req, [sge], max);
+        let got = io::build_scsi_io_one(&mut one, ctx, &req, sge, max);
+        assert_eq!(got, want, "{req:?} {sge:?} max {max}");
+        if want.is_ok() {
+            assert_eq!(one, general, "{req:?} {sge:?}");
+            oks += 1;
+        } else {
+            errs += 1;
+        }
+    }
+    // Both outcomes were exercised, not just one.
+    assert!(
+        oks > 100_000 && errs > 10_000,
+        "{oks} built, {errs} refused"
+    );
+}
