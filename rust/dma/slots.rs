@@ -44,6 +44,11 @@ pub struct DmaSlots {
     chunks: KVec<Coherent<[u8]>>,
     slot_size: usize,
     per_chunk: usize,
+    /// `log2(per_chunk)` when `per_chunk` is a power of two: finding a
+    /// slot then takes a shift and a mask instead of a division, which
+    /// emulated CPUs run as a slow helper call (every command looks its
+    /// slot up a few times).
+    per_chunk_shift: Option<u32>,
     state: KVec<Atomic<i32>>,
 }
 
@@ -54,6 +59,7 @@ impl Default for DmaSlots {
             chunks: KVec::new(),
             slot_size: 0,
             per_chunk: 1,
+            per_chunk_shift: Some(0),
             state: KVec::new(),
         }
     }
@@ -88,6 +94,9 @@ impl DmaSlots {
             chunks,
             slot_size,
             per_chunk,
+            per_chunk_shift: per_chunk
+                .is_power_of_two()
+                .then(|| per_chunk.trailing_zeros()),
             state,
         })
     }
@@ -111,12 +120,17 @@ impl DmaSlots {
         if idx >= self.state.len() {
             return None;
         }
-        let chunk = self.chunks.get(idx.checked_div(self.per_chunk)?)?;
-        Some((
-            chunk,
-            idx.checked_rem(self.per_chunk)?
-                .checked_mul(self.slot_size)?,
-        ))
+        let (chunk, within) = match self.per_chunk_shift {
+            Some(shift) => (
+                idx.checked_shr(shift)?,
+                idx & self.per_chunk.wrapping_sub(1),
+            ),
+            None => (
+                idx.checked_div(self.per_chunk)?,
+                idx.checked_rem(self.per_chunk)?,
+            ),
+        };
+        Some((self.chunks.get(chunk)?, within.checked_mul(self.slot_size)?))
     }
 
     /// Bus address of slot `idx`.
@@ -130,10 +144,15 @@ impl DmaSlots {
     }
 
     fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {
+        let (chunk, base) = self.locate(idx)?;
         self.state.get(idx)?.cmpxchg(from, CPU, Full).ok()?;
+        // INVARIANT: The exchange made the slot the CPU's, for this value
+        // only; `locate` found it in range, at `base` of `chunk`.
         Some(SlotMut {
             slots: self,
             idx,
+            chunk,
+            base,
             _p: PhantomData,
         })
     }
@@ -292,41 +311,51 @@ fn copy_from(chunk: &Coherent<[u8]>, at: usize, dst: &mut [u8]) -> Result {
 /// # Invariants
 ///
 /// The state of slot `idx` is `CPU` for as long as this value lives, and
-/// this is the only `SlotMut` for it; `idx` is in range.
+/// this is the only `SlotMut` for it; `idx` is in range; the slot starts at
+/// byte `base` of `chunk`.
 pub struct SlotMut<'a> {
     slots: &'a DmaSlots,
     idx: usize,
+    /// Where the slot is ([`DmaSlots::locate`], found once when taken:
+    /// a command builds, posts and completes its frame through this).
+    chunk: &'a Coherent<[u8]>,
+    base: usize,
     _p: PhantomData<&'a mut [u8]>,
 }
 
 impl SlotMut<'_> {
+    /// Byte `at` of the chunk for `len` bytes from byte `off` of the slot,
+    /// when they lie inside the slot.
+    fn at(&self, off: usize, len: usize) -> Result<usize> {
+        off.checked_add(len)
+            .filter(|&e| e <= self.slots.slot_size)
+            .ok_or(EINVAL)?;
+        self.base.checked_add(off).ok_or(EINVAL)
+    }
+
     /// Bus address of the slot.
     pub fn dma_address(&self) -> u64 {
-        self.slots.dma_address(self.idx).unwrap_or(0)
+        // `dma_addr_t` is `u32` on 32-bit configurations without 64-bit
+        // DMA addressing: the conversion is only useless on this one.
+        #[allow(clippy::useless_conversion)]
+        let chunk = u64::from(self.chunk.dma_address());
+        chunk.checked_add(self.base as u64).unwrap_or(0)
     }
 
     /// Writes `src` at byte `off` of the slot (volatile; in no particular
     /// order within the copy).
     pub fn write(&mut self, off: usize, src: &[u8]) -> Result {
-        let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
-        off.checked_add(src.len())
-            .filter(|&e| e <= self.slots.slot_size)
-            .ok_or(EINVAL)?;
-        copy_to(chunk, base.checked_add(off).ok_or(EINVAL)?, src)
+        copy_to(self.chunk, self.at(off, src.len())?, src)
     }
 
     /// Sets `len` bytes from `off` to `val`.
     pub fn fill(&mut self, off: usize, len: usize, val: u8) -> Result {
-        let (chunk, base) = self.slots.locate(self.idx).ok_or(EINVAL)?;
-        off.checked_add(len)
-            .filter(|&e| e <= self.slots.slot_size)
-            .ok_or(EINVAL)?;
-        fill_with(chunk, base.checked_add(off).ok_or(EINVAL)?, len, val)
+        fill_with(self.chunk, self.at(off, len)?, len, val)
     }
 
     /// Reads `dst.len()` bytes from byte `off` of the slot.
     pub fn read(&self, off: usize, dst: &mut [u8]) -> Result {
-        self.slots.read(self.idx, off, dst)
+        copy_from(self.chunk, self.at(off, dst.len())?, dst)
     }
 
     /// Hands the slot to the device (call just before posting it); returns
