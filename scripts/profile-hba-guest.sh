@@ -107,7 +107,11 @@ profile_job() {
 		scsi_counts "$dev" > /tmp/scsi-before
 		perf stat -a -x, -o /tmp/sw-events -e "$SW_EVENTS" -- sleep "$secs" &
 		counter=$!
+		# PROFILE_MARK: the icount plugin's mark, run around the measured
+		# run so that its counts are the run's alone.
+		[ -z "${PROFILE_MARK:-}" ] || { "$PROFILE_MARK"; echo "$tag" >> "$out/icount-runs"; }
 		bench_fio "$dev" "$rw" "$bs" "$qd" "$nj" "$ioengine"
+		[ -z "${PROFILE_MARK:-}" ] || "$PROFILE_MARK"
 		kill "$sampler" "$inflight"; wait "$sampler" "$inflight" 2> /dev/null || true
 		wait "$counter"
 		scsi_counts "$dev" > /tmp/scsi-after
