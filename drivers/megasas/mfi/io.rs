@@ -85,6 +85,20 @@ fn check_sense(addr: u64, len: u8) -> Result<(), MfiError> {
     Ok(())
 }
 
+/// The checks of a SCSI IO request both builders make; returns its CDB
+/// length.
+fn check_scsi_io(io: &ScsiIo<'_>) -> Result<usize, MfiError> {
+    let cdb_len = io.cdb.len();
+    if cdb_len == 0 || cdb_len > MAX_CDB_LEN {
+        return Err(MfiError::InvalidCdb);
+    }
+    if io.dir == DataDir::None && io.data_len != 0 {
+        return Err(MfiError::InvalidParam);
+    }
+    check_sense(io.sense_addr, io.sense_len)?;
+    Ok(cdb_len)
+}
+
 fn check_sgl(sgl: &SglSummary, needed: u64) -> Result<(), MfiError> {
     if sgl.count == 0 {
         return Err(MfiError::NoSge);
@@ -116,14 +130,7 @@ pub fn build_scsi_io<I>(
 where
     I: IntoIterator<Item = (u64, u32)>,
 {
-    let cdb_len = io.cdb.len();
-    if cdb_len == 0 || cdb_len > MAX_CDB_LEN {
-        return Err(MfiError::InvalidCdb);
-    }
-    if io.dir == DataDir::None && io.data_len != 0 {
-        return Err(MfiError::InvalidParam);
-    }
-    check_sense(io.sense_addr, io.sense_len)?;
+    let cdb_len = check_scsi_io(io)?;
     frame::begin(frame)?;
     let sgl = encode_sge64(frame, OFF_SGL, sges, max_sge)?;
     check_sgl(&sgl, u64::from(io.data_len))?;
@@ -172,14 +179,7 @@ pub fn build_scsi_io_one(
     max_sge: usize,
 ) -> Result<usize, MfiError> {
     const { assert!(OFF_SGL + SGE64_SIZE <= FRAME_SIZE) };
-    let cdb_len = io.cdb.len();
-    if cdb_len == 0 || cdb_len > MAX_CDB_LEN {
-        return Err(MfiError::InvalidCdb);
-    }
-    if io.dir == DataDir::None && io.data_len != 0 {
-        return Err(MfiError::InvalidParam);
-    }
-    check_sense(io.sense_addr, io.sense_len)?;
+    let cdb_len = check_scsi_io(io)?;
     let (addr, len) = sge;
     if addr == 0 || len == 0 {
         return Err(MfiError::EmptySge);
