@@ -9,8 +9,9 @@
 use crate::dma::SlotMut;
 use kernel::prelude::*;
 
-/// The smallest buffer: an MFI frame with one or two scatter-gather
-/// elements (a 4-8 KiB command), the most common size.
+/// The smallest buffer: a request with one scatter-gather element (a
+/// command of up to a page, the most common), e.g. a Fusion-MPT SCSI IO
+/// request. (MegaRAID builds that case with straight-line code instead.)
 pub(crate) const TINY_FRAME: usize = 64;
 /// The small buffer: a frame header and a few scatter-gather elements.
 pub(crate) const SMALL_FRAME: usize = 128;
