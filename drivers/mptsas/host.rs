@@ -13,7 +13,7 @@
 use super::ioc::{Ioc, BUILD_SIZE, CHAIN_OFF, MAX_FRAME, SENSE_LEN, SENSE_OFF};
 use super::mpi::{
     reply::encode_context,
-    scsi_io::{build_scsi_io, ScsiIo},
+    scsi_io::{build_scsi_io, build_scsi_io_one, ScsiIo},
     scsi_reply::{Completion, HostStatus, ScsiIoReply},
     sgl::ChainArea,
     task_mgmt::{TaskMgmt, TaskMgmtReply, TaskType},
@@ -23,7 +23,7 @@ use super::regs::IocRegs;
 use crate::common::{
     counters::CounterAttributes,
     early::finish_early,
-    frame_build::write_frame,
+    frame_build::{write_frame, TINY_FRAME},
     hba_bind::HbaStatics,
     hba_eh::{abort_with, give_back_released},
     hba_host::{admit, build_failed, HbaData, IrqModeAttribute},
@@ -410,13 +410,14 @@ fn tm_reset(
 /// Builds a SCSI_IO request with its SGL on the stack and copies the used
 /// part into its slot; returns the word that posts it. The buffer is as
 /// small as the request allows ([`write_frame`]), or the frame and its
-/// chain buffers.
+/// chain buffers; a request with at most one segment (any command of up
+/// to a page) is built by straight-line code.
 fn write_request(
     slot: &mut SlotMut<'_>,
     ioc: &Ioc,
     tag: u32,
     io: &ScsiIo<'_>,
-    segs: impl Iterator<Item = (u64, u32)>,
+    mut segs: impl Iterator<Item = (u64, u32)>,
 ) -> Result<u32> {
     let count = if io.dir == Dir::None {
         0
@@ -424,7 +425,17 @@ fn write_request(
         segs.size_hint().0
     };
     let geo = &ioc.limits.sgl;
-    if geo.chains_for(count)? > 0 {
+    // The SGL of every request starts at `OFF_SGL` (`limits`), which is
+    // where the one-segment builder puts it.
+    if count <= 1 && (count == 0 || segs.size_hint().1 == Some(1)) {
+        let sge = match count {
+            0 => None,
+            _ => Some(segs.next().ok_or(EINVAL)?),
+        };
+        let mut frame = [0u8; TINY_FRAME];
+        let used = build_scsi_io_one(&mut frame, encode_context(tag)?, io, 0, sge)?;
+        slot.write(0, frame.get(..used).ok_or(EINVAL)?)?;
+    } else if geo.chains_for(count)? > 0 {
         write_chained(slot, ioc, tag, io, count, segs)?;
     } else {
         let context = encode_context(tag)?;

@@ -71,3 +71,21 @@ pub fn zero(buf: &mut [u8], off: usize, len: usize) -> Result<(), ShortBuffer> {
     buf.get_mut(off..end).ok_or(ShortBuffer)?.fill(0);
     Ok(())
 }
+
+/// Stores at constant offsets of a fixed-size frame, for builders that
+/// write a whole frame of known size: the compiler checks each range at
+/// build time, so no bounds check or error path runs per field.
+pub trait PutAt {
+    /// Copies `v` to offset `OFF`.
+    fn put_at<const OFF: usize, const N: usize>(&mut self, v: [u8; N]);
+}
+
+impl<const SIZE: usize> PutAt for [u8; SIZE] {
+    #[inline(always)]
+    fn put_at<const OFF: usize, const N: usize>(&mut self, v: [u8; N]) {
+        const { assert!(OFF + N <= SIZE) };
+        if let Some(dst) = self.get_mut(OFF..OFF + N) {
+            dst.copy_from_slice(&v);
+        }
+    }
+}

@@ -120,11 +120,6 @@ struct scsi_device *orion_helper_to_scsi_device(struct device *dev)
 	return to_scsi_device(dev);
 }
 
-struct scatterlist *orion_helper_sg_next(struct scatterlist *sg)
-{
-	return sg_next(sg);
-}
-
 struct page *orion_helper_sg_page(struct scatterlist *sg)
 {
 	return sg_page(sg);
@@ -152,16 +147,6 @@ void orion_helper_flush_bvecs(const struct bio_vec *bv, unsigned long nr, size_t
 			flush_dcache_page(bv->bv_page + i);
 		bytes -= len;
 	}
-}
-
-unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg)
-{
-	return sg_dma_address(sg);
-}
-
-unsigned int orion_helper_sg_dma_len(struct scatterlist *sg)
-{
-	return sg_dma_len(sg);
 }
 
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *))

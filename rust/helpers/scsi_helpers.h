@@ -60,12 +60,9 @@ struct scsi_cmnd *orion_helper_find_started_cmd(struct Scsi_Host *shost, u32 uni
 bool orion_helper_scsi_cmd_from_eh(struct scsi_cmnd *cmd);
 struct Scsi_Host *orion_helper_class_to_shost(struct device *dev);
 struct scsi_device *orion_helper_to_scsi_device(struct device *dev);
-struct scatterlist *orion_helper_sg_next(struct scatterlist *sg);
 struct page *orion_helper_sg_page(struct scatterlist *sg);
 u32 orion_helper_crc32c(u32 crc, const void *p, size_t len);
 void orion_helper_flush_bvecs(const struct bio_vec *bv, unsigned long nr, size_t bytes);
-unsigned long long orion_helper_sg_dma_address(struct scatterlist *sg);
-unsigned int orion_helper_sg_dma_len(struct scatterlist *sg);
 void orion_helper_copy_highpage(struct page *to, struct page *from);
 void orion_helper_init_delayed_work(struct delayed_work *dwork, void (*fn)(struct work_struct *));
 bool orion_helper_queue_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);

@@ -8,7 +8,7 @@
 //! These only compute addresses; dereferencing them is the caller's part.
 
 use crate::bindings;
-use kernel::ffi::c_void;
+use kernel::ffi::{c_ulong, c_void};
 
 /// `scsi_cmd_priv(cmd)`: the driver's private area directly follows the
 /// `struct scsi_cmnd`.
@@ -41,4 +41,56 @@ pub(crate) unsafe fn shost_priv(shost: *mut bindings::Scsi_Host) -> *mut c_void 
     // SAFETY: `shost` is allocated (safety requirements); this takes the
     // address of its last field without reading it.
     unsafe { &raw mut (*shost).hostdata }.cast()
+}
+
+/// Bits of `page_link` that are flags, not the page or chain pointer
+/// (`SG_PAGE_LINK_MASK`).
+const SG_PAGE_LINK_MASK: c_ulong = SG_CHAIN | SG_END;
+/// `SG_CHAIN`: the entry links to another table.
+const SG_CHAIN: c_ulong = bindings::SG_CHAIN as c_ulong;
+/// `SG_END`: the table's last entry.
+const SG_END: c_ulong = bindings::SG_END as c_ulong;
+
+/// `sg_next(sg)`: the entry after `sg`, following a chain link; null after
+/// the table's last entry.
+///
+/// # Safety
+///
+/// `sg` must point to an entry of a live scatterlist table.
+#[inline(always)]
+pub(crate) unsafe fn sg_next(sg: *mut bindings::scatterlist) -> *mut bindings::scatterlist {
+    // SAFETY: `sg` is a live entry (safety requirements).
+    let link = unsafe { (*sg).page_link };
+    if link & SG_END != 0 {
+        return core::ptr::null_mut();
+    }
+    // A table that is not ended at `sg` has another entry, or a chain
+    // entry, right after it.
+    let next = sg.wrapping_add(1);
+    // SAFETY: As above, `next` is an entry of the same table.
+    let link = unsafe { (*next).page_link };
+    if link & SG_CHAIN != 0 {
+        // `sg_chain_ptr()`: a chain entry holds the next table's address.
+        return (link & !SG_PAGE_LINK_MASK) as *mut bindings::scatterlist;
+    }
+    next
+}
+
+/// `sg_dma_address(sg)` and `sg_dma_len(sg)`: the bus address and length
+/// `dma_map_sg()` gave the entry.
+///
+/// # Safety
+///
+/// `sg` must point to a DMA-mapped entry of a live scatterlist table.
+#[inline(always)]
+pub(crate) unsafe fn sg_dma(sg: *const bindings::scatterlist) -> (u64, u32) {
+    // SAFETY: `sg` is a live entry (safety requirements).
+    let addr = unsafe { (*sg).dma_address };
+    #[cfg(CONFIG_NEED_SG_DMA_LENGTH)]
+    // SAFETY: As above.
+    let len = unsafe { (*sg).dma_length };
+    #[cfg(not(CONFIG_NEED_SG_DMA_LENGTH))]
+    // SAFETY: As above.
+    let len = unsafe { (*sg).length };
+    (addr, len)
 }

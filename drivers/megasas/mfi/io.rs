@@ -17,7 +17,7 @@ use super::frame::{
 };
 use super::sgl::{encode_sge64, SglSummary, MAX_SGE, SGE64_SIZE};
 use super::MfiError;
-use crate::proto::le::{put_bytes, put_le64};
+use crate::proto::le::{put_bytes, put_le64, PutAt};
 
 /// SCSI IO offset: sense buffer address, low half.
 pub const OFF_SENSE_LO: usize = 0x18;
@@ -157,15 +157,6 @@ where
     Ok(core::cmp::max(FRAME_SIZE, sgl.end))
 }
 
-/// Writes `v` at the constant offset `OFF` of a one-frame buffer (the
-/// range is checked at compile time, so no check runs per field).
-fn put_at<const OFF: usize, const N: usize>(frame: &mut [u8; FRAME_SIZE], v: [u8; N]) {
-    const { assert!(OFF + N <= FRAME_SIZE) };
-    if let Some(dst) = frame.get_mut(OFF..OFF + N) {
-        dst.copy_from_slice(&v);
-    }
-}
-
 /// [`build_scsi_io`] for a frame with a single SG entry (every command of
 /// up to a page, and a command without data with its dummy entry), into
 /// a buffer of exactly one frame: the same checks, errors and bytes, as
@@ -196,21 +187,21 @@ pub fn build_scsi_io_one(
     } else {
         CMD_PD_SCSI_IO
     };
-    put_at::<{ frame::OFF_CMD }, 4>(frame, [cmd, io.sense_len, STAT_PENDING, 0]);
+    frame.put_at::<{ frame::OFF_CMD }, 4>([cmd, io.sense_len, STAT_PENDING, 0]);
     // Target, LUN, CDB length and one SG entry.
-    put_at::<{ frame::OFF_TARGET_ID }, 4>(frame, [io.target, io.lun, cdb_len as u8, 1]);
-    put_at::<{ frame::OFF_CONTEXT }, 4>(frame, context.to_le_bytes());
+    frame.put_at::<{ frame::OFF_TARGET_ID }, 4>([io.target, io.lun, cdb_len as u8, 1]);
+    frame.put_at::<{ frame::OFF_CONTEXT }, 4>(context.to_le_bytes());
     let flags = FLAG_SGL64 | FLAG_SENSE64 | io.dir.flags();
-    put_at::<{ frame::OFF_FLAGS }, 2>(frame, flags.to_le_bytes());
-    put_at::<{ frame::OFF_DATA_LEN }, 4>(frame, io.data_len.to_le_bytes());
-    put_at::<OFF_SENSE_LO, 8>(frame, io.sense_addr.to_le_bytes());
+    frame.put_at::<{ frame::OFF_FLAGS }, 2>(flags.to_le_bytes());
+    frame.put_at::<{ frame::OFF_DATA_LEN }, 4>(io.data_len.to_le_bytes());
+    frame.put_at::<OFF_SENSE_LO, 8>(io.sense_addr.to_le_bytes());
     let mut cdb = [0u8; MAX_CDB_LEN];
     if let (Some(dst), Some(src)) = (cdb.get_mut(..cdb_len), io.cdb.get(..cdb_len)) {
         dst.copy_from_slice(src);
     }
-    put_at::<OFF_CDB, MAX_CDB_LEN>(frame, cdb);
-    put_at::<OFF_SGL, 8>(frame, addr.to_le_bytes());
-    put_at::<{ OFF_SGL + 8 }, 4>(frame, len.to_le_bytes());
+    frame.put_at::<OFF_CDB, MAX_CDB_LEN>(cdb);
+    frame.put_at::<OFF_SGL, 8>(addr.to_le_bytes());
+    frame.put_at::<{ OFF_SGL + 8 }, 4>(len.to_le_bytes());
     Ok(FRAME_SIZE)
 }
 

@@ -143,6 +143,11 @@ pub struct SglGeometry {
     frame_size: usize,
     chain_size: usize,
     max_chains: usize,
+    // Derived once by `new`: every request asks for them, and element
+    // counts are divisions by 12.
+    main_slots: usize,
+    chain_slots: usize,
+    max_segments: usize,
 }
 
 impl SglGeometry {
@@ -155,30 +160,44 @@ impl SglGeometry {
         chain_size: usize,
         max_chains: usize,
     ) -> Result<Self, MpiError> {
-        let g = SglGeometry {
+        let main_slots = frame_size.saturating_sub(sgl_offset) / SGE64_SIZE;
+        let chain_slots = chain_size / SGE64_SIZE;
+        let aligned = sgl_offset % 4 == 0 && frame_size % 4 == 0 && chain_size % 4 == 0;
+        if !aligned || frame_size > 1020 || sgl_offset >= frame_size || main_slots < 2 {
+            return Err(MpiError::InvalidParam);
+        }
+        if max_chains > 0 && (chain_slots < 2 || chain_size > 1020) {
+            return Err(MpiError::InvalidParam);
+        }
+        let max_segments = if max_chains == 0 {
+            main_slots
+        } else {
+            // Every buffer but the last gives one slot to its chain element.
+            let inner = chain_slots.saturating_sub(1);
+            main_slots
+                .saturating_sub(1)
+                .saturating_add(max_chains.saturating_sub(1).saturating_mul(inner))
+                .saturating_add(chain_slots)
+        };
+        Ok(SglGeometry {
             sgl_offset,
             frame_size,
             chain_size,
             max_chains,
-        };
-        let aligned = sgl_offset % 4 == 0 && frame_size % 4 == 0 && chain_size % 4 == 0;
-        if !aligned || frame_size > 1020 || sgl_offset >= frame_size || g.main_slots() < 2 {
-            return Err(MpiError::InvalidParam);
-        }
-        if max_chains > 0 && (g.chain_slots() < 2 || chain_size > 1020) {
-            return Err(MpiError::InvalidParam);
-        }
-        Ok(g)
+            main_slots,
+            chain_slots,
+            max_segments,
+        })
     }
 
     /// Element slots in the request frame.
     pub fn main_slots(&self) -> usize {
-        self.frame_size.saturating_sub(self.sgl_offset) / SGE64_SIZE
+        self.main_slots
     }
 
     /// Element slots in one chain buffer.
     pub fn chain_slots(&self) -> usize {
-        self.chain_size / SGE64_SIZE
+        self.chain_slots
     }
 
     /// Bytes of one chain buffer.
@@ -193,24 +212,23 @@ impl SglGeometry {
 
     /// Most segments one request can carry (the host's `sg_tablesize`).
     pub fn max_segments(&self) -> usize {
-        if self.max_chains == 0 {
-            return self.main_slots();
-        }
-        // Every buffer but the last gives one slot to its chain element.
-        let inner = self.chain_slots().saturating_sub(1);
-        self.main_slots()
-            .saturating_sub(1)
-            .saturating_add(self.max_chains.saturating_sub(1).saturating_mul(inner))
-            .saturating_add(self.chain_slots())
+        self.max_segments
     }
 
     /// Chain buffers needed for `segments` segments.
+    #[inline]
     pub fn chains_for(&self, segments: usize) -> Result<usize, MpiError> {
-        if segments > self.max_segments() {
-            return Err(MpiError::TooManySegments);
-        }
-        if segments <= self.main_slots() {
+        // `main_slots <= max_segments`: a request that fits the frame is
+        // also within the limit.
+        if segments <= self.main_slots {
             return Ok(0);
+        }
+        self.chains_beyond_frame(segments)
+    }
+
+    fn chains_beyond_frame(&self, segments: usize) -> Result<usize, MpiError> {
+        if segments > self.max_segments {
+            return Err(MpiError::TooManySegments);
         }
         let rest = segments.saturating_sub(self.main_slots().saturating_sub(1));
         let beyond = rest.saturating_sub(self.chain_slots());
@@ -321,6 +339,9 @@ where
         put_simple64(frame, geo.sgl_offset, FLAGS_END | dir, 0, 0)?;
         return Ok(sum);
     }
+    if nchains == 0 {
+        return write_in_frame(geo.sgl_offset, frame, dir, count, segs, sum);
+    }
     let (mut b, mut slot, mut done) = (0usize, 0usize, 0usize);
     for (addr, len) in segs {
         if done >= count {
@@ -370,6 +391,40 @@ where
     if done != count {
         return Err(MpiError::SegmentCountMismatch);
     }
+    Ok(sum)
+}
+
+/// [`write_sgl`] for a list that fits the frame (most requests): the
+/// elements one after the other from `at`, the last one ending the list.
+fn write_in_frame<I>(
+    mut at: usize,
+    frame: &mut [u8],
+    dir: u8,
+    count: usize,
+    segs: I,
+    mut sum: SglSummary,
+) -> Result<SglSummary, MpiError>
+where
+    I: IntoIterator<Item = (u64, u32)>,
+{
+    let mut left = count;
+    for (addr, len) in segs {
+        if left == 0 {
+            return Err(MpiError::SegmentCountMismatch);
+        }
+        if len == 0 {
+            return Err(MpiError::EmptySegment);
+        }
+        left = left.saturating_sub(1);
+        let flags = if left == 0 { dir | FLAGS_END } else { dir };
+        put_simple64(frame, at, flags, len, addr)?;
+        at = at.saturating_add(SGE64_SIZE);
+        sum.total_len = sum.total_len.saturating_add(u64::from(len));
+    }
+    if left != 0 {
+        return Err(MpiError::SegmentCountMismatch);
+    }
+    sum.frame_bytes = at;
     Ok(sum)
 }
 

@@ -3,7 +3,7 @@
 //! A command's data buffer: copies to and from its scatterlist, a walk of
 //! its mapped chunks, and its DMA mapping for the host's device.
 
-use super::{Command, DataDirection, SENSE_BUFFER_SIZE};
+use super::{layout, Command, DataDirection, SENSE_BUFFER_SIZE};
 use crate::{bindings, net::TcpSocket, scsi::operations::HostOperations};
 use core::marker::PhantomData;
 use kernel::{ffi::c_uint, prelude::*, sync::atomic::Relaxed};
@@ -106,7 +106,7 @@ impl<T: HostOperations> Command<T> {
                 entries -= 1;
                 sg = if entries > 0 {
                     // SAFETY: More entries follow `sg` in its table.
-                    unsafe { bindings::orion_helper_sg_next(sg) }
+                    unsafe { layout::sg_next(sg) }
                 } else {
                     core::ptr::null_mut()
                 };
@@ -316,12 +316,10 @@ impl Iterator for DmaSegments<'_> {
         self.left = self.left.saturating_sub(1);
         // SAFETY: `sg` is one of the `scsi_dma_map` segments of a command the
         // borrowed token owns.
-        let addr = unsafe { bindings::orion_helper_sg_dma_address(sg) };
-        // SAFETY: As above.
-        let len = unsafe { bindings::orion_helper_sg_dma_len(sg) };
+        let (addr, len) = unsafe { layout::sg_dma(sg) };
         self.sg = if self.left > 0 {
             // SAFETY: More mapped segments follow `sg` in its table.
-            unsafe { bindings::orion_helper_sg_next(sg) }
+            unsafe { layout::sg_next(sg) }
         } else {
             core::ptr::null_mut()
         };

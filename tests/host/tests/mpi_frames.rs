@@ -10,6 +10,11 @@ use orion_scsi_host_tests::mptsas::mpi::{
 };
 use orion_scsi_host_tests::proto::cdb::DataDirection;
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::{Outcomes, Rng};
+
 fn le16(b: &[u8], o: usize) -> u16 {
     u16::from_le_bytes(b[o..o + 2].try_into().unwrap())
 }
@@ -367,6 +372,70 @@ fn scsi_io_errors() {
         scsi_io::build_scsi_io(&mut [0u8; 0x2f], 1, &base, 0, &g, None, 1, one),
         Err(MpiError::BufferTooSmall)
     );
+}
+
+/// The one-segment builder the I/O path uses must be the general builder
+/// for at most one segment: the same result, the same error, the same
+/// bytes, and nothing else set in its buffer.
+#[test]
+fn one_segment_builder_matches_general_builder() {
+    let g = SglGeometry::new(scsi_io::OFF_SGL, 256, 256, 2).unwrap();
+    let mut r = Rng(0x6d70_695f_6f6e_6531);
+    let mut outcomes = Outcomes::default();
+    for _ in 0..200_000 {
+        let mut cdb = [0u8; 17];
+        let cdb_len = r.cdb(&mut cdb);
+        let dir = match r.below(3) {
+            0 => DataDirection::None,
+            1 => DataDirection::FromDevice,
+            _ => DataDirection::ToDevice,
+        };
+        let small = r.below(8) != 0;
+        let data_len = match (dir, small) {
+            (DataDirection::None, true) => 0,
+            (_, true) => (r.below(8) as u32 + 1) * 512,
+            _ => r.num() as u32,
+        };
+        let sense_high = if small { 0 } else { r.next() as u32 };
+        let io = scsi_io::ScsiIo {
+            target: r.byte(),
+            bus: r.byte(),
+            lun: if small { r.below(2) } else { r.num() },
+            cdb: &cdb[..cdb_len],
+            dir,
+            data_len,
+            sense_addr: if small {
+                r.below(1 << 32) | 0x10
+            } else {
+                r.num()
+            },
+            sense_len: r.byte(),
+        };
+        let sge = match (dir, small) {
+            (DataDirection::None, true) => None,
+            (_, true) => Some((
+                r.below(1 << 40) | 8,
+                data_len.max(1) + r.below(2) as u32 * 512,
+            )),
+            _ if r.below(4) == 0 => None,
+            _ => Some((r.num(), r.num() as u32)),
+        };
+        let count = usize::from(sge.is_some());
+        let ctx = r.next() as u32;
+        let mut general = [0xa5u8; 256];
+        let mut one = [0x5au8; 64];
+        let want = scsi_io::build_scsi_io(&mut general, ctx, &io, sense_high, &g, None, count, sge)
+            .map(|sum| sum.frame_bytes);
+        let got = scsi_io::build_scsi_io_one(&mut one, ctx, &io, sense_high, sge);
+        assert_eq!(got, want, "{io:?} {sge:?}");
+        if let Ok(n) = want {
+            assert_eq!(n, scsi_io::ONE_SGE_BYTES);
+            assert_eq!(one[..n], general[..n], "{io:?} {sge:?}");
+            assert!(one[n..].iter().all(|&b| b == 0));
+        }
+        outcomes.count(&want);
+    }
+    outcomes.assert_both(100_000, 10_000);
 }
 
 #[test]

@@ -52,4 +52,42 @@ impl Rng {
             };
         }
     }
+
+    /// Fills `cdb` and returns a CDB length for it: one of the common
+    /// lengths, or one time in eight any length up to 17 (0 and 17 are
+    /// invalid).
+    pub fn cdb(&mut self, cdb: &mut [u8; 17]) -> usize {
+        self.fill(cdb);
+        match self.below(8) {
+            0 => self.below(18) as usize,
+            _ => [6, 10, 12, 16][self.below(4) as usize],
+        }
+    }
+}
+
+/// Counts a fuzz loop's outcomes, to show that both were exercised.
+#[derive(Default)]
+pub struct Outcomes {
+    built: u32,
+    refused: u32,
+}
+
+impl Outcomes {
+    /// Counts one outcome.
+    pub fn count<T, E>(&mut self, r: &Result<T, E>) {
+        match r {
+            Ok(_) => self.built += 1,
+            Err(_) => self.refused += 1,
+        }
+    }
+
+    /// Asserts that more than `built` were built and `refused` refused.
+    pub fn assert_both(&self, built: u32, refused: u32) {
+        assert!(
+            self.built > built && self.refused > refused,
+            "{} built, {} refused",
+            self.built,
+            self.refused
+        );
+    }
 }
