@@ -10,7 +10,7 @@ use super::mfi::{
     abort::build_abort,
     ctrl_info::{CtrlInfo, CTRL_INFO_SIZE},
     dcmd::{build_dcmd, Dcmd},
-    frame::{self as fr, Completion, Outcome},
+    frame::{self as fr, Completion},
     init::{build_init, QueueInfo, QINFO_SIZE},
     ld_list::{LdList, LD_LIST_SIZE},
     pd_list::PdList,
@@ -512,22 +512,13 @@ impl Controller {
     }
 
     /// Takes back a SCSI frame the firmware reported done and reads its
-    /// completion and sense.
-    pub(super) fn complete_frame(&self, idx: u32, sense: &mut [u8]) -> Option<(Completion, usize)> {
+    /// completion; the frame (with the sense the firmware wrote at
+    /// [`SENSE_OFF`]) stays the caller's until it drops it.
+    pub(super) fn complete_frame(&self, idx: u32) -> Option<(Completion, SlotMut<'_>)> {
         let slot = self.frames.reclaim(idx as usize)?;
-        let mut header = [0u8; fr::COMPLETION_BYTES];
-        slot.read(0, &mut header).ok()?;
-        let done = Completion::from_frame(&header).ok()?;
-        let mut sense_len = 0;
-        if let Outcome::ScsiError { .. } = done.outcome {
-            sense_len = usize::from(done.sense_len).min(SENSE_LEN).min(sense.len());
-            if let Some(dst) = sense.get_mut(..sense_len) {
-                if slot.read(SENSE_OFF, dst).is_err() {
-                    sense_len = 0;
-                }
-            }
-        }
-        Some((done, sense_len))
+        const { assert!(fr::COMPLETION_BYTES == 4) };
+        let done = Completion::from_frame(&slot.read_word32(0).ok()?).ok()?;
+        Some((done, slot))
     }
 
     /// Controller reset: stop posting (wait for `queue_command`s in their

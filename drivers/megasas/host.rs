@@ -30,8 +30,8 @@ use crate::common::{
 };
 use crate::proto::cdb::DataDirection as Dir;
 use crate::scsi::{
-    command::SENSE_BUFFER_SIZE, Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent,
-    EhResult, HostByte, HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
+    Attribute, CmdStatus, CommandRef, Device, EhContext, EhEvent, EhResult, HostByte,
+    HostOperations, HostRef, NewCommand, QueueBusy, Requeue,
 };
 use core::fmt::Write;
 use kernel::{prelude::*, sync::Arc};
@@ -53,8 +53,7 @@ impl MegasasHost {
     /// the midlayer timed out stays parked: its frame is free now and the
     /// abort handler gives it back.
     pub(crate) fn complete(&self, shost: &HostRef<MegasasOps>, idx: u32) {
-        let mut sense = [0u8; SENSE_BUFFER_SIZE];
-        let Some((done, sense_len)) = self.ctrl.complete_frame(idx, &mut sense) else {
+        let Some((done, slot)) = self.ctrl.complete_frame(idx) else {
             return;
         };
         // Gone if the error handler took it back (then it was aborted).
@@ -64,8 +63,12 @@ impl MegasasHost {
         let status = match done.outcome {
             Outcome::Ok => CmdStatus::GOOD,
             Outcome::ScsiError { scsi_status } => {
+                let sense_len = usize::from(done.sense_len).min(SENSE_LEN);
                 if let Some(dst) = cmd.sense_buffer_mut().get_mut(..sense_len) {
-                    dst.copy_from_slice(sense.get(..sense_len).unwrap_or(&[]));
+                    // The firmware wrote the sense before the completion.
+                    if slot.read(SENSE_OFF, dst).is_err() {
+                        dst.fill(0);
+                    }
                 }
                 CmdStatus {
                     host: HostByte::Ok,
@@ -87,6 +90,7 @@ impl MegasasHost {
                 CmdStatus::host(HostByte::Error)
             }
         };
+        drop(slot);
         cmd.complete(status);
     }
 }
