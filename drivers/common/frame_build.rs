@@ -10,8 +10,10 @@ use crate::dma::SlotMut;
 use kernel::prelude::*;
 
 /// The smallest buffer: a request with one scatter-gather element (a
-/// command of up to a page, the most common), e.g. a Fusion-MPT SCSI IO
-/// request. (MegaRAID builds that case with straight-line code instead.)
+/// command of up to a page, the most common). Both drivers build that
+/// case by straight-line code into a buffer of this size (Fusion-MPT) or
+/// of one frame (MegaRAID); [`write_frame`] uses it for any other request
+/// that fits.
 pub(crate) const TINY_FRAME: usize = 64;
 /// The small buffer: a frame header and a few scatter-gather elements.
 pub(crate) const SMALL_FRAME: usize = 128;

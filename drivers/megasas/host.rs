@@ -63,7 +63,14 @@ impl MegasasHost {
         let status = match done.outcome {
             Outcome::Ok => CmdStatus::GOOD,
             Outcome::ScsiError { scsi_status } => {
-                let sense_len = usize::from(done.sense_len).min(SENSE_LEN);
+                // Only CHECK CONDITION comes with sense: for another status
+                // (RESERVATION CONFLICT) QEMU leaves the offered length and
+                // the frame's sense area holds an older command's bytes.
+                let sense_len = if scsi_status == CmdStatus::CHECK_CONDITION.status {
+                    usize::from(done.sense_len).min(SENSE_LEN)
+                } else {
+                    0
+                };
                 if let Some(dst) = cmd.sense_buffer_mut().get_mut(..sense_len) {
                     // The firmware wrote the sense before the completion.
                     if slot.read(SENSE_OFF, dst).is_err() {

@@ -2,10 +2,13 @@
 
 //! Where the midlayer puts what it allocates next to a command and a host:
 //! the static inline `scsi_cmd_priv()`, `scsi_cmd_to_rq()` and
-//! `shost_priv()`, as pointer arithmetic in Rust. Calling their C
+//! `shost_priv()`, as pointer arithmetic in Rust, and the scatterlist's
+//! `sg_next()`, `sg_dma_address()` and `sg_dma_len()`. Calling their C
 //! wrappers cost a function call each, several times per command (each
-//! access to a command's private area), on the hottest path there is.
-//! These only compute addresses; dereferencing them is the caller's part.
+//! access to a command's private area, each DMA segment), on the hottest
+//! path there is. The first three only compute addresses (dereferencing
+//! them is the caller's part); the scatterlist ones read the entries
+//! their callers vouch for.
 
 use crate::bindings;
 use kernel::ffi::{c_ulong, c_void};
@@ -67,11 +70,12 @@ pub(crate) unsafe fn sg_next(sg: *mut bindings::scatterlist) -> *mut bindings::s
     // A table that is not ended at `sg` has another entry, or a chain
     // entry, right after it.
     let next = sg.wrapping_add(1);
-    // SAFETY: As above, `next` is an entry of the same table.
+    // SAFETY: As above, `next` is an entry of the same table (a data
+    // entry, or the chain entry that ends a table's allocation).
     let link = unsafe { (*next).page_link };
     if link & SG_CHAIN != 0 {
         // `sg_chain_ptr()`: a chain entry holds the next table's address.
-        return (link & !SG_PAGE_LINK_MASK) as *mut bindings::scatterlist;
+        return core::ptr::with_exposed_provenance_mut(link & !SG_PAGE_LINK_MASK);
     }
     next
 }
