@@ -10,7 +10,8 @@
 #   make check FLAVOUR=debug  ... on the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel    build the KASAN/lockdep/kmemleak flavour
 #   make bench           benchmarks (print figures; not tests): RUNS=N (3) runs per
-#                        driver, BENCH_RUNTIME=S (15) per job; table, out/bench/*.json
+#                        driver in each of BOOTS=N (1) VM boots, pooled,
+#                        BENCH_RUNTIME=S (15) per job; table, out/bench/*.json
 #                        and .svg (Documentation/benchmarks.rst)
 #   make bench-megasas   orion vs megaraid_sas on QEMU's megasas (figures; MODEL=megasas-gen2)
 #   make bench-lsi       orion vs sym53c8xx on QEMU's lsi53c895a (figures)

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark (not a test): an orion HBA driver against the kernel's C driver
 # on the same emulated controller model and disk (or orion's iSCSI
-# initiator against iscsi_tcp on the same target), same fio jobs, in one
-# VM boot, RUNS times each in alternating order (scripts/bench-jobs.sh).
-# Prints the medians with their spread and the ratios orion / C; writes
+# initiator against iscsi_tcp on the same target), same fio jobs, in each
+# of BOOTS VM boots (default 1), RUNS times each in alternating order
+# (scripts/bench-jobs.sh). Prints the medians with their spread over all
+# runs, the ratios orion / C, and, with BOOTS > 1, the ratio in each boot;
+# writes
 # out/bench/<adapter>-<date>.json and .svg (Documentation/benchmarks.rst).
-# usage: [RUNS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
+# usage: [RUNS=N] [BOOTS=N] [BENCH_RUNTIME=seconds per job] [BENCH_NOTE=text]
 #        [BENCH_SWAP_HBAS=1] [BENCH_ORION_PARAMS="param=value..."]
 #        [BENCH_ONLY=job,job...] [BENCH_IRQ_CPU=N] [BENCH_FIO_ARGS="--opt=v..."]
 #        bench-hba.sh ADAPTER
@@ -46,11 +48,12 @@ if [ "$adapter" = iscsi ]; then
 fi
 out=$ORION_TOP/out/bench
 mkdir -p "$out"
-results=$out/$name-$bench_stamp.records.jsonl
-bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + bench_runs * bench_secs * 30)) \
-	"${vm_args[@]}" --rwdir "$out" \
-	--log "$out/$name-$bench_stamp.console.log" -- \
-	env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" \
-	BENCH_ONLY="${BENCH_ONLY:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" BENCH_FIO_ARGS="${BENCH_FIO_ARGS:-}" \
-	bash "$ORION_TOP/scripts/$guest" "$results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
-bench_host_report "$name" "bench-hba.sh $adapter: orion${BENCH_ORION_PARAMS:+ ($BENCH_ORION_PARAMS)} vs $c_driver" "$results" "${drivers[@]}"
+for ((boot = 1; boot <= bench_boots; boot++)); do
+	bench_boot_files "$name" "$boot"
+	bash "$ORION_TOP/scripts/vm-run.sh" --timeout $((900 + bench_runs * bench_secs * 30)) \
+		"${vm_args[@]}" --rwdir "$out" --log "$boot_log" -- \
+		env BENCH_SWAP_HBAS="${BENCH_SWAP_HBAS:-0}" BENCH_ORION_PARAMS="${BENCH_ORION_PARAMS:-}" \
+		BENCH_ONLY="${BENCH_ONLY:-}" BENCH_IRQ_CPU="${BENCH_IRQ_CPU:-}" BENCH_FIO_ARGS="${BENCH_FIO_ARGS:-}" \
+		bash "$ORION_TOP/scripts/$guest" "$boot_results" "$bench_runs" "$bench_secs" "$adapter" "${drivers[@]}"
+done
+bench_host_report "$name" "bench-hba.sh $adapter: orion${BENCH_ORION_PARAMS:+ ($BENCH_ORION_PARAMS)} vs $c_driver" "${drivers[@]}"

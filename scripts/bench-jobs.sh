@@ -46,17 +46,20 @@ bench_order() {
 
 # ---- host side ------------------------------------------------------
 
-# bench_settings: RUNS (ROUNDS, its old name, also works) and BENCH_RUNTIME
-# (seconds per fio job) from the environment, checked, into bench_runs and
-# bench_secs; bench_stamp, the date in the output's names. BENCH_ONLY,
+# bench_settings: RUNS (ROUNDS, its old name, also works), BENCH_RUNTIME
+# (seconds per fio job) and BOOTS (VM boots, each doing RUNS runs) from the
+# environment, checked, into bench_runs, bench_secs and bench_boots;
+# bench_stamp, the date in the output's names. BENCH_ONLY,
 # BENCH_IRQ_CPU (HBA benchmarks only) and BENCH_FIO_ARGS are checked and
 # named in BENCH_NOTE.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_settings() {
 	bench_runs=${RUNS:-${ROUNDS:-3}}
 	bench_secs=${BENCH_RUNTIME:-15}
+	bench_boots=${BOOTS:-1}
 	bench_check_number RUNS "$bench_runs"
 	bench_check_number BENCH_RUNTIME "$bench_secs"
+	bench_check_number BOOTS "$bench_boots"
 	bench_stamp=$(date +%Y%m%d-%H%M%S)
 	bench_only_jobs
 	[ -z "${BENCH_ONLY:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }jobs $BENCH_ONLY only"
@@ -66,17 +69,30 @@ bench_settings() {
 	[ -z "${BENCH_FIO_ARGS:-}" ] || BENCH_NOTE="${BENCH_NOTE:+$BENCH_NOTE; }fio $BENCH_FIO_ARGS"
 }
 
-# bench_host_report NAME TITLE RESULTS DRIVER...: the table, JSON and chart
-# of a results file, as out/bench/NAME-<date>.{json,svg}; BENCH_NOTE (e.g.
-# "validation run on a busy machine") goes into both.
+# bench_boot_files NAME BOOT: the results and console log files of boot
+# BOOT of benchmark NAME, into boot_results and boot_log (out/bench/
+# NAME-<date>.records.jsonl and .console.log, with .bootN before the
+# suffix when BOOTS > 1); bench_result_files collects the results files.
+# shellcheck disable=SC2034 # set for the script that calls it
+bench_boot_files() {
+	local base=$ORION_TOP/out/bench/$1-$bench_stamp
+	[ "$bench_boots" = 1 ] || base=$base.boot$2
+	boot_results=$base.records.jsonl boot_log=$base.console.log
+	bench_result_files+=("$boot_results")
+}
+
+# bench_host_report NAME TITLE DRIVER...: the table, JSON and chart of the
+# results files of all boots (bench_result_files), pooled, as
+# out/bench/NAME-<date>.{json,svg}; BENCH_NOTE (e.g. "validation run on a
+# busy machine") goes into both.
 bench_host_report() {
-	local name=$1 title=$2 results=$3; shift 3
+	local name=$1 title=$2; shift 2
 	local drivers
 	drivers=$(IFS=,; echo "$*")
-	"$ORION_PYTHON" "$ORION_TOP/scripts/benchstat.py" report --records "$results" \
+	"$ORION_PYTHON" "$ORION_TOP/scripts/benchstat.py" report --records "${bench_result_files[@]}" \
 		--bench "$name" --title "$title" --drivers "$drivers" --base "$1" \
 		--runs "$bench_runs" --runtime "$bench_secs" --note "${BENCH_NOTE:-}" \
-		--out "${results%.records.jsonl}"
+		--out "$ORION_TOP/out/bench/$name-$bench_stamp"
 }
 
 # bench_hba_spec ADAPTER: what bench-hba.sh and its guest scripts need to

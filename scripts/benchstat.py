@@ -164,19 +164,22 @@ def hist_percentile(hist, p):
 
 # ---- records ----------------------------------------------------------
 
-def read_records(path):
-    """The JSON lines of a results file: (run records, guest metadata)."""
+def read_records(paths):
+    """The JSON lines of results files, one per VM boot: (run records,
+    each with its "boot" (1..), guest metadata of the first boot)."""
     runs, meta = [], {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            rec = json.loads(line)
-            if rec.get("type") == "meta":
-                meta = {k: v for k, v in rec.items() if k != "type"}
-            else:
-                runs.append(rec)
+    for boot, path in enumerate(paths, 1):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                rec = json.loads(line)
+                if rec.get("type") == "meta":
+                    if not meta:
+                        meta = {k: v for k, v in rec.items() if k != "type"}
+                else:
+                    runs.append(rec | {"boot": boot})
     return runs, meta
 
 
@@ -189,18 +192,26 @@ def ordered(values):
     return seen
 
 
+def median_iops(runs):
+    """The median IOPS of RUNS, or None when there are none."""
+    return spread(r["iops"] for r in runs)["median"] if runs else None
+
+
 def summarize(runs, drivers, base):
     """Per job, scheduler mode and driver: IOPS, MB/s and (when reported)
-    completion-latency percentiles as spreads over the runs, and the
-    ratio of BASE's median IOPS to the driver's."""
+    completion-latency percentiles as spreads over the runs of all boots,
+    the ratio of BASE's median IOPS to the driver's, and that ratio
+    within each boot (a ranking that holds in every boot is not one
+    boot's luck)."""
     groups = {}
     for r in runs:
         groups.setdefault((r["job"], r["sched"], r["driver"]), []).append(r)
+    boots = ordered(r.get("boot", 1) for r in runs)
     rows = []
     for job in ordered(r["job"] for r in runs):
         for sched in ordered(r["sched"] for r in runs):
-            base_runs = groups.get((job, sched, base))
-            base_iops = spread(r["iops"] for r in base_runs)["median"] if base_runs else None
+            base_runs = groups.get((job, sched, base), [])
+            base_iops = median_iops(base_runs)
             for drv in drivers:
                 rs = groups.get((job, sched, drv))
                 if not rs:
@@ -218,6 +229,12 @@ def summarize(runs, drivers, base):
                             row[kind + "_us"][k] = spread(vals)
                 row["ratio_iops"] = None if drv == base or base_iops is None else \
                     ratio(base_iops, row["iops"]["median"])
+                row["ratio_iops_by_boot"] = []
+                for b in boots if drv != base and len(boots) > 1 else ():
+                    num = median_iops([r for r in base_runs if r.get("boot", 1) == b])
+                    den = median_iops([r for r in rs if r.get("boot", 1) == b])
+                    row["ratio_iops_by_boot"].append(
+                        None if num is None or den is None else ratio(num, den))
                 hists = [r["orion_hist"] for r in rs if r.get("orion_hist")]
                 row["orion_hist"] = hist_sum(hists) if hists else None
                 rows.append(row)
@@ -257,8 +274,10 @@ def table(doc):
     """The printed report of a benchmark document (see build_doc)."""
     base, rows = doc["base"], doc["summary"]
     out = []
-    head = f"{doc['title']}: {doc['runs']} run(s) per driver, {doc['runtime_s']} s per job, " \
-           f"one VM boot, driver order alternating between runs"
+    boots = doc.get("boots", 1)
+    where = "one VM boot" if boots == 1 else f"in each of {boots} VM boots"
+    head = f"{doc['title']}: {doc['runs']} run(s) per driver {where}, {doc['runtime_s']} s per job, " \
+           f"driver order alternating between runs"
     out.append(head)
     if doc.get("note"):
         out.append(f"NOTE: {doc['note']}")
@@ -268,20 +287,22 @@ def table(doc):
     scheds = ", ".join(f"{d} {s}" for d, s in doc.get("default_scheduler", {}).items())
     out.append("sched: none = no I/O scheduler on every disk; default = the kernel's choice "
                f"({scheds})")
-    out.append("cells: median [min-max] over the runs; ratio = median IOPS of "
-               f"{base} / median IOPS of the driver")
+    out.append(f"cells: median [min-max] over the runs{' of all boots' if boots > 1 else ''}; "
+               f"ratio = median IOPS of {base} / median IOPS of the driver"
+               + ("; per boot: that ratio within each boot" if boots > 1 else ""))
     jobs = {j["name"]: j for j in doc["jobs"]}
     w = max(len(d) for d in doc["drivers"])
     out.append("")
     out.append(f"{'job':<22}{'sched':<21}{'driver':<{w + 2}}{'IOPS':>24}{'MB/s':>24}"
-               f"{'ratio':>8}")
+               f"{'ratio':>8}" + ("  per boot" if boots > 1 else ""))
     for r in rows:
         j = jobs.get(r["job"], {})
         label = f"{r['job']} QD{j.get('iodepth', '?')}x{j.get('numjobs', '?')}"
         sched = sched_label(r)
         rt = "" if r["ratio_iops"] is None else f"{r['ratio_iops']:.2f}"
+        by_boot = " ".join("-" if x is None else f"{x:.2f}" for x in r.get("ratio_iops_by_boot", []))
         out.append(f"{label:<22}{sched:<21}{r['driver']:<{w + 2}}{fmt_spread(r['iops']):>24}"
-                   f"{fmt_spread(r['mbps']):>24}{rt:>8}")
+                   f"{fmt_spread(r['mbps']):>24}{rt:>8}" + (f"  {by_boot}" if by_boot else ""))
     lat = [r for r in rows if jobs.get(r["job"], {}).get("iodepth") == 1]
     for kind, what in (("clat", "completion latency (fio clat: from io_submit's return)"),
                        ("lat", "total latency (fio lat: from before io_submit)")):
@@ -360,6 +381,7 @@ def build_doc(args, runs, meta):
         "date": args.date or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "note": args.note or "",
         "runs": args.runs,
+        "boots": len(args.records),
         "runtime_s": args.runtime,
         "base": args.base,
         "drivers": drivers,
@@ -435,7 +457,9 @@ def chart(doc, path):
             ax.set_title(f"{lat[0]} QD1, scheduler {sched}")
             ax.legend(fontsize="small")
     g = doc.get("guest", {})
-    fig.suptitle(f"{doc['title']} ({doc['date'][:10]}, {doc['runs']} runs, {doc['runtime_s']} s/job; "
+    boots = doc.get("boots", 1)
+    runs = f"{doc['runs']} runs" + (f" x {boots} boots" if boots > 1 else "")
+    fig.suptitle(f"{doc['title']} ({doc['date'][:10]}, {runs}, {doc['runtime_s']} s/job; "
                  f"kernel {g.get('kernel', '?')}, fio {g.get('fio', '?')})"
                  + (f"\n{doc['note']}" if doc.get("note") else ""), fontsize="medium")
     fig.tight_layout()
@@ -471,7 +495,7 @@ def cmd_guest_meta(args):
 def cmd_report(args):
     runs, meta = read_records(args.records)
     if not runs:
-        sys.exit(f"benchstat: no run records in {args.records}")
+        sys.exit(f"benchstat: no run records in {', '.join(args.records)}")
     doc = build_doc(args, runs, meta)
     with open(args.out + ".json", "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
@@ -508,7 +532,8 @@ def main(argv=None):
     m.add_argument("--orion-stats", default="")
     m.set_defaults(func=cmd_guest_meta)
     p = sub.add_parser("report", help="table, JSON and chart of a results file (on the host)")
-    p.add_argument("--records", required=True)
+    p.add_argument("--records", required=True, nargs="+",
+                   help="results files, one per VM boot, pooled")
     p.add_argument("--bench", required=True)
     p.add_argument("--title", default="")
     p.add_argument("--drivers", required=True, help="comma list, the base first")

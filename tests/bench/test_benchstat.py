@@ -162,6 +162,27 @@ class Summary(unittest.TestCase):
         self.assertAlmostEqual(rows[3]["ratio_iops"], 0.25)
         self.assertEqual(rows[2]["schedulers"], ["mq-deadline"])
 
+    def test_boots_pooled_and_ratio_per_boot(self):
+        # Boot 1: orion 100/120/110 against c 100 x 3 (1.10); boot 2: orion
+        # 90 x 3 against c 100/180/200 (0.50). Pooled over six runs each:
+        # orion median 95, c median 100.
+        runs = [run("orion", "randread-4k", "none", v, i) | {"boot": 1} for i, v in enumerate([100, 120, 110], 1)] + \
+            [run("c", "randread-4k", "none", 100, i) | {"boot": 1} for i in (1, 2, 3)] + \
+            [run("orion", "randread-4k", "none", 90, i) | {"boot": 2} for i in (1, 2, 3)] + \
+            [run("c", "randread-4k", "none", v, i) | {"boot": 2} for i, v in enumerate([100, 180, 200], 1)]
+        o, c = benchstat.summarize(runs, ["orion", "c"], "orion")
+        self.assertEqual((o["iops"]["median"], o["iops"]["n"]), (95, 6))
+        self.assertEqual((c["iops"]["median"], c["iops"]["n"]), (100, 6))
+        self.assertAlmostEqual(c["ratio_iops"], 0.95)
+        self.assertEqual(o["ratio_iops_by_boot"], [])
+        self.assertEqual(len(c["ratio_iops_by_boot"]), 2)
+        self.assertAlmostEqual(c["ratio_iops_by_boot"][0], 1.10)
+        self.assertAlmostEqual(c["ratio_iops_by_boot"][1], 0.50)
+
+    def test_one_boot_has_no_ratio_per_boot(self):
+        rows = benchstat.summarize(self.RUNS, ["orion", "c"], "orion")
+        self.assertEqual([r["ratio_iops_by_boot"] for r in rows], [[], [], [], []])
+
     def test_latency_percentiles_spread(self):
         runs = [run("orion", "lat", "none", 10, i, clat={"p50": v, "p99": v * 2}, iodepth=1)
                 for i, v in enumerate([30.0, 10.0, 20.0], 1)]
@@ -214,6 +235,34 @@ class Report(unittest.TestCase):
         self.assertIn("80 commands; p50 <64", res.stdout)
         self.assertIn("30.85 [30.85-30.85]", res.stdout)
         self.assertIn("45.82 [45.82-45.82]", res.stdout)
+
+    def test_report_pools_boots(self):
+        """Two results files (two boots) make one table with a ratio per boot."""
+        script = os.path.join(TOP, "scripts", "benchstat.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for boot, (o, c) in enumerate(((120, 100), (80, 100)), 1):
+                path = os.path.join(tmp, f"x-1.boot{boot}.records.jsonl")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(json.dumps({"type": "meta", "kernel": f"7.3.{boot}"}) + "\n")
+                    for n in (1, 2):
+                        f.write(json.dumps(run("orion", "randread-4k", "none", o, n)) + "\n")
+                        f.write(json.dumps(run("c", "randread-4k", "none", c, n)) + "\n")
+                files.append(path)
+            res = subprocess.run([sys.executable, script, "report", "--records"] + files +
+                                 ["--bench", "x", "--drivers", "orion,c", "--runs", "2", "--runtime", "1",
+                                  "--out", os.path.join(tmp, "x-1")],
+                                 capture_output=True, text=True, check=True)
+            with open(os.path.join(tmp, "x-1.json"), encoding="utf-8") as f:
+                doc = json.load(f)
+        self.assertEqual(doc["boots"], 2)
+        self.assertEqual(doc["guest"]["kernel"], "7.3.1")
+        self.assertEqual(sorted({r["boot"] for r in doc["records"]}), [1, 2])
+        c = [r for r in doc["summary"] if r["driver"] == "c"][0]
+        self.assertEqual(c["iops"]["n"], 4)
+        self.assertAlmostEqual(c["ratio_iops"], 1.0)
+        self.assertIn("in each of 2 VM boots", res.stdout)
+        self.assertIn("1.00  1.20 0.80", res.stdout)
 
 
 if __name__ == "__main__":
