@@ -22,6 +22,7 @@ impl Clock {
     }
 
     /// Nanoseconds since [`Clock::new`].
+    #[inline]
     pub fn now_ns(&self) -> u64 {
         self.epoch.elapsed().as_nanos().max(0) as u64
     }
@@ -46,11 +47,13 @@ impl Default for SubmitTime {
 
 impl SubmitTime {
     /// Records the submission.
+    #[inline]
     pub fn mark(&self, clock: &Clock) {
         self.ns.store(clock.now_ns(), Relaxed);
     }
 
     /// Nanoseconds since the submission.
+    #[inline]
     pub fn latency_ns(&self, clock: &Clock) -> u64 {
         clock.now_ns().saturating_sub(self.ns.load(Relaxed))
     }

@@ -19,6 +19,7 @@ impl<const SIZE: usize> Mmio32<SIZE> {
     }
 
     /// Reads the register at `off` (all-ones once the device is gone).
+    #[inline]
     pub(crate) fn read(&self, off: usize) -> u32 {
         self.bar
             .try_access_with(|b| b.try_read32(off).ok())
@@ -27,6 +28,7 @@ impl<const SIZE: usize> Mmio32<SIZE> {
     }
 
     /// Writes the register at `off` (dropped once the device is gone).
+    #[inline]
     pub(crate) fn write(&self, off: usize, val: u32) {
         let _ = self.bar.try_access_with(|b| b.try_write32(val, off));
     }

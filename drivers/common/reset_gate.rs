@@ -26,6 +26,7 @@ pub(crate) struct ResetGate {
 pub(crate) struct SubmitGuard<'a>(&'a ResetGate);
 
 impl Drop for SubmitGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.0.submitting.fetch_sub(1, Full);
     }
@@ -57,6 +58,7 @@ impl ResetGate {
     }
 
     /// Enters the posting section; `None` while a reset runs.
+    #[inline]
     pub(crate) fn begin_submit(&self) -> Option<SubmitGuard<'_>> {
         // Fully ordered: the load below cannot pass it.
         self.submitting.fetch_add(1, Full);

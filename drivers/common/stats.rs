@@ -21,6 +21,7 @@ pub enum CmdKind {
 }
 
 /// The statistics kind of a CDB, by operation code.
+#[inline]
 pub fn classify(cdb: &[u8]) -> CmdKind {
     match cdb.first() {
         Some(0x08 | 0x28 | 0xa8 | 0x88) => CmdKind::Read,
@@ -76,6 +77,7 @@ impl IoStats {
 
     /// A command was accepted; returns the new number outstanding.
     /// Wrapping by design: counters never panic on the I/O path.
+    #[inline]
     pub fn start(&self) -> u32 {
         let now = self.outstanding.fetch_add(1, Relaxed).wrapping_add(1);
         let mut peak = self.peak_outstanding.load(Relaxed);
@@ -90,6 +92,7 @@ impl IoStats {
 
     /// A command finished after `latency_ns`. A finish without a start
     /// (a driver bug) leaves the count at zero instead of wrapping.
+    #[inline]
     pub fn finish(&self, latency_ns: u64) {
         let mut cur = self.outstanding.load(Relaxed);
         while let Some(next) = cur.checked_sub(1) {
@@ -106,6 +109,7 @@ impl IoStats {
     }
 
     /// Counts a processed command of `kind` that moved `bytes`.
+    #[inline]
     pub fn count(&self, kind: CmdKind, bytes: u64) {
         match kind {
             CmdKind::Read => {

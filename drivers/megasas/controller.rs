@@ -273,10 +273,12 @@ impl Controller {
         base.checked_add(off).ok_or(EINVAL)
     }
 
+    #[inline]
     fn ring_read(&self, word: usize) -> Result<u32> {
         Ok(kernel::io::io_read!(self.ring()?, [try: word]))
     }
 
+    #[inline]
     fn ring_write(&self, word: usize, val: u32) -> Result {
         kernel::io::io_write!(self.ring()?, [try: word], val);
         Ok(())

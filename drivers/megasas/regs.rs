@@ -22,10 +22,12 @@ impl Regs {
         }
     }
 
+    #[inline]
     pub(super) fn read(&self, off: usize) -> u32 {
         self.mmio.read(off)
     }
 
+    #[inline]
     pub(super) fn write(&self, off: usize, val: u32) {
         self.mmio.write(off, val)
     }
@@ -38,6 +40,7 @@ impl Regs {
     /// Posts a frame with one write to IQP. Every frame lies below 4 GiB
     /// (checked when the frames are allocated), so the high half is zero
     /// and no lock is needed to pair IQPH/IQPL writes.
+    #[inline]
     pub(super) fn post(&self, words: PostWords) {
         self.write(r::IQP, words.low);
     }

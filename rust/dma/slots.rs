@@ -116,6 +116,7 @@ impl DmaSlots {
         self.slot_size
     }
 
+    #[inline]
     fn locate(&self, idx: usize) -> Option<(&Coherent<[u8]>, usize)> {
         if idx >= self.state.len() {
             return None;
@@ -143,6 +144,7 @@ impl DmaSlots {
         base.checked_add(off as u64)
     }
 
+    #[inline]
     fn take(&self, idx: usize, from: i32) -> Option<SlotMut<'_>> {
         let (chunk, base) = self.locate(idx)?;
         self.state.get(idx)?.cmpxchg(from, CPU, Full).ok()?;
@@ -158,11 +160,13 @@ impl DmaSlots {
     }
 
     /// Takes a free slot for the CPU.
+    #[inline]
     pub fn claim(&self, idx: usize) -> Option<SlotMut<'_>> {
         self.take(idx, FREE)
     }
 
     /// Takes back a slot the device is done with.
+    #[inline]
     pub fn reclaim(&self, idx: usize) -> Option<SlotMut<'_>> {
         self.take(idx, DEVICE)
     }
@@ -326,6 +330,7 @@ pub struct SlotMut<'a> {
 impl SlotMut<'_> {
     /// Byte `at` of the chunk for `len` bytes from byte `off` of the slot,
     /// when they lie inside the slot.
+    #[inline]
     fn at(&self, off: usize, len: usize) -> Result<usize> {
         off.checked_add(len)
             .filter(|&e| e <= self.slots.slot_size)
@@ -361,6 +366,7 @@ impl SlotMut<'_> {
     /// Reads the 4 bytes from byte `off` of the slot, with a single
     /// volatile load when they are aligned: a completion's status word,
     /// read for every command.
+    #[inline]
     pub fn read_word32(&self, off: usize) -> Result<[u8; 4]> {
         let at = self.at(off, 4)?;
         let (p, _) = span(self.chunk, at, 4)?;
@@ -376,6 +382,7 @@ impl SlotMut<'_> {
 
     /// Hands the slot to the device (call just before posting it); returns
     /// its index.
+    #[inline]
     pub fn to_device(self) -> usize {
         let idx = self.idx;
         if let Some(s) = self.slots.state.get(idx) {
@@ -387,6 +394,7 @@ impl SlotMut<'_> {
 }
 
 impl Drop for SlotMut<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(s) = self.slots.state.get(self.idx) {
             s.store(FREE, Release);
