@@ -57,6 +57,7 @@ bench_settings() {
 	bench_runs=${RUNS:-${ROUNDS:-3}}
 	bench_secs=${BENCH_RUNTIME:-15}
 	bench_boots=${BOOTS:-1}
+	bench_result_files=()
 	bench_check_number RUNS "$bench_runs"
 	bench_check_number BENCH_RUNTIME "$bench_secs"
 	bench_check_number BOOTS "$bench_boots"
@@ -73,6 +74,8 @@ bench_settings() {
 # BOOT of benchmark NAME, into boot_results and boot_log (out/bench/
 # NAME-<date>.records.jsonl and .console.log, with .bootN before the
 # suffix when BOOTS > 1); bench_result_files collects the results files.
+# A boot that fails stops the benchmark; the files of the boots before it
+# stay, and `benchstat.py report --records FILE...` tables them.
 # shellcheck disable=SC2034 # set for the script that calls it
 bench_boot_files() {
 	local base=$ORION_TOP/out/bench/$1-$bench_stamp

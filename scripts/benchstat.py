@@ -197,16 +197,16 @@ def median_iops(runs):
     return spread(r["iops"] for r in runs)["median"] if runs else None
 
 
-def summarize(runs, drivers, base):
+def summarize(runs, drivers, base, boots=1):
     """Per job, scheduler mode and driver: IOPS, MB/s and (when reported)
     completion-latency percentiles as spreads over the runs of all boots,
     the ratio of BASE's median IOPS to the driver's, and that ratio
     within each boot (a ranking that holds in every boot is not one
-    boot's luck)."""
+    boot's luck). BOOTS is how many boots there were: one without runs
+    of a driver gets None in its place."""
     groups = {}
     for r in runs:
         groups.setdefault((r["job"], r["sched"], r["driver"]), []).append(r)
-    boots = ordered(r.get("boot", 1) for r in runs)
     rows = []
     for job in ordered(r["job"] for r in runs):
         for sched in ordered(r["sched"] for r in runs):
@@ -230,7 +230,7 @@ def summarize(runs, drivers, base):
                 row["ratio_iops"] = None if drv == base or base_iops is None else \
                     ratio(base_iops, row["iops"]["median"])
                 row["ratio_iops_by_boot"] = []
-                for b in boots if drv != base and len(boots) > 1 else ():
+                for b in range(1, boots + 1) if drv != base and boots > 1 else ():
                     num = median_iops([r for r in base_runs if r.get("boot", 1) == b])
                     den = median_iops([r for r in rs if r.get("boot", 1) == b])
                     row["ratio_iops_by_boot"].append(
@@ -275,7 +275,7 @@ def table(doc):
     base, rows = doc["base"], doc["summary"]
     out = []
     boots = doc.get("boots", 1)
-    where = "one VM boot" if boots == 1 else f"in each of {boots} VM boots"
+    where = "in one VM boot" if boots == 1 else f"in each of {boots} VM boots"
     head = f"{doc['title']}: {doc['runs']} run(s) per driver {where}, {doc['runtime_s']} s per job, " \
            f"driver order alternating between runs"
     out.append(head)
@@ -309,7 +309,8 @@ def table(doc):
         if not any(r[kind + "_us"] for r in lat):
             continue
         out.append("")
-        out.append(f"QD1 {what}, us: median [min-max] over the runs")
+        out.append(f"QD1 {what}, us: median [min-max] over the runs"
+                   + (" of all boots" if boots > 1 else ""))
         out.append(f"{'job':<22}{'sched':<21}{'driver':<{w}}" +
                    "".join(f" {pct_key(p):>24}" for p in PERCENTILES))
         for r in lat:
@@ -391,7 +392,7 @@ def build_doc(args, runs, meta):
         "host": {"cpu": host_cpu(), "kernel": platform.release(),
                  "qemu": command_line(["qemu-system-x86_64", "--version"])},
         "guest": meta,
-        "summary": summarize(runs, drivers, args.base),
+        "summary": summarize(runs, drivers, args.base, len(args.records)),
         "records": runs,
     }
 

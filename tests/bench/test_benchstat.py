@@ -170,7 +170,7 @@ class Summary(unittest.TestCase):
             [run("c", "randread-4k", "none", 100, i) | {"boot": 1} for i in (1, 2, 3)] + \
             [run("orion", "randread-4k", "none", 90, i) | {"boot": 2} for i in (1, 2, 3)] + \
             [run("c", "randread-4k", "none", v, i) | {"boot": 2} for i, v in enumerate([100, 180, 200], 1)]
-        o, c = benchstat.summarize(runs, ["orion", "c"], "orion")
+        o, c = benchstat.summarize(runs, ["orion", "c"], "orion", boots=2)
         self.assertEqual((o["iops"]["median"], o["iops"]["n"]), (95, 6))
         self.assertEqual((c["iops"]["median"], c["iops"]["n"]), (100, 6))
         self.assertAlmostEqual(c["ratio_iops"], 0.95)
@@ -178,6 +178,17 @@ class Summary(unittest.TestCase):
         self.assertEqual(len(c["ratio_iops_by_boot"]), 2)
         self.assertAlmostEqual(c["ratio_iops_by_boot"][0], 1.10)
         self.assertAlmostEqual(c["ratio_iops_by_boot"][1], 0.50)
+
+    def test_boot_without_runs_keeps_its_place(self):
+        # Three boots; the second recorded nothing, the third has no base
+        # runs: each keeps its column.
+        runs = [run("orion", "randread-4k", "none", 120) | {"boot": 1},
+                run("c", "randread-4k", "none", 100) | {"boot": 1},
+                run("c", "randread-4k", "none", 100) | {"boot": 3}]
+        c = benchstat.summarize(runs, ["orion", "c"], "orion", boots=3)[1]
+        self.assertEqual(len(c["ratio_iops_by_boot"]), 3)
+        self.assertAlmostEqual(c["ratio_iops_by_boot"][0], 1.2)
+        self.assertEqual(c["ratio_iops_by_boot"][1:], [None, None])
 
     def test_one_boot_has_no_ratio_per_boot(self):
         rows = benchstat.summarize(self.RUNS, ["orion", "c"], "orion")
@@ -235,6 +246,9 @@ class Report(unittest.TestCase):
         self.assertIn("80 commands; p50 <64", res.stdout)
         self.assertIn("30.85 [30.85-30.85]", res.stdout)
         self.assertIn("45.82 [45.82-45.82]", res.stdout)
+        self.assertIn("2 run(s) per driver in one VM boot,", res.stdout)
+        self.assertNotIn("per boot", res.stdout)
+        self.assertNotIn("of all boots", res.stdout)
 
     def test_report_pools_boots(self):
         """Two results files (two boots) make one table with a ratio per boot."""
